@@ -1,0 +1,42 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// One executable over a stack of small libraries; see docs/DESIGN.md for who may import whom.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "ferdash",
+    products: [.executable(name: "ferdash", targets: ["ferdash"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libncurses-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        // Thin C glue for zlib, libpng and libjpeg, whose error handling needs setjmp.
+        .target(name: "CCodecs", linkerSettings: [
+            .linkedLibrary("z"), .linkedLibrary("png16"), .linkedLibrary("jpeg"),
+        ]),
+
+        .target(name: "FERModel", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized),
+        .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: optimized),
+        .target(name: "FERTraining", dependencies: ["FERModel", "FERData"], swiftSettings: optimized),
+        .target(name: "TermUI"),
+        .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"]),
+        .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData"]),
+        .executableTarget(name: "ferdash", dependencies: [
+            "FERModel", "FERData", "FERTraining", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: optimized),
+
+        .testTarget(name: "FERModelTests", dependencies: ["FERModel"]),
+        .testTarget(name: "FERDataTests", dependencies: ["FERData"]),
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData"]),
+        .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData"]),
+        .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,3 @@
+// Dashboard: see docs/DESIGN.md
+import TermUI
+import FERTraining

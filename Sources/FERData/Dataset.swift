@@ -1,0 +1,134 @@
+// CONTRACT (skeleton): the public surface FERTraining, FaceDetection and the CLI rely on.
+// The data owner replaces the bodies; keep these signatures (add, don't break).
+
+/// The seven FER2013 classes, in label order.
+public enum Emotion: Int, CaseIterable, Sendable, Codable {
+    case anger, disgust, fear, happy, sad, surprise, neutral
+    /// Lower-case name as printed and used in JSON ("anger", …).
+    public var name: String { String(describing: self) }
+}
+
+/// One split's images: pixels kept as UInt8, 2304 per image, row-major 48×48.
+public struct ImageSet: Sendable {
+    public static let side = 48
+    public static let pixelsPerImage = 48 * 48
+    public var pixels: [UInt8]
+    /// Class index 0...6 per image, or -1 where the split is unlabelled.
+    public var labels: [Int8]
+    public init(pixels: [UInt8] = [], labels: [Int8] = []) {
+        self.pixels = pixels
+        self.labels = labels
+    }
+    public var count: Int { labels.count }
+    public var isEmpty: Bool { labels.isEmpty }
+    public var isLabeled: Bool { !labels.isEmpty && labels.allSatisfy { $0 >= 0 } }
+    public func image(_ index: Int) -> ArraySlice<UInt8> {
+        pixels[index * Self.pixelsPerImage ..< (index + 1) * Self.pixelsPerImage]
+    }
+    public var perClassCounts: [Int] {
+        var counts = [Int](repeating: 0, count: 7)
+        for l in labels where l >= 0 { counts[Int(l)] += 1 }
+        return counts
+    }
+}
+
+public enum SplitName: String, CaseIterable, Sendable {
+    case train, validation, test
+}
+
+/// A loaded dataset: three splits (any may be empty) and where it came from.
+public struct Dataset: Sendable {
+    public var name: String
+    public var train: ImageSet
+    public var validation: ImageSet
+    public var test: ImageSet
+    /// Rows skipped under --skip-bad-rows.
+    public var skippedRows: Int
+    public init(name: String, train: ImageSet, validation: ImageSet, test: ImageSet, skippedRows: Int = 0) {
+        self.name = name
+        self.train = train
+        self.validation = validation
+        self.test = test
+        self.skippedRows = skippedRows
+    }
+    public subscript(split: SplitName) -> ImageSet {
+        switch split {
+        case .train: return train
+        case .validation: return validation
+        case .test: return test
+        }
+    }
+}
+
+/// Bad input: names the file, the line (when there is one) and what was expected.
+public struct DataError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int?
+    public var reason: String
+    public init(file: String, line: Int? = nil, reason: String) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+    public var description: String {
+        if let line { return "\(file):\(line): \(reason)" }
+        return "\(file): \(reason)"
+    }
+}
+
+public struct LoadOptions: Sendable {
+    public var skipBadRows: Bool
+    /// Seed of the 10% validation hold-out (formats without a validation split).
+    public var splitSeed: UInt64
+    public init(skipBadRows: Bool = false, splitSeed: UInt64 = 0) {
+        self.skipBadRows = skipBadRows
+        self.splitSeed = splitSeed
+    }
+}
+
+public enum DatasetLoader {
+    /// Detects the format (fer2013.csv[.gz], the seed's train.csv/test.csv file or folder,
+    /// image folders train|test/<class>/) and loads it.
+    public static func load(path: String, options: LoadOptions = .init()) throws -> Dataset {
+        fatalError("not implemented")
+    }
+}
+
+/// A grayscale image of any size (decoded file, or a crop).
+public struct GrayImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var pixels: [UInt8]
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+}
+
+/// An axis-aligned box in pixel coordinates.
+public struct PixelRect: Sendable, Equatable, Codable {
+    public var x: Int, y: Int, width: Int, height: Int
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x; self.y = y; self.width = width; self.height = height
+    }
+}
+
+public enum ImageFile {
+    /// Decodes PNG, JPEG, PGM or PPM to gray (0.299 R + 0.587 G + 0.114 B). Throws DataError naming the file.
+    public static func readGray(path: String) throws -> GrayImage { fatalError("not implemented") }
+    /// Crops `rect` (default: the centred square) and downsamples by area averaging to 48×48.
+    public static func faceInput(from image: GrayImage, crop rect: PixelRect? = nil) -> [UInt8] {
+        fatalError("not implemented")
+    }
+    /// Writes an 8-bit grayscale PNG.
+    public static func writePNG(_ image: GrayImage, path: String) throws { fatalError("not implemented") }
+}
+
+/// The built-in dataset: procedural 48×48 faces in the seven expressions.
+public enum SyntheticFaces {
+    /// `count` faces, deterministic from `seed`: pixels (count × 2304) and labels.
+    public static func generate(count: Int, seed: UInt64) -> ImageSet { fatalError("not implemented") }
+    /// The default built-in dataset (train / validation / test splits).
+    public static func builtIn(seed: UInt64 = 2018) -> Dataset { fatalError("not implemented") }
+}

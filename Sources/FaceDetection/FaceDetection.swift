@@ -1,0 +1,2 @@
+// FaceDetection: see docs/DESIGN.md
+import FERData

@@ -1,0 +1,1 @@
+// TermUI: see docs/DESIGN.md

@@ -1,0 +1,2 @@
+// TermUINcurses: see docs/DESIGN.md
+import CNcurses

@@ -1,0 +1,2 @@
+import FERModel
+print("ferdash skeleton")
