@@ -1,0 +1,33 @@
+import FERData
+import FERTraining
+
+/// What the dashboard may ask of the training session. `TrainingSession` conforms (the lead wires it);
+/// in browse mode a model-only control answers predictions and ignores the rest.
+/// Every method must return quickly and be safe to call from the UI thread.
+public protocol DashboardSessionControl: AnyObject {
+    func pause()
+    func resume()
+    /// Stops after the current batch, writes a checkpoint, then posts `.finished`.
+    func stop()
+    func saveCheckpointNow()
+    /// Answered later by a `.prediction(tag:probabilities:)` event in the mailbox.
+    func requestPrediction(pixels: [UInt8], tag: Int)
+}
+
+/// How the terminal may be used, from flags and environment (NO_COLOR, TERM=dumb, locale).
+public struct DisplayOptions: Equatable, Sendable {
+    public var noColor: Bool
+    public var ascii: Bool
+    public init(noColor: Bool = false, ascii: Bool = false) { self.noColor = noColor; self.ascii = ascii }
+}
+
+/// An image file prepared for the network: the 48×48 pixels it will see and a note on how they were
+/// obtained (e.g. "face found", "no face found, centre crop").
+public struct FilePrediction: Sendable, Equatable {
+    public var path: String
+    public var pixels: [UInt8]
+    public var note: String
+    public init(path: String, pixels: [UInt8], note: String) {
+        self.path = path; self.pixels = pixels; self.note = note
+    }
+}

@@ -1,3 +1,0 @@
-// Dashboard: see docs/DESIGN.md
-import TermUI
-import FERTraining

@@ -1,0 +1,67 @@
+import FERData
+import TermUI
+
+/// What a key does in the normal (no dialog) mode.
+public enum Command: Equatable, Sendable {
+    case previous, next, back(Int), forward(Int), first, last
+    case split(SplitName), misclassified
+    case pauseResume, save, predictFile
+    case smoothMore, smoothLess, logY, countsPercent
+    case help, close, redraw, quit
+}
+
+
+public struct KeyBinding {
+    public var keys: [Key]
+    /// How the keys are written in help and the hint bar.
+    public var label: String
+    public var help: String
+    /// Short text for the one-line hint bar; nil keeps it out of the bar.
+    public var hint: String?
+    public var command: Command
+}
+
+/// The one table that both dispatches keys and renders help and hints, so they cannot disagree.
+public enum KeyTable {
+    public static func bindings(unicode: Bool) -> [KeyBinding] {
+        let l = unicode ? "←/→" : "Left/Right", ud = unicode ? "↑/↓" : "Up/Down"
+        return [
+            KeyBinding(keys: [.left], label: l, help: "previous / next sample", hint: "sample", command: .previous),
+            KeyBinding(keys: [.right], label: "", help: "", hint: nil, command: .next),
+            KeyBinding(keys: [.up], label: ud, help: "jump back / forward 10 samples", hint: nil, command: .back(10)),
+            KeyBinding(keys: [.down], label: "", help: "", hint: nil, command: .forward(10)),
+            KeyBinding(keys: [.pageUp], label: "PgUp/PgDn", help: "jump back / forward 100 samples", hint: nil, command: .back(100)),
+            KeyBinding(keys: [.pageDown], label: "", help: "", hint: nil, command: .forward(100)),
+            KeyBinding(keys: [.home], label: "Home/End", help: "first / last sample", hint: nil, command: .first),
+            KeyBinding(keys: [.end], label: "", help: "", hint: nil, command: .last),
+            KeyBinding(keys: [.char("t")], label: "t v T", help: "train / validation / test split", hint: "split", command: .split(.train)),
+            KeyBinding(keys: [.char("v")], label: "", help: "", hint: nil, command: .split(.validation)),
+            KeyBinding(keys: [.char("T")], label: "", help: "", hint: nil, command: .split(.test)),
+            KeyBinding(keys: [.char("m")], label: "m", help: "only misclassified validation samples", hint: "miscl", command: .misclassified),
+            KeyBinding(keys: [.char(" ")], label: "space", help: "pause / resume training", hint: "pause", command: .pauseResume),
+            KeyBinding(keys: [.char("s")], label: "s", help: "save a checkpoint now", hint: "save", command: .save),
+            KeyBinding(keys: [.char("p")], label: "p", help: "predict on an image file (Tab completes)", hint: "predict", command: .predictFile),
+            KeyBinding(keys: [.char("+"), .char("=")], label: "+/-", help: "more / less loss smoothing", hint: "smooth", command: .smoothMore),
+            KeyBinding(keys: [.char("-"), .char("_")], label: "", help: "", hint: nil, command: .smoothLess),
+            KeyBinding(keys: [.char("l")], label: "l", help: "log / linear loss axis", hint: "log", command: .logY),
+            KeyBinding(keys: [.char("c")], label: "c", help: "confusion counts / row percent", hint: "counts", command: .countsPercent),
+            KeyBinding(keys: [.char("?")], label: "?", help: "this help", hint: "help", command: .help),
+            KeyBinding(keys: [.escape], label: "Esc", help: "close help, prompt or file preview", hint: nil, command: .close),
+            KeyBinding(keys: [.ctrl("l")], label: "Ctrl-L", help: "redraw the screen", hint: nil, command: .redraw),
+            KeyBinding(keys: [.char("q"), .ctrl("c")], label: "q Ctrl-C", help: "quit (stops training, saves a checkpoint)", hint: "quit", command: .quit),
+        ]
+    }
+
+    public static func command(for key: Key) -> Command? {
+        bindings(unicode: true).first { $0.keys.contains(key) }?.command
+    }
+
+    /// Help rows: the bindings that carry a label (pairs share one row).
+    public static func helpRows(unicode: Bool) -> [(keys: String, help: String)] {
+        bindings(unicode: unicode).filter { !$0.label.isEmpty }.map { ($0.label, $0.help) }
+    }
+
+    public static func hintLine(unicode: Bool) -> String {
+        bindings(unicode: unicode).compactMap { b in b.hint.map { "\(b.label) \($0)" } }.joined(separator: "  ")
+    }
+}

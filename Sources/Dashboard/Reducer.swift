@@ -1,0 +1,277 @@
+import FERData
+import FERTraining
+import TermUI
+
+/// The whole behaviour of the dashboard as a pure function: no I/O, no terminal, no clocks
+/// (time arrives in `.tick`). The loop executes the returned effects.
+public func reduce(_ state: AppState, _ action: Action) -> (AppState, [Effect]) {
+    var s = state
+    var fx: [Effect] = []
+    switch action {
+    case .appeared:
+        requestPrediction(&s, &fx)
+    case .terminate:
+        s.overlay = .none
+        if s.phase.isLive && !s.quitting { beginQuit(&s, &fx) } else { s.exitCode = s.quitting ? 1 : 0; fx.append(.exit(s.exitCode!)) }
+    case .tick(let now):
+        s.now = now
+        if s.quitting, let t0 = s.quitStartedAt, now - t0 > s.quitTimeout {
+            // The session did not confirm in time; leave anyway rather than hang the terminal.
+            s.exitCode = 1
+            fx.append(.exit(1))
+        }
+    case .event(let e):
+        handleEvent(&s, e, &fx)
+    case .key(let key):
+        handleKey(&s, key, &fx)
+    case .fileLoaded(let path, let result):
+        switch result {
+        case .success(let fp):
+            s.file = fp
+            s.fileError = nil
+            s.message = "predicting \(path)"
+            s.messageIsError = false
+            requestPrediction(&s, &fx)
+        case .failure(let err):
+            s.file = nil
+            s.fileError = err.message
+            s.message = err.message
+            s.messageIsError = true
+        }
+    case .completions(let typed, let candidates):
+        guard case .prompt(var field) = s.overlay, field.string == typed else { break }
+        if candidates.isEmpty {
+            s.completions = []
+            s.message = "no match"
+        } else {
+            let prefix = commonPrefix(candidates)
+            if prefix.count > typed.count { field.set(prefix) }
+            s.overlay = .prompt(field)
+            s.completions = candidates.count > 1 ? candidates : []
+            s.message = nil
+        }
+    }
+    return (s, fx)
+}
+
+private func setMessage(_ s: inout AppState, _ text: String, error: Bool = false) {
+    s.message = text
+    s.messageIsError = error
+}
+
+/// Asks for probabilities of whatever the Sample panel shows, with a fresh tag so a late answer
+/// for an older image is ignored.
+private func requestPrediction(_ s: inout AppState, _ fx: inout [Effect]) {
+    guard s.hasModel else { return }
+    let pixels: [UInt8]
+    if let f = s.file {
+        pixels = f.pixels
+    } else if let idx = s.currentIndex {
+        pixels = Array(s.dataset[s.currentSplit].image(idx))
+    } else { return }
+    let tag = s.nextTag
+    s.nextTag += 1
+    s.requestedTag = tag
+    s.requestedFor = s.showing
+    fx.append(.requestPrediction(pixels: pixels, tag: tag))
+}
+
+private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [Effect]) {
+    switch e {
+    case .started(let info):
+        s.info = info
+        if s.phase == .starting || s.phase == .browsing { s.phase = .running }
+        requestPrediction(&s, &fx)
+    case .step(let r):
+        s.lastStep = r
+        if s.firstStepSeen == nil { s.firstStepSeen = r.step - 1 }
+        s.lossSteps.append(r.step)
+        s.losses.append(r.loss)
+        if s.phase == .starting { s.phase = .running }
+    case .evaluated(let r):
+        s.latestEval = r
+        s.evals.append(EvalPoint(step: r.step, loss: r.validationLoss, accuracy: r.accuracy))
+        if s.misclassifiedOnly { s.position = min(s.position, max(0, s.browseCount - 1)) }
+        // New weights: refresh the sample's probabilities so they track training.
+        requestPrediction(&s, &fx)
+    case .checkpointSaved(let c):
+        s.lastCheckpoint = c
+        if !s.quitting { setMessage(&s, "checkpoint saved at step \(c.step)\(c.isBest ? " (best)" : "")") }
+    case .paused:
+        if s.phase.isLive { s.phase = .paused }
+    case .resumed:
+        if s.phase.isLive { s.phase = .running }
+    case .prediction(let tag, let probs):
+        if tag == s.requestedTag {
+            s.probabilities = probs
+            s.probabilitiesFor = s.requestedFor
+        }
+    case .finished(let f):
+        s.finish = f
+        s.phase = .finished(stoppedEarly: f.stoppedEarly)
+        if s.quitting {
+            s.exitCode = 0
+            fx.append(.exit(0))
+        } else {
+            setMessage(&s, f.stoppedEarly ? "training stopped at step \(f.step)" : "training finished at step \(f.step)")
+            requestPrediction(&s, &fx)
+        }
+    case .failed(let msg):
+        s.phase = .failed(msg)
+        setMessage(&s, "training failed: \(msg)", error: true)
+        if s.quitting {
+            s.exitCode = 1
+            fx.append(.exit(1))
+        }
+    }
+}
+
+private func handleKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) {
+    switch s.overlay {
+    case .confirmQuit:
+        switch key {
+        case .char("y"), .char("Y"), .ctrl("c"):
+            s.overlay = .none
+            beginQuit(&s, &fx)
+        case .char("n"), .char("N"), .escape, .char("q"):
+            s.overlay = .none
+            setMessage(&s, "quit cancelled")
+        default: break
+        }
+        return
+    case .prompt(var field):
+        switch key {
+        case .enter:
+            s.overlay = .none
+            s.completions = []
+            let path = field.string
+            if path.isEmpty { setMessage(&s, "no file given"); return }
+            setMessage(&s, "loading \(path)")
+            fx.append(.loadFile(path))
+        case .escape:
+            s.overlay = .none
+            s.completions = []
+            s.message = nil
+        case .ctrl("c"):
+            s.overlay = .none
+            s.completions = []
+            quit(&s, &fx)
+        case .tab: fx.append(.completePath(field.string))
+        case .backspace: field.backspace(); s.overlay = .prompt(field)
+        case .delete: field.deleteForward(); s.overlay = .prompt(field)
+        case .left: field.left(); s.overlay = .prompt(field)
+        case .right: field.right(); s.overlay = .prompt(field)
+        case .home, .ctrl("a"): field.home(); s.overlay = .prompt(field)
+        case .end, .ctrl("e"): field.end(); s.overlay = .prompt(field)
+        case .ctrl("u"): field.set(""); s.overlay = .prompt(field)
+        case .char(let c): field.insert(c); s.overlay = .prompt(field); s.completions = []
+        case .ctrl("l"): fx.append(.redraw)
+        default: break
+        }
+        return
+    case .help, .none:
+        break
+    }
+    guard let cmd = KeyTable.command(for: key) else { return }
+    run(cmd, &s, &fx)
+}
+
+private func beginQuit(_ s: inout AppState, _ fx: inout [Effect]) {
+    s.quitting = true
+    s.quitStartedAt = s.now
+    setMessage(&s, "stopping: saving a checkpoint before exit…")
+    fx.append(.stop)
+}
+
+private func quit(_ s: inout AppState, _ fx: inout [Effect]) {
+    if s.quitting {
+        // Asked twice while waiting for the session: the person really wants out.
+        s.exitCode = 1
+        fx.append(.exit(1))
+    } else if s.phase.isLive {
+        s.overlay = .confirmQuit
+    } else {
+        s.exitCode = 0
+        fx.append(.exit(0))
+    }
+}
+
+private func move(_ s: inout AppState, to position: Int, _ fx: inout [Effect]) {
+    let n = s.browseCount
+    let before = s.showing
+    s.file = nil
+    s.fileError = nil
+    s.position = n == 0 ? 0 : max(0, min(n - 1, position))
+    if s.showing != before || s.probabilitiesFor != s.showing { requestPrediction(&s, &fx) }
+}
+
+private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
+    switch cmd {
+    case .previous: move(&s, to: s.position - 1, &fx)
+    case .next: move(&s, to: s.position + 1, &fx)
+    case .back(let n): move(&s, to: s.position - n, &fx)
+    case .forward(let n): move(&s, to: s.position + n, &fx)
+    case .first: move(&s, to: 0, &fx)
+    case .last: move(&s, to: s.browseCount - 1, &fx)
+    case .split(let split):
+        if s.dataset[split].isEmpty { setMessage(&s, "the \(split.rawValue) split is empty"); return }
+        s.split = split
+        s.misclassifiedOnly = false
+        s.position = -1   // force a change so the prediction is requested
+        move(&s, to: 0, &fx)
+    case .misclassified:
+        if s.misclassifiedOnly {
+            s.misclassifiedOnly = false
+            s.position = -1
+            move(&s, to: 0, &fx)
+            setMessage(&s, "showing all \(s.split.rawValue) samples")
+        } else if s.latestEval == nil {
+            setMessage(&s, "no evaluation yet: nothing to filter")
+        } else if s.misclassifiedIndices.isEmpty {
+            setMessage(&s, "no misclassified validation samples")
+        } else {
+            s.misclassifiedOnly = true
+            s.position = -1
+            move(&s, to: 0, &fx)
+            setMessage(&s, "\(s.misclassifiedIndices.count) misclassified validation samples")
+        }
+    case .pauseResume:
+        switch s.phase {
+        case .running, .starting:
+            s.phase = .paused
+            fx.append(.pause)
+            setMessage(&s, "pausing after the current batch")
+        case .paused:
+            s.phase = .running
+            fx.append(.resume)
+            setMessage(&s, "resumed")
+        default:
+            setMessage(&s, "training is not running")
+        }
+    case .save:
+        if s.phase.isLive {
+            fx.append(.saveCheckpoint)
+            setMessage(&s, "saving a checkpoint…")
+        } else {
+            setMessage(&s, "training is not running: nothing to save")
+        }
+    case .predictFile:
+        s.overlay = .prompt(TextField(s.file.map { $0.path } ?? ""))
+        s.completions = []
+        setMessage(&s, "image path (Tab completes, Enter predicts, Esc cancels)")
+    case .smoothMore: s.smoothingPercent = min(99, s.smoothingPercent + 5)
+    case .smoothLess: s.smoothingPercent = max(0, s.smoothingPercent - 5)
+    case .logY: s.logY.toggle()
+    case .countsPercent: s.confusionPercent.toggle()
+    case .help: s.overlay = s.overlay == .help ? .none : .help
+    case .close:
+        if s.overlay != .none { s.overlay = .none }
+        else if s.file != nil || s.fileError != nil {
+            s.file = nil
+            s.fileError = nil
+            requestPrediction(&s, &fx)
+        } else { s.message = nil }
+    case .redraw: fx.append(.redraw)
+    case .quit: quit(&s, &fx)
+    }
+}

@@ -1,0 +1,316 @@
+import Foundation
+import FERData
+import FERTraining
+import TermUI
+
+/// Screen layout and panels: pure views of `AppState` drawn into a `CellGrid`.
+public enum DashboardView {
+    public static let minWidth = 80, minHeight = 24
+    public static let classNames = Emotion.allCases.map { $0.name }
+
+    public static func render(_ s: AppState, width: Int, height: Int, caps: Capabilities) -> CellGrid {
+        var g = CellGrid(width: width, height: height)
+        let glyphs = Glyphs(unicode: caps.unicode)
+        guard width >= minWidth && height >= minHeight else {
+            drawTooSmall(&g, glyphs: glyphs)
+            return g
+        }
+        let full = width >= 120 && height >= 40
+        var (statusR, rest) = g.bounds.splitTop(full ? 5 : 4)
+        var hintR: Rect
+        (rest, hintR) = rest.splitBottom(1)
+        let sampleW = full ? max(50, width * 5 / 12) : (width >= 100 ? 44 : 40)
+        let (left, sampleR) = rest.splitRight(min(sampleW, rest.width - 38))
+        let confH = full ? 11 : min(10, left.height / 2 + 1)
+        let (lossR, confR) = left.splitBottom(confH)
+
+        drawStatus(&g, statusR, s, caps)
+        drawLoss(&g, lossR, s, caps)
+        drawConfusion(&g, confR, s, caps)
+        drawSample(&g, sampleR, s, caps)
+        drawHint(&g, hintR, s, caps)
+        statusR = statusR.intersection(g.bounds)
+
+        switch s.overlay {
+        case .help: drawHelp(&g, caps)
+        case .confirmQuit: drawConfirm(&g, caps)
+        case .prompt(let field): drawPrompt(&g, hintR, field, s, caps)
+        case .none: break
+        }
+        return g
+    }
+
+    static func drawTooSmall(_ g: inout CellGrid, glyphs: Glyphs) {
+        let lines = ["terminal too small (need \(minWidth)×\(minHeight))".replacingOccurrences(of: "×", with: glyphs.unicode ? "×" : "x"),
+                     "now \(g.width)\(glyphs.unicode ? "×" : "x")\(g.height)", "q quits"]
+        let top = max(0, (g.height - lines.count) / 2)
+        for (i, l) in lines.enumerated() {
+            let t = l.clipped(g.width)
+            g.put(t, x: max(0, (g.width - t.count) / 2), y: top + i, i == 0 ? .bold : .plain)
+        }
+    }
+
+    // MARK: status
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite && seconds >= 0 else { return "--" }
+        let t = Int(seconds)
+        return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
+    }
+
+    static func phaseStyle(_ p: Phase, _ caps: Capabilities) -> Style {
+        guard caps.hasColor else { return p == .running ? .bold : .reverse }
+        switch p {
+        case .running: return Style(fg: .green, bold: true)
+        case .paused: return Style(fg: .yellow, bold: true)
+        case .finished: return Style(fg: .cyan, bold: true)
+        case .failed: return Style(fg: .red, bold: true, reverse: true)
+        case .starting, .browsing: return Style(bold: true)
+        }
+    }
+
+    static func drawStatus(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
+        let glyphs = Glyphs(unicode: caps.unicode)
+        let inner = Widgets.box(&g, r, title: "ferdash " + (glyphs.unicode ? "— " : "- ") + "Status", glyphs: glyphs)
+        guard !inner.isEmpty else { return }
+        // Line 1: state, progress and speed.
+        var x = g.put(s.phase.word, x: inner.x, y: inner.y, phaseStyle(s.phase, caps), clip: inner)
+        let step = s.lastStep?.step ?? s.info?.firstStep ?? 0
+        if let info = s.info {
+            x = g.put("  step \(step)/\(info.totalSteps)", x: x, y: inner.y, .bold, clip: inner)
+            x = g.put(String(format: "  epoch %.2f  ", s.lastStep?.epoch ?? 0), x: x, y: inner.y, .plain, clip: inner)
+            let frac = info.totalSteps > 0 ? Double(step) / Double(info.totalSteps) : 0
+            let barW = max(10, min(30, inner.maxX - x - 60))
+            Widgets.bar(&g, x: x, y: inner.y, width: barW, fraction: frac,
+                        style: caps.hasColor ? Style(fg: .green) : .plain, glyphs: glyphs)
+            x = g.put(String(format: " %5.1f%%", frac * 100), x: x + barW, y: inner.y, .plain, clip: inner)
+            if let st = s.lastStep {
+                x = g.put(String(format: "  %.0f img/s", st.imagesPerSecond), x: x, y: inner.y, .plain, clip: inner)
+                x = g.put("  elapsed \(duration(st.elapsed))", x: x, y: inner.y, .plain, clip: inner)
+                let done = Double(st.step - (s.firstStepSeen ?? info.firstStep))
+                let eta = done > 0 && s.phase.isLive ? st.elapsed / done * Double(info.totalSteps - st.step) : .nan
+                x = g.put("  ETA \(duration(eta))", x: x, y: inner.y, .plain, clip: inner)
+                g.put(String(format: "  lr %.2e", st.learningRate), x: x, y: inner.y, .plain, clip: inner)
+            }
+        } else if s.phase == .starting {
+            g.put("  waiting for the training session…", x: x, y: inner.y, .dim, clip: inner)
+        } else if s.phase == .browsing {
+            g.put(s.hasModel ? "  model loaded: predictions on" : "  no model: browsing only", x: x, y: inner.y, .dim, clip: inner)
+        }
+        // Line 2: data and where the run lives.
+        if inner.height >= 2 {
+            let d = s.dataset
+            var line = "data \(d.name)  train \(d.train.count) · val \(d.validation.count) · test \(d.test.count)"
+            if !caps.unicode { line = line.replacingOccurrences(of: "·", with: "/") }
+            if let info = s.info { line += "  arch \(info.architecture)  batch \(info.batchSize)  run \(info.runDirectory)" }
+            g.put(line.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.y + 1, .plain, clip: inner)
+        }
+        // Line 3 (or 2 in compact: only when there is a message): messages and failures.
+        let msgY = inner.height >= 3 ? inner.y + 2 : nil
+        var msg = s.message
+        if case .failed(let m) = s.phase, s.message == nil { msg = "training failed: \(m)" }
+        if msg == nil, let c = s.lastCheckpoint { msg = "last checkpoint: step \(c.step)\(c.isBest ? " (best)" : "")  \(c.path)" }
+        if let y = msgY, let m = msg {
+            let style: Style = s.messageIsError || { if case .failed = s.phase { return true } else { return false } }()
+                ? (caps.hasColor ? Style(fg: .red, bold: true) : .bold) : .plain
+            g.put(m.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: y, style, clip: inner)
+        }
+    }
+
+    // MARK: loss
+
+    static func drawLoss(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
+        let glyphs = Glyphs(unicode: caps.unicode)
+        let title = String(format: "Loss  smoothing %.2f%@", s.smoothing, s.logY ? "  log-y" : "")
+        let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
+        guard !inner.isEmpty else { return }
+        let (chartR, accR) = inner.splitBottom(1)
+        let xs = s.lossSteps.map { Double($0) }
+        let raw = zip(xs, s.losses.map { Double($0) }).map { (x: $0, y: $1) }
+        let smooth = zip(xs, Curves.debiasedEMA(s.losses, weight: s.smoothing)).map { (x: $0, y: $1) }
+        let val = s.evals.map { (x: Double($0.step), y: Double($0.loss)) }
+        let color = caps.hasColor
+        var series = [
+            ChartSeries(name: "train (raw)", points: raw, style: Style(fg: color ? .index(caps.colors >= 256 ? 244 : 7) : .default, dim: true),
+                        marker: ".", inLegend: s.smoothingPercent > 0),
+            ChartSeries(name: s.smoothingPercent > 0 ? "train (smoothed)" : "train", points: smooth,
+                        style: color ? Style(fg: .cyan, bold: true) : .bold, marker: "*"),
+        ]
+        if s.smoothingPercent == 0 { series.removeFirst() }
+        series.append(ChartSeries(name: "validation", points: val, style: color ? Style(fg: .yellow, bold: true) : .bold,
+                                  marker: "o", connect: true))
+        LineChart(series: series, logY: s.logY).draw(&g, chartR, caps: caps)
+        // Validation accuracy under the chart: latest, best and a sparkline of every evaluation.
+        if let last = s.evals.last {
+            let best = s.evals.map { $0.accuracy }.max() ?? 0
+            var x = g.put(String(format: "val acc %.1f%%  best %.1f%%  ", last.accuracy * 100, best * 100), x: accR.x, y: accR.y, .bold, clip: accR)
+            let room = accR.maxX - x
+            let accs = s.evals.suffix(max(0, room)).map { $0.accuracy }
+            x = g.put(Curves.sparkline(Array(accs), unicode: caps.unicode), x: x, y: accR.y,
+                      color ? Style(fg: .yellow) : .plain, clip: accR)
+        } else {
+            g.put("val acc: no evaluation yet", x: accR.x, y: accR.y, .dim, clip: accR)
+        }
+    }
+
+    // MARK: confusion
+
+    static func drawConfusion(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
+        let glyphs = Glyphs(unicode: caps.unicode)
+        var title = "Confusion"
+        if let e = s.latestEval {
+            title += String(format: "  step %d  acc %.1f%%  %@", e.step, e.accuracy * 100, s.confusionPercent ? "row %" : "counts")
+        }
+        let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
+        guard !inner.isEmpty else { return }
+        guard let e = s.latestEval else {
+            g.put("no evaluation yet", x: inner.x, y: inner.y, .dim, clip: inner)
+            return
+        }
+        ConfusionView(counts: e.confusion.counts, names: classNames, percent: s.confusionPercent).draw(&g, inner, caps: caps)
+        let footY = inner.y + e.confusion.classes + 1
+        if footY < inner.maxY {
+            let c = e.confusion
+            g.put(String(format: "accuracy %.1f%% (%d/%d)  val loss %.4f  rows true, columns predicted",
+                         c.accuracy * 100, c.correct, c.total, e.validationLoss), x: inner.x, y: footY, .plain, clip: inner)
+        }
+    }
+
+    // MARK: sample
+
+    static func drawSample(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
+        let glyphs = Glyphs(unicode: caps.unicode)
+        let inner = Widgets.box(&g, r, title: s.file != nil ? "Sample  file" : "Sample", glyphs: glyphs)
+        guard !inner.isEmpty else { return }
+        var header: String
+        var pixels: [UInt8]?
+        var truth: Int?
+        var note: String?
+        if let f = s.file {
+            header = (f.path as NSString).lastPathComponent
+            pixels = f.pixels
+            note = f.note
+        } else if let err = s.fileError {
+            g.put("cannot predict:", x: inner.x, y: inner.y, .bold, clip: inner)
+            var y = inner.y + 1
+            // Wrap the message so a long path stays readable.
+            var rest = Substring(err)
+            while !rest.isEmpty && y < inner.maxY - 1 {
+                g.put(String(rest.prefix(inner.width)), x: inner.x, y: y, caps.hasColor ? Style(fg: .red) : .plain, clip: inner)
+                rest = rest.dropFirst(inner.width); y += 1
+            }
+            g.put("Esc returns to the dataset", x: inner.x, y: y + 1, .dim, clip: inner)
+            return
+        } else if let idx = s.currentIndex {
+            let set = s.dataset[s.currentSplit]
+            header = "\(s.currentSplit.rawValue) #\(idx)/\(set.count)"
+            if s.misclassifiedOnly { header += " miscl \(s.position + 1)/\(s.browseCount)" }
+            pixels = Array(set.image(idx))
+            let l = Int(set.labels[idx])
+            truth = l >= 0 ? l : nil
+        } else {
+            g.put("no images in this split", x: inner.x, y: inner.y, .dim, clip: inner)
+            return
+        }
+        let probs = s.probabilitiesFor == s.showing ? s.probabilities : nil
+        let predicted = probs.flatMap { p in p.indices.max { p[$0] < p[$1] } }
+        var line = header
+        if let t = truth { line += "  true " + classNames[t] }
+        if let p = predicted, let pr = probs { line += String(format: "  pred %@ %.0f%%", classNames[p], pr[p] * 100) }
+        let wrong = truth != nil && predicted != nil && truth != predicted
+        g.put(line.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.y,
+              wrong && caps.hasColor ? Style(fg: .red, bold: true) : .bold, clip: inner)
+        var top = inner.y + 1
+        if let n = note, top < inner.maxY {
+            g.put(n.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: top, .dim, clip: inner); top += 1
+        }
+        let body = Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top)
+        guard let px = pixels, px.count == ImageSet.pixelsPerImage else { return }
+        let img = ShadedImage(pixels: px, width: 48, height: 48)
+        // Full resolution with bars below when there is room; otherwise half size with bars beside.
+        let barsBelowFull = body.width >= 48 && body.height >= 24 + 7
+        let scale = barsBelowFull ? 1 : (body.height >= 12 && body.width >= 24 ? 2 : 3)
+        let size = img.cellSize(scale: scale)
+        let imgX = body.x + (barsBelowFull ? (body.width - size.width) / 2 : 0)
+        img.draw(&g, at: (imgX, body.y), scale: scale, caps: caps)
+        let barsR: Rect = barsBelowFull
+            ? Rect(x: body.x, y: body.y + size.height, width: body.width, height: body.height - size.height)
+            : (body.width - size.width - 1 >= 12
+                ? Rect(x: body.x + size.width + 1, y: body.y, width: body.width - size.width - 1, height: body.height)
+                : Rect(x: body.x, y: body.y + size.height, width: body.width, height: body.height - size.height))
+        drawBars(&g, barsR, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel, caps: caps)
+    }
+
+    static func drawBars(_ g: inout CellGrid, _ r: Rect, probs: [Float]?, truth: Int?, predicted: Int?, hasModel: Bool, caps: Capabilities) {
+        guard !r.isEmpty else { return }
+        guard let probs, probs.count >= classNames.count else {
+            g.put(hasModel ? "predicting…" : "no model: no probabilities", x: r.x, y: r.y, .dim, clip: r)
+            return
+        }
+        let glyphs = Glyphs(unicode: caps.unicode)
+        let nameW = r.width >= 30 ? 9 : 4
+        for (c, name) in classNames.enumerated() where r.y + c < r.maxY {
+            let y = r.y + c
+            let isPred = c == predicted, isTrue = c == truth
+            let mark = isTrue ? (isPred ? "=" : "*") : (isPred ? ">" : " ")
+            let label = (nameW == 9 ? name : String(name.prefix(3))).padded(nameW - 1)
+            let x = g.put(mark + label, x: r.x, y: y, isPred ? .bold : .plain, clip: r)
+            let pct = String(format: "%5.1f%%", probs[c] * 100)
+            let barW = max(0, r.maxX - x - pct.count - 1)
+            let color: Color = isTrue ? .green : (isPred ? .red : .blue)
+            Widgets.bar(&g, x: x, y: y, width: barW, fraction: Double(probs[c]),
+                        style: caps.hasColor ? Style(fg: color) : .plain, glyphs: glyphs)
+            g.put(pct, x: x + barW + 1, y: y, isPred ? .bold : .plain, clip: r)
+        }
+        if r.height > classNames.count && truth != nil {
+            g.put("* true  > predicted  = both", x: r.x, y: r.y + classNames.count, .dim, clip: r)
+        }
+    }
+
+    // MARK: hint bar and overlays
+
+    static func drawHint(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
+        guard !r.isEmpty else { return }
+        g.fill(r, Cell(" ", .reverse))
+        let text = KeyTable.hintLine(unicode: caps.unicode)
+        g.put(" " + text.clipped(r.width - 1), x: r.x, y: r.y, .reverse, clip: r)
+    }
+
+    static func drawHelp(_ g: inout CellGrid, _ caps: Capabilities) {
+        let rows = KeyTable.helpRows(unicode: caps.unicode)
+        let keyW = (rows.map { $0.keys.count }.max() ?? 0) + 2
+        let w = min(g.width, keyW + (rows.map { $0.help.count }.max() ?? 0) + 4)
+        let h = min(g.height, rows.count + 4)
+        let r = g.bounds.centered(width: w, height: h)
+        g.fill(r)
+        let inner = Widgets.box(&g, r, title: "Help  keys", glyphs: Glyphs(unicode: caps.unicode), style: .bold)
+        for (i, row) in rows.enumerated() where inner.y + i < inner.maxY {
+            let x = g.put(row.keys.padded(keyW), x: inner.x + 1, y: inner.y + i, .bold, clip: inner)
+            g.put(row.help, x: x, y: inner.y + i, .plain, clip: inner)
+        }
+        g.put("Esc or ? closes", x: inner.x + 1, y: inner.maxY - 1, .dim, clip: inner)
+    }
+
+    static func drawConfirm(_ g: inout CellGrid, _ caps: Capabilities) {
+        let lines = ["Training is running.", "Stop it, save a checkpoint and quit?", "", "y = yes, n = no"]
+        let r = g.bounds.centered(width: 44, height: lines.count + 2)
+        g.fill(r)
+        let inner = Widgets.box(&g, r, title: "Quit?", glyphs: Glyphs(unicode: caps.unicode), style: .bold)
+        for (i, l) in lines.enumerated() { g.put(l, x: inner.x + 1, y: inner.y + i, i == 3 ? .bold : .plain, clip: inner) }
+    }
+
+    static func drawPrompt(_ g: inout CellGrid, _ hintR: Rect, _ field: TextField, _ s: AppState, _ caps: Capabilities) {
+        g.fill(hintR)
+        field.draw(&g, hintR, label: " predict file: ")
+        // Completion candidates in a box just above the prompt.
+        guard !s.completions.isEmpty else { return }
+        let names = s.completions.prefix(8).map { ($0 as NSString).lastPathComponent + ($0.hasSuffix("/") ? "/" : "") }
+        let extra = s.completions.count > 8 ? ["… \(s.completions.count - 8) more"] : []
+        let lines = names + extra
+        let w = min(g.width, (lines.map { $0.count }.max() ?? 0) + 4)
+        let r = Rect(x: hintR.x + 15, y: hintR.y - lines.count - 2, width: w, height: lines.count + 2).intersection(g.bounds)
+        g.fill(r)
+        let inner = Widgets.box(&g, r, title: "", glyphs: Glyphs(unicode: caps.unicode))
+        for (i, l) in lines.enumerated() { g.put(l, x: inner.x + 1, y: inner.y + i, .plain, clip: inner) }
+    }
+}

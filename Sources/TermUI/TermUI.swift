@@ -1,1 +1,0 @@
-// TermUI: see docs/DESIGN.md

@@ -1,2 +1,0 @@
-// TermUINcurses: see docs/DESIGN.md
-import CNcurses

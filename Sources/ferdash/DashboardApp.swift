@@ -1,0 +1,198 @@
+import Dashboard
+import FERData
+import FERTraining
+import Foundation
+import TermUI
+import TermUINcurses
+
+/// Everything the live dashboard needs; the command-line layer builds it.
+struct DashboardEnvironment {
+    var dataset: Dataset
+    /// nil in browse mode without a model.
+    var control: DashboardSessionControl?
+    /// The session's sink posts here; the UI loop drains it each tick.
+    var mailbox: EventMailbox
+    /// Loads and preprocesses an image file into the 48×48 pixels the network sees (plus a note).
+    /// The probabilities come back later as a `.prediction` event after `control.requestPrediction`.
+    var predictFile: (String) -> Result<FilePrediction, Error>
+    var options: DisplayOptions
+    /// True when a training session runs behind `control` (quitting must stop it and wait).
+    var training: Bool
+    /// How long `q` waits for `.finished` after `stop()` before leaving anyway.
+    var quitTimeout: Double = 60
+
+    init(dataset: Dataset, control: DashboardSessionControl?, mailbox: EventMailbox,
+         predictFile: @escaping (String) -> Result<FilePrediction, Error>,
+         options: DisplayOptions, training: Bool, quitTimeout: Double = 60) {
+        self.dataset = dataset
+        self.control = control
+        self.mailbox = mailbox
+        self.predictFile = predictFile
+        self.options = options
+        self.training = training
+        self.quitTimeout = quitTimeout
+    }
+}
+
+/// Runs the dashboard on the calling (main) thread until the person quits.
+/// Returns the exit status; the terminal is restored on every path out.
+func runDashboard(_ env: DashboardEnvironment) -> Int32 {
+    let term: NcursesTerminal
+    do {
+        term = try NcursesTerminal(noColor: env.options.noColor, ascii: env.options.ascii)
+    } catch {
+        FileHandle.standardError.write(Data("ferdash: \(error)\n".utf8))
+        return 1
+    }
+    defer { term.shutdown() }
+    var loop = DashboardLoop(env: env, term: term)
+    return loop.run()
+}
+
+/// The UI loop: one thread owns every curses call. Each tick reads keys (getch with a timeout),
+/// drains the mailbox, reduces, executes effects and presents one diffed frame.
+struct DashboardLoop {
+    let env: DashboardEnvironment
+    let term: NcursesTerminal
+    let presenter: FramePresenter
+    var state: AppState
+    var exitCode: Int32?
+    var dirty = true
+    /// Coalesced per tick: while arrows are held only the last sample's prediction is requested.
+    var pendingPrediction: (pixels: [UInt8], tag: Int)?
+    let clock = Date()
+
+    /// A frame every 50 ms at most (~20 Hz); keys are answered in the same tick they arrive.
+    static let tickMs: Int32 = 50
+
+    init(env: DashboardEnvironment, term: NcursesTerminal) {
+        self.env = env
+        self.term = term
+        presenter = FramePresenter(backend: term)
+        state = AppState(dataset: env.dataset, training: env.training, hasModel: env.control != nil)
+        state.quitTimeout = env.quitTimeout
+    }
+
+    mutating func dispatch(_ action: Action) {
+        let (next, effects) = reduce(state, action)
+        state = next
+        for e in effects { perform(e) }
+    }
+
+    mutating func perform(_ effect: Effect) {
+        switch effect {
+        case .pause: env.control?.pause()
+        case .resume: env.control?.resume()
+        case .stop: env.control?.stop()
+        case .saveCheckpoint: env.control?.saveCheckpointNow()
+        case .requestPrediction(let pixels, let tag): pendingPrediction = (pixels, tag)
+        case .loadFile(let path):
+            let expanded = PathCompletion.expandTilde(path)
+            let result: Result<FilePrediction, FileLoadError>
+            if !FileManager.default.fileExists(atPath: expanded) {
+                result = .failure(FileLoadError("\(path): no such file"))
+            } else {
+                switch env.predictFile(expanded) {
+                case .success(let fp): result = .success(fp)
+                case .failure(let err): result = .failure(FileLoadError("\(err)"))
+                }
+            }
+            dispatch(.fileLoaded(path: path, result: result))
+        case .completePath(let typed):
+            dispatch(.completions(for: typed, candidates: PathCompletion.candidates(for: typed)))
+        case .redraw: presenter.invalidate()
+        case .exit(let code): exitCode = code
+        }
+        dirty = true
+    }
+
+    var now: Double { Date().timeIntervalSince(clock) }
+
+    mutating func run() -> Int32 {
+        var lastSize = term.size
+        dispatch(.appeared)
+        while exitCode == nil {
+            // 1. Keys: wait up to one tick for the first, then take whatever else is queued.
+            var key = term.readKey(timeoutMs: Self.tickMs)
+            var taken = 0
+            while let k = key, exitCode == nil {
+                if k == .resize { presenter.invalidate() } else { dispatch(.key(k)) }
+                dirty = true
+                taken += 1
+                key = taken < 64 ? term.readKey(timeoutMs: 0) : nil
+            }
+            // 2. Signals from outside (kill, hang-up): stop cleanly like a confirmed quit.
+            if term.takeSignal() != 0 { dispatch(.terminate) }
+            // 3. Training events: all of them reduce (every loss is kept), the screen renders once.
+            let events = env.mailbox.drain()
+            for e in events { dispatch(.event(e)) }
+            if !events.isEmpty { dirty = true }
+            dispatch(.tick(now: now))
+            if let p = pendingPrediction {
+                env.control?.requestPrediction(pixels: p.pixels, tag: p.tag)
+                pendingPrediction = nil
+            }
+            if exitCode != nil { break }
+            // 4. Render only when something changed; the presenter writes only changed cells.
+            let size = term.size
+            if size != lastSize { presenter.invalidate(); lastSize = size; dirty = true }
+            if dirty {
+                let grid = DashboardView.render(state, width: size.width, height: size.height, caps: term.capabilities)
+                presenter.present(grid)
+                dirty = false
+            }
+        }
+        return exitCode ?? 0
+    }
+}
+
+/// File-path Tab completion (the only part of the prompt that touches the file system).
+enum PathCompletion {
+    static func expandTilde(_ p: String) -> String {
+        guard p.hasPrefix("~") else { return p }
+        return NSHomeDirectory() + p.dropFirst()
+    }
+
+    /// Candidates for what was typed, keeping the typed directory prefix; directories end in "/".
+    static func candidates(for typed: String) -> [String] {
+        let slash = typed.lastIndex(of: "/")
+        let dirPart = slash.map { String(typed[...$0]) } ?? ""
+        let namePart = slash.map { String(typed[typed.index(after: $0)...]) } ?? typed
+        let dir = dirPart.isEmpty ? "." : expandTilde(dirPart)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        return names
+            .filter { $0.hasPrefix(namePart) && (namePart.hasPrefix(".") || !$0.hasPrefix(".")) }
+            .sorted()
+            .map { name in
+                var isDir: ObjCBool = false
+                FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(name), isDirectory: &isDir)
+                return dirPart + name + (isDir.boolValue ? "/" : "")
+            }
+    }
+}
+
+/// Hidden developer path: the dashboard on a fake session and a drawn dataset, so the UI can be
+/// looked at (and driven in tmux) without the real engine. Wire as e.g. `ferdash dashboard-demo`.
+func runDashboardDemo(steps: Int = 2000, options: DisplayOptions = DisplayOptions()) -> Int32 {
+    let dataset = DemoSession.demoDataset()
+    let mailbox = EventMailbox()
+    let run = FileManager.default.temporaryDirectory.appendingPathComponent("ferdash-demo").path
+    let info = SessionInfo(architecture: "demo", datasetName: dataset.name, trainCount: dataset.train.count,
+                           validationCount: dataset.validation.count, testCount: dataset.test.count,
+                           batchSize: 32, totalSteps: steps, firstStep: 0, runDirectory: run)
+    let session = DemoSession(info: info, sink: { mailbox.post($0) })
+    session.start(validationLabels: dataset.validation.labels)
+    let env = DashboardEnvironment(
+        dataset: dataset, control: session, mailbox: mailbox,
+        predictFile: { path in
+            // The demo has no image decoder: treat the file's first 2304 bytes as pixels.
+            guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
+                return .failure(FileLoadError("\(path): unreadable or empty"))
+            }
+            var px = [UInt8](data.prefix(2304))
+            px += [UInt8](repeating: 0, count: 2304 - px.count)
+            return .success(FilePrediction(path: path, pixels: px, note: "demo: raw bytes as pixels"))
+        },
+        options: options, training: true, quitTimeout: 10)
+    return runDashboard(env)
+}
