@@ -8,6 +8,7 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
     private let lock = NSLock()
     private var paused = false
     private var stopped = false
+    private var closed = false
     private var saveRequested = false
     private var predictions: [(pixels: [UInt8], tag: Int)] = []
     private let sink: @Sendable (TrainingEvent) -> Void
@@ -27,6 +28,8 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
     public func resume() { lock.lock(); paused = false; lock.unlock() }
     public func stop() { lock.lock(); stopped = true; lock.unlock() }
     public func saveCheckpointNow() { lock.lock(); saveRequested = true; lock.unlock() }
+    /// Ends the background thread (after `finished` it keeps answering predictions until closed).
+    public func close() { lock.lock(); closed = true; stopped = true; lock.unlock() }
     public func requestPrediction(pixels: [UInt8], tag: Int) {
         lock.lock(); predictions.append((pixels, tag)); lock.unlock()
     }
@@ -92,7 +95,8 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
             sink(.finished(FinishReport(step: step, elapsed: Date().timeIntervalSince(t0), stoppedEarly: early)))
             // Keep answering predictions after finishing, as the real session does.
             while true {
-                lock.lock(); let preds = predictions; predictions.removeAll(); lock.unlock()
+                lock.lock(); let preds = predictions; predictions.removeAll(); let done = closed; lock.unlock()
+                if done { return }
                 for q in preds { sink(.prediction(tag: q.tag, probabilities: Self.fakeProbabilities(q.pixels, step: step, total: info.totalSteps))) }
                 Thread.sleep(forTimeInterval: 0.05)
             }

@@ -61,7 +61,14 @@ public enum KeyTable {
         bindings(unicode: unicode).filter { !$0.label.isEmpty }.map { ($0.label, $0.help) }
     }
 
-    public static func hintLine(unicode: Bool) -> String {
-        bindings(unicode: unicode).compactMap { b in b.hint.map { "\(b.label) \($0)" } }.joined(separator: "  ")
+    /// Hints dropped first when the bar is too narrow (help and quit always stay).
+    static let hintDropOrder = ["smooth", "log", "counts", "miscl", "save", "split", "sample"]
+
+    public static func hintLine(unicode: Bool, width: Int = .max) -> String {
+        var items = bindings(unicode: unicode).compactMap { b in b.hint.map { (hint: $0, text: "\(b.label) \($0)") } }
+        var drop = hintDropOrder[...]
+        func line() -> String { items.map { $0.text }.joined(separator: "  ") }
+        while line().count > width, let d = drop.popFirst() { items.removeAll { $0.hint == d } }
+        return line()
     }
 }

@@ -97,10 +97,10 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
     case .checkpointSaved(let c):
         s.lastCheckpoint = c
         if !s.quitting { setMessage(&s, "checkpoint saved at step \(c.step)\(c.isBest ? " (best)" : "")") }
-    case .paused:
-        if s.phase.isLive { s.phase = .paused }
-    case .resumed:
-        if s.phase.isLive { s.phase = .running }
+    case .paused(let step):
+        if s.phase.isLive && !s.quitting { s.phase = .paused; setMessage(&s, "paused at step \(step) (space resumes)") }
+    case .resumed(let step):
+        if s.phase.isLive && !s.quitting { s.phase = .running; setMessage(&s, "resumed at step \(step)") }
     case .prediction(let tag, let probs):
         if tag == s.requestedTag {
             s.probabilities = probs

@@ -19,7 +19,7 @@ public enum DashboardView {
         var (statusR, rest) = g.bounds.splitTop(full ? 5 : 4)
         var hintR: Rect
         (rest, hintR) = rest.splitBottom(1)
-        let sampleW = full ? max(50, width * 5 / 12) : (width >= 100 ? 44 : 40)
+        let sampleW = full ? max(50, width * 5 / 12) : (width >= 100 ? 44 : 38)
         let (left, sampleR) = rest.splitRight(min(sampleW, rest.width - 38))
         let confH = full ? 11 : min(10, left.height / 2 + 1)
         let (lossR, confR) = left.splitBottom(confH)
@@ -69,51 +69,88 @@ public enum DashboardView {
         }
     }
 
+    /// A piece of the status panel; pieces flow left to right and wrap to the next line.
+    enum Segment {
+        case text(String, Style)
+        case bar(width: Int, fraction: Double, style: Style)
+        case lineBreak
+        var width: Int {
+            switch self {
+            case .text(let t, _): return t.count
+            case .bar(let w, _, _): return w
+            case .lineBreak: return 0
+            }
+        }
+    }
+
+    static func flow(_ g: inout CellGrid, _ r: Rect, _ segments: [Segment], glyphs: Glyphs) -> Int {
+        var x = r.x, y = r.y
+        for seg in segments {
+            if case .lineBreak = seg {
+                if x > r.x { y += 1; x = r.x }
+                continue
+            }
+            let w = seg.width + (x > r.x ? 2 : 0)
+            if x + w > r.maxX && x > r.x { y += 1; x = r.x }
+            guard y < r.maxY else { break }
+            if x > r.x { x += 2 }
+            switch seg {
+            case .text(let t, let st):
+                x = g.put(t.clipped(r.maxX - x, ellipsis: glyphs.ellipsis), x: x, y: y, st, clip: r)
+            case .bar(let w, let f, let st):
+                Widgets.bar(&g, x: x, y: y, width: min(w, r.maxX - x), fraction: f, style: st, glyphs: glyphs)
+                x += w
+            case .lineBreak: break
+            }
+        }
+        return x > r.x ? y + 1 : y
+    }
+
     static func drawStatus(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
         let inner = Widgets.box(&g, r, title: "ferdash " + (glyphs.unicode ? "— " : "- ") + "Status", glyphs: glyphs)
         guard !inner.isEmpty else { return }
-        // Line 1: state, progress and speed.
-        var x = g.put(s.phase.word, x: inner.x, y: inner.y, phaseStyle(s.phase, caps), clip: inner)
+        var msg = s.message
+        var msgIsError = s.messageIsError
+        if case .failed(let m) = s.phase, s.message == nil { msg = "training failed: \(m)"; msgIsError = true }
+        if msg == nil, let c = s.lastCheckpoint { msg = "last checkpoint: step \(c.step)\(c.isBest ? " (best)" : "")  \(c.path)" }
+        // The message always keeps the last line; progress and data flow into the rest.
+        let (flowR, msgR) = msg != nil && inner.height >= 2 ? inner.splitBottom(1) : (inner, Rect(x: 0, y: 0, width: 0, height: 0))
+        var segs: [Segment] = [.text(s.phase.word, phaseStyle(s.phase, caps))]
         let step = s.lastStep?.step ?? s.info?.firstStep ?? 0
         if let info = s.info {
-            x = g.put("  step \(step)/\(info.totalSteps)", x: x, y: inner.y, .bold, clip: inner)
-            x = g.put(String(format: "  epoch %.2f  ", s.lastStep?.epoch ?? 0), x: x, y: inner.y, .plain, clip: inner)
             let frac = info.totalSteps > 0 ? Double(step) / Double(info.totalSteps) : 0
-            let barW = max(10, min(30, inner.maxX - x - 60))
-            Widgets.bar(&g, x: x, y: inner.y, width: barW, fraction: frac,
-                        style: caps.hasColor ? Style(fg: .green) : .plain, glyphs: glyphs)
-            x = g.put(String(format: " %5.1f%%", frac * 100), x: x + barW, y: inner.y, .plain, clip: inner)
+            segs.append(.text("step \(step)/\(info.totalSteps)", .bold))
+            segs.append(.text(String(format: "epoch %.2f", s.lastStep?.epoch ?? 0), .plain))
+            segs.append(.bar(width: inner.width >= 110 ? 24 : 12, fraction: frac, style: caps.hasColor ? Style(fg: .green) : .plain))
+            segs.append(.text(String(format: "%.1f%%", frac * 100), .plain))
             if let st = s.lastStep {
-                x = g.put(String(format: "  %.0f img/s", st.imagesPerSecond), x: x, y: inner.y, .plain, clip: inner)
-                x = g.put("  elapsed \(duration(st.elapsed))", x: x, y: inner.y, .plain, clip: inner)
                 let done = Double(st.step - (s.firstStepSeen ?? info.firstStep))
                 let eta = done > 0 && s.phase.isLive ? st.elapsed / done * Double(info.totalSteps - st.step) : .nan
-                x = g.put("  ETA \(duration(eta))", x: x, y: inner.y, .plain, clip: inner)
-                g.put(String(format: "  lr %.2e", st.learningRate), x: x, y: inner.y, .plain, clip: inner)
+                segs.append(.text(String(format: "%.0f img/s", st.imagesPerSecond), .plain))
+                segs.append(.text("elapsed \(duration(st.elapsed))", .plain))
+                segs.append(.text("ETA \(duration(eta))", .plain))
+                segs.append(.text(String(format: "lr %.2e", st.learningRate), .plain))
             }
         } else if s.phase == .starting {
-            g.put("  waiting for the training session…", x: x, y: inner.y, .dim, clip: inner)
+            segs.append(.text("waiting for the training session…", .dim))
         } else if s.phase == .browsing {
-            g.put(s.hasModel ? "  model loaded: predictions on" : "  no model: browsing only", x: x, y: inner.y, .dim, clip: inner)
+            segs.append(.text(s.hasModel ? "model loaded: predictions on" : "no model: browsing only", .dim))
         }
-        // Line 2: data and where the run lives.
-        if inner.height >= 2 {
-            let d = s.dataset
-            var line = "data \(d.name)  train \(d.train.count) · val \(d.validation.count) · test \(d.test.count)"
-            if !caps.unicode { line = line.replacingOccurrences(of: "·", with: "/") }
-            if let info = s.info { line += "  arch \(info.architecture)  batch \(info.batchSize)  run \(info.runDirectory)" }
-            g.put(line.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.y + 1, .plain, clip: inner)
+        if flowR.height >= 2 { segs.append(.lineBreak) }
+        let d = s.dataset
+        let dot = caps.unicode ? "·" : "/"
+        segs.append(.text("data \(d.name)", .plain))
+        segs.append(.text("train \(d.train.count) \(dot) val \(d.validation.count) \(dot) test \(d.test.count)", .plain))
+        if let info = s.info {
+            segs.append(.text("arch \(info.architecture)  batch \(info.batchSize)", .plain))
+            segs.append(.text("run \(info.runDirectory)", .plain))
         }
-        // Line 3 (or 2 in compact: only when there is a message): messages and failures.
-        let msgY = inner.height >= 3 ? inner.y + 2 : nil
-        var msg = s.message
-        if case .failed(let m) = s.phase, s.message == nil { msg = "training failed: \(m)" }
-        if msg == nil, let c = s.lastCheckpoint { msg = "last checkpoint: step \(c.step)\(c.isBest ? " (best)" : "")  \(c.path)" }
-        if let y = msgY, let m = msg {
-            let style: Style = s.messageIsError || { if case .failed = s.phase { return true } else { return false } }()
-                ? (caps.hasColor ? Style(fg: .red, bold: true) : .bold) : .plain
-            g.put(m.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: y, style, clip: inner)
+        _ = flow(&g, flowR, segs, glyphs: glyphs)
+        if let m = msg, !msgR.isEmpty {
+            let style: Style = msgIsError ? (caps.hasColor ? Style(fg: .red, bold: true) : .bold) : .plain
+            g.fill(msgR)
+            g.put(m.clipped(msgR.width, ellipsis: glyphs.ellipsis), x: msgR.x, y: msgR.y, style, clip: msgR)
         }
     }
 
@@ -171,8 +208,9 @@ public enum DashboardView {
         let footY = inner.y + e.confusion.classes + 1
         if footY < inner.maxY {
             let c = e.confusion
-            g.put(String(format: "accuracy %.1f%% (%d/%d)  val loss %.4f  rows true, columns predicted",
-                         c.accuracy * 100, c.correct, c.total, e.validationLoss), x: inner.x, y: footY, .plain, clip: inner)
+            var foot = String(format: "accuracy %.1f%% (%d/%d)  val loss %.4f", c.accuracy * 100, c.correct, c.total, e.validationLoss)
+            if foot.count + 30 <= inner.width { foot += "  rows: true, columns: predicted" }
+            g.put(foot, x: inner.x, y: footY, .plain, clip: inner)
         }
     }
 
@@ -221,23 +259,32 @@ public enum DashboardView {
         g.put(line.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.y,
               wrong && caps.hasColor ? Style(fg: .red, bold: true) : .bold, clip: inner)
         var top = inner.y + 1
-        if let n = note, top < inner.maxY {
+        let fullFits = inner.width >= 48 && inner.height - 1 >= 31
+        if let n = note, top < inner.maxY, !(fullFits && inner.height - 2 < 31) {
             g.put(n.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: top, .dim, clip: inner); top += 1
         }
         let body = Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top)
         guard let px = pixels, px.count == ImageSet.pixelsPerImage else { return }
         let img = ShadedImage(pixels: px, width: 48, height: 48)
-        // Full resolution with bars below when there is room; otherwise half size with bars beside.
-        let barsBelowFull = body.width >= 48 && body.height >= 24 + 7
-        let scale = barsBelowFull ? 1 : (body.height >= 12 && body.width >= 24 ? 2 : 3)
+        // Full resolution with bars below when there is room; otherwise smaller with bars beside
+        // (bars need ~16 columns to stay readable), and as a last resort bars below a small image.
+        var scale = 3
+        var barsR = Rect(x: body.x, y: body.y + 8, width: body.width, height: body.height - 8)
+        if body.width >= 48 && body.height >= 24 + 7 {
+            scale = 1
+            barsR = Rect(x: body.x, y: body.y + 24, width: body.width, height: body.height - 24)
+        } else {
+            for sc in [2, 3] {
+                let size = img.cellSize(scale: sc)
+                if body.height >= size.height && body.width - size.width - 1 >= 16 {
+                    scale = sc
+                    barsR = Rect(x: body.x + size.width + 1, y: body.y, width: body.width - size.width - 1, height: body.height)
+                    break
+                }
+            }
+        }
         let size = img.cellSize(scale: scale)
-        let imgX = body.x + (barsBelowFull ? (body.width - size.width) / 2 : 0)
-        img.draw(&g, at: (imgX, body.y), scale: scale, caps: caps)
-        let barsR: Rect = barsBelowFull
-            ? Rect(x: body.x, y: body.y + size.height, width: body.width, height: body.height - size.height)
-            : (body.width - size.width - 1 >= 12
-                ? Rect(x: body.x + size.width + 1, y: body.y, width: body.width - size.width - 1, height: body.height)
-                : Rect(x: body.x, y: body.y + size.height, width: body.width, height: body.height - size.height))
+        img.draw(&g, at: (body.x + (scale == 1 ? (body.width - size.width) / 2 : 0), body.y), scale: scale, caps: caps)
         drawBars(&g, barsR, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel, caps: caps)
     }
 
@@ -253,9 +300,9 @@ public enum DashboardView {
             let y = r.y + c
             let isPred = c == predicted, isTrue = c == truth
             let mark = isTrue ? (isPred ? "=" : "*") : (isPred ? ">" : " ")
-            let label = (nameW == 9 ? name : String(name.prefix(3))).padded(nameW - 1)
+            let label = (nameW == 9 ? name : String(name.prefix(3))).padded(nameW)
             let x = g.put(mark + label, x: r.x, y: y, isPred ? .bold : .plain, clip: r)
-            let pct = String(format: "%5.1f%%", probs[c] * 100)
+            let pct = r.width >= 30 ? String(format: "%5.1f%%", probs[c] * 100) : String(format: "%3.0f%%", probs[c] * 100)
             let barW = max(0, r.maxX - x - pct.count - 1)
             let color: Color = isTrue ? .green : (isPred ? .red : .blue)
             Widgets.bar(&g, x: x, y: y, width: barW, fraction: Double(probs[c]),
@@ -272,7 +319,7 @@ public enum DashboardView {
     static func drawHint(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         guard !r.isEmpty else { return }
         g.fill(r, Cell(" ", .reverse))
-        let text = KeyTable.hintLine(unicode: caps.unicode)
+        let text = KeyTable.hintLine(unicode: caps.unicode, width: r.width - 1)
         g.put(" " + text.clipped(r.width - 1), x: r.x, y: r.y, .reverse, clip: r)
     }
 

@@ -293,15 +293,24 @@ public struct ConfusionView {
         let k = counts.count
         guard k > 0, r.width > 0, r.height > 0 else { return }
         let maxCount = counts.flatMap { $0 }.max() ?? 0
-        let cellW = max(5, String(maxCount).count + 3)
+        // Without colour the diagonal gets a "*" after its number (the others a blank, to stay aligned).
+        let mark = caps.hasColor ? 0 : 1
         let longName = names.map { $0.count }.max() ?? 3
-        // Choose the richest layout that fits: full names + P/R, abbreviated + P/R, abbreviated only.
-        let options: [(nameW: Int, pr: Bool)] = [(longName, true), (3, true), (longName, false), (3, false)]
-        let fit = options.first { $0.nameW + 1 + k * cellW + ($0.pr ? 12 : 0) <= r.width } ?? (3, false)
-        let nameW = fit.nameW
+        // The richest layout that fits: full names + precision/recall, then abbreviations, then
+        // narrower cells (percent without its "%" sign; the title says "row %").
+        let digits = String(maxCount).count
+        let wideContent = (percent ? 4 : digits) + mark, narrowContent = (percent ? 3 : digits) + mark
+        let wide = max(5, wideContent + 2), narrow = max(4, narrowContent + 1)
+        let options: [(nameW: Int, pr: Bool, cellW: Int)] = [
+            (longName, true, wide), (3, true, wide), (3, true, narrow), (longName, false, wide),
+            (3, false, wide), (3, false, narrow),
+        ]
+        let fit = options.first { $0.nameW + 1 + k * $0.cellW + ($0.pr ? 14 : 0) <= r.width } ?? (3, false, narrow)
+        let nameW = fit.nameW, cellW = fit.cellW
+        let pctSign = fit.cellW == wide
         var y = r.y
         // Header: predicted class abbreviations.
-        var x = grid.put("true\\pred".clipped(nameW).padded(nameW + 1), x: r.x, y: y, .dim, clip: r)
+        var x = grid.put((nameW + 1 >= 9 ? "true\\pred" : "t\\p").padded(nameW + 1), x: r.x, y: y, .dim, clip: r)
         for c in 0..<k { x = grid.put(String(names[c].prefix(3)).leftPadded(cellW), x: x, y: y, .bold, clip: r) }
         if fit.pr { grid.put("   prec   rec", x: x, y: y, .bold, clip: r) }
         y += 1
@@ -312,9 +321,8 @@ public struct ConfusionView {
             for p in 0..<k {
                 let n = counts[t][p]
                 let frac = rowSums[t] == 0 ? 0 : Double(n) / Double(rowSums[t])
-                var text = percent ? String(format: "%.0f%%", frac * 100) : String(n)
-                if t == p && !caps.hasColor { text = "[" + text + "]" }   // diagonal still distinct without colour
-                else if !caps.hasColor { text += " " }
+                var text = percent ? String(format: pctSign ? "%.0f%%" : "%.0f", frac * 100) : String(n)
+                if mark > 0 { text += t == p ? "*" : " " }   // diagonal still distinct without colour
                 var style = Style.plain
                 if caps.hasColor {
                     // Shade by row fraction: diagonal on a green ramp, errors on a red ramp.

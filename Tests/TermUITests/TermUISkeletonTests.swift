@@ -1,6 +1,0 @@
-import XCTest
-@testable import TermUI
-
-final class TermUISkeletonTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}

@@ -1,0 +1,142 @@
+import XCTest
+@testable import TermUI
+
+final class WidgetTests: XCTestCase {
+    func testBoxSnapshotUnicodeAndASCII() {
+        var g = CellGrid(width: 20, height: 4)
+        let inner = Widgets.box(&g, g.bounds, title: "Loss", glyphs: Glyphs(unicode: true))
+        XCTAssertEqual(inner, Rect(x: 1, y: 1, width: 18, height: 2))
+        var a = CellGrid(width: 20, height: 4)
+        Widgets.box(&a, a.bounds, title: "a very long title that is clipped", glyphs: Glyphs(unicode: false))
+        assertSnapshot(g, "box-unicode")
+        assertSnapshot(a, "box-ascii")
+    }
+
+    func testBarEighthsAndClamp() {
+        var g = CellGrid(width: 10, height: 3)
+        Widgets.bar(&g, x: 0, y: 0, width: 4, fraction: 0.5, style: .plain, glyphs: Glyphs(unicode: true))
+        Widgets.bar(&g, x: 0, y: 1, width: 4, fraction: 0.3125, style: .plain, glyphs: Glyphs(unicode: true))
+        Widgets.bar(&g, x: 0, y: 2, width: 4, fraction: 7, style: .plain, glyphs: Glyphs(unicode: false))
+        XCTAssertEqual(g.lines, ["██··      ", "█▎··      ", "####      "])
+    }
+
+    func testDownsampleKeepsExtremes() {
+        var pts: [(x: Double, y: Double)] = (0..<10_000).map { (Double($0), sin(Double($0) / 300)) }
+        pts[4321].y = 50      // a spike
+        pts[8765].y = -40     // a dip
+        let d = Downsample.minMax(pts, buckets: 100)
+        XCTAssertLessThanOrEqual(d.count, 200)
+        XCTAssertEqual(d.map { $0.y }.max(), 50)
+        XCTAssertEqual(d.map { $0.y }.min(), -40)
+        XCTAssertEqual(d.map { $0.x }, d.map { $0.x }.sorted(), "order kept")
+        // Short series come back untouched.
+        XCTAssertEqual(Downsample.minMax(Array(pts.prefix(10)), buckets: 100).count, 10)
+    }
+
+    func line(_ n: Int) -> [(x: Double, y: Double)] { (0..<n).map { (Double($0), 2.0 - Double($0) / Double(n)) } }
+
+    func testBrailleChartSnapshot() {
+        var g = CellGrid(width: 40, height: 10)
+        let chart = LineChart(series: [
+            ChartSeries(name: "train", points: line(200), style: .plain),
+            ChartSeries(name: "val", points: [(50, 1.9), (100, 1.5), (150, 1.4)], style: .bold, marker: "o"),
+        ])
+        chart.draw(&g, g.bounds, caps: .full)
+        assertSnapshot(g, "chart-braille")
+        XCTAssertTrue(g.text.contains("train"), "legend")
+        XCTAssertTrue(g.text.contains("199"), "x axis shows the last step")
+    }
+
+    func testASCIIChartAndLogAxisSnapshot() {
+        var g = CellGrid(width: 40, height: 10)
+        LineChart(series: [ChartSeries(name: "loss", points: (1...100).map { (Double($0), 10.0 / Double($0)) }, style: .plain)],
+                  logY: true).draw(&g, g.bounds, caps: .plain)
+        assertSnapshot(g, "chart-ascii-log")
+        XCTAssertFalse(g.text.unicodeScalars.contains { $0.value >= 0x2800 && $0.value < 0x2900 }, "no braille in ASCII mode")
+    }
+
+    func testChartWithoutDataSaysSo() {
+        var g = CellGrid(width: 30, height: 6)
+        LineChart(series: [ChartSeries(name: "loss", points: [], style: .plain)]).draw(&g, g.bounds, caps: .full)
+        XCTAssertTrue(g.text.contains("waiting for data"))
+    }
+
+    let names = ["anger", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    var counts: [[Int]] {
+        (0..<7).map { t in (0..<7).map { p in t == p ? 40 + t : (t + p) % 4 } }
+    }
+
+    func testConfusionWideWithPrecisionRecall() {
+        var g = CellGrid(width: 70, height: 8)
+        ConfusionView(counts: counts, names: names, percent: false).draw(&g, g.bounds, caps: .full)
+        assertSnapshot(g, "confusion-wide")
+        XCTAssertTrue(g.text.contains("surprise"), "full names where the width allows")
+        XCTAssertTrue(g.text.contains("prec"))
+        // Diagonal shaded differently from an off-diagonal cell in the same row.
+        let diagStyle = g[9 + 6 * 2 - 1, 3].style, offStyle = g[9 + 6 * 0 - 1, 3].style
+        XCTAssertNotEqual(diagStyle, offStyle)
+    }
+
+    func testConfusionNarrowPercentNoColour() {
+        var g = CellGrid(width: 38, height: 8)
+        ConfusionView(counts: counts, names: names, percent: true).draw(&g, g.bounds, caps: .plain)
+        assertSnapshot(g, "confusion-narrow-percent-nocolor")
+        XCTAssertTrue(g.text.contains("*"), "diagonal marked without colour")
+        XCTAssertFalse(g.text.contains("surprise"))
+    }
+
+    func testShadedImageModes() {
+        let px: [UInt8] = (0..<64).map { (i: Int) -> UInt8 in UInt8((i % 8) * 32 + (i / 8) * 2) }
+        let img = ShadedImage(pixels: px, width: 8, height: 8)
+        XCTAssertEqual(img.cellSize(scale: 1).width, 8)
+        XCTAssertEqual(img.cellSize(scale: 1).height, 4)
+        var g = CellGrid(width: 8, height: 4)
+        img.draw(&g, at: (0, 0), scale: 1, caps: .full)
+        XCTAssertEqual(g[0, 0].char, "▀")
+        XCTAssertEqual(g[0, 0].style.fg, .gray(0))
+        XCTAssertEqual(g[7, 0].style.fg, .gray(20), "224/255 on the 24-step ramp is step 20")
+        XCTAssertNotEqual(g[7, 3].style.bg, .default)
+        var shades = CellGrid(width: 8, height: 4)
+        img.draw(&shades, at: (0, 0), scale: 1, caps: Capabilities(unicode: true, colors: 16))
+        XCTAssertEqual(shades.lines[0], "  ░░▒▓▓█")
+        var ascii = CellGrid(width: 8, height: 4)
+        img.draw(&ascii, at: (0, 0), scale: 1, caps: .plain)
+        XCTAssertEqual(ascii.lines[0], " .:-+*#%")
+        var half = CellGrid(width: 4, height: 2)
+        img.draw(&half, at: (0, 0), scale: 2, caps: .plain)
+        XCTAssertEqual(half.lines.count, 2)
+        XCTAssertNotEqual(half.lines[0], "    ")
+    }
+
+    func testTextFieldEditing() {
+        var f = TextField("abc")
+        f.left(); f.backspace()
+        XCTAssertEqual(f.string, "ac"); XCTAssertEqual(f.cursor, 1)
+        f.insert("XY"); f.home(); f.deleteForward(); f.end(); f.right()
+        XCTAssertEqual(f.string, "XYc"); XCTAssertEqual(f.cursor, 3)
+        var g = CellGrid(width: 10, height: 1)
+        var long = TextField("0123456789abcdef")
+        long.draw(&g, g.bounds, label: "> ")
+        XCTAssertEqual(g.lines[0], "> 9abcdef ", "scrolled so the cursor (end) is visible")
+        XCTAssertTrue(g[9, 0].style.reverse)
+    }
+
+    func testCommonPrefix() {
+        XCTAssertEqual(commonPrefix(["faces/a.png", "faces/ab.png"]), "faces/a")
+        XCTAssertEqual(commonPrefix(["x"]), "x")
+        XCTAssertEqual(commonPrefix([]), "")
+    }
+
+    func testWidgetsAtTinySizesDoNotCrash() {
+        for (w, h) in [(0, 0), (1, 1), (2, 1), (3, 3)] {
+            var g = CellGrid(width: w, height: h)
+            Widgets.box(&g, g.bounds, title: "t", glyphs: Glyphs(unicode: true))
+            LineChart(series: [ChartSeries(name: "s", points: line(50), style: .plain)]).draw(&g, g.bounds, caps: .full)
+            ConfusionView(counts: counts, names: names, percent: false).draw(&g, g.bounds, caps: .full)
+            ShadedImage(pixels: [UInt8](repeating: 9, count: 2304), width: 48, height: 48).draw(&g, at: (0, 0), scale: 1, caps: .full)
+            TextField("abc").draw(&g, g.bounds, label: "path: ")
+            Widgets.bar(&g, x: 0, y: 0, width: w, fraction: .nan, style: .plain, glyphs: Glyphs(unicode: true))
+            XCTAssertEqual(g.width, w)
+        }
+    }
+}
