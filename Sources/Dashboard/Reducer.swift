@@ -29,7 +29,7 @@ public func reduce(_ state: AppState, _ action: Action) -> (AppState, [Effect]) 
         case .success(let fp):
             s.file = fp
             s.fileError = nil
-            s.message = "predicting \(path)"
+            s.message = fp.note.isEmpty ? "predicting \(path)" : "predicting \(path): \(fp.note)"
             s.messageIsError = false
             requestPrediction(&s, &fx)
         case .failure(let err):

@@ -273,15 +273,14 @@ public enum DashboardView {
         if body.width >= 48 && body.height >= 24 + 7 {
             scale = 1
             barsR = Rect(x: body.x, y: body.y + 24, width: body.width, height: body.height - 24)
-        } else {
-            for sc in [2, 3] {
-                let size = img.cellSize(scale: sc)
-                if body.height >= size.height && body.width - size.width - 1 >= 16 {
-                    scale = sc
-                    barsR = Rect(x: body.x + size.width + 1, y: body.y, width: body.width - size.width - 1, height: body.height)
-                    break
-                }
-            }
+        } else if body.height >= 12 && body.width - 25 >= 16 {
+            scale = 2
+            barsR = Rect(x: body.x + 25, y: body.y, width: body.width - 25, height: body.height)
+        } else if body.height >= 12 + 4 && body.width >= 32 {
+            scale = 2   // bars in two columns under the image
+            barsR = Rect(x: body.x, y: body.y + 12, width: body.width, height: body.height - 12)
+        } else if body.height >= 8 && body.width - 17 >= 16 {
+            barsR = Rect(x: body.x + 17, y: body.y, width: body.width - 17, height: body.height)
         }
         let size = img.cellSize(scale: scale)
         img.draw(&g, at: (body.x + (scale == 1 ? (body.width - size.width) / 2 : 0), body.y), scale: scale, caps: caps)
@@ -295,9 +294,15 @@ public enum DashboardView {
             return
         }
         let glyphs = Glyphs(unicode: caps.unicode)
-        let nameW = r.width >= 30 ? 9 : 4
-        for (c, name) in classNames.enumerated() where r.y + c < r.maxY {
-            let y = r.y + c
+        // Not enough rows for seven bars: two columns of four.
+        let columns = r.height < classNames.count && r.width >= 32 ? 2 : 1
+        let rowsPerColumn = (classNames.count + columns - 1) / columns
+        let colW = columns == 1 ? r.width : (r.width - 1) / 2
+        let nameW = colW >= 30 ? 9 : 4
+        for (c, name) in classNames.enumerated() {
+            let y = r.y + c % rowsPerColumn
+            guard y < r.maxY else { continue }
+            let r = Rect(x: r.x + (c / rowsPerColumn) * (colW + 1), y: r.y, width: colW, height: r.height)
             let isPred = c == predicted, isTrue = c == truth
             let mark = isTrue ? (isPred ? "=" : "*") : (isPred ? ">" : " ")
             let label = (nameW == 9 ? name : String(name.prefix(3))).padded(nameW)
@@ -309,7 +314,7 @@ public enum DashboardView {
                         style: caps.hasColor ? Style(fg: color) : .plain, glyphs: glyphs)
             g.put(pct, x: x + barW + 1, y: y, isPred ? .bold : .plain, clip: r)
         }
-        if r.height > classNames.count && truth != nil {
+        if columns == 1 && r.height > classNames.count && truth != nil {
             g.put("* true  > predicted  = both", x: r.x, y: r.y + classNames.count, .dim, clip: r)
         }
     }
