@@ -1,5 +1,7 @@
+import ArgumentParser
 import Dashboard
 import FERData
+import FERModel
 import FERTraining
 import Foundation
 import TermUI
@@ -195,4 +197,80 @@ func runDashboardDemo(steps: Int = 2000, options: DisplayOptions = DisplayOption
         },
         options: options, training: true, quitTimeout: 10)
     return runDashboard(env)
+}
+
+// MARK: - Wiring helpers for the command layer
+
+/// Forwards the dashboard's requests to a `TrainingSession`. (An adapter rather than a
+/// conformance, so it cannot clash if TrainingSession later conforms itself.)
+final class TrainingSessionControl: DashboardSessionControl {
+    let session: TrainingSession
+    init(_ session: TrainingSession) { self.session = session }
+    func pause() { session.pause() }
+    func resume() { session.resume() }
+    func stop() { session.stop() }
+    func saveCheckpointNow() { session.saveCheckpointNow() }
+    func requestPrediction(pixels: [UInt8], tag: Int) { session.requestPrediction(pixels: pixels, tag: tag) }
+}
+
+/// Image file → the 48×48 input and a note, through the same face preparation as `ferdash predict`.
+func dashboardFilePredictor(_ preparer: FacePreparer?) -> (String) -> Result<FilePrediction, Error> {
+    return { path in
+        guard let preparer else { return .failure(FileLoadError("face preparation unavailable")) }
+        do {
+            let prepared = try preparer.prepare(path: path)
+            // The largest face is what a person means by "this photo".
+            guard let face = prepared.faces.max(by: { ($0.box?.width ?? 0) < ($1.box?.width ?? 0) }) else {
+                return .failure(FileLoadError("\(path): no face to predict on"))
+            }
+            var note = prepared.note ?? ""
+            if note.isEmpty, let b = face.box { note = "face at \(b.x),\(b.y) \(b.width)×\(b.height) of \(prepared.width)×\(prepared.height)" }
+            if prepared.faces.count > 1 { note += note.isEmpty ? "\(prepared.faces.count) faces, largest shown" : "; \(prepared.faces.count) faces, largest shown" }
+            return .success(FilePrediction(path: path, pixels: face.pixels, note: note))
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// `ferdash` / `ferdash train` on a terminal: trains behind the dashboard. Returns the exit status.
+func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration, options: DisplayOptions) -> Int32 {
+    let mailbox = EventMailbox()
+    let session = TrainingSession(dataset: dataset, configuration: configuration) { mailbox.post($0) }
+    let preparer = try? FacePreparer(options: FaceOptions.parse([]))
+    let env = DashboardEnvironment(dataset: dataset, control: TrainingSessionControl(session), mailbox: mailbox,
+                                   predictFile: dashboardFilePredictor(preparer), options: options, training: true)
+    session.start()
+    let status = runDashboard(env)
+    // q/Ctrl-C already waited for `finished`; this only matters when the wait timed out.
+    session.wait(timeout: 5)
+    return status
+}
+
+/// `ferdash browse`: the dataset without training; predictions when a model is given.
+func runBrowseDashboard(dataset: Dataset, classifier: Classifier?, options: DisplayOptions) -> Int32 {
+    let mailbox = EventMailbox()
+    let control = classifier.map { TrainingSessionControl(TrainingSession.serving($0) { mailbox.post($0) }) }
+    let preparer = try? FacePreparer(options: FaceOptions.parse([]))
+    let env = DashboardEnvironment(dataset: dataset, control: control, mailbox: mailbox,
+                                   predictFile: dashboardFilePredictor(preparer), options: options, training: false)
+    return runDashboard(env)
+}
+
+/// Flags plus environment: NO_COLOR and TERM=dumb are also checked by the terminal layer.
+func displayOptions(noColor: Bool, ascii: Bool) -> DisplayOptions {
+    DisplayOptions(noColor: noColor, ascii: ascii)
+}
+
+/// Hidden: `ferdash dashboard-demo` runs the dashboard on a fake session (no engine needed).
+struct DashboardDemo: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dashboard-demo", abstract: "Dashboard on a fake session (developer aid).",
+                                                    shouldDisplay: false)
+    @Option(help: "Fake steps.") var steps = 2000
+    @Flag var noColor = false
+    @Flag var ascii = false
+    func run() throws {
+        let status = runDashboardDemo(steps: steps, options: DisplayOptions(noColor: noColor, ascii: ascii))
+        if status != 0 { throw ExitCode(status) }
+    }
 }
