@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The live dashboard driven as a person would: in tmux, with keys, reading the screen.
+# Usage: .ci/e2e-dashboard.sh path/to/ferdash run-dir
+#   E2E_FERDASH_ARGS  overrides the arguments (default: train on the built-in data into run-dir);
+#                     "dashboard-demo" exercises the UI on the fake session (then set E2E_SKIP_CHECKPOINT=1).
+#   E2E_TIMEOUT       seconds to wait for training to show steps (default 180).
+# Prints PASS/FAIL lines; exits non-zero when anything failed.
+set -uo pipefail
+bin="$(realpath "${1:?usage: e2e-dashboard.sh path/to/ferdash run-dir}")"
+run="${2:?usage: e2e-dashboard.sh path/to/ferdash run-dir}"
+mkdir -p "$(dirname "$run")"
+run="$(realpath -m "$run")"
+args="${E2E_FERDASH_ARGS:-train --run-dir $run --steps 5000 --eval-every 20 --batch-size 32}"
+timeout_s="${E2E_TIMEOUT:-180}"
+command -v tmux >/dev/null || { echo "FAIL: tmux is not installed"; exit 1; }
+
+work="$(mktemp -d)"
+sock="ferdash-e2e-$$"                 # a private tmux server: never touches the person's sessions
+sess="dash"
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() { tm kill-server 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+passed=0; failed=0
+pass() { echo "PASS: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $1"; failed=$((failed + 1)); screen | sed 's/^/    | /' | head -45; }
+screen() { tm capture-pane -t "$sess" -p 2>/dev/null; }
+# wait_for REGEX [SECONDS]: poll the screen until it matches.
+wait_for() {
+    local re=$1 limit=${2:-10} i
+    for ((i = 0; i < limit * 10; i++)); do
+        screen | grep -qE -- "$re" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+wait_gone() {
+    local re=$1 limit=${2:-10} i
+    for ((i = 0; i < limit * 10; i++)); do
+        screen | grep -qE -- "$re" || return 0
+        sleep 0.1
+    done
+    return 1
+}
+keys() { tm send-keys -t "$sess" "$@"; }
+# The sample index from the Sample panel header ("train #12/5000").
+sample_index() { screen | grep -oE '(train|validation|test) #[0-9]+/' | head -1 | grep -oE '[0-9]+' | head -1; }
+step_now() { screen | grep -oE 'step [0-9]+/[0-9]+' | head -1 | grep -oE '[0-9]+' | head -1; }
+
+# --- an image to predict on: from `ferdash synth --png-dir`, else a tiny PNG written by python3, else PGM
+img=""
+if "$bin" synth --out "$work/one.csv" --count 3 --seed 1 --png-dir "$work/png" >/dev/null 2>&1; then
+    img=$(ls "$work"/png/*.png 2>/dev/null | head -1)
+fi
+if [[ -z $img ]] && command -v python3 >/dev/null; then
+    img="$work/face.png"
+    python3 - "$img" <<'PY'
+import struct, sys, zlib
+w = h = 64
+rows = b"".join(b"\x00" + bytes((x * 4 + y * 2) % 256 for x in range(w)) for y in range(h))
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+PY
+fi
+if [[ -z $img ]]; then
+    img="$work/face.pgm"
+    { printf 'P5\n48 48\n255\n'; head -c 2304 /dev/urandom; } >"$img"
+fi
+
+# --- start the dashboard in a 120×40 terminal, with a shell to come back to
+tm new-session -d -s "$sess" -x 120 -y 40 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e PS1='e2e$ ' "bash --norc --noprofile"
+tm set-option -t "$sess" -g default-terminal "${E2E_TERM:-tmux-256color}" >/dev/null 2>&1
+sleep 0.3
+keys "cd '$work' && clear && '$bin' $args; echo EXIT=\$? > '$work/exit'" Enter
+
+if wait_for 'running' "$timeout_s" && wait_for 'step [0-9]+/[0-9]+' 10; then
+    s1=$(step_now); sleep 3; s2=$(step_now)
+    if [[ -n $s1 && -n $s2 && $s2 -gt $s1 ]]; then pass "dashboard shows running and the step count advances ($s1 -> $s2)"
+    else fail "step count does not advance ($s1 -> $s2)"; fi
+else
+    fail "no 'running' with a step count within ${timeout_s}s"
+fi
+for panel in Status Loss Confusion Sample; do
+    screen | grep -q "$panel" && pass "panel $panel visible at 120x40" || fail "panel $panel missing at 120x40"
+done
+
+keys Space
+if wait_for 'paused' 5; then pass "space pauses"; else fail "space does not show paused"; fi
+p1=$(step_now); sleep 1.5; p2=$(step_now)
+[[ -n $p1 && $p1 == "$p2" ]] && pass "no steps while paused ($p1)" || fail "steps continue while paused ($p1 -> $p2)"
+
+i1=$(sample_index)
+keys Right Right Right
+sleep 0.5
+i2=$(sample_index)
+if [[ -n $i1 && -n $i2 && $i2 -ne $i1 ]]; then pass "arrows browse samples (#$i1 -> #$i2)"; else fail "arrows do not change the sample (#$i1 -> #$i2)"; fi
+keys Down
+sleep 0.3
+i3=$(sample_index)
+[[ -n $i3 && $i3 -eq $((i2 + 10)) ]] && pass "down jumps 10 (#$i2 -> #$i3)" || fail "down did not jump 10 (#$i2 -> #$i3)"
+keys v
+wait_for 'validation #0/' 3 && pass "v switches to the validation split" || fail "v does not switch split"
+
+keys '?'
+if wait_for 'Help' 3 && wait_for 'pause / resume' 1; then pass "? shows the help"; else fail "? does not show help"; fi
+keys Escape
+wait_gone 'pause / resume' 3 && pass "Esc closes the help" || fail "Esc leaves the help open"
+
+keys p
+wait_for 'predict file:' 3 && pass "p opens the path prompt" || fail "p does not open the prompt"
+keys -l "$img"
+keys Enter
+base=$(basename "$img")
+if wait_for "$base +pred [a-z]+ [0-9]+%" 15 && wait_for "[0-9]+\.[0-9]%" 2; then
+    pass "prediction on $base shows probabilities"
+else fail "no probabilities for $base"; fi
+keys p C-u
+keys -l "$work/does-not-exist.png"
+keys Enter
+wait_for 'no such file' 5 && pass "a bad path is a message, not a crash" || fail "bad path not reported"
+keys Escape
+
+keys Space
+wait_for 'running' 5 && pass "space resumes" || fail "space does not resume"
+
+tm resize-window -t "$sess" -x 80 -y 24
+sleep 1
+if wait_for 'Loss' 3 && screen | grep -q 'Sample' && ! screen | grep -q 'too small'; then pass "renders after resize to 80x24"
+else fail "broken after resize to 80x24"; fi
+tm resize-window -t "$sess" -x 60 -y 20
+wait_for 'terminal too small' 3 && pass "below 80x24 says terminal too small" || fail "no too-small screen at 60x20"
+tm resize-window -t "$sess" -x 120 -y 40
+sleep 1
+wait_for 'Confusion' 3 && ! screen | grep -q 'too small' && pass "renders again at 120x40" || fail "broken after growing back"
+
+keys q
+wait_for 'Quit\?' 3 && pass "q asks while training runs" || fail "q does not ask"
+keys y
+for ((i = 0; i < 1200; i++)); do [[ -f $work/exit ]] && break; sleep 0.1; done
+if [[ -f $work/exit ]]; then
+    status=$(cat "$work/exit")
+    [[ $status == "EXIT=0" ]] && pass "q y exits with status 0" || fail "exit status: $status"
+else
+    fail "did not exit within 120 s of q y"
+fi
+sleep 0.3
+# Terminal restored: the shell prompt is back, the dashboard is gone, and the tty is sane again.
+keys "stty -a > '$work/stty'; tput cols > '$work/cols'; echo restored-ok" Enter
+if wait_for 'restored-ok' 5 && ! screen | grep -qE 'Status|Confusion'; then pass "the shell is back, the dashboard is gone"
+else fail "screen still shows the dashboard"; fi
+sleep 0.3
+if grep -qE '(^| )echo( |$)' "$work/stty" && grep -qE '(^| )icanon( |$)' "$work/stty"; then pass "tty modes restored (echo, icanon)"
+else fail "tty modes not restored: $(tr '\n' ' ' <"$work/stty" 2>/dev/null | head -c 300)"; fi
+[[ $(cat "$work/cols" 2>/dev/null) == 120 ]] && pass "tput works (120 columns)" || fail "tput cols: $(cat "$work/cols" 2>/dev/null)"
+
+if [[ ${E2E_SKIP_CHECKPOINT:-0} == 1 ]]; then
+    echo "SKIP: checkpoint check (E2E_SKIP_CHECKPOINT=1)"
+elif ls "$run"/checkpoint-*.ferdash >/dev/null 2>&1 || ls "$run"/*checkpoint* >/dev/null 2>&1; then
+    pass "a checkpoint exists in $run"
+else
+    fail "no checkpoint in $run ($(ls "$run" 2>&1 | tr '\n' ' '))"
+fi
+
+echo "e2e-dashboard: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
