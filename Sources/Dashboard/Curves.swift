@@ -7,26 +7,44 @@ public enum Curves {
         var last = 0.0
         var out: [Double] = []
         out.reserveCapacity(values.count)
-        var n = 0.0
+        // wⁿ carried along instead of recomputed: n is the count of finite values so far.
+        var wPow = 1.0
         for v in values {
             let x = Double(v)
             guard x.isFinite else { out.append(out.last ?? x); continue }
-            n += 1
+            wPow *= w
             last = last * w + (1 - w) * x
-            let debias = w == 0 ? 1 : 1 - pow(w, n)
-            out.append(last / debias)
+            out.append(last / (1 - wPow))
         }
         return out
     }
 
-    static func pow(_ a: Double, _ b: Double) -> Double {
-        // Integer power by repeated squaring; avoids importing Foundation here.
-        var result = 1.0, base = a, e = Int(b)
-        while e > 0 {
-            if e & 1 == 1 { result *= base }
-            base *= base; e >>= 1
+    /// Min/max per bucket straight from the stored arrays, so a long run is reduced before any
+    /// per-point work in the chart (keeps spikes; order kept within a bucket).
+    public static func bucketMinMax(steps: [Int], values: [Double], buckets: Int) -> [(x: Double, y: Double)] {
+        let n = min(steps.count, values.count)
+        guard buckets > 0, n > 2 * buckets else {
+            return (0..<n).map { (Double(steps[$0]), values[$0]) }
         }
-        return result
+        var out: [(x: Double, y: Double)] = []
+        out.reserveCapacity(2 * buckets)
+        values.withUnsafeBufferPointer { v in
+            for b in 0..<buckets {
+                let lo = b * n / buckets, hi = (b + 1) * n / buckets
+                guard lo < hi else { continue }
+                var iMin = lo, iMax = lo
+                var i = lo
+                while i < hi {
+                    if v[i] < v[iMin] { iMin = i }
+                    if v[i] > v[iMax] { iMax = i }
+                    i += 1
+                }
+                let a = min(iMin, iMax), c = max(iMin, iMax)
+                out.append((Double(steps[a]), v[a]))
+                if c != a { out.append((Double(steps[c]), v[c])) }
+            }
+        }
+        return out
     }
 
     /// ▁▂▃▄▅▆▇█ sparkline of values in [lo, hi].

@@ -162,9 +162,10 @@ public enum DashboardView {
         let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
         guard !inner.isEmpty else { return }
         let (chartR, accR) = inner.splitBottom(1)
-        let xs = s.lossSteps.map { Double($0) }
-        let raw = zip(xs, s.losses.map { Double($0) }).map { (x: $0, y: $1) }
-        let smooth = zip(xs, Curves.debiasedEMA(s.losses, weight: s.smoothing)).map { (x: $0, y: $1) }
+        // Reduce to ~2 points per braille column before drawing: long runs stay cheap and keep extremes.
+        let buckets = max(1, (chartR.width - 8) * (caps.unicode ? 2 : 1))
+        let raw = Curves.bucketMinMax(steps: s.lossSteps, values: s.losses.map { Double($0) }, buckets: buckets)
+        let smooth = Curves.bucketMinMax(steps: s.lossSteps, values: Curves.debiasedEMA(s.losses, weight: s.smoothing), buckets: buckets)
         let val = s.evals.map { (x: Double($0.step), y: Double($0.loss)) }
         let color = caps.hasColor
         var series = [

@@ -12,6 +12,7 @@ import Darwin
 public final class NcursesTerminal: Backend {
     public let capabilities: Capabilities
     private var active = false
+    private var screen: OpaquePointer?
     private var pairs: [Int: Int32] = [:]     // (fg+1) * 512 + (bg+1) → pair number
     private var nextPair: Int32 = 1
     private let maxPairs: Int32
@@ -31,7 +32,16 @@ public final class NcursesTerminal: Backend {
         let utf8 = ferdash_locale_is_utf8() != 0
         let wantColor = !noColor && (env("NO_COLOR") ?? "").isEmpty && !dumb
 
-        guard initscr() != nil else { throw StartError(description: "cannot initialise the terminal (TERM=\(term))") }
+        // A terminal without cursor addressing cannot show a dashboard; say so instead of drawing garbage.
+        if dumb { throw StartError(description: "TERM=\(term.isEmpty ? "(unset)" : term) cannot show the dashboard; use --headless") }
+        guard isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 else {
+            throw StartError(description: "the dashboard needs a terminal on stdin and stdout; use --headless")
+        }
+        // newterm (unlike initscr) returns nil on failure instead of exiting the process.
+        guard let screen = newterm(nil, stdout, stdin) else {
+            throw StartError(description: "cannot initialise the terminal (TERM=\(term))")
+        }
+        self.screen = screen
         active = true
         ferdash_install_signal_flags()
         raw()            // Ctrl-C arrives as a key; the signal flag covers kill -INT from outside
@@ -61,6 +71,8 @@ public final class NcursesTerminal: Backend {
         active = false
         curs_set(1)
         endwin()
+        if let screen { delscreen(screen) }
+        screen = nil
     }
 
     public var size: (width: Int, height: Int) {

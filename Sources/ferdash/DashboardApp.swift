@@ -60,6 +60,11 @@ struct DashboardLoop {
     var state: AppState
     var exitCode: Int32?
     var dirty = true
+    /// A key was pressed: answer it in this tick rather than at the next render slot.
+    var urgent = true
+    var lastRender = -1.0
+    /// Training events alone redraw at most this often, so the UI leaves the CPU to training.
+    static let eventFrameInterval = 0.1
     /// Coalesced per tick: while arrows are held only the last sample's prediction is requested.
     var pendingPrediction: (pixels: [UInt8], tag: Int)?
     let clock = Date()
@@ -120,6 +125,7 @@ struct DashboardLoop {
             while let k = key, exitCode == nil {
                 if k == .resize { presenter.invalidate() } else { dispatch(.key(k)) }
                 dirty = true
+                urgent = true
                 taken += 1
                 key = taken < 64 ? term.readKey(timeoutMs: 0) : nil
             }
@@ -137,11 +143,14 @@ struct DashboardLoop {
             if exitCode != nil { break }
             // 4. Render only when something changed; the presenter writes only changed cells.
             let size = term.size
-            if size != lastSize { presenter.invalidate(); lastSize = size; dirty = true }
-            if dirty {
+            if size != lastSize { presenter.invalidate(); lastSize = size; dirty = true; urgent = true }
+            let t = now
+            if dirty && (urgent || t - lastRender >= Self.eventFrameInterval) {
                 let grid = DashboardView.render(state, width: size.width, height: size.height, caps: term.capabilities)
                 presenter.present(grid)
                 dirty = false
+                urgent = false
+                lastRender = t
             }
         }
         return exitCode ?? 0
