@@ -61,6 +61,21 @@ static inline void ferdash_install_signal_flags(void) {
     sigaction(SIGTERM, &sa, 0);
     sigaction(SIGHUP, &sa, 0);
 }
+// A crash (trap, abort, bad access) must not leave the person's terminal in raw mode: restore it
+// as a best effort, then let the default action run (SA_RESETHAND) so the crash is still reported.
+static void ferdash_on_crash(int sig) {
+    endwin();
+    raise(sig);
+}
+static inline void ferdash_install_crash_restore(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = ferdash_on_crash;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, 0);
+}
 static inline int ferdash_take_signal(void) {
     int s = ferdash_signal_received;
     ferdash_signal_received = 0;

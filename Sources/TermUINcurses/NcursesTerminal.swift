@@ -44,6 +44,7 @@ public final class NcursesTerminal: Backend {
         self.screen = screen
         active = true
         ferdash_install_signal_flags()
+        ferdash_install_crash_restore()
         raw()            // Ctrl-C arrives as a key; the signal flag covers kill -INT from outside
         noecho()
         nonl()
