@@ -249,3 +249,19 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.lastStep?.step, 300)
     }
 }
+
+final class PathCompletionTests: XCTestCase {
+    func testCandidatesKeepTheTypedDirectoryAndMarkFolders() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferdash-complete-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("faces"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir.path + "/face1.png", contents: Data([1]))
+        FileManager.default.createFile(atPath: dir.path + "/.hidden.png", contents: Data([1]))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let typed = dir.path + "/fa"
+        XCTAssertEqual(PathCompletion.candidates(for: typed), [dir.path + "/face1.png", dir.path + "/faces/"])
+        XCTAssertEqual(PathCompletion.candidates(for: dir.path + "/."), [dir.path + "/.hidden.png"])
+        XCTAssertEqual(PathCompletion.candidates(for: dir.path + "/nothing"), [])
+        XCTAssertEqual(PathCompletion.candidates(for: "/no/such/dir/x"), [])
+    }
+}
