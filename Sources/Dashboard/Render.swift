@@ -253,9 +253,15 @@ public enum DashboardView {
         }
         let probs = s.probabilitiesFor == s.showing ? s.probabilities : nil
         let predicted = probs.flatMap { p in p.indices.max { p[$0] < p[$1] } }
-        var line = header
-        if let t = truth { line += "  true " + classNames[t] }
-        if let p = predicted, let pr = probs { line += String(format: "  pred %@ %.0f%%", classNames[p], pr[p] * 100) }
+        // Class names spelled out when the line fits, abbreviated otherwise.
+        func headline(_ name: (Int) -> String) -> String {
+            var line = header
+            if let t = truth { line += "  true " + name(t) }
+            if let p = predicted, let pr = probs { line += String(format: "  pred %@ %.0f%%", name(p), pr[p] * 100) }
+            return line
+        }
+        var line = headline { classNames[$0] }
+        if line.count > inner.width { line = headline { String(classNames[$0].prefix(3)) } }
         let wrong = truth != nil && predicted != nil && truth != predicted
         g.put(line.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.y,
               wrong && caps.hasColor ? Style(fg: .red, bold: true) : .bold, clip: inner)
