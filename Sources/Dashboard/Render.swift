@@ -168,14 +168,15 @@ public enum DashboardView {
         let smooth = Curves.bucketMinMax(steps: s.lossSteps, values: Curves.debiasedEMA(s.losses, weight: s.smoothing), buckets: buckets)
         let val = s.evals.map { (x: Double($0.step), y: Double($0.loss)) }
         let color = caps.hasColor
+        let short = chartR.width < 64   // legend must fit beside the y labels
         var series = [
-            ChartSeries(name: "train (raw)", points: raw, style: Style(fg: color ? .index(caps.colors >= 256 ? 244 : 7) : .default, dim: true),
+            ChartSeries(name: short ? "raw" : "train (raw)", points: raw, style: Style(fg: color ? .index(caps.colors >= 256 ? 244 : 7) : .default, dim: true),
                         marker: ".", inLegend: s.smoothingPercent > 0),
-            ChartSeries(name: s.smoothingPercent > 0 ? "train (smoothed)" : "train", points: smooth,
+            ChartSeries(name: s.smoothingPercent > 0 ? (short ? "smoothed" : "train (smoothed)") : "train", points: smooth,
                         style: color ? Style(fg: .cyan, bold: true) : .bold, marker: "*"),
         ]
         if s.smoothingPercent == 0 { series.removeFirst() }
-        series.append(ChartSeries(name: "validation", points: val, style: color ? Style(fg: .yellow, bold: true) : .bold,
+        series.append(ChartSeries(name: short ? "val" : "validation", points: val, style: color ? Style(fg: .yellow, bold: true) : .bold,
                                   marker: "o", connect: true))
         LineChart(series: series, logY: s.logY).draw(&g, chartR, caps: caps)
         // Validation accuracy under the chart: latest, best and a sparkline of every evaluation.
