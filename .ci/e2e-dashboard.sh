@@ -124,6 +124,16 @@ keys Escape
 keys Space
 wait_for 'running' 5 && pass "space resumes" || fail "space does not resume"
 
+# The misclassified filter needs one evaluation; wait a little for it, skip when training is too slow.
+if wait_for 'Confusion +step [0-9]+' 60; then
+    keys m
+    wait_for 'validation #[0-9]+/[0-9]+ miscl 1/' 3 && pass "m shows only misclassified validation samples" \
+        || fail "m does not filter to misclassified samples"
+    keys m
+else
+    echo "SKIP: m (no evaluation within 60 s)"
+fi
+
 tm resize-window -t "$sess" -x 80 -y 24
 sleep 1
 if wait_for 'Loss' 3 && screen | grep -q 'Sample' && ! screen | grep -q 'too small'; then pass "renders after resize to 80x24"
@@ -153,6 +163,18 @@ sleep 0.3
 if grep -qE '(^| )echo( |$)' "$work/stty" && grep -qE '(^| )icanon( |$)' "$work/stty"; then pass "tty modes restored (echo, icanon)"
 else fail "tty modes not restored: $(tr '\n' ' ' <"$work/stty" 2>/dev/null | head -c 300)"; fi
 [[ $(cat "$work/cols" 2>/dev/null) == 120 ]] && pass "tput works (120 columns)" || fail "tput cols: $(cat "$work/cols" 2>/dev/null)"
+
+# Ctrl-C behaves like q: it asks, then stops cleanly.
+keys "clear; '$bin' ${E2E_FERDASH_ARGS:-train --run-dir $run-ctrlc --steps 5000 --eval-every 1000 --batch-size 32}; echo EXIT=\$? > '$work/exit2'" Enter
+if wait_for 'running' "$timeout_s" && wait_for 'step [0-9]+/' 20; then
+    keys C-c
+    wait_for 'Quit\?' 3 && pass "Ctrl-C asks like q" || fail "Ctrl-C does not ask"
+    keys y
+    for ((i = 0; i < 1200; i++)); do [[ -f $work/exit2 ]] && break; sleep 0.1; done
+    [[ $(cat "$work/exit2" 2>/dev/null) == "EXIT=0" ]] && pass "Ctrl-C y exits with status 0" || fail "Ctrl-C exit: $(cat "$work/exit2" 2>/dev/null)"
+else
+    fail "second start did not show running"
+fi
 
 if [[ ${E2E_SKIP_CHECKPOINT:-0} == 1 ]]; then
     echo "SKIP: checkpoint check (E2E_SKIP_CHECKPOINT=1)"
