@@ -176,12 +176,30 @@ else
     fail "second start did not show running"
 fi
 
+# SIGTERM from outside: a clean stop without asking, terminal restored.
+keys "clear; '$bin' ${E2E_FERDASH_ARGS:-train --run-dir $run-term --steps 5000 --eval-every 1000 --batch-size 32}; echo EXIT=\$? > '$work/exit3'" Enter
+if wait_for 'running' "$timeout_s" && wait_for 'step [0-9]+/' 20; then
+    pid=$(pgrep -n -f -- "${E2E_FERDASH_ARGS:-run-dir $run-term}")
+    [[ -n $pid ]] && kill -TERM "$pid"
+    for ((i = 0; i < 1200; i++)); do [[ -f $work/exit3 ]] && break; sleep 0.1; done
+    [[ $(cat "$work/exit3" 2>/dev/null) == "EXIT=0" ]] && pass "SIGTERM stops cleanly (status 0)" || fail "SIGTERM exit: $(cat "$work/exit3" 2>/dev/null)"
+    keys "stty -a | grep -c ' icanon' > '$work/stty3'" Enter
+    sleep 0.5
+    [[ $(cat "$work/stty3" 2>/dev/null) == 1 ]] && pass "terminal restored after SIGTERM" || fail "terminal not restored after SIGTERM"
+else
+    fail "third start did not show running"
+fi
+
 if [[ ${E2E_SKIP_CHECKPOINT:-0} == 1 ]]; then
     echo "SKIP: checkpoint check (E2E_SKIP_CHECKPOINT=1)"
-elif ls "$run"/checkpoint-*.ferdash >/dev/null 2>&1 || ls "$run"/*checkpoint* >/dev/null 2>&1; then
-    pass "a checkpoint exists in $run"
 else
-    fail "no checkpoint in $run ($(ls "$run" 2>&1 | tr '\n' ' '))"
+    for dir in "$run" "$run-ctrlc" "$run-term"; do
+        if ls "$dir"/checkpoint-*.ferdash >/dev/null 2>&1 || ls "$dir"/*checkpoint* >/dev/null 2>&1; then
+            pass "a checkpoint exists in $dir"
+        else
+            fail "no checkpoint in $dir ($(ls "$dir" 2>&1 | tr '\n' ' '))"
+        fi
+    done
 fi
 
 echo "e2e-dashboard: $passed passed, $failed failed"

@@ -98,9 +98,14 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
         s.lastCheckpoint = c
         if !s.quitting { setMessage(&s, "checkpoint saved at step \(c.step)\(c.isBest ? " (best)" : "")") }
     case .paused(let step):
-        if s.phase.isLive && !s.quitting { s.phase = .paused; setMessage(&s, "paused at step \(step) (space resumes)") }
+        // A pause the person already took back (space twice) is not shown.
+        if s.phase.isLive && !s.quitting && s.pauseRequested {
+            s.phase = .paused
+            s.pauseRequested = false
+            setMessage(&s, "paused at step \(step) (space resumes)")
+        }
     case .resumed(let step):
-        if s.phase.isLive && !s.quitting { s.phase = .running; setMessage(&s, "resumed at step \(step)") }
+        if s.phase.isLive && !s.quitting { s.phase = .running; s.pauseRequested = false; setMessage(&s, "resumed at step \(step)") }
     case .prediction(let tag, let probs):
         if tag == s.requestedTag {
             s.probabilities = probs
@@ -238,11 +243,20 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
     case .pauseResume:
         switch s.phase {
         case .running, .starting:
-            s.phase = .paused
-            fx.append(.pause)
-            setMessage(&s, "pausing after the current batch")
+            if s.pauseRequested {
+                // Changed their mind before the batch ended.
+                s.pauseRequested = false
+                fx.append(.resume)
+                setMessage(&s, "resumed")
+            } else {
+                // "paused" is shown only once the session confirms, so the word never lies.
+                s.pauseRequested = true
+                fx.append(.pause)
+                setMessage(&s, "pausing after the current batch…")
+            }
         case .paused:
             s.phase = .running
+            s.pauseRequested = false
             fx.append(.resume)
             setMessage(&s, "resumed")
         default:

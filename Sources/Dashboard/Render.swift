@@ -116,7 +116,7 @@ public enum DashboardView {
         if msg == nil, let c = s.lastCheckpoint { msg = "last checkpoint: step \(c.step)\(c.isBest ? " (best)" : "")  \(c.path)" }
         // The message always keeps the last line; progress and data flow into the rest.
         let (flowR, msgR) = msg != nil && inner.height >= 2 ? inner.splitBottom(1) : (inner, Rect(x: 0, y: 0, width: 0, height: 0))
-        var segs: [Segment] = [.text(s.phase.word, phaseStyle(s.phase, caps))]
+        var segs: [Segment] = [.text(s.pauseRequested && s.phase == .running ? "pausing" : s.phase.word, phaseStyle(s.phase, caps))]
         let step = s.lastStep?.step ?? s.info?.firstStep ?? 0
         if let info = s.info {
             let frac = info.totalSteps > 0 ? Double(step) / Double(info.totalSteps) : 0
@@ -338,17 +338,8 @@ public enum DashboardView {
 
     static func drawHelp(_ g: inout CellGrid, _ caps: Capabilities) {
         let rows = KeyTable.helpRows(unicode: caps.unicode)
-        let keyW = (rows.map { $0.keys.count }.max() ?? 0) + 2
-        let w = min(g.width, keyW + (rows.map { $0.help.count }.max() ?? 0) + 4)
-        let h = min(g.height, rows.count + 4)
-        let r = g.bounds.centered(width: w, height: h)
-        g.fill(r)
-        let inner = Widgets.box(&g, r, title: "Help  keys", glyphs: Glyphs(unicode: caps.unicode), style: .bold)
-        for (i, row) in rows.enumerated() where inner.y + i < inner.maxY {
-            let x = g.put(row.keys.padded(keyW), x: inner.x + 1, y: inner.y + i, .bold, clip: inner)
-            g.put(row.help, x: x, y: inner.y + i, .plain, clip: inner)
-        }
-        g.put("Esc or ? closes", x: inner.x + 1, y: inner.maxY - 1, .dim, clip: inner)
+        Widgets.helpOverlay(&g, title: "Help  keys", rows: rows.map { ($0.keys, $0.help) }, footer: "Esc or ? closes",
+                            glyphs: Glyphs(unicode: caps.unicode))
     }
 
     static func drawConfirm(_ g: inout CellGrid, _ caps: Capabilities) {

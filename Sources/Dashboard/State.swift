@@ -86,6 +86,8 @@ public struct AppState {
     public var messageIsError = false
     public var completions: [String] = []
 
+    /// Space was pressed; the session confirms with `.paused` after its current batch.
+    public var pauseRequested = false
     public var quitting = false
     public var quitStartedAt: Double?
     public var quitTimeout = 30.0

@@ -51,6 +51,23 @@ public enum Widgets {
         return r.inset(1)
     }
 
+    /// A centred box listing key → description rows (the caller passes its key table, so help
+    /// can never disagree with what the keys do).
+    public static func helpOverlay(_ grid: inout CellGrid, title: String, rows: [(keys: String, help: String)],
+                                   footer: String, glyphs: Glyphs) {
+        let keyW = (rows.map { $0.keys.count }.max() ?? 0) + 2
+        let w = min(grid.width, keyW + max(footer.count, rows.map { $0.help.count }.max() ?? 0) + 4)
+        let h = min(grid.height, rows.count + 4)
+        let r = grid.bounds.centered(width: w, height: h)
+        grid.fill(r)
+        let inner = box(&grid, r, title: title, glyphs: glyphs, style: .bold)
+        for (i, row) in rows.enumerated() where inner.y + i < inner.maxY - 2 {
+            let x = grid.put(row.keys.padded(keyW), x: inner.x + 1, y: inner.y + i, .bold, clip: inner)
+            grid.put(row.help, x: x, y: inner.y + i, .plain, clip: inner)
+        }
+        grid.put(footer, x: inner.x + 1, y: inner.maxY - 1, .dim, clip: inner)
+    }
+
     /// A horizontal bar of `fraction` (0…1) over `width` cells, with eighth-blocks in Unicode.
     public static func bar(_ grid: inout CellGrid, x: Int, y: Int, width: Int, fraction: Double,
                            style: Style, glyphs: Glyphs, track: Style = .dim) {

@@ -19,15 +19,21 @@ final class ReducerTests: XCTestCase {
     func testSpaceTogglesPauseAndAsksTheSession() {
         let s = Fixture.runningState()
         XCTAssertEqual(s.phase, .running)
-        let (p, fx) = keys(s, [.char(" ")])
-        XCTAssertEqual(p.phase, .paused)
+        let (asked, fx) = keys(s, [.char(" ")])
         XCTAssertEqual(fx, [.pause])
+        // Not "paused" until the session says so: its current batch may still finish.
+        XCTAssertEqual(asked.phase, .running)
+        XCTAssertTrue(Fixture.render(asked, 120, 40).text.contains("pausing"))
+        let p = reduce(asked, .event(.paused(step: 300))).0
+        XCTAssertEqual(p.phase, .paused)
+        XCTAssertTrue(Fixture.render(p, 120, 40).text.contains("paused"))
         let (r, fx2) = keys(p, [.char(" ")])
         XCTAssertEqual(r.phase, .running)
         XCTAssertEqual(fx2, [.resume])
-        // The session's own event is the final word.
-        let confirmed = reduce(p, .event(.paused(step: 300))).0
-        XCTAssertEqual(confirmed.phase, .paused)
+        // Space twice before the batch ends: resumed, and the late `.paused` does not show.
+        let (undo, fx3) = keys(asked, [.char(" ")])
+        XCTAssertEqual(fx3, [.resume])
+        XCTAssertEqual(reduce(undo, .event(.paused(step: 300))).0.phase, .running)
     }
 
     func testPauseDoesNothingWhenTrainingIsOver() {

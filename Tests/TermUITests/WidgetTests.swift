@@ -140,3 +140,18 @@ final class WidgetTests: XCTestCase {
         }
     }
 }
+
+final class HelpOverlayTests: XCTestCase {
+    func testHelpOverlaySnapshotAndClipping() {
+        var g = CellGrid(width: 40, height: 8, fill: Cell("x"))
+        Widgets.helpOverlay(&g, title: "Help", rows: [("q", "quit"), ("space", "pause / resume")], footer: "Esc closes",
+                            glyphs: Glyphs(unicode: true))
+        assertSnapshot(g, "help-overlay")
+        // Too many rows for the screen: clipped, never drawn outside, footer kept.
+        var small = CellGrid(width: 20, height: 5)
+        Widgets.helpOverlay(&small, title: "Help", rows: (0..<30).map { ("k\($0)", "row \($0)") }, footer: "Esc",
+                            glyphs: Glyphs(unicode: false))
+        XCTAssertTrue(small.text.contains("Esc"))
+        XCTAssertFalse(small.text.contains("row 29"))
+    }
+}
