@@ -60,6 +60,15 @@ final class ScreenTests: XCTestCase {
         XCTAssertTrue(g.text.contains("55.0%"))
     }
 
+    func testPromptWithCompletions80x24() {
+        let s = Fixture.apply(Fixture.runningState(), [.key(.char("p")), .key(.char("f")),
+                                                        .completions(for: "f", candidates: ["faces/", "face1.png", "face2.png"])])
+        let g = Fixture.render(s, 80, 24)
+        assertSnapshot(g, "prompt-completions-80x24")
+        XCTAssertTrue(g.lines[23].contains("predict file: f"))
+        XCTAssertTrue(g.text.contains("face1.png"))
+    }
+
     func testTooSmallScreen() {
         let g = Fixture.render(Fixture.runningState(), 79, 23)
         assertSnapshot(g, "too-small-79x23")
@@ -68,7 +77,11 @@ final class ScreenTests: XCTestCase {
 
     func testTinySizesDoNotCrash() {
         let states = [Fixture.runningState(), AppState(dataset: Fixture.dataset, training: false, hasModel: false),
-                      Fixture.apply(Fixture.runningState(), [.key(.char("?"))])]
+                      Fixture.apply(Fixture.runningState(), [.key(.char("?"))]),
+                      Fixture.apply(Fixture.runningState(), [.key(.char("q"))]),
+                      Fixture.apply(Fixture.runningState(), [.key(.char("p")), .key(.char("f")),
+                                                             .completions(for: "f", candidates: (0..<20).map { "f\($0).png" })]),
+                      Fixture.apply(Fixture.runningState(), [.fileLoaded(path: "x", result: .failure(FileLoadError(String(repeating: "long error ", count: 40))))])]
         for s in states {
             for (w, h) in [(0, 0), (1, 1), (2, 2), (79, 23), (80, 23), (79, 24), (80, 24), (200, 60), (120, 24), (80, 40)] {
                 let g = Fixture.render(s, w, h)
