@@ -78,3 +78,11 @@ public enum Key: Hashable, Sendable {
     case resize
     case function(Int)
 }
+
+/// A backend that also reads keys: what the UI loop drives (ncurses in the app, scripted in tests).
+public protocol Terminal: Backend {
+    /// Waits up to `timeoutMs` for a key; nil on timeout.
+    func readKey(timeoutMs: Int32) -> Key?
+    /// A pending SIGINT/SIGTERM/SIGHUP number (0 if none); reading clears it.
+    func takeSignal() -> Int32
+}

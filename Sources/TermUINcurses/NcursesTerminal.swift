@@ -9,7 +9,7 @@ import Darwin
 
 /// The only place that talks to ncurses. Create it on the UI thread, use it only there,
 /// and call `shutdown()` on every way out (it is idempotent).
-public final class NcursesTerminal: Backend {
+public final class NcursesTerminal: Terminal {
     public let capabilities: Capabilities
     private var active = false
     private var screen: OpaquePointer?

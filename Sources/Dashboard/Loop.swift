@@ -1,0 +1,132 @@
+import FERData
+import FERTraining
+import Foundation
+import TermUI
+
+/// The UI loop: one thread owns every curses call. Each tick reads keys (getch with a timeout),
+/// drains the mailbox, reduces, executes effects and presents one diffed frame.
+public struct DashboardLoop {
+    let term: Terminal
+    let control: DashboardSessionControl?
+    let mailbox: EventMailbox
+    let predictFile: (String) -> Result<FilePrediction, Error>
+    let presenter: FramePresenter
+    public private(set) var state: AppState
+    public private(set) var exitCode: Int32?
+    /// Frames actually presented (for tests: event bursts must not mean one frame per event).
+    public private(set) var framesPresented = 0
+    var dirty = true
+    /// A key was pressed: answer it in this tick rather than at the next render slot.
+    var urgent = true
+    var lastRender = -1.0
+    /// Training events alone redraw at most this often, so the UI leaves the CPU to training.
+    static let eventFrameInterval = 0.1
+    /// Coalesced per tick: while arrows are held only the last sample's prediction is requested.
+    var pendingPrediction: (pixels: [UInt8], tag: Int)?
+    let clock: () -> Double
+
+    /// A frame every 50 ms at most (~20 Hz); keys are answered in the same tick they arrive.
+    static let tickMs: Int32 = 50
+
+    public init(terminal: Terminal, dataset: Dataset, control: DashboardSessionControl?, mailbox: EventMailbox,
+                predictFile: @escaping (String) -> Result<FilePrediction, Error>, training: Bool, quitTimeout: Double = 60,
+                clock: (() -> Double)? = nil) {
+        term = terminal
+        self.control = control
+        self.mailbox = mailbox
+        self.predictFile = predictFile
+        presenter = FramePresenter(backend: terminal)
+        state = AppState(dataset: dataset, training: training, hasModel: control != nil)
+        state.quitTimeout = quitTimeout
+        let start = Date()
+        self.clock = clock ?? { Date().timeIntervalSince(start) }
+    }
+
+    mutating func dispatch(_ action: Action) {
+        let (next, effects) = reduce(state, action)
+        state = next
+        for e in effects { perform(e) }
+    }
+
+    mutating func perform(_ effect: Effect) {
+        switch effect {
+        case .pause: control?.pause()
+        case .resume: control?.resume()
+        case .stop: control?.stop()
+        case .saveCheckpoint: control?.saveCheckpointNow()
+        case .requestPrediction(let pixels, let tag): pendingPrediction = (pixels, tag)
+        case .loadFile(let path):
+            let expanded = PathCompletion.expandTilde(path)
+            let result: Result<FilePrediction, FileLoadError>
+            if !FileManager.default.fileExists(atPath: expanded) {
+                result = .failure(FileLoadError("\(path): no such file"))
+            } else {
+                switch predictFile(expanded) {
+                case .success(let fp): result = .success(fp)
+                case .failure(let err): result = .failure(FileLoadError("\(err)"))
+                }
+            }
+            dispatch(.fileLoaded(path: path, result: result))
+        case .completePath(let typed):
+            dispatch(.completions(for: typed, candidates: PathCompletion.candidates(for: typed)))
+        case .redraw: presenter.invalidate()
+        case .exit(let code): exitCode = code
+        }
+        dirty = true
+    }
+
+    var now: Double { clock() }
+
+    /// Runs until the person quits; returns the exit status.
+    public mutating func run() -> Int32 {
+        start()
+        while exitCode == nil { tick() }
+        return exitCode ?? 0
+    }
+
+    private var lastSize = (width: -1, height: -1)
+
+    /// Before the first tick: ask for the first prediction.
+    public mutating func start() {
+        lastSize = term.size
+        dispatch(.appeared)
+    }
+
+    /// One turn of the loop: keys, signals, events, effects, at most one frame.
+    public mutating func tick() {
+        // 1. Keys: wait up to one tick for the first, then take whatever else is queued.
+        var key = term.readKey(timeoutMs: Self.tickMs)
+        var taken = 0
+        while let k = key, exitCode == nil {
+            if k == .resize { presenter.invalidate() } else { dispatch(.key(k)) }
+            dirty = true
+            urgent = true
+            taken += 1
+            key = taken < 64 ? term.readKey(timeoutMs: 0) : nil
+        }
+        // 2. Signals from outside (kill, hang-up): stop cleanly like a confirmed quit.
+        if term.takeSignal() != 0 { dispatch(.terminate) }
+        // 3. Training events: all of them reduce (every loss is kept), the screen renders once.
+        let events = mailbox.drain()
+        for e in events { dispatch(.event(e)) }
+        if !events.isEmpty { dirty = true }
+        dispatch(.tick(now: now))
+        if let p = pendingPrediction {
+            control?.requestPrediction(pixels: p.pixels, tag: p.tag)
+            pendingPrediction = nil
+        }
+        if exitCode != nil { return }
+        // 4. Render only when something changed; the presenter writes only changed cells.
+        let size = term.size
+        if size != lastSize { presenter.invalidate(); lastSize = size; dirty = true; urgent = true }
+        let t = now
+        if dirty && (urgent || t - lastRender >= Self.eventFrameInterval) {
+            let grid = DashboardView.render(state, width: size.width, height: size.height, caps: term.capabilities)
+            presenter.present(grid)
+            framesPresented += 1
+            dirty = false
+            urgent = false
+            lastRender = t
+        }
+    }
+}
