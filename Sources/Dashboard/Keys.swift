@@ -2,7 +2,7 @@ import FERData
 import TermUI
 
 /// What a key does in the normal (no dialog) mode.
-public enum Command: Equatable, Sendable {
+public enum Command: Hashable, Sendable {
     case previous, next, back(Int), forward(Int), first, last
     case split(SplitName), misclassified
     case pauseResume, save, predictFile
@@ -64,8 +64,12 @@ public enum KeyTable {
     /// Hints dropped first when the bar is too narrow (help and quit always stay).
     static let hintDropOrder = ["smooth", "log", "counts", "miscl", "save", "split", "sample"]
 
-    public static func hintLine(unicode: Bool, width: Int = .max) -> String {
-        var items = bindings(unicode: unicode).compactMap { b in b.hint.map { (hint: $0, text: "\(b.label) \($0)") } }
+    /// `training: false` leaves out keys that only act on a live session (pause, save).
+    public static func hintLine(unicode: Bool, width: Int = .max, training: Bool = true) -> String {
+        let liveOnly: Set<Command> = [.pauseResume, .save]
+        var items = bindings(unicode: unicode)
+            .filter { training || !liveOnly.contains($0.command) }
+            .compactMap { b in b.hint.map { (hint: $0, text: "\(b.label) \($0)") } }
         var drop = hintDropOrder[...]
         func line() -> String { items.map { $0.text }.joined(separator: "  ") }
         while line().count > width, let d = drop.popFirst() { items.removeAll { $0.hint == d } }

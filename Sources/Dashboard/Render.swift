@@ -178,6 +178,10 @@ public enum DashboardView {
         if s.smoothingPercent == 0 { series.removeFirst() }
         series.append(ChartSeries(name: short ? "val" : "validation", points: val, style: color ? Style(fg: .yellow, bold: true) : .bold,
                                   marker: "o", connect: true))
+        if s.phase == .browsing {
+            g.put("no training in this session (browse)", x: chartR.x + 1, y: chartR.y + chartR.height / 2, .dim, clip: chartR)
+            return
+        }
         LineChart(series: series, logY: s.logY).draw(&g, chartR, caps: caps)
         // Validation accuracy under the chart: latest, best and a sparkline of every evaluation.
         if let last = s.evals.last {
@@ -332,7 +336,7 @@ public enum DashboardView {
     static func drawHint(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         guard !r.isEmpty else { return }
         g.fill(r, Cell(" ", .reverse))
-        let text = KeyTable.hintLine(unicode: caps.unicode, width: r.width - 1)
+        let text = KeyTable.hintLine(unicode: caps.unicode, width: r.width - 1, training: s.phase.isLive)
         g.put(" " + text.clipped(r.width - 1), x: r.x, y: r.y, .reverse, clip: r)
     }
 

@@ -69,6 +69,17 @@ final class ScreenTests: XCTestCase {
         XCTAssertTrue(g.text.contains("face1.png"))
     }
 
+    func testBrowseWithModel120x40() {
+        var s = AppState(dataset: Fixture.dataset, training: false, hasModel: true)
+        s = Fixture.apply(s, [.appeared, .key(.char("v")), .key(.right)])
+        s = Fixture.apply(s, [.event(.prediction(tag: s.requestedTag!, probabilities: Fixture.probabilities(2)))])
+        let g = Fixture.render(s, 120, 40)
+        assertSnapshot(g, "browse-120x40")
+        XCTAssertTrue(g.text.contains("browse"))
+        XCTAssertTrue(g.text.contains("validation #1/20"))
+        XCTAssertFalse(g.lines[39].contains("pause"), "no pause hint without training")
+    }
+
     func testTooSmallScreen() {
         let g = Fixture.render(Fixture.runningState(), 79, 23)
         assertSnapshot(g, "too-small-79x23")
