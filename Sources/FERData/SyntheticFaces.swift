@@ -82,12 +82,12 @@ struct ExpressionCues {
     static func prototype(_ e: Emotion) -> ExpressionCues {
         var c = neutral
         switch e {
-        case .anger: c.browHeight = 0.13; c.browSlant = 0.11; c.eyeOpen = 0.45; c.smile = -0.05; c.mouthWidth = 0.28; c.mouthOpen = 0.02; c.teeth = 0.6
-        case .disgust: c.browHeight = 0.16; c.browSlant = 0.06; c.eyeOpen = 0.30; c.smile = -0.08; c.asymmetry = 0.09; c.wrinkle = 1; c.mouthOpen = 0.04
-        case .fear: c.browHeight = 0.33; c.browSlant = -0.08; c.eyeOpen = 0.95; c.smile = -0.04; c.mouthOpen = 0.10; c.mouthWidth = 0.42
+        case .anger: c.browHeight = 0.13; c.browSlant = 0.11; c.eyeOpen = 0.42; c.smile = -0.05; c.mouthWidth = 0.28; c.mouthOpen = 0.02; c.teeth = 0.6; c.wrinkle = 0.3
+        case .disgust: c.browHeight = 0.15; c.browSlant = 0.07; c.eyeOpen = 0.32; c.smile = -0.08; c.asymmetry = 0.08; c.wrinkle = 0.9; c.mouthOpen = 0.04
+        case .fear: c.browHeight = 0.33; c.browSlant = -0.08; c.eyeOpen = 0.95; c.smile = -0.04; c.mouthOpen = 0.12; c.mouthWidth = 0.38
         case .happy: c.eyeOpen = 0.38; c.smile = 0.16; c.mouthOpen = 0.07; c.mouthWidth = 0.44; c.teeth = 1
         case .sad: c.browHeight = 0.25; c.browSlant = -0.10; c.eyeOpen = 0.35; c.smile = -0.13; c.mouthWidth = 0.31
-        case .surprise: c.browHeight = 0.37; c.browSlant = -0.02; c.eyeOpen = 1.0; c.mouthOpen = 0.22; c.mouthWidth = 0.24
+        case .surprise: c.browHeight = 0.36; c.browSlant = -0.02; c.eyeOpen = 1.0; c.mouthOpen = 0.20; c.mouthWidth = 0.26
         case .neutral: break
         }
         return c
@@ -97,7 +97,7 @@ struct ExpressionCues {
     /// jittered, so two faces of one class never show the expression the same way.
     static func sample(_ e: Emotion, rng: inout SplitMix64) -> ExpressionCues {
         let p = prototype(e), n = neutral
-        let strength = rng.uniform(0.3, 1.25)
+        let strength = rng.uniform(0.4, 1.25)
         func cue(_ target: Float, _ base: Float, _ sigma: Float) -> Float {
             base + (target - base) * strength * rng.uniform(0.6, 1.4) + sigma * rng.gaussian()
         }
@@ -109,7 +109,7 @@ struct ExpressionCues {
             mouthOpen: max(cue(p.mouthOpen, n.mouthOpen, 0.025), 0),
             mouthWidth: max(cue(p.mouthWidth, n.mouthWidth, 0.045), 0.15),
             asymmetry: cue(p.asymmetry, n.asymmetry, 0.03) * (rng.unit() < 0.5 ? -1 : 1),
-            wrinkle: max(cue(p.wrinkle, n.wrinkle, 0.25), 0),
+            wrinkle: max(cue(p.wrinkle, n.wrinkle, 0.35), 0),
             teeth: min(max(cue(p.teeth, n.teeth, 0.3), 0), 1))
     }
 }
