@@ -312,6 +312,35 @@ enum PixelParser {
         let end = base + e
         var n = 0
         let want = ImageSet.pixelsPerImage
+        // Fast loop: while 4 bytes remain, a token of up to 3 digits and the byte after it are in
+        // bounds, so the digits are read without per-byte end checks. (UInt8 wrap-around turns every
+        // non-digit into a value above 9.)
+        while n < want {
+            while q < end && (q.pointee == 0x20 || q.pointee == 0x09) { q += 1 }
+            if end - q < 4 { break }
+            let d0 = q[0] &- 48
+            if d0 > 9 { break }
+            let d1 = q[1] &- 48
+            var value: Int
+            var length: Int
+            if d1 > 9 {
+                value = Int(d0); length = 1
+            } else {
+                let d2 = q[2] &- 48
+                if d2 > 9 {
+                    value = Int(d0) * 10 + Int(d1); length = 2
+                } else {
+                    value = Int(d0) * 100 + Int(d1) * 10 + Int(d2); length = 3
+                }
+            }
+            let next = q + length
+            // Anything unusual (a 4th digit, a stray character, > 255) is left to the careful loop.
+            if value > 255 || (next < end && next.pointee != 0x20 && next.pointee != 0x09) { break }
+            q = next
+            dst[n] = UInt8(truncatingIfNeeded: value)
+            n += 1
+        }
+        // The last few bytes (and anything unusual) with full checks.
         while q < end {
             var c = q.pointee
             if c == 0x20 || c == 0x09 { q += 1; continue }

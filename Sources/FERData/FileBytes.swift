@@ -12,14 +12,26 @@ final class FileBytes: @unchecked Sendable {
     let count: Int
     /// The path the bytes came from (used in every error message).
     let path: String
+    /// Mapped files are unmapped, everything else was malloc'ed.
+    private let mappedLength: Int
 
     init(takingOwnershipOf base: UnsafeMutablePointer<UInt8>, count: Int, path: String) {
         self.base = base
         self.count = count
         self.path = path
+        mappedLength = 0
     }
 
-    deinit { free(base) }
+    private init(mapped base: UnsafeMutablePointer<UInt8>, count: Int, path: String) {
+        self.base = base
+        self.count = count
+        self.path = path
+        mappedLength = count
+    }
+
+    deinit {
+        if mappedLength > 0 { munmap(base, mappedLength) } else { free(base) }
+    }
 
     var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
@@ -34,7 +46,17 @@ final class FileBytes: @unchecked Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DataError(file: path, reason: String(cString: strerror(errno))) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw DataError(file: path, reason: "is a directory, expected a file") }
-        // Regular files report their size; pipes and the like do not, so fall back to growing.
+        // Large regular files are mapped: the page cache is used in place, with no anonymous copy to
+        // fault in and free (for the 270 MB FER2013 CSV that copy cost more than the parse).
+        // MAP_POPULATE reads ahead in the kernel; parsing then never waits on page faults.
+        if (info.st_mode & S_IFMT) == S_IFREG && info.st_size >= 1 << 20 {
+            let length = Int(info.st_size)
+            let flags = mapPopulateFlags
+            if let p = mmap(nil, length, PROT_READ, flags, fd, 0), p != MAP_FAILED {
+                return FileBytes(mapped: p.assumingMemoryBound(to: UInt8.self), count: length, path: path)
+            }
+        }
+        // Small files, pipes and the like: read into a growing buffer.
         var capacity = max(Int(info.st_size), 0) + 1
         var base = malloc(capacity)!.assumingMemoryBound(to: UInt8.self)
         var length = 0
@@ -106,5 +128,13 @@ private func systemRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ co
     return Glibc.read(fd, buffer, count)
     #else
     return Darwin.read(fd, buffer, count)
+    #endif
+}
+
+private var mapPopulateFlags: Int32 {
+    #if os(Linux)
+    return Int32(MAP_PRIVATE) | Int32(MAP_POPULATE)
+    #else
+    return MAP_PRIVATE
     #endif
 }

@@ -31,6 +31,18 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(Array(data.train.image(0)), samplePixels(1))
     }
 
+    func testPixelTextVariants() throws {
+        // Leading zeros, tabs, runs of spaces, spaces around the field, a 4-digit zero-padded value.
+        var tokens = samplePixels(2).map(String.init)
+        tokens[0] = "00" + tokens[0]
+        tokens[10] = "0" + tokens[10]
+        tokens[2303] = "0" + tokens[2303]
+        let field = "  " + tokens[0..<100].joined(separator: "\t") + "   " + tokens[100...].joined(separator: " ") + " "
+        let dir = TempDir()
+        let data = try DatasetLoader.load(path: dir.write("v.csv", "emotion,pixels,usage\n2,\(field),privatetest\n"))
+        XCTAssertEqual(Array(data.test.image(0)), samplePixels(2))
+    }
+
     func testNoUsageColumnHoldsOutSeededTenPercent() throws {
         let dir = TempDir()
         var text = "emotion,pixels\n"
