@@ -29,8 +29,15 @@ int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_
     memset(&s, 0, sizeof s);
     // 15 + 16: maximal window, expect a gzip header (not raw zlib).
     if (inflateInit2(&s, 15 + 16) != Z_OK) { set_message(message, message_cap, "inflateInit2 failed"); return CCODECS_ERR_NOMEM; }
-    // CSV text compresses about 4-5x; start there and double, so a 300 MB file takes few reallocs.
+    // The gzip trailer's ISIZE is the last member's length mod 2^32: exact for the usual single
+    // member under 4 GiB, so the buffer is sized once (plus slack so inflate can reach the trailer
+    // without a full buffer). Otherwise guess 5x (CSV text ratio) and double as needed.
     size_t cap = in_len < (1u << 20) ? (1u << 22) : in_len * 5;
+    if (in_len >= 18) {
+        const uint8_t *t = in + in_len - 4;
+        size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+        if (isize >= in_len) cap = isize + (1u << 16);
+    }
     if (cap > max_out && max_out > 0) cap = max_out + 1;
     uint8_t *buf = malloc(cap);
     if (!buf) { inflateEnd(&s); return CCODECS_ERR_NOMEM; }

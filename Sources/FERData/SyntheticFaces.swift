@@ -255,3 +255,26 @@ enum FaceRenderer {
     @inline(__always)
     static func mix(_ a: Float, _ b: Float, _ t: Float) -> Float { a + (b - a) * t }
 }
+
+extension SyntheticFaces {
+    /// A preview grid: one row per class (label order), `perClass` faces each, pixels repeated
+    /// `scale` times, with a 2-pixel mid-gray gutter so neighbouring faces stay distinct.
+    public static func contactSheet(perClass: Int = 8, seed: UInt64 = 2018, scale: Int = 2) -> GrayImage {
+        let cell = ImageSet.side * scale, gutter = 2
+        let width = perClass * (cell + gutter) + gutter
+        let height = Emotion.allCases.count * (cell + gutter) + gutter
+        var pixels = [UInt8](repeating: 128, count: width * height)
+        for emotion in Emotion.allCases {
+            for column in 0..<perClass {
+                let f = face(emotion, seed: seed &+ UInt64(emotion.rawValue * 1000 + column))
+                let ox = gutter + column * (cell + gutter), oy = gutter + emotion.rawValue * (cell + gutter)
+                for y in 0..<cell {
+                    for x in 0..<cell {
+                        pixels[(oy + y) * width + ox + x] = f.pixels[(y / scale) * ImageSet.side + x / scale]
+                    }
+                }
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: pixels)
+    }
+}
