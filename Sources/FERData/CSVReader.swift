@@ -36,7 +36,10 @@ enum CSVReader {
         // Header: the first line.
         let headerEnd = lineEnd(data, from: start)
         let header = data[start..<trimCR(data, start, headerEnd)]
-        if header.count > 65_536 || header.contains(where: { $0 == 0 || ($0 < 9) || ($0 > 13 && $0 < 32) }) {
+        // Control bytes or invalid UTF-8 in the first line: this is some other kind of file
+        // (an image, an archive, random bytes), which deserves better than "missing column".
+        let isText = String(validating: header, as: UTF8.self) != nil
+        if !isText || header.count > 65_536 || header.contains(where: { $0 < 9 || ($0 > 13 && $0 < 32) }) {
             throw DataError(file: file.path, line: 1, reason: "not a CSV file (binary data where the header should be)")
         }
         let names = try headerFields(Array(header), file: file.path)

@@ -76,6 +76,8 @@ final class CSVErrorTests: XCTestCase {
         junkBytes[0] = 0x01
         let junk = dir.write("junk.bin", junkBytes)
         assertDataError("\(junk):1: not a CSV file (binary data where the header should be)") { try DatasetLoader.load(path: junk) }
+        let png = dir.write("image.csv", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13])
+        assertDataError("\(png):1: not a CSV file (binary data where the header should be)") { try DatasetLoader.load(path: png) }
         let missing = dir.path + "/nope.csv"
         assertDataError("\(missing): no such file or directory") { try DatasetLoader.load(path: missing) }
         let folder = dir.mkdir("stuff")
