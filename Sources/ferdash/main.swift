@@ -1,2 +1,11 @@
 import FERModel
-print("ferdash skeleton")
+
+// Placeholder until the lead wires the real CLI: `ferdash bench [threads] [steps]` times the engine.
+let args = CommandLine.arguments
+if args.count > 1, args[1] == "bench" {
+    let threads = args.count > 2 ? Int(args[2]) ?? ComputeThreads.count : ComputeThreads.count
+    let steps = args.count > 3 ? Int(args[3]) ?? 20 : 20
+    print(EngineBenchmark.run(architecture: .seed, threads: threads, batch: 128, steps: steps))
+} else {
+    print("ferdash skeleton (try: ferdash bench [threads] [steps])")
+}
