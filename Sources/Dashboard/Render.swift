@@ -91,7 +91,11 @@ public enum DashboardView {
                 continue
             }
             let w = seg.width + (x > r.x ? 2 : 0)
-            if x + w > r.maxX && x > r.x { y += 1; x = r.x }
+            if x + w > r.maxX && x > r.x {
+                // On the last line a piece that does not fit is skipped; a smaller later one may still fit.
+                if y + 1 >= r.maxY { continue }
+                y += 1; x = r.x
+            }
             guard y < r.maxY else { break }
             if x > r.x { x += 2 }
             switch seg {
@@ -121,15 +125,16 @@ public enum DashboardView {
         if let info = s.info {
             let frac = info.totalSteps > 0 ? Double(step) / Double(info.totalSteps) : 0
             segs.append(.text("step \(step)/\(info.totalSteps)", .bold))
-            segs.append(.text(String(format: "epoch %.2f", s.lastStep?.epoch ?? 0), .plain))
             segs.append(.bar(width: inner.width >= 110 ? 24 : 12, fraction: frac, style: caps.hasColor ? Style(fg: .green) : .plain))
             segs.append(.text(String(format: "%.1f%%", frac * 100), .plain))
+            segs.append(.text(String(format: "epoch %.2f", s.lastStep?.epoch ?? 0), .plain))
             if let st = s.lastStep {
+                // Most useful first: on a narrow screen the tail is what gets dropped.
                 let done = Double(st.step - (s.firstStepSeen ?? info.firstStep))
                 let eta = done > 0 && s.phase.isLive ? st.elapsed / done * Double(info.totalSteps - st.step) : .nan
+                segs.append(.text("ETA \(duration(eta))", .plain))
                 segs.append(.text(String(format: "%.0f img/s", st.imagesPerSecond), .plain))
                 segs.append(.text("elapsed \(duration(st.elapsed))", .plain))
-                segs.append(.text("ETA \(duration(eta))", .plain))
                 segs.append(.text(String(format: "lr %.2e", st.learningRate), .plain))
             }
         } else if s.phase == .starting {
@@ -137,7 +142,8 @@ public enum DashboardView {
         } else if s.phase == .browsing {
             segs.append(.text(s.hasModel ? "model loaded: predictions on" : "no model: browsing only", .dim))
         }
-        if flowR.height >= 2 { segs.append(.lineBreak) }
+        // Wide: data on its own line. Narrow: it flows after the progress and fills what is left.
+        if flowR.height >= 2 && inner.width >= 110 { segs.append(.lineBreak) }
         let d = s.dataset
         let dot = caps.unicode ? "·" : "/"
         segs.append(.text("data \(d.name)", .plain))
