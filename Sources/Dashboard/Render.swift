@@ -273,6 +273,11 @@ public enum DashboardView {
         }
         var line = headline { classNames[$0] }
         if line.count > inner.width { line = headline { String(classNames[$0].prefix(3)) } }
+        if line.count > inner.width, let t = truth, let p = predicted, let pr = probs {
+            // Narrowest: "train #2/6000  neu→fea 14%".
+            line = header + "  " + classNames[t].prefix(3) + (caps.unicode ? "→" : "->") + classNames[p].prefix(3)
+                + String(format: " %.0f%%", pr[p] * 100)
+        }
         let wrong = truth != nil && predicted != nil && truth != predicted
         g.put(line.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.y,
               wrong && caps.hasColor ? Style(fg: .red, bold: true) : .bold, clip: inner)

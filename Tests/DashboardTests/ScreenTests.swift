@@ -147,3 +147,16 @@ final class ScreenTests: XCTestCase {
         XCTAssertEqual(s.evals.count, 3)
     }
 }
+
+final class SampleHeadlineTests: XCTestCase {
+    func testHeadlineShrinksButKeepsTruthPredictionAndPercent() {
+        var d = Fixture.dataset
+        // A big split makes the index long, as with the real 6000-image training split.
+        d.train = ImageSet(pixels: [UInt8](repeating: 0, count: 6000 * 2304), labels: [Int8](repeating: 6, count: 6000))
+        var s = AppState(dataset: d, training: false, hasModel: true)
+        s = Fixture.apply(s, [.appeared])
+        s = Fixture.apply(s, [.event(.prediction(tag: s.requestedTag!, probabilities: Fixture.probabilities(2)))])
+        let g = Fixture.render(s, 80, 24)
+        XCTAssertTrue(g.lines[5].contains("train #0/6000  neu→fea 55%"), g.lines[5])
+    }
+}
