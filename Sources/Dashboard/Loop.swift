@@ -43,8 +43,7 @@ public struct DashboardLoop {
     }
 
     mutating func dispatch(_ action: Action) {
-        let (next, effects) = reduce(state, action)
-        state = next
+        let effects = reduce(into: &state, action)
         for e in effects { perform(e) }
     }
 

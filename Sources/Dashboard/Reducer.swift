@@ -6,6 +6,13 @@ import TermUI
 /// (time arrives in `.tick`). The loop executes the returned effects.
 public func reduce(_ state: AppState, _ action: Action) -> (AppState, [Effect]) {
     var s = state
+    let fx = reduce(into: &s, action)
+    return (s, fx)
+}
+
+/// The same reduction in place: the loop uses it so a long loss history is appended to, not
+/// copied, on every step event (a value passed in would still be shared with the caller).
+public func reduce(into s: inout AppState, _ action: Action) -> [Effect] {
     var fx: [Effect] = []
     switch action {
     case .appeared:
@@ -51,7 +58,7 @@ public func reduce(_ state: AppState, _ action: Action) -> (AppState, [Effect]) 
             s.message = nil
         }
     }
-    return (s, fx)
+    return fx
 }
 
 private func setMessage(_ s: inout AppState, _ text: String, error: Bool = false) {
