@@ -58,6 +58,9 @@ public final class NcursesTerminal: Terminal {
             use_default_colors()
             let n = Int(ferdash_colors())
             colors = n >= 256 ? 256 : (n >= 16 ? 16 : (n >= 8 ? 8 : 0))
+            // The 24×24 gray pairs of the half-block image need the extended pair range; with
+            // only a few hundred pairs, draw the image with shade blocks instead.
+            if colors == 256 && ferdash_color_pairs() < 1024 { colors = 16 }
         }
         colorCount = colors
         maxPairs = colors > 0 ? ferdash_color_pairs() : 0
