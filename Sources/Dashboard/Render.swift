@@ -29,7 +29,6 @@ public enum DashboardView {
         drawConfusion(&g, confR, s, caps)
         drawSample(&g, sampleR, s, caps)
         drawHint(&g, hintR, s, caps)
-        statusR = statusR.intersection(g.bounds)
 
         switch s.overlay {
         case .help: drawHelp(&g, caps)

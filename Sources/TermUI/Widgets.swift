@@ -123,7 +123,7 @@ public struct ShadedImage {
         guard pixels.count >= width * height else { return }
         let (cw, ch) = cellSize(scale: s)
         let glyphs = Glyphs(unicode: caps.unicode)
-        let pw = width / s, ph = height / s
+        let ph = height / s
         for cy in 0..<ch {
             for cx in 0..<cw {
                 let top = sample(cx, cy * 2, s)
@@ -140,7 +140,6 @@ public struct ShadedImage {
                 grid[origin.x + cx, origin.y + cy] = cell
             }
         }
-        _ = pw
     }
 }
 

@@ -136,11 +136,6 @@ func runBrowseDashboard(dataset: Dataset, classifier: Classifier?, options: Disp
     return runDashboard(env)
 }
 
-/// Flags plus environment: NO_COLOR and TERM=dumb are also checked by the terminal layer.
-func displayOptions(noColor: Bool, ascii: Bool) -> DisplayOptions {
-    DisplayOptions(noColor: noColor, ascii: ascii)
-}
-
 /// Hidden: `ferdash dashboard-demo` runs the dashboard on a fake session (no engine needed).
 struct DashboardDemo: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dashboard-demo", abstract: "Dashboard on a fake session (developer aid).",
