@@ -144,7 +144,8 @@ private func handleKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) {
         switch key {
         case .char("y"), .char("Y"), .ctrl("c"):
             s.overlay = .none
-            beginQuit(&s, &fx)
+            // Training may have ended while the question was open: then there is nothing to wait for.
+            if s.phase.isLive { beginQuit(&s, &fx) } else { s.exitCode = 0; fx.append(.exit(0)) }
         case .char("n"), .char("N"), .escape, .char("q"):
             s.overlay = .none
             setMessage(&s, "quit cancelled")

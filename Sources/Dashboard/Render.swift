@@ -119,7 +119,8 @@ public enum DashboardView {
         if msg == nil, let c = s.lastCheckpoint { msg = "last checkpoint: step \(c.step)\(c.isBest ? " (best)" : "")  \(c.path)" }
         // The message always keeps the last line; progress and data flow into the rest.
         let (flowR, msgR) = msg != nil && inner.height >= 2 ? inner.splitBottom(1) : (inner, Rect(x: 0, y: 0, width: 0, height: 0))
-        var segs: [Segment] = [.text(s.pauseRequested && s.phase == .running ? "pausing" : s.phase.word, phaseStyle(s.phase, caps))]
+        let word = s.quitting && s.phase.isLive ? "stopping" : (s.pauseRequested && s.phase == .running ? "pausing" : s.phase.word)
+        var segs: [Segment] = [.text(word, phaseStyle(s.phase, caps))]
         let step = s.lastStep?.step ?? s.info?.firstStep ?? 0
         if let info = s.info {
             let frac = info.totalSteps > 0 ? Double(step) / Double(info.totalSteps) : 0

@@ -170,6 +170,17 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(fx3, [.exit(0)])
     }
 
+    func testTrainingEndingWhileTheQuitQuestionIsOpenExitsAtOnce() {
+        let ask = keys(Fixture.runningState(), [.char("q")]).0
+        let done = reduce(ask, .event(.finished(FinishReport(step: 1000, elapsed: 1, stoppedEarly: false)))).0
+        XCTAssertEqual(keys(done, [.char("y")]).1, [.exit(0)], "no stop, no waiting for a finished event that already came")
+    }
+
+    func testStoppingIsShownWhileWaitingForTheCheckpoint() {
+        let s = keys(Fixture.runningState(), [.char("q"), .char("y")]).0
+        XCTAssertTrue(Fixture.render(s, 120, 40).lines[1].contains("stopping"))
+    }
+
     func testQuitGivesUpAfterTheTimeout() {
         var s = Fixture.runningState()
         s.quitTimeout = 5
