@@ -22,10 +22,13 @@ struct DashboardEnvironment {
     var training: Bool
     /// How long `q` waits for `.finished` after `stop()` before leaving anyway.
     var quitTimeout: Double = 60
+    /// Called once the terminal is ready (e.g. `session.start()`), so nothing starts when the
+    /// terminal cannot show the dashboard.
+    var onReady: (() -> Void)?
 
     init(dataset: Dataset, control: DashboardSessionControl?, mailbox: EventMailbox,
          predictFile: @escaping (String) -> Result<FilePrediction, Error>,
-         options: DisplayOptions, training: Bool, quitTimeout: Double = 60) {
+         options: DisplayOptions, training: Bool, quitTimeout: Double = 60, onReady: (() -> Void)? = nil) {
         self.dataset = dataset
         self.control = control
         self.mailbox = mailbox
@@ -33,6 +36,7 @@ struct DashboardEnvironment {
         self.options = options
         self.training = training
         self.quitTimeout = quitTimeout
+        self.onReady = onReady
     }
 }
 
@@ -47,6 +51,7 @@ func runDashboard(_ env: DashboardEnvironment) -> Int32 {
         return 1
     }
     defer { term.shutdown() }
+    env.onReady?()
     var loop = DashboardLoop(terminal: term, dataset: env.dataset, control: env.control, mailbox: env.mailbox,
                              predictFile: env.predictFile, training: env.training, quitTimeout: env.quitTimeout)
     return loop.run()
@@ -62,7 +67,6 @@ func runDashboardDemo(steps: Int = 2000, options: DisplayOptions = DisplayOption
                            validationCount: dataset.validation.count, testCount: dataset.test.count,
                            batchSize: 32, totalSteps: steps, firstStep: 0, runDirectory: run)
     let session = DemoSession(info: info, sink: { mailbox.post($0) })
-    session.start(validationLabels: dataset.validation.labels)
     let env = DashboardEnvironment(
         dataset: dataset, control: session, mailbox: mailbox,
         predictFile: { path in
@@ -74,7 +78,8 @@ func runDashboardDemo(steps: Int = 2000, options: DisplayOptions = DisplayOption
             px += [UInt8](repeating: 0, count: 2304 - px.count)
             return .success(FilePrediction(path: path, pixels: px, note: "demo: raw bytes as pixels"))
         },
-        options: options, training: true, quitTimeout: 10)
+        options: options, training: true, quitTimeout: 10,
+        onReady: { session.start(validationLabels: dataset.validation.labels) })
     return runDashboard(env)
 }
 
@@ -117,12 +122,13 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
     let mailbox = EventMailbox()
     let session = TrainingSession(dataset: dataset, configuration: configuration) { mailbox.post($0) }
     let preparer = try? FacePreparer(options: FaceOptions.parse([]))
+    var started = false
     let env = DashboardEnvironment(dataset: dataset, control: TrainingSessionControl(session), mailbox: mailbox,
-                                   predictFile: dashboardFilePredictor(preparer), options: options, training: true)
-    session.start()
+                                   predictFile: dashboardFilePredictor(preparer), options: options, training: true,
+                                   onReady: { started = true; session.start() })
     let status = runDashboard(env)
     // q/Ctrl-C already waited for `finished`; this only matters when the wait timed out.
-    session.wait(timeout: 5)
+    if started { session.wait(timeout: 5) }
     return status
 }
 
