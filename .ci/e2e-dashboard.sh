@@ -176,9 +176,11 @@ else
     fail "second start did not show running"
 fi
 
-# SIGTERM from outside: a clean stop without asking, terminal restored.
-keys "clear; '$bin' ${E2E_FERDASH_ARGS:-train --run-dir $run-term --steps 5000 --eval-every 1000 --batch-size 32}; echo EXIT=\$? > '$work/exit3'" Enter
+# --ascii --no-color, then SIGTERM from outside: a clean stop without asking, terminal restored.
+keys "clear; '$bin' ${E2E_FERDASH_ARGS:-train --run-dir $run-term --steps 5000 --eval-every 1000 --batch-size 32} --ascii --no-color; echo EXIT=\$? > '$work/exit3'" Enter
 if wait_for 'running' "$timeout_s" && wait_for 'step [0-9]+/' 20; then
+    if screen | LC_ALL=C grep -q '[^ -~]'; then fail "--ascii still draws non-ASCII characters"
+    else pass "--ascii draws ASCII only"; fi
     pid=$(pgrep -n -f -- "${E2E_FERDASH_ARGS:-run-dir $run-term}")
     [[ -n $pid ]] && kill -TERM "$pid"
     for ((i = 0; i < 1200; i++)); do [[ -f $work/exit3 ]] && break; sleep 0.1; done
