@@ -1,0 +1,48 @@
+import FERData
+import Foundation
+import XCTest
+@testable import FaceDetection
+
+/// Manual checks on real photographs, which are not in the repository: set FERDASH_FACE_PHOTOS
+/// to a folder of binary PGM files (e.g. the shared portraits converted to gray) to run them.
+final class PhotoTests: XCTestCase {
+    func testPhotosInFolder() throws {
+        guard let folder = ProcessInfo.processInfo.environment["FERDASH_FACE_PHOTOS"] else {
+            throw XCTSkip("set FERDASH_FACE_PHOTOS to a folder of .pgm photos to run")
+        }
+        let detector = try FaceDetector()
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pgm") }.sorted()
+        for name in names {
+            let image = try readPGM(path: folder + "/" + name)
+            let (faces, ms) = detector.timeDetection(in: image, repeats: 3)
+            print("photo \(name) \(image.width)×\(image.height): \(String(format: "%.1f", ms)) ms, faces:",
+                  faces.map { "(\($0.box.x),\($0.box.y) \($0.box.width)×\($0.box.height) c=\(String(format: "%.2f", $0.confidence)))" })
+        }
+    }
+}
+
+/// A minimal binary PGM (P5, 8-bit) reader, only for tests.
+func readPGM(path: String) throws -> GrayImage {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    var index = 0
+    func token() -> String {
+        var out = ""
+        while index < data.count {
+            let c = data[index]
+            if c == UInt8(ascii: "#") {
+                while index < data.count && data[index] != 10 { index += 1 }
+            } else if c == 32 || c == 10 || c == 13 || c == 9 {
+                if !out.isEmpty { break }
+            } else {
+                out.append(Character(UnicodeScalar(c)))
+            }
+            index += 1
+        }
+        return out
+    }
+    guard token() == "P5", let w = Int(token()), let h = Int(token()), token() == "255",
+          data.count - index >= w * h else {
+        throw NSError(domain: "PGM", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path): not an 8-bit binary PGM"])
+    }
+    return GrayImage(width: w, height: h, pixels: [UInt8](data[index..<(index + w * h)]))
+}
