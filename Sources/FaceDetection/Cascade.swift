@@ -186,8 +186,9 @@ private enum CascadeReader {
                     throw CascadeProblem(message: "\(place): tilted (45°) features are not supported by this detector")
                 }
             }
-            guard (1...4).contains(rectsNode.children.count) else {
-                throw CascadeProblem(message: "\(place): expected 1 to 4 rectangles, found \(rectsNode.children.count)")
+            // Haar features have two or three rectangles; the detector stores three per node.
+            guard (1...3).contains(rectsNode.children.count) else {
+                throw CascadeProblem(message: "\(place): expected 1 to 3 rectangles, found \(rectsNode.children.count)")
             }
             for (r, rectNode) in rectsNode.children.enumerated() {
                 let v = try numbers(rectNode, expectCount: 5, in: "\(place), rect \(r)")
