@@ -1,12 +1,14 @@
 // Viola–Jones frontal face detection on OpenCV's pretrained Haar cascade.
 //
 // Pipeline for one photo:
-//  1. Huge photos are box-averaged by an integer factor to at most `maxWorkingPixels`, so memory
-//     and time stay bounded whatever the camera; boxes are scaled back at the end.
-//  2. An image pyramid: for each scale s (from minFaceSize/24 up by `scaleFactor`), the working
-//     image is area-resampled by 1/s and the fixed 24×24 cascade window slides over it. Scaling
-//     the image rather than the features keeps the features exactly as trained (no rounding of
-//     scaled rectangles) and the per-level cost shrinks with s², so the first level dominates.
+//  1. Very large photos (over `maxSourcePixels`) are first box-averaged by an integer factor, so
+//     the one full-size table (an Int32 integral image, 4 bytes a pixel) stays bounded.
+//  2. An image pyramid: for each scale s (from minFaceSize/24, but never so small that a level
+//     exceeds `maxLevelPixels`, up by `scaleFactor`), the image is area-resampled by 1/s and the
+//     fixed 24×24 cascade window slides over it. Scaling the image rather than the features keeps
+//     the features exactly as trained (no rounding of scaled rectangles); the per-level cost
+//     shrinks with s², so the first level dominates. Boxes are mapped back to the input's
+//     coordinates at the end.
 //  3. Each window is variance-normalised (as OpenCV does: features are compared against
 //     threshold × area × stddev over the window inset by one pixel), then the stages run with
 //     early rejection; almost every window dies in the first one or two stages.
@@ -38,8 +40,12 @@ public final class FaceDetector: @unchecked Sendable {
         return debianCascadePath
     }()
 
-    /// Photos larger than this are box-averaged down first (bounded memory and time).
-    public static let maxWorkingPixels = 1_000_000
+    /// No pyramid level is larger than this: a huge photo is scanned as if downscaled to about
+    /// one megapixel (bounded time), however small the requested minimum face.
+    public static let maxLevelPixels = 1_000_000
+    /// Photos above this are box-averaged by an integer factor before anything else (bounded
+    /// memory: the integral image is 4 bytes a pixel, so at most 16 MB).
+    public static let maxSourcePixels = 4_000_000
     /// Pyramid step between scales: 1.1 finds faces at nearly any size, as OpenCV's default.
     public static let scaleFactor = 1.1
     /// A face needs more than this many overlapping hits (OpenCV's `minNeighbors` meaning).
@@ -73,30 +79,27 @@ public final class FaceDetector: @unchecked Sendable {
     }
 
     /// Faces in `image`, largest first. `minFaceSize` is in pixels of `image` (default:
-    /// `defaultMinFaceSize`); faces smaller than the 24-pixel window (times the working-size
-    /// reduction for huge photos) cannot be found.
+    /// `defaultMinFaceSize`); faces smaller than the 24-pixel window, or than 24/1000 of the
+    /// image side for photos above a megapixel, cannot be found.
     public func detect(in image: GrayImage, minFaceSize: Int? = nil) -> [DetectedFace] {
         let width = image.width, height = image.height
         guard width > 0, height > 0, image.pixels.count >= width * height else { return [] }
 
-        // 1. Working image.
-        var factor = 1
-        while (width / factor) * (height / factor) > Self.maxWorkingPixels { factor += 1 }
-        let workWidth = width / factor, workHeight = height / factor
+        // 1. Pre-reduction (very large photos only) and the pyramid scales.
         let windowW = cascade.windowWidth, windowH = cascade.windowHeight
-        guard workWidth >= windowW, workHeight >= windowH else { return [] }
+        let plan = Self.plan(width: width, height: height, minFaceSize: minFaceSize,
+                             windowWidth: windowW, windowHeight: windowH)
+        let factor = plan.factor
+        let workWidth = width / factor, workHeight = height / factor
+        guard !plan.scales.isEmpty else { return [] }
         let working = factor == 1 ? image.pixels : Self.boxDownscale(image, by: factor)
         let workIntegral = IntegralImage(image: working, width: workWidth, height: workHeight, squares: false)
 
-        // 2. Scales: the window covers windowW·s working pixels at scale s.
-        let requested = minFaceSize ?? Self.defaultMinFaceSize(width: width, height: height)
-        let minFace = max(Double(windowW), Double(requested) / Double(factor))
+        // 2. Each level: resample, tables, scan. Hits are mapped straight to input coordinates.
         var hits: [Hit] = []
-        var scale = minFace / Double(windowW)
         var level = [UInt8]()
-        while true {
+        for scale in plan.scales {
             let levelW = Int(Double(workWidth) / scale), levelH = Int(Double(workHeight) / scale)
-            if levelW < windowW || levelH < windowH { break }
             if scale == 1 {
                 level = working
             } else {
@@ -112,7 +115,6 @@ public final class FaceDetector: @unchecked Sendable {
                                 width: Double(windowW) * mapping, height: Double(windowH) * mapping,
                                 margin: margin))
             }
-            scale *= Self.scaleFactor
         }
 
         // 3. Grouping and confidence.
@@ -126,6 +128,27 @@ public final class FaceDetector: @unchecked Sendable {
         }
         faces.sort { ($0.box.width * $0.box.height, $0.confidence) > ($1.box.width * $1.box.height, $1.confidence) }
         return faces
+    }
+
+    /// The integer pre-reduction factor of the photo and the pyramid scales (relative to the
+    /// reduced image) for a detection: from the minimum face (never below the window) or the
+    /// level-size cap, whichever is coarser, up by `scaleFactor` while the window still fits.
+    static func plan(width: Int, height: Int, minFaceSize: Int?, windowWidth: Int, windowHeight: Int)
+        -> (factor: Int, scales: [Double]) {
+        guard width > 0, height > 0 else { return (1, []) }
+        var factor = 1
+        while (width / factor) * (height / factor) > maxSourcePixels { factor += 1 }
+        let workWidth = width / factor, workHeight = height / factor
+        let requested = minFaceSize ?? defaultMinFaceSize(width: width, height: height)
+        let minFace = max(Double(windowWidth), Double(requested) / Double(factor))
+        let levelCap = (Double(workWidth * workHeight) / Double(maxLevelPixels)).squareRoot()
+        var scales: [Double] = []
+        var scale = max(minFace / Double(windowWidth), levelCap, 1)
+        while Int(Double(workWidth) / scale) >= windowWidth && Int(Double(workHeight) / scale) >= windowHeight {
+            scales.append(scale)
+            scale *= scaleFactor
+        }
+        return (factor, scales)
     }
 
     /// Confidence in 0…1 from the two signals the cascade gives:
@@ -193,7 +216,7 @@ public final class FaceDetector: @unchecked Sendable {
         return out
     }
 
-    /// Exact area-average resampling by 1/scale, using the working image's integral: within each
+    /// Exact area-average resampling by 1/scale (any real scale ≥ 1), using the working image's integral: within each
     /// pixel cell the integral is bilinear, so bilinear interpolation of the integral at
     /// fractional corners gives exact fractional-box sums. Cost is proportional to the output.
     static func resample(_ source: IntegralImage, scale: Double, width: Int, height: Int, into out: inout [UInt8]) {

@@ -137,11 +137,32 @@ final class DetectionTests: XCTestCase {
         }
     }
 
-    /// A photo above the working size is reduced first; the box must come back in its coordinates.
+    /// A photo above the size limits is reduced first; the box must come back in its coordinates.
     func testHugeImageBoxMapsBack() throws {
         let detector = try realDetector()
-        let image = sceneWithFace(width: 2100, height: 1500, left: 1200, top: 500, size: 420)
-        assertFinds(detector.detect(in: image), left: 1200, top: 500, size: 420)
+        let image = sceneWithFace(width: 2400, height: 1700, left: 1300, top: 500, size: 450)  // 4.1 MP: box-averaged by 2
+        assertFinds(detector.detect(in: image), left: 1300, top: 500, size: 450)
+    }
+
+    func testPyramidPlan() {
+        // 1 MP, default minimum face 1000/12 = 83 px: first scale 83/24, no reduction.
+        let p = FaceDetector.plan(width: 1000, height: 1000, minFaceSize: nil, windowWidth: 24, windowHeight: 24)
+        XCTAssertEqual(p.factor, 1)
+        XCTAssertEqual(p.scales.first ?? 0, 83.0 / 24, accuracy: 1e-9)
+        XCTAssertLessThanOrEqual(1000 / (p.scales.last ?? 0), 24 * 1.1 + 1)
+        for (a, b) in zip(p.scales, p.scales.dropFirst()) { XCTAssertEqual(b / a, FaceDetector.scaleFactor, accuracy: 1e-9) }
+        // 4 MP asking for 24-pixel faces: no pyramid level above 1 MP.
+        let big = FaceDetector.plan(width: 2000, height: 2000, minFaceSize: 24, windowWidth: 24, windowHeight: 24)
+        XCTAssertEqual(big.factor, 1)
+        XCTAssertEqual(big.scales.first ?? 0, 2, accuracy: 1e-9)
+        // 12 MP: box-averaged by 2 first (≤ 4 MP), then the 1 MP level cap.
+        let huge = FaceDetector.plan(width: 4000, height: 3000, minFaceSize: 24, windowWidth: 24, windowHeight: 24)
+        XCTAssertEqual(huge.factor, 2)
+        XCTAssertEqual(huge.scales.first ?? 0, (3.0).squareRoot(), accuracy: 1e-9)
+        // Tiny or empty images: nothing to scan.
+        XCTAssertTrue(FaceDetector.plan(width: 23, height: 500, minFaceSize: nil, windowWidth: 24, windowHeight: 24).scales.isEmpty)
+        XCTAssertTrue(FaceDetector.plan(width: 0, height: 0, minFaceSize: nil, windowWidth: 24, windowHeight: 24).scales.isEmpty)
+        XCTAssertEqual(FaceDetector.plan(width: 24, height: 24, minFaceSize: nil, windowWidth: 24, windowHeight: 24).scales, [1])
     }
 
     func testBlankAndNoiseImagesHaveNoFaces() throws {
