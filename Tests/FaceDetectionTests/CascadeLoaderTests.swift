@@ -111,6 +111,31 @@ final class CascadeLoaderTests: XCTestCase {
         }
     }
 
+    /// Every single-byte corruption either still parses (e.g. a changed digit) or fails with a
+    /// typed error naming the file; none may crash or hang.
+    func testByteFlipsNeverCrash() {
+        let bytes = Array(tinyCascadeXML.utf8)
+        var rng = SplitMix64(state: 99)
+        let replacements: [UInt8] = Array("<>/_ x9-.e\u{0}".utf8)
+        var rejected = 0
+        for i in bytes.indices {
+            var corrupted = bytes
+            corrupted[i] = replacements[Int(rng.next() % UInt64(replacements.count))]
+            do {
+                let c = try HaarCascade.parse(data: Data(corrupted), name: "flip.xml")
+                // Whatever parsed must still be internally consistent.
+                XCTAssertTrue(c.nodes.allSatisfy { (0..<c.featureCount).contains($0.feature) })
+            } catch let error as FaceDetectorError {
+                XCTAssertEqual(error.file, "flip.xml")
+                XCTAssertFalse(error.reason.isEmpty)
+                rejected += 1
+            } catch {
+                XCTFail("untyped error \(error) after flipping byte \(i)")
+            }
+        }
+        XCTAssertGreaterThan(rejected, bytes.count / 4)
+    }
+
     func testMissingTags() {
         assertRejects(replacing("<stages>", with: "<stagez>").replacingOccurrences(of: "</stages>", with: "</stagez>"),
                       "missing <stages>")

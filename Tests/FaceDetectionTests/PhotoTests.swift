@@ -10,15 +10,25 @@ final class PhotoTests: XCTestCase {
         guard let folder = ProcessInfo.processInfo.environment["FERDASH_FACE_PHOTOS"] else {
             throw XCTSkip("set FERDASH_FACE_PHOTOS to a folder of .pgm photos to run")
         }
+        let start = Date()
         let detector = try FaceDetector()
+        print(String(format: "cascade loaded in %.0f ms", Date().timeIntervalSince(start) * 1000))
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pgm") }.sorted()
         for name in names {
             let image = try readPGM(path: folder + "/" + name)
             let (faces, ms, cpu) = detector.timeDetection(in: image, repeats: 5)
             print("photo \(name) \(image.width)×\(image.height): \(String(format: "%.1f ms wall, %.1f ms CPU", ms, cpu)), faces:",
-                  faces.map { "(\($0.box.x),\($0.box.y) \($0.box.width)×\($0.box.height) c=\(String(format: "%.2f", $0.confidence)))" })
+                  faces.map(describe))
+            // Small faces too: the whole pyramid down to the 24-pixel window (or the 1 MP cap).
+            let (small, smallMs, smallCPU) = detector.timeDetection(in: image, minFaceSize: 24, repeats: 1)
+            print("photo \(name) minFaceSize 24: \(String(format: "%.1f ms wall, %.1f ms CPU", smallMs, smallCPU)), faces:",
+                  small.map(describe))
         }
     }
+}
+
+private func describe(_ face: DetectedFace) -> String {
+    "(\(face.box.x),\(face.box.y) \(face.box.width)×\(face.box.height) c=\(String(format: "%.2f", face.confidence)))"
 }
 
 /// A minimal binary PGM (P5, 8-bit) reader, only for tests.
