@@ -223,7 +223,10 @@ final class DetectionTests: XCTestCase {
     }
 
     func testConfidenceMapping() {
-        XCTAssertEqual(FaceDetector.confidence(neighbours: 0, margin: 0), 0)
+        XCTAssertLessThan(FaceDetector.confidence(neighbours: 0, margin: 0), 0.01)
+        // Calibration points measured on the photos: real faces high, chance textures low.
+        XCTAssertGreaterThan(FaceDetector.confidence(neighbours: 32, margin: 9.1), 0.9)
+        XCTAssertLessThan(FaceDetector.confidence(neighbours: 6, margin: 6.5), 0.4)
         XCTAssertLessThan(FaceDetector.confidence(neighbours: 4, margin: 0.1), FaceDetector.confidence(neighbours: 30, margin: 0.1))
         XCTAssertLessThan(FaceDetector.confidence(neighbours: 10, margin: 0.1), FaceDetector.confidence(neighbours: 10, margin: 1))
         XCTAssertLessThanOrEqual(FaceDetector.confidence(neighbours: 10_000, margin: 100), 1)
