@@ -83,7 +83,9 @@ public final class FaceDetector: @unchecked Sendable {
     /// image side for photos above a megapixel, cannot be found.
     public func detect(in image: GrayImage, minFaceSize: Int? = nil) -> [DetectedFace] {
         let width = image.width, height = image.height
-        guard width > 0, height > 0, image.pixels.count >= width * height else { return [] }
+        // A malformed image (too few pixels, absurd dimensions) has no faces rather than a trap.
+        let (area, overflow) = width.multipliedReportingOverflow(by: height)
+        guard width > 0, height > 0, !overflow, image.pixels.count >= area else { return [] }
 
         // 1. Pre-reduction (very large photos only) and the pyramid scales.
         let windowW = cascade.windowWidth, windowH = cascade.windowHeight

@@ -208,6 +208,8 @@ final class DetectionTests: XCTestCase {
         XCTAssertEqual(detector.detect(in: GrayImage(width: 10, height: 500, pixels: [UInt8](repeating: 9, count: 5000))), [])
         // Fewer pixels than width·height: refused rather than read out of bounds.
         XCTAssertEqual(detector.detect(in: GrayImage(width: 100, height: 100, pixels: [1, 2, 3])), [])
+        XCTAssertEqual(detector.detect(in: GrayImage(width: Int.max / 2, height: 3, pixels: [1, 2, 3])), [])
+        XCTAssertEqual(detector.detect(in: GrayImage(width: -5, height: 3, pixels: [1, 2, 3])), [])
     }
 
     /// One detector shared by threads gives the same answer on each (no shared scratch state).
