@@ -1,2 +1,336 @@
+// C glue for zlib, libpng and libjpeg. See include/ccodecs.h for the contract of each function.
 #include "ccodecs.h"
-int ccodecs_version(void) { return 1; }
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <png.h>
+#include <jpeglib.h>
+#include <jerror.h>
+
+int ccodecs_version(void) { return 2; }
+
+void ccodecs_free(void *p) { free(p); }
+
+static void set_message(char *message, size_t cap, const char *text) {
+    if (message == NULL || cap == 0) return;
+    snprintf(message, cap, "%s", text ? text : "");
+}
+
+// MARK: - gzip
+
+int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
+                   size_t max_out, char *message, size_t message_cap) {
+    *out = NULL;
+    *out_len = 0;
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    // 15 + 16: maximal window, expect a gzip header (not raw zlib).
+    if (inflateInit2(&s, 15 + 16) != Z_OK) { set_message(message, message_cap, "inflateInit2 failed"); return CCODECS_ERR_NOMEM; }
+    // The gzip trailer's ISIZE is the last member's length mod 2^32: exact for the usual single
+    // member under 4 GiB, so the buffer is sized once (plus slack so inflate can reach the trailer
+    // without a full buffer). Otherwise guess 5x (CSV text ratio) and double as needed.
+    size_t cap = in_len < (1u << 20) ? (1u << 22) : in_len * 5;
+    if (in_len >= 18) {
+        const uint8_t *t = in + in_len - 4;
+        size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+        if (isize >= in_len) cap = isize + (1u << 16);
+    }
+    if (cap > max_out && max_out > 0) cap = max_out + 1;
+    uint8_t *buf = malloc(cap);
+    if (!buf) { inflateEnd(&s); return CCODECS_ERR_NOMEM; }
+    size_t len = 0;
+    size_t consumed = 0;
+    int status = CCODECS_OK;
+    int ended = 0;
+    while (1) {
+        // zlib's counters are uInt: feed at most 1 GiB at a time so huge inputs work too.
+        if (s.avail_in == 0 && consumed < in_len) {
+            size_t chunk = in_len - consumed;
+            if (chunk > (1u << 30)) chunk = 1u << 30;
+            s.next_in = (Bytef *)(in + consumed);
+            s.avail_in = (uInt)chunk;
+            consumed += chunk;
+        }
+        if (len == cap) {
+            if (max_out > 0 && len > max_out) { status = CCODECS_ERR_TOO_LARGE; break; }
+            size_t ncap = cap * 2;
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) { status = CCODECS_ERR_NOMEM; break; }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t room = cap - len;
+        if (room > (1u << 30)) room = 1u << 30;
+        s.next_out = buf + len;
+        s.avail_out = (uInt)room;
+        int rc = inflate(&s, Z_NO_FLUSH);
+        len += room - s.avail_out;
+        if (max_out > 0 && len > max_out) { status = CCODECS_ERR_TOO_LARGE; break; }
+        if (rc == Z_STREAM_END) {
+            ended = 1;
+            // Concatenated members (what `cat a.gz b.gz` makes) decode as one stream, like gunzip.
+            size_t left = s.avail_in + (in_len - consumed);
+            const uint8_t *next = s.next_in;
+            if (left >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
+                inflateReset(&s);
+                ended = 0;
+                continue;
+            }
+            break; // trailing bytes that are not a gzip member are ignored, as gunzip does
+        }
+        if (rc == Z_BUF_ERROR) {
+            if (s.avail_in == 0 && consumed >= in_len) { status = CCODECS_ERR_TRUNCATED; break; }
+            continue; // output full: grow and go on
+        }
+        if (rc != Z_OK) {
+            set_message(message, message_cap, s.msg ? s.msg : "corrupt deflate data");
+            status = rc == Z_MEM_ERROR ? CCODECS_ERR_NOMEM : CCODECS_ERR_CORRUPT;
+            break;
+        }
+        if (s.avail_in == 0 && consumed >= in_len && s.avail_out != 0) { status = CCODECS_ERR_TRUNCATED; break; }
+    }
+    inflateEnd(&s);
+    if (status == CCODECS_OK && !ended) status = CCODECS_ERR_TRUNCATED;
+    if (status == CCODECS_ERR_TRUNCATED) set_message(message, message_cap, "unexpected end of gzip data");
+    if (status == CCODECS_ERR_TOO_LARGE) set_message(message, message_cap, "decompressed data too large");
+    if (status != CCODECS_OK) { free(buf); return status; }
+    *out = buf;
+    *out_len = len;
+    return CCODECS_OK;
+}
+
+int ccodecs_gzip(const uint8_t *in, size_t in_len, int level, uint8_t **out, size_t *out_len) {
+    *out = NULL;
+    *out_len = 0;
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (deflateInit2(&s, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return CCODECS_ERR_NOMEM;
+    size_t cap = deflateBound(&s, (uLong)in_len) + 64;
+    uint8_t *buf = malloc(cap);
+    if (!buf) { deflateEnd(&s); return CCODECS_ERR_NOMEM; }
+    s.next_in = (Bytef *)in;
+    s.avail_in = (uInt)in_len;
+    s.next_out = buf;
+    s.avail_out = (uInt)cap;
+    int rc = deflate(&s, Z_FINISH);
+    size_t len = cap - s.avail_out;
+    deflateEnd(&s);
+    if (rc != Z_STREAM_END) { free(buf); return CCODECS_ERR_CORRUPT; }
+    *out = buf;
+    *out_len = len;
+    return CCODECS_OK;
+}
+
+// MARK: - PNG (the simplified png_image API reports errors through image.message, no setjmp here)
+
+int ccodecs_png_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t *height,
+                     char *message, size_t message_cap) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&image, data, len)) {
+        set_message(message, message_cap, image.message);
+        png_image_free(&image);
+        return CCODECS_ERR_CORRUPT;
+    }
+    *width = image.width;
+    *height = image.height;
+    png_image_free(&image);
+    return CCODECS_OK;
+}
+
+int ccodecs_png_decode_rgba(const uint8_t *data, size_t len, uint8_t *rgba, uint32_t width, uint32_t height,
+                            char *message, size_t message_cap) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&image, data, len)) {
+        set_message(message, message_cap, image.message);
+        png_image_free(&image);
+        return CCODECS_ERR_CORRUPT;
+    }
+    if (image.width != width || image.height != height) {
+        png_image_free(&image);
+        set_message(message, message_cap, "size changed between calls");
+        return CCODECS_ERR_CORRUPT;
+    }
+    // 8-bit sRGB RGBA, non-premultiplied: the caller composites alpha itself.
+    image.format = PNG_FORMAT_RGBA;
+    if (!png_image_finish_read(&image, NULL, rgba, 0, NULL)) {
+        set_message(message, message_cap, image.message);
+        png_image_free(&image);
+        return CCODECS_ERR_CORRUPT;
+    }
+    return CCODECS_OK;
+}
+
+int ccodecs_png_write(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
+                      char *message, size_t message_cap) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    image.width = width;
+    image.height = height;
+    switch (channels) {
+    case 1: image.format = PNG_FORMAT_GRAY; break;
+    case 3: image.format = PNG_FORMAT_RGB; break;
+    case 4: image.format = PNG_FORMAT_RGBA; break;
+    default: set_message(message, message_cap, "channels must be 1, 3 or 4"); return CCODECS_ERR_UNSUPPORTED;
+    }
+    if (!png_image_write_to_file(&image, path, 0, pixels, 0, NULL)) {
+        set_message(message, message_cap, image.message);
+        png_image_free(&image);
+        return CCODECS_ERR_CORRUPT;
+    }
+    return CCODECS_OK;
+}
+
+// MARK: - JPEG (libjpeg's error_exit must not return: longjmp back here instead of exit())
+
+struct ccodecs_jpeg_error {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    int truncated; // set by a premature-EOF warning, which libjpeg would otherwise hide
+    char text[JMSG_LENGTH_MAX];
+};
+
+static void jpeg_error_exit_jump(j_common_ptr cinfo) {
+    struct ccodecs_jpeg_error *err = (struct ccodecs_jpeg_error *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, err->text);
+    longjmp(err->jump, 1);
+}
+
+static void jpeg_emit_quiet(j_common_ptr cinfo, int level) {
+    // Warnings (level -1) would go to stderr; remember truncation, drop the rest.
+    struct ccodecs_jpeg_error *err = (struct ccodecs_jpeg_error *)cinfo->err;
+    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) err->truncated = 1;
+}
+
+static void jpeg_output_quiet(j_common_ptr cinfo) { (void)cinfo; }
+
+static void install_errors(struct ccodecs_jpeg_error *err) {
+    jpeg_std_error(&err->base);
+    err->base.error_exit = jpeg_error_exit_jump;
+    err->base.emit_message = jpeg_emit_quiet;
+    err->base.output_message = jpeg_output_quiet;
+    err->truncated = 0;
+    err->text[0] = 0;
+}
+
+int ccodecs_jpeg_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t *height,
+                      int *components, char *message, size_t message_cap) {
+    struct jpeg_decompress_struct cinfo;
+    struct ccodecs_jpeg_error err;
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = (struct jpeg_error_mgr *)&err;
+    install_errors(&err);
+    if (setjmp(err.jump)) {
+        set_message(message, message_cap, err.text);
+        jpeg_destroy_decompress(&cinfo);
+        return CCODECS_ERR_CORRUPT;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    *width = cinfo.image_width;
+    *height = cinfo.image_height;
+    *components = cinfo.num_components;
+    int status = CCODECS_OK;
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        set_message(message, message_cap, "CMYK JPEG is not supported");
+        status = CCODECS_ERR_UNSUPPORTED;
+    }
+    jpeg_destroy_decompress(&cinfo);
+    return status;
+}
+
+int ccodecs_jpeg_decode_rgb(const uint8_t *data, size_t len, uint8_t *rgb, uint32_t width, uint32_t height,
+                            char *message, size_t message_cap) {
+    struct jpeg_decompress_struct cinfo;
+    struct ccodecs_jpeg_error err;
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = (struct jpeg_error_mgr *)&err;
+    install_errors(&err);
+    if (setjmp(err.jump)) {
+        set_message(message, message_cap, err.text);
+        jpeg_destroy_decompress(&cinfo);
+        return CCODECS_ERR_CORRUPT;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.image_width != width || cinfo.image_height != height) {
+        jpeg_destroy_decompress(&cinfo);
+        set_message(message, message_cap, "size changed between calls");
+        return CCODECS_ERR_CORRUPT;
+    }
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        jpeg_destroy_decompress(&cinfo);
+        set_message(message, message_cap, "CMYK JPEG is not supported");
+        return CCODECS_ERR_UNSUPPORTED;
+    }
+    // Always RGB out, so the gray weights are applied in one place (Swift) for every format.
+    cinfo.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = rgb + (size_t)cinfo.output_scanline * width * 3;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+        if (err.truncated) break;
+    }
+    if (err.truncated) {
+        jpeg_destroy_decompress(&cinfo);
+        set_message(message, message_cap, "JPEG data ends early (truncated file)");
+        return CCODECS_ERR_TRUNCATED;
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    if (err.truncated) {
+        set_message(message, message_cap, "JPEG data ends early (truncated file)");
+        return CCODECS_ERR_TRUNCATED;
+    }
+    return CCODECS_OK;
+}
+
+int ccodecs_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, int quality,
+                        uint8_t **out, size_t *out_len, char *message, size_t message_cap) {
+    *out = NULL;
+    *out_len = 0;
+    if (channels != 1 && channels != 3) { set_message(message, message_cap, "channels must be 1 or 3"); return CCODECS_ERR_UNSUPPORTED; }
+    struct jpeg_compress_struct cinfo;
+    struct ccodecs_jpeg_error err;
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = (struct jpeg_error_mgr *)&err;
+    install_errors(&err);
+    // volatile: these change after setjmp and are read in the error branch.
+    unsigned char *volatile mem = NULL;
+    unsigned long mem_len = 0;
+    if (setjmp(err.jump)) {
+        set_message(message, message_cap, err.text);
+        jpeg_destroy_compress(&cinfo);
+        free(mem);
+        return CCODECS_ERR_CORRUPT;
+    }
+    jpeg_create_compress(&cinfo);
+    unsigned char *dest = NULL;
+    jpeg_mem_dest(&cinfo, &dest, &mem_len);
+    cinfo.image_width = width;
+    cinfo.image_height = height;
+    cinfo.input_components = channels;
+    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * width * channels);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    mem = dest;
+    jpeg_destroy_compress(&cinfo);
+    *out = mem;
+    *out_len = mem_len;
+    return CCODECS_OK;
+}

@@ -1,5 +1,6 @@
-// CONTRACT (skeleton): the public surface FERTraining, FaceDetection and the CLI rely on.
-// The data owner replaces the bodies; keep these signatures (add, don't break).
+// The public value types FERTraining, FaceDetection and the CLI rely on (the contract: add, don't break).
+// Behaviour lives next door: DatasetLoader.swift (format detection), CSVReader.swift,
+// ImageFolderReader.swift, ImageFile.swift + ImageDecoders.swift + Resample.swift, SyntheticFaces.swift.
 
 /// The seven FER2013 classes, in label order.
 public enum Emotion: Int, CaseIterable, Sendable, Codable {
@@ -90,7 +91,7 @@ public enum DatasetLoader {
     /// Detects the format (fer2013.csv[.gz], the seed's train.csv/test.csv file or folder,
     /// image folders train|test/<class>/) and loads it.
     public static func load(path: String, options: LoadOptions = .init()) throws -> Dataset {
-        fatalError("not implemented")
+        try loadDetected(path: path, options: options)
     }
 }
 
@@ -112,23 +113,4 @@ public struct PixelRect: Sendable, Equatable, Codable {
     public init(x: Int, y: Int, width: Int, height: Int) {
         self.x = x; self.y = y; self.width = width; self.height = height
     }
-}
-
-public enum ImageFile {
-    /// Decodes PNG, JPEG, PGM or PPM to gray (0.299 R + 0.587 G + 0.114 B). Throws DataError naming the file.
-    public static func readGray(path: String) throws -> GrayImage { fatalError("not implemented") }
-    /// Crops `rect` (default: the centred square) and downsamples by area averaging to 48×48.
-    public static func faceInput(from image: GrayImage, crop rect: PixelRect? = nil) -> [UInt8] {
-        fatalError("not implemented")
-    }
-    /// Writes an 8-bit grayscale PNG.
-    public static func writePNG(_ image: GrayImage, path: String) throws { fatalError("not implemented") }
-}
-
-/// The built-in dataset: procedural 48×48 faces in the seven expressions.
-public enum SyntheticFaces {
-    /// `count` faces, deterministic from `seed`: pixels (count × 2304) and labels.
-    public static func generate(count: Int, seed: UInt64) -> ImageSet { fatalError("not implemented") }
-    /// The default built-in dataset (train / validation / test splits).
-    public static func builtIn(seed: UInt64 = 2018) -> Dataset { fatalError("not implemented") }
 }

@@ -1,5 +1,4 @@
-// CONTRACT (skeleton): the public surface FERTraining and the CLI rely on.
-// The engine owner replaces the bodies; keep these signatures (add, don't break).
+// CONTRACT: the public surface FERTraining and the CLI rely on (add, don't break).
 
 /// Which network to build. `seed` is the book chapter's network, exactly.
 public enum Architecture: String, CaseIterable, Sendable, Codable {
@@ -39,54 +38,125 @@ public final class Classifier {
     /// Optimizer steps taken so far (restored from checkpoints).
     public private(set) var step: Int = 0
 
+    let network: Network
+    /// One generator for init and then dropout, so a seed fixes the whole run.
+    var rng: Xoshiro256
+    /// Inference walks large requests in slices of this many images so buffers stay bounded.
+    static let inferenceSlice = 128
+
     public init(architecture: Architecture, hyperparameters: Hyperparameters = .init(), seed: UInt64) {
         self.architecture = architecture
         self.hyperparameters = hyperparameters
-        fatalError("not implemented")
+        network = NetworkFactory.build(architecture)
+        rng = Xoshiro256(seed: seed)
+        NetworkFactory.initialize(network, rng: &rng)
     }
 
-    public var parameterCount: Int { fatalError("not implemented") }
+    /// For checkpoint loading: parameters are filled in by the caller.
+    private init(architecture: Architecture, hyperparameters: Hyperparameters, rng: Xoshiro256, step: Int) {
+        self.architecture = architecture
+        self.hyperparameters = hyperparameters
+        network = NetworkFactory.build(architecture)
+        self.rng = rng
+        self.step = step
+    }
+
+    public var parameterCount: Int { network.parameters.reduce(0) { $0 + $1.count } }
 
     /// One Adam step on a batch. `images`: count × 2304 floats in [0, 1] (row-major 48×48),
     /// `labels`: count class indices 0...6. Returns the loss (mean CE + l2 term) before the update.
     public func trainStep(images: UnsafeBufferPointer<Float>, labels: [Int32]) -> Float {
-        fatalError("not implemented")
+        let batch = labels.count
+        precondition(batch > 0, "trainStep needs at least one image")
+        precondition(images.count >= batch * ModelShape.pixels, "images holds fewer than \(batch) images")
+        let input = images.baseAddress!
+        var ctx = PassContext(training: true, workers: ComputeThreads.workers, rng: rng)
+        let logits = network.forward(input, batch: batch, &ctx)
+        let ce = Loss.softmaxCrossEntropy(logits: logits, labels: labels, classes: ModelShape.classes,
+                                          gradient: network.outputGradient)
+        network.backward(input, batch: batch, ctx)
+        let reg = Loss.l2(network.parameters, strength: hyperparameters.l2, addGradient: true)
+        step += 1
+        Adam.update(network.parameters, hyper: hyperparameters, step: step, workers: ctx.workers)
+        rng = ctx.rng
+        return Float(ce + reg)
     }
 
     /// Inference (dropout off): count × 7 logits.
     public func logits(images: UnsafeBufferPointer<Float>, count: Int) -> [Float] {
-        fatalError("not implemented")
+        run(images, count: count, training: false)
     }
 
     /// Forward pass with dropout active (the seed chapter's sampling); count × 7 logits.
     public func logitsWithDropout(images: UnsafeBufferPointer<Float>, count: Int) -> [Float] {
-        fatalError("not implemented")
+        run(images, count: count, training: true)
     }
 
     /// Mean cross-entropy (no l2 term) and logits for a labelled batch, inference mode.
     public func evaluate(images: UnsafeBufferPointer<Float>, labels: [Int32]) -> (loss: Float, logits: [Float]) {
-        fatalError("not implemented")
+        let out = run(images, count: labels.count, training: false)
+        guard !labels.isEmpty else { return (0, out) }
+        let loss = out.withUnsafeBufferPointer {
+            Loss.softmaxCrossEntropy(logits: $0.baseAddress!, labels: labels, classes: ModelShape.classes, gradient: nil)
+        }
+        return (Float(loss), out)
+    }
+
+    private func run(_ images: UnsafeBufferPointer<Float>, count: Int, training: Bool) -> [Float] {
+        let classes = ModelShape.classes
+        guard count > 0 else { return [] }
+        precondition(images.count >= count * ModelShape.pixels, "images holds fewer than \(count) images")
+        var result = [Float](repeating: 0, count: count * classes)
+        var ctx = PassContext(training: training, workers: ComputeThreads.workers, rng: rng)
+        result.withUnsafeMutableBufferPointer { dst in
+            var start = 0
+            while start < count {
+                let n = min(Self.inferenceSlice, count - start)
+                let out = network.forward(images.baseAddress! + start * ModelShape.pixels, batch: n, &ctx)
+                (dst.baseAddress! + start * classes).update(from: out, count: n * classes)
+                start += n
+            }
+        }
+        if training { rng = ctx.rng }
+        return result
     }
 
     /// Whole state as checkpoint bytes: magic, version, architecture, `metadata`, parameters,
     /// optimizer state, RNG state, checksum.
     public func checkpointBytes(metadata: [String: String]) -> [UInt8] {
-        fatalError("not implemented")
+        let tensors = network.parameters.map {
+            CheckpointTensor(name: $0.name, value: $0.value.array($0.count), m: $0.m.array($0.count),
+                             v: $0.v.array($0.count))
+        }
+        let s = rng.state
+        return CheckpointCodec.encode(CheckpointState(
+            architecture: architecture.rawValue, metadata: metadata, hyperparameters: hyperparameters,
+            step: UInt64(step), rng: [s.0, s.1, s.2, s.3], tensors: tensors))
     }
 
     /// Rebuilds a classifier from checkpoint bytes; a damaged or foreign file throws CheckpointError.
     public static func fromCheckpoint(_ bytes: [UInt8]) throws -> (Classifier, metadata: [String: String]) {
-        fatalError("not implemented")
+        let state = try CheckpointCodec.decode(bytes, layout: Self.layout(of:))
+        guard let arch = Architecture(rawValue: state.architecture) else {
+            throw CheckpointError("unknown architecture '\(state.architecture)' in checkpoint")
+        }
+        guard state.step <= UInt64(Int.max) else {
+            throw CheckpointError("damaged checkpoint: step count \(state.step) out of range")
+        }
+        let r = state.rng
+        let c = Classifier(architecture: arch, hyperparameters: state.hyperparameters,
+                           rng: Xoshiro256(state: (r[0], r[1], r[2], r[3])), step: Int(state.step))
+        for (p, t) in zip(c.network.parameters, state.tensors) {
+            t.value.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: p.count) }
+            t.m.withUnsafeBufferPointer { p.m.pointer.update(from: $0.baseAddress!, count: p.count) }
+            t.v.withUnsafeBufferPointer { p.v.pointer.update(from: $0.baseAddress!, count: p.count) }
+        }
+        return (c, state.metadata)
     }
-}
 
-/// Numerically stable softmax over rows of `classes` logits.
-public func softmax(_ logits: [Float], classes: Int = ModelShape.classes) -> [Float] {
-    fatalError("not implemented")
-}
-
-/// Threads for BLAS and the element-wise kernels (deterministic for a given count).
-public enum ComputeThreads {
-    public static func set(_ count: Int) { fatalError("not implemented") }
-    public static var count: Int { fatalError("not implemented") }
+    /// Tensor names and sizes an architecture's checkpoint must hold, in file order.
+    static func layout(of name: String) -> [(name: String, count: Int)]? {
+        guard let arch = Architecture(rawValue: name) else { return nil }
+        return NetworkFactory.build(arch).parameters.map { ($0.name, $0.count) }
+    }
 }

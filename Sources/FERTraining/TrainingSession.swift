@@ -1,10 +1,13 @@
+import Dispatch
 import FERData
 import FERModel
+import Foundation
 
-/// CONTRACT (skeleton): how the CLI and the dashboard drive training.
+/// Everything that shapes a training run.
 public struct TrainingConfiguration: Sendable {
     public var architecture: Architecture = .seed
     public var hyperparameters = Hyperparameters()
+    /// The run's total steps (with `resume`, training continues until this total).
     public var totalSteps = 1001
     public var batchSize = 128
     public var evalEvery = 100
@@ -16,21 +19,261 @@ public struct TrainingConfiguration: Sendable {
 }
 
 /// Runs training on a background queue and reports through `sink`.
-/// pause/resume/stop/saveCheckpointNow/requestPrediction may be called from any thread.
+///
+/// `pause`, `resume`, `stop`, `saveCheckpointNow` and `requestPrediction` may be called from any
+/// thread; they only set flags under a lock. The training loop reads them between mini-batches
+/// (`controlPoint`), the only place the loop looks at control, and it also answers prediction
+/// requests there, so the UI gets predictions from the current weights without touching the model.
 public final class TrainingSession: @unchecked Sendable {
+    private let dataset: Dataset
+    private let configuration: TrainingConfiguration
+    private let sink: @Sendable (TrainingEvent) -> Void
+    private let queue = DispatchQueue(label: "ferdash.training", qos: .userInitiated)
+
+    // Shared with other threads; guarded by `condition`.
+    private let condition = NSCondition()
+    private var pauseRequested = false
+    private var stopRequested = false
+    private var saveRequested = false
+    private var pendingPredictions: [(pixels: [UInt8], tag: Int)] = []
+    private var done = false
+
+    // Owned by `queue` only.
+    private var classifier: Classifier?
+    private var run: RunDirectory
+    private var bestAccuracy = -1.0
+    private var step = 0
+
     public init(dataset: Dataset, configuration: TrainingConfiguration,
                 sink: @escaping @Sendable (TrainingEvent) -> Void) {
-        fatalError("not implemented")
+        self.dataset = dataset
+        self.configuration = configuration
+        self.sink = sink
+        self.run = RunDirectory(path: configuration.runDirectory)
     }
-    public func start() { fatalError("not implemented") }
-    public func pause() { fatalError("not implemented") }
-    public func resume() { fatalError("not implemented") }
+
+    /// A session that only answers predictions with an already trained model (for browsing).
+    public static func serving(_ classifier: Classifier, sink: @escaping @Sendable (TrainingEvent) -> Void) -> TrainingSession {
+        let session = TrainingSession(dataset: Dataset(name: "", train: ImageSet(), validation: ImageSet(), test: ImageSet()),
+                                      configuration: TrainingConfiguration(runDirectory: ""), sink: sink)
+        session.queue.async { session.classifier = classifier }
+        session.markDone()
+        return session
+    }
+
+    public func start() {
+        queue.async { [self] in
+            do {
+                try train()
+            } catch {
+                sink(.failed(message: String(describing: error)))
+            }
+            markDone()
+        }
+    }
+
+    public func pause() { setFlag { $0.pauseRequested = true } }
+    public func resume() { setFlag { $0.pauseRequested = false } }
     /// Stops after the current batch, writes a checkpoint, then emits `finished`.
-    public func stop() { fatalError("not implemented") }
-    public func saveCheckpointNow() { fatalError("not implemented") }
+    public func stop() { setFlag { $0.stopRequested = true } }
+    public func saveCheckpointNow() { setFlag { $0.saveRequested = true } }
+
     /// Predicts on a 48×48 image with the current weights; answered by a `.prediction` event.
-    public func requestPrediction(pixels: [UInt8], tag: Int) { fatalError("not implemented") }
-    /// Blocks until finished or failed; false on timeout.
+    public func requestPrediction(pixels: [UInt8], tag: Int) {
+        setFlag { $0.pendingPredictions.append((pixels, tag)) }
+        // While training runs the loop answers at its next control point; once it has ended,
+        // this block (queued behind it on the serial queue) does.
+        queue.async { [self] in
+            if let classifier { answerPredictions(classifier) }
+        }
+    }
+
+    /// Blocks until the run has finished or failed; false on timeout.
     @discardableResult
-    public func wait(timeout seconds: Double) -> Bool { fatalError("not implemented") }
+    public func wait(timeout seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !done {
+            if !condition.wait(until: deadline) { return done }
+        }
+        return true
+    }
+
+    // MARK: - The training loop (on `queue`)
+
+    private func train() throws {
+        let train = dataset.train
+        guard !train.isEmpty else { throw RunError("\(dataset.name): the training split is empty; nothing to train on") }
+        guard train.isLabeled else { throw RunError("\(dataset.name): the training split has unlabelled images") }
+        ComputeThreads.set(configuration.threads)
+        try run.create()
+        let metrics = try MetricsLog(path: run.metrics)
+
+        let model: Classifier
+        if configuration.resume {
+            (model, bestAccuracy) = try restore()
+        } else {
+            model = Classifier(architecture: configuration.architecture,
+                               hyperparameters: configuration.hyperparameters, seed: configuration.seed)
+        }
+        classifier = model
+        step = model.step
+        let firstStep = step
+        let batchSize = configuration.batchSize
+        let sampler = BatchSampler(count: train.count, batchSize: batchSize, seed: configuration.seed)
+        sink(.started(SessionInfo(architecture: configuration.architecture.rawValue, datasetName: dataset.name,
+                                  trainCount: train.count, validationCount: dataset.validation.count,
+                                  testCount: dataset.test.count, batchSize: batchSize,
+                                  totalSteps: configuration.totalSteps, firstStep: firstStep,
+                                  runDirectory: run.path)))
+        metrics.append([("event", .text(firstStep > 0 ? "resumed" : "started")), ("step", .int(firstStep)),
+                        ("dataset", .text(dataset.name)), ("architecture", .text(configuration.architecture.rawValue))])
+
+        var images = [Float](repeating: 0, count: batchSize * ImageSet.pixelsPerImage)
+        var throughput = ThroughputWindow()
+        var activeSeconds = 0.0
+        var evaluatedAt = -1
+        while step < configuration.totalSteps {
+            if try controlPoint(model) { break }
+            let started = DispatchTime.now().uptimeNanoseconds
+            let indices = sampler.indices(step: step)
+            Evaluator.fill(&images, from: train, indices: indices)
+            let labels = indices.map { Int32(train.labels[$0]) }
+            let loss = images.withUnsafeBufferPointer { model.trainStep(images: $0, labels: labels) }
+            step += 1
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            activeSeconds += seconds
+            throughput.add(images: batchSize, seconds: seconds)
+            guard loss.isFinite else { throw RunError("training diverged at step \(step): the loss is \(loss)") }
+            let epoch = sampler.epoch(afterSteps: step)
+            sink(.step(StepReport(step: step, epoch: epoch, loss: loss,
+                                  learningRate: model.hyperparameters.learningRate,
+                                  imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)))
+            metrics.append([("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
+                            ("lr", .number(Double(model.hyperparameters.learningRate)))])
+            if step % configuration.evalEvery == 0 || step == configuration.totalSteps {
+                try evaluateAndSave(model, metrics: metrics)
+                evaluatedAt = step
+            }
+        }
+        if evaluatedAt != step && step > firstStep {
+            // Stopped early: keep what was learned so far.
+            try saveCheckpoint(model, isBest: false)
+        }
+        let stoppedEarly = step < configuration.totalSteps
+        metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step))])
+        sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
+    }
+
+    /// Reads the run's latest checkpoint; returns the model and the best accuracy seen so far.
+    private func restore() throws -> (Classifier, Double) {
+        let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint)
+        guard model.architecture == configuration.architecture else {
+            throw RunError("\(run.latestCheckpoint): checkpoint is architecture '\(model.architecture.rawValue)', but --arch \(configuration.architecture.rawValue) was asked for")
+        }
+        model.hyperparameters.learningRate = configuration.hyperparameters.learningRate
+        model.hyperparameters.l2 = configuration.hyperparameters.l2
+        return (model, Double(metadata["best_accuracy"] ?? "") ?? -1)
+    }
+
+    private func evaluateAndSave(_ model: Classifier, metrics: MetricsLog) throws {
+        let validation = dataset.validation
+        guard validation.count > 0, validation.isLabeled else {
+            try saveCheckpoint(model, isBest: false)
+            return
+        }
+        let result = Evaluator.evaluate(model, on: validation)
+        sink(.evaluated(EvaluationReport(step: step, validationLoss: result.loss, confusion: result.confusion,
+                                         misclassified: result.misclassified)))
+        metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
+                        ("val_accuracy", .number(result.confusion.accuracy)),
+                        ("confusion", .intMatrix(result.confusion.counts))])
+        let isBest = result.confusion.accuracy > bestAccuracy
+        if isBest { bestAccuracy = result.confusion.accuracy }
+        try saveCheckpoint(model, isBest: isBest)
+    }
+
+    private func saveCheckpoint(_ model: Classifier, isBest: Bool) throws {
+        let metadata = [
+            "step": String(step), "best_accuracy": String(bestAccuracy), "seed": String(configuration.seed),
+            "batch_size": String(configuration.batchSize), "total_steps": String(configuration.totalSteps),
+            "dataset": dataset.name, "architecture": configuration.architecture.rawValue,
+        ]
+        let bytes = model.checkpointBytes(metadata: metadata)
+        try RunDirectory.writeAtomically(bytes, to: run.latestCheckpoint)
+        sink(.checkpointSaved(CheckpointReport(step: step, path: run.latestCheckpoint, isBest: false)))
+        if isBest {
+            try RunDirectory.writeAtomically(bytes, to: run.bestCheckpoint)
+            sink(.checkpointSaved(CheckpointReport(step: step, path: run.bestCheckpoint, isBest: true)))
+        }
+    }
+
+    /// Between mini-batches: answers predictions, saves on request, waits while paused.
+    /// Returns true when the run should stop.
+    private func controlPoint(_ model: Classifier) throws -> Bool {
+        var announcedPause = false
+        while true {
+            answerPredictions(model)
+            condition.lock()
+            let save = saveRequested
+            saveRequested = false
+            let stop = stopRequested
+            let paused = pauseRequested
+            if paused && !stop && !save && pendingPredictions.isEmpty {
+                if !announcedPause {
+                    condition.unlock()
+                    sink(.paused(step: step))
+                    announcedPause = true
+                    continue
+                }
+                // Woken early by any flag change; the timeout only bounds a missed signal.
+                _ = condition.wait(until: Date(timeIntervalSinceNow: 0.25))
+                condition.unlock()
+                continue
+            }
+            condition.unlock()
+            if save { try saveCheckpoint(model, isBest: false) }
+            if stop { return true }
+            if !paused {
+                if announcedPause { sink(.resumed(step: step)) }
+                return false
+            }
+        }
+    }
+
+    private func answerPredictions(_ model: Classifier) {
+        condition.lock()
+        let requests = pendingPredictions
+        pendingPredictions.removeAll()
+        condition.unlock()
+        for request in requests {
+            let probabilities = Evaluator.probabilities(model, pixels: request.pixels)
+            sink(.prediction(tag: request.tag, probabilities: probabilities))
+        }
+    }
+
+    private func setFlag(_ change: (TrainingSession) -> Void) {
+        condition.lock()
+        change(self)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func markDone() {
+        setFlag { $0.done = true }
+    }
+}
+
+/// Images per second over the last few steps, so the number follows changes without jitter.
+struct ThroughputWindow {
+    private var samples: [(images: Int, seconds: Double)] = []
+    mutating func add(images: Int, seconds: Double) {
+        samples.append((images, seconds))
+        if samples.count > 20 { samples.removeFirst() }
+    }
+    var imagesPerSecond: Double {
+        let seconds = samples.reduce(0) { $0 + $1.seconds }
+        return seconds > 0 ? Double(samples.reduce(0) { $0 + $1.images }) / seconds : 0
+    }
 }

@@ -1,5 +1,54 @@
 #ifndef CCODECS_H
 #define CCODECS_H
-// C glue for zlib/libpng/libjpeg; implemented in ccodecs.c.
+// C glue for zlib, libpng and libjpeg. Error handling in these libraries relies on setjmp/longjmp
+// (libjpeg) or on macros Swift cannot import (inflateInit2), so it lives here; Swift only sees
+// plain functions that return a status and fill caller-owned or malloc'ed buffers.
+#include <stddef.h>
+#include <stdint.h>
+
 int ccodecs_version(void);
+
+/// Status codes shared by every function below (0 = success).
+enum {
+    CCODECS_OK = 0,
+    CCODECS_ERR_TRUNCATED = 1,   // input ended before the stream did
+    CCODECS_ERR_CORRUPT = 2,     // data does not follow the format
+    CCODECS_ERR_NOMEM = 3,       // allocation failed
+    CCODECS_ERR_TOO_LARGE = 4,   // declared/decoded size above the caller's cap
+    CCODECS_ERR_UNSUPPORTED = 5, // valid but not handled (e.g. CMYK JPEG)
+};
+
+/// Inflates a gzip stream (all concatenated members) into one malloc'ed buffer.
+/// *out must be released with ccodecs_free. Output larger than max_out bytes fails with TOO_LARGE.
+/// message (may be NULL) receives a short text from zlib on failure.
+int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
+                   size_t max_out, char *message, size_t message_cap);
+
+/// Compresses to a single gzip member (used to write .csv.gz and by tests).
+int ccodecs_gzip(const uint8_t *in, size_t in_len, int level, uint8_t **out, size_t *out_len);
+
+void ccodecs_free(void *p);
+
+/// Reads the PNG header only: width and height, no pixel allocation.
+int ccodecs_png_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t *height,
+                     char *message, size_t message_cap);
+/// Decodes a PNG to 8-bit sRGB RGBA into rgba (width*height*4 bytes, caller-allocated after
+/// checking ccodecs_png_info).
+int ccodecs_png_decode_rgba(const uint8_t *data, size_t len, uint8_t *rgba, uint32_t width, uint32_t height,
+                            char *message, size_t message_cap);
+/// Encodes 8-bit pixels (channels 1 = gray, 3 = RGB, 4 = RGBA) to a PNG file.
+int ccodecs_png_write(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
+                      char *message, size_t message_cap);
+
+/// Reads the JPEG header only.
+int ccodecs_jpeg_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t *height,
+                      int *components, char *message, size_t message_cap);
+/// Decodes a JPEG to 8-bit RGB (width*height*3 bytes, caller-allocated after ccodecs_jpeg_info).
+/// Grayscale JPEGs are expanded to R=G=B.
+int ccodecs_jpeg_decode_rgb(const uint8_t *data, size_t len, uint8_t *rgb, uint32_t width, uint32_t height,
+                            char *message, size_t message_cap);
+/// Encodes gray (channels 1) or RGB (channels 3) pixels to a baseline JPEG in memory (malloc'ed).
+int ccodecs_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, int quality,
+                        uint8_t **out, size_t *out_len, char *message, size_t message_cap);
+
 #endif

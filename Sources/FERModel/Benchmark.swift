@@ -1,0 +1,67 @@
+import Dispatch
+
+/// Throughput and latency of the engine on random data, for `ferdash bench`.
+public struct EngineBenchmarkResult: Sendable, CustomStringConvertible {
+    public var architecture: Architecture
+    public var threads: Int
+    public var batch: Int
+    /// Training images per second (trainStep at `batch`, median step time).
+    public var trainImagesPerSecond: Double
+    /// Inference images per second (logits at `batch`, median call time).
+    public var inferImagesPerSecond: Double
+    /// Median time of one single-image `logits` call, milliseconds.
+    public var latencyMs: Double
+
+    public var description: String {
+        let f = { (x: Double, d: Int) -> String in
+            let p = (0..<d).reduce(1.0) { a, _ in a * 10 }
+            return String(Double((x * p).rounded()) / p)
+        }
+        return "\(architecture.rawValue), \(threads) threads, batch \(batch): train \(f(trainImagesPerSecond, 0)) img/s, "
+            + "infer \(f(inferImagesPerSecond, 0)) img/s, latency \(f(latencyMs, 3)) ms"
+    }
+}
+
+public enum EngineBenchmark {
+    /// Times `steps` training steps and inference calls after two warm-up calls each, and
+    /// reports medians (the machine is shared and noisy; the median ignores stragglers).
+    /// Sets ComputeThreads to `threads` and leaves it so.
+    public static func run(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
+                           batch: Int = 128, steps: Int = 20, seed: UInt64 = 1) -> EngineBenchmarkResult {
+        ComputeThreads.set(threads)
+        var rng = Xoshiro256(seed: seed)
+        let images = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
+        let labels = (0..<batch).map { _ in Int32(rng.next() % UInt64(ModelShape.classes)) }
+        let model = Classifier(architecture: architecture, seed: seed)
+        let n = max(steps, 1)
+
+        let train = images.withUnsafeBufferPointer { buf in
+            median(warmup: 2, runs: n) { _ = model.trainStep(images: buf, labels: labels) }
+        }
+        let infer = images.withUnsafeBufferPointer { buf in
+            median(warmup: 2, runs: n) { _ = model.logits(images: buf, count: batch) }
+        }
+        let single = images.withUnsafeBufferPointer { buf in
+            let one = UnsafeBufferPointer(rebasing: buf[0..<ModelShape.pixels])
+            return median(warmup: 20, runs: max(200, n * 10)) { _ = model.logits(images: one, count: 1) }
+        }
+        return EngineBenchmarkResult(architecture: architecture, threads: threads, batch: batch,
+                                     trainImagesPerSecond: Double(batch) / train,
+                                     inferImagesPerSecond: Double(batch) / infer,
+                                     latencyMs: single * 1000)
+    }
+
+    /// Median wall time of `body` in seconds.
+    static func median(warmup: Int, runs: Int, _ body: () -> Void) -> Double {
+        for _ in 0..<warmup { body() }
+        var times: [Double] = []
+        times.reserveCapacity(runs)
+        for _ in 0..<runs {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+}

@@ -1,0 +1,218 @@
+// The checkpoint file format, version 1. All integers and floats little-endian.
+//
+//   magic        8 bytes  "FERDASH\0"
+//   version      u32      1
+//   architecture string   (u32 byte length + UTF-8)
+//   metadata     u32 count, then count × (key string, value string), keys sorted
+//   hyper        5 × f32  learning rate, l2, β1, β2, ε
+//   step         u64      Adam steps taken
+//   rng          4 × u64  xoshiro256** state (dropout continues where it stopped)
+//   tensors      u32 count, then count × (name string, u64 n, n × f32 value, n × f32 m, n × f32 v)
+//   checksum     u64      FNV-1a 64 of every byte before it
+//
+// The reader trusts nothing: every length is checked against the bytes that remain before
+// anything is allocated, and tensor names and sizes must match the architecture's layout.
+
+struct CheckpointTensor: Equatable {
+    var name: String
+    var value: [Float]
+    var m: [Float]
+    var v: [Float]
+}
+
+struct CheckpointState: Equatable {
+    var architecture: String
+    var metadata: [String: String]
+    var hyperparameters: Hyperparameters
+    var step: UInt64
+    var rng: [UInt64]   // 4 words
+    var tensors: [CheckpointTensor]
+}
+
+enum CheckpointCodec {
+    static let magic: [UInt8] = Array("FERDASH".utf8) + [0]
+    static let version: UInt32 = 1
+    static let supportedVersions: [UInt32] = [1]
+
+    static func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    // MARK: writing
+
+    static func encode(_ s: CheckpointState) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + s.tensors.reduce(0) { $0 + 64 + 12 * $1.value.count })
+        out += magic
+        put(&out, version)
+        put(&out, s.architecture)
+        put(&out, UInt32(s.metadata.count))
+        for key in s.metadata.keys.sorted() {
+            put(&out, key)
+            put(&out, s.metadata[key]!)
+        }
+        let h = s.hyperparameters
+        for f in [h.learningRate, h.l2, h.beta1, h.beta2, h.epsilon] { put(&out, f.bitPattern) }
+        put(&out, s.step)
+        for word in s.rng { put(&out, word) }
+        put(&out, UInt32(s.tensors.count))
+        for t in s.tensors {
+            put(&out, t.name)
+            put(&out, UInt64(t.value.count))
+            putFloats(&out, t.value)
+            putFloats(&out, t.m)
+            putFloats(&out, t.v)
+        }
+        put(&out, fnv1a64(out))
+        return out
+    }
+
+    private static func put<T: FixedWidthInteger>(_ out: inout [UInt8], _ x: T) {
+        var v = x.littleEndian
+        withUnsafeBytes(of: &v) { out.append(contentsOf: $0) }
+    }
+
+    private static func put(_ out: inout [UInt8], _ s: String) {
+        let utf8 = Array(s.utf8)
+        put(&out, UInt32(utf8.count))
+        out += utf8
+    }
+
+    private static func putFloats(_ out: inout [UInt8], _ values: [Float]) {
+        #if _endian(big)
+        for f in values { put(&out, f.bitPattern) }
+        #else
+        values.withUnsafeBytes { out.append(contentsOf: $0) }
+        #endif
+    }
+
+    // MARK: reading
+
+    /// `layout` maps an architecture name to its tensors (name, count) in file order, or nil
+    /// when the name is not an architecture this build knows.
+    static func decode(_ bytes: [UInt8], layout: (String) -> [(name: String, count: Int)]?) throws -> CheckpointState {
+        if bytes.count < magic.count {
+            if bytes.elementsEqual(magic.prefix(bytes.count)) {
+                throw CheckpointError("truncated checkpoint: \(bytes.count) bytes, too short to hold even the header")
+            }
+            throw CheckpointError("not a ferdash checkpoint (wrong magic number)")
+        }
+        guard bytes.prefix(magic.count).elementsEqual(magic) else {
+            throw CheckpointError("not a ferdash checkpoint (wrong magic number)")
+        }
+        var r = Reader(bytes: bytes, position: magic.count)
+        let v = try r.u32("format version")
+        guard supportedVersions.contains(v) else {
+            let known = supportedVersions.map(String.init).joined(separator: ", ")
+            throw CheckpointError("unsupported checkpoint format version \(v) (this build reads version \(known))")
+        }
+        let arch = try r.string("architecture name")
+        guard let expected = layout(arch) else {
+            throw CheckpointError("unknown architecture '\(arch)' in checkpoint (known: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let metaCount = Int(try r.u32("metadata count"))
+        // Each entry takes at least 8 bytes (two lengths): refuse counts the file cannot hold.
+        guard metaCount <= r.remaining / 8 else { throw r.truncated("metadata") }
+        var metadata: [String: String] = [:]
+        for _ in 0..<metaCount {
+            let key = try r.string("metadata key")
+            let value = try r.string("metadata value")
+            guard metadata.updateValue(value, forKey: key) == nil else {
+                throw CheckpointError("damaged checkpoint: metadata key '\(key)' appears twice")
+            }
+        }
+        var hyper = Hyperparameters()
+        hyper.learningRate = Float(bitPattern: try r.u32("hyperparameters"))
+        hyper.l2 = Float(bitPattern: try r.u32("hyperparameters"))
+        hyper.beta1 = Float(bitPattern: try r.u32("hyperparameters"))
+        hyper.beta2 = Float(bitPattern: try r.u32("hyperparameters"))
+        hyper.epsilon = Float(bitPattern: try r.u32("hyperparameters"))
+        let step = try r.u64("step count")
+        var rng: [UInt64] = []
+        for _ in 0..<4 { rng.append(try r.u64("generator state")) }
+        let tensorCount = Int(try r.u32("tensor count"))
+        guard tensorCount == expected.count else {
+            throw CheckpointError("inconsistent checkpoint: \(tensorCount) tensors, architecture '\(arch)' has \(expected.count)")
+        }
+        var tensors: [CheckpointTensor] = []
+        for (name, count) in expected {
+            let found = try r.string("tensor name")
+            guard found == name else {
+                throw CheckpointError("inconsistent checkpoint: expected tensor '\(name)', found '\(found)'")
+            }
+            let n = try r.u64("size of \(name)")
+            guard n == UInt64(count) else {
+                throw CheckpointError("inconsistent sizes: tensor '\(name)' has \(n) values, architecture '\(arch)' expects \(count)")
+            }
+            let value = try r.floats(count, "\(name) values")
+            let m = try r.floats(count, "\(name) optimizer state")
+            let v = try r.floats(count, "\(name) optimizer state")
+            tensors.append(CheckpointTensor(name: name, value: value, m: m, v: v))
+        }
+        let end = r.position
+        let stored = try r.u64("checksum")
+        guard stored == fnv1a64(bytes[0..<end]) else {
+            throw CheckpointError("damaged checkpoint: checksum mismatch (the file was altered or corrupted)")
+        }
+        guard r.remaining == 0 else {
+            throw CheckpointError("damaged checkpoint: \(r.remaining) unexpected bytes after the checksum")
+        }
+        return CheckpointState(architecture: arch, metadata: metadata, hyperparameters: hyper,
+                               step: step, rng: rng, tensors: tensors)
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var position: Int
+        var remaining: Int { bytes.count - position }
+
+        func truncated(_ what: String) -> CheckpointError {
+            CheckpointError("truncated checkpoint: the file ends inside the \(what) (\(bytes.count) bytes)")
+        }
+
+        mutating func take(_ n: Int, _ what: String) throws -> ArraySlice<UInt8> {
+            guard n >= 0, n <= remaining else { throw truncated(what) }
+            defer { position += n }
+            return bytes[position..<(position + n)]
+        }
+
+        mutating func u32(_ what: String) throws -> UInt32 {
+            var x: UInt32 = 0
+            for (i, b) in try take(4, what).enumerated() { x |= UInt32(b) << (8 * UInt32(i)) }
+            return x
+        }
+
+        mutating func u64(_ what: String) throws -> UInt64 {
+            var x: UInt64 = 0
+            for (i, b) in try take(8, what).enumerated() { x |= UInt64(b) << (8 * UInt64(i)) }
+            return x
+        }
+
+        mutating func string(_ what: String) throws -> String {
+            let n = Int(try u32(what))
+            let raw = try take(n, what)
+            guard let s = String(validating: raw, as: UTF8.self) else {
+                throw CheckpointError("damaged checkpoint: the \(what) is not valid UTF-8")
+            }
+            return s
+        }
+
+        mutating func floats(_ count: Int, _ what: String) throws -> [Float] {
+            guard count <= remaining / 4 else { throw truncated(what) }
+            let raw = try take(4 * count, what)
+            var out = [Float](repeating: 0, count: count)
+            #if _endian(big)
+            for i in 0..<count {
+                var x: UInt32 = 0
+                for j in 0..<4 { x |= UInt32(raw[raw.startIndex + 4 * i + j]) << (8 * UInt32(j)) }
+                out[i] = Float(bitPattern: x)
+            }
+            #else
+            out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } }
+            #endif
+            return out
+        }
+    }
+}

@@ -1,0 +1,144 @@
+// conv (SAME, stride 1) + bias + ReLU + 2×2 max-pool stride 2, fused.
+//
+// The unfused chain would write and re-read the full conv activation (for conv1 at batch 128:
+// 128×48×48×32 floats = 37.7 MB) three times and keep it for backward. Here each chunk's conv
+// output lives only in per-worker scratch; the pass stores the pooled output plus one byte per
+// pooled value saying which of the 4 window cells won. Backward rebuilds each chunk's sparse
+// conv gradient from those bytes.
+//
+// Because bias is per channel and ReLU is monotone, max(relu(a_i + b)) = relu(max(a_i) + b), so
+// the pool picks the winner on the raw GEMM output and adds bias once per pooled value.
+
+final class ConvReLUPool: Layer {
+    let name: String
+    let core: ConvCore
+    let outputShape: Shape
+    var inputShape: Shape { core.geometry.input }
+    var parameters: [Parameter] { [core.weight, core.bias] }
+    /// Winner (0…3, row-major in the 2×2 window) per pooled value of the last forward.
+    private let argmax = ByteBuffer(1)
+
+    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8) {
+        precondition(input.height % 2 == 0 && input.width % 2 == 0, "2×2 pooling needs even sides")
+        self.name = name
+        core = ConvCore(name: name, input: input, kernel: kernel, outChannels: outChannels,
+                        chunkImages: chunkImages)
+        outputShape = Shape(input.height / 2, input.width / 2, outChannels)
+    }
+
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+                 _ ctx: inout PassContext) {
+        let g = core.geometry, W = g.input.width, Co = g.outChannels
+        // Work unit: a pair of conv rows = one pooled row; flattened over the batch.
+        let pairs = batch * g.input.height / 2
+        let pooledRow = (W / 2) * Co
+        argmax.reserve(batch * outputShape.count)
+        let workers = max(1, min(ctx.workers, pairs))
+        let core = self.core, arg = argmax.pointer, bias = core.bias.value.pointer
+        let scratch = core.scratch(forWorkers: workers)
+        let chunkPairs = core.chunkRows / 2
+        parallelFor(workers) { w in
+            let range = slice(pairs, parts: workers, index: w)
+            let s = scratch[w]
+            var p = range.lowerBound
+            while p < range.upperBound {
+                let n = min(chunkPairs, range.upperBound - p)
+                ConvKernels.im2col(g, x, rows: (2 * p)..<(2 * (p + n)), s.col.pointer)
+                core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer)
+                Self.poolForward(s.out.pointer, pairs: n, width: W, channels: Co, bias: bias,
+                                 y: y + p * pooledRow, arg: arg + p * pooledRow)
+                p += n
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
+                                    bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                    arg: UnsafeMutablePointer<UInt8>) {
+        let rowStride = W * C, half = W / 2
+        for p in 0..<pairs {
+            let top = out + 2 * p * rowStride, bottom = top + rowStride
+            let dst = y + p * half * C, ab = arg + p * half * C
+            for px in 0..<half {
+                let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
+                let d = dst + px * C, a = ab + px * C
+                for c in 0..<C {
+                    var m = a0[c], i: UInt8 = 0
+                    if a1[c] > m { m = a1[c]; i = 1 }
+                    if a2[c] > m { m = a2[c]; i = 2 }
+                    if a3[c] > m { m = a3[c]; i = 3 }
+                    let v = m + bias[c]
+                    d[c] = v > 0 ? v : 0
+                    a[c] = i
+                }
+            }
+        }
+    }
+
+    func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                  _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
+        let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
+        let pooledRow = (W / 2) * Co
+        let workers = max(1, min(ctx.workers, batch))
+        let core = self.core, arg = UnsafePointer(argmax.pointer)
+        let scratch = core.scratch(forWorkers: workers)
+        let chunkPairs = core.chunkRows / 2
+        // Whole images per worker: col2im writes into neighbouring rows, never across images.
+        parallelFor(workers) { w in
+            let images = slice(batch, parts: workers, index: w)
+            let s = scratch[w]
+            s.db.zero(Co)
+            if let dx {
+                dx.advanced(by: images.lowerBound * g.input.count)
+                    .update(repeating: 0, count: images.count * g.input.count)
+            }
+            var p = images.lowerBound * H / 2
+            let end = images.upperBound * H / 2
+            var first = true
+            while p < end {
+                let n = min(chunkPairs, end - p)
+                let positions = 2 * n * W
+                Self.poolBackward(dy: dy + p * pooledRow, y: y + p * pooledRow, arg: arg + p * pooledRow,
+                                  pairs: n, width: W, channels: Co, dout: s.out.pointer, db: s.db.pointer)
+                ConvKernels.im2col(g, x, rows: (2 * p)..<(2 * (p + n)), s.col.pointer)
+                core.accumulateWeightGrad(s.col.pointer, s.out.pointer, positions: positions,
+                                          into: s.dW.pointer, first: first)
+                if let dx {
+                    core.patchGrad(s.out.pointer, positions: positions, into: s.col.pointer)
+                    ConvKernels.col2im(g, s.col.pointer, rows: (2 * p)..<(2 * (p + n)), dx)
+                }
+                first = false
+                p += n
+            }
+        }
+        core.reduceGrads(workers: workers)
+    }
+
+    /// Rebuilds the dense conv-output gradient of a chunk: each pooled gradient goes to its
+    /// window's winner if the ReLU was open, every other cell gets 0 (written, not pre-zeroed,
+    /// so the chunk is touched once).
+    @inline(__always)
+    private static func poolBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, arg: UnsafePointer<UInt8>,
+                                     pairs: Int, width W: Int, channels C: Int,
+                                     dout: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>) {
+        let rowStride = W * C, half = W / 2
+        for p in 0..<pairs {
+            let top = dout + 2 * p * rowStride, bottom = top + rowStride
+            let g = dy + p * half * C, yv = y + p * half * C, ab = arg + p * half * C
+            for px in 0..<half {
+                let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
+                let gg = g + px * C, yy = yv + px * C, a = ab + px * C
+                for c in 0..<C {
+                    let v = yy[c] > 0 ? gg[c] : 0
+                    let i = a[c]
+                    a0[c] = i == 0 ? v : 0
+                    a1[c] = i == 1 ? v : 0
+                    a2[c] = i == 2 ? v : 0
+                    a3[c] = i == 3 ? v : 0
+                    db[c] += v
+                }
+            }
+        }
+    }
+}

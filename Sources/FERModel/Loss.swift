@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum Loss {
+    /// Mean softmax cross-entropy over the batch; writes dL/dlogits = (softmax − onehot)/N.
+    /// Shifted by the row max and accumulated in Double so ±1e4 logits stay finite.
+    static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: [Int32], classes: Int,
+                                    gradient: UnsafeMutablePointer<Float>?) -> Double {
+        let n = labels.count
+        var total = 0.0
+        for r in 0..<n {
+            let row = logits + r * classes
+            let label = Int(labels[r])
+            precondition(label >= 0 && label < classes, "label \(label) outside 0..<\(classes)")
+            var mx = Double(row[0])
+            for c in 1..<classes { mx = max(mx, Double(row[c])) }
+            var sum = 0.0
+            for c in 0..<classes { sum += exp(Double(row[c]) - mx) }
+            let logSum = log(sum)
+            total += logSum - (Double(row[label]) - mx)
+            if let gradient {
+                let g = gradient + r * classes
+                for c in 0..<classes {
+                    let p = exp(Double(row[c]) - mx - logSum)
+                    g[c] = Float((p - (c == label ? 1 : 0)) / Double(n))
+                }
+            }
+        }
+        return total / Double(n)
+    }
+
+    /// The seed's regulariser: l2 × Σ w²/2 over the decayed tensors (conv weights and biases).
+    /// With `addGradient`, adds l2·w to their gradients.
+    static func l2(_ parameters: [Parameter], strength: Float, addGradient: Bool) -> Double {
+        var total = 0.0
+        for p in parameters where p.decayed {
+            let w = p.value.pointer, g = p.grad.pointer
+            var s = 0.0
+            for i in 0..<p.count { s += Double(w[i]) * Double(w[i]) }
+            total += s / 2
+            if addGradient { for i in 0..<p.count { g[i] += strength * w[i] } }
+        }
+        return Double(strength) * total
+    }
+}
+
+/// Numerically stable softmax over rows of `classes` logits.
+public func softmax(_ logits: [Float], classes: Int = ModelShape.classes) -> [Float] {
+    precondition(classes > 0 && logits.count % classes == 0, "logits must be whole rows")
+    var out = [Float](repeating: 0, count: logits.count)
+    for r in 0..<(logits.count / classes) {
+        let base = r * classes
+        var mx = -Double.infinity
+        for c in 0..<classes { mx = max(mx, Double(logits[base + c])) }
+        var sum = 0.0
+        for c in 0..<classes { sum += exp(Double(logits[base + c]) - mx) }
+        for c in 0..<classes { out[base + c] = Float(exp(Double(logits[base + c]) - mx) / sum) }
+    }
+    return out
+}

@@ -1,0 +1,67 @@
+// Standalone 2×2 max-pool, stride 2 (for networks where something sits between conv and pool;
+// the seed uses the fused ConvReLUPool). Remembers the winner per output for backward.
+
+final class MaxPool2x2: Layer {
+    let name: String
+    let inputShape: Shape
+    let outputShape: Shape
+    private let argmax = ByteBuffer(1)
+
+    init(name: String, input: Shape) {
+        precondition(input.height % 2 == 0 && input.width % 2 == 0, "2×2 pooling needs even sides")
+        self.name = name
+        inputShape = input
+        outputShape = Shape(input.height / 2, input.width / 2, input.channels)
+    }
+
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+                 _ ctx: inout PassContext) {
+        let W = inputShape.width, C = inputShape.channels, half = W / 2
+        let pairs = batch * inputShape.height / 2
+        argmax.reserve(batch * outputShape.count)
+        let arg = argmax.pointer
+        let workers = max(1, min(ctx.workers, pairs))
+        parallelFor(workers) { w in
+            for p in slice(pairs, parts: workers, index: w) {
+                let top = x + 2 * p * W * C, bottom = top + W * C
+                let d = y + p * half * C, a = arg + p * half * C
+                for px in 0..<half {
+                    let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
+                    for c in 0..<C {
+                        var m = a0[c], i: UInt8 = 0
+                        if a1[c] > m { m = a1[c]; i = 1 }
+                        if a2[c] > m { m = a2[c]; i = 2 }
+                        if a3[c] > m { m = a3[c]; i = 3 }
+                        d[px * C + c] = m
+                        a[px * C + c] = i
+                    }
+                }
+            }
+        }
+    }
+
+    func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                  _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
+        guard let dx else { return }
+        let W = inputShape.width, C = inputShape.channels, half = W / 2
+        let pairs = batch * inputShape.height / 2
+        let arg = UnsafePointer(argmax.pointer)
+        let workers = max(1, min(ctx.workers, pairs))
+        parallelFor(workers) { w in
+            for p in slice(pairs, parts: workers, index: w) {
+                let top = dx + 2 * p * W * C, bottom = top + W * C
+                let g = dy + p * half * C, a = arg + p * half * C
+                for px in 0..<half {
+                    let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
+                    for c in 0..<C {
+                        let v = g[px * C + c], i = a[px * C + c]
+                        a0[c] = i == 0 ? v : 0
+                        a1[c] = i == 1 ? v : 0
+                        a2[c] = i == 2 ? v : 0
+                        a3[c] = i == 3 ? v : 0
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import CBLAS
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Threads for BLAS and the element-wise kernels (deterministic for a given count).
+///
+/// Work is split by the engine itself: `count` workers each take a fixed, contiguous slice of
+/// the batch (or of a layer's output columns) and call single-threaded sgemm. Measured on the
+/// 2-core target this beat one multithreaded sgemm per chunk (see docs in Benchmark.swift), and
+/// fixed slices make every reduction happen in the same order, so results depend only on the
+/// seed and the thread count.
+public enum ComputeThreads {
+    nonisolated(unsafe) private static var configured = 0
+    private static let lock = NSLockish()
+
+    public static func set(_ count: Int) {
+        lock.locked {
+            configured = max(1, count)
+            applyBLAS()
+        }
+    }
+
+    public static var count: Int {
+        lock.locked {
+            if configured == 0 {
+                configured = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+                applyBLAS()
+            }
+            return configured
+        }
+    }
+
+    /// How a layer spreads work: either our own workers with single-threaded BLAS, or one
+    /// worker and BLAS's own threads. Internal so the benchmark can compare both.
+    enum Strategy { case splitWork, blasThreads }
+    nonisolated(unsafe) static var strategy: Strategy = .splitWork {
+        didSet { lock.locked { applyBLAS() } }
+    }
+
+    /// Workers the kernels should split into.
+    static var workers: Int { strategy == .splitWork ? count : 1 }
+
+    private static func applyBLAS() {
+        openblas_set_num_threads(Int32(strategy == .splitWork ? 1 : max(configured, 1)))
+    }
+}
+
+/// A tiny mutex (Foundation-free: the engine links nothing it does not need).
+final class NSLockish: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}
+
+/// Runs `body(0..<n)` on up to n threads; inline when there is one piece so the common
+/// single-worker path pays no dispatch cost.
+@inline(__always)
+func parallelFor(_ n: Int, _ body: (Int) -> Void) {
+    if n <= 1 {
+        if n == 1 { body(0) }
+    } else {
+        DispatchQueue.concurrentPerform(iterations: n, execute: body)
+    }
+}
+
+/// The i-th of `parts` near-equal contiguous slices of 0..<total.
+@inline(__always)
+func slice(_ total: Int, parts: Int, index: Int) -> Range<Int> {
+    let base = total / parts, extra = total % parts
+    let start = index * base + min(index, extra)
+    return start..<(start + base + (index < extra ? 1 : 0))
+}
+
+/// Row-major sgemm: C = alpha·op(A)·op(B) + beta·C with op(A) m×k and op(B) k×n.
+@inline(__always)
+func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+          alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard m > 0, n > 0 else { return }
+    if k == 0 {
+        // BLAS leaves C scaled by beta; keep that meaning explicit for empty reductions.
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}

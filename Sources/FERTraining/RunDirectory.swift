@@ -1,0 +1,176 @@
+import FERModel
+import Foundation
+
+/// The files of one training run, and the only code that writes them.
+///
+/// Layout: `checkpoint-latest.ferdash`, `checkpoint-best.ferdash` and `metrics.jsonl`.
+/// Checkpoints are written to a temporary file, flushed and renamed over the old one, so a crash
+/// (even `kill -9`) at any moment leaves either the previous or the new checkpoint, never half of one.
+public struct RunDirectory: Sendable {
+    public static let latestName = "checkpoint-latest.ferdash"
+    public static let bestName = "checkpoint-best.ferdash"
+    public static let metricsName = "metrics.jsonl"
+
+    public let path: String
+    public init(path: String) { self.path = path }
+
+    public var latestCheckpoint: String { path + "/" + Self.latestName }
+    public var bestCheckpoint: String { path + "/" + Self.bestName }
+    public var metrics: String { path + "/" + Self.metricsName }
+
+    /// A new run directory name under `parent`: `runs/20261126-201500` (UTC).
+    public static func timestamped(under parent: String = "runs", date: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return parent + "/" + f.string(from: date)
+    }
+
+    public func create() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw RunError("cannot create run directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `bytes` to `destination` atomically (temp file + fsync + rename).
+    public static func writeAtomically(_ bytes: [UInt8], to destination: String) throws {
+        let temporary = destination + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw RunError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        var written = 0
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n <= 0 { return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        let reason = String(cString: strerror(errno))
+        close(fd)
+        guard ok else {
+            unlink(temporary)
+            throw RunError("cannot write \(destination): \(reason)")
+        }
+        guard rename(temporary, destination) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw RunError("cannot replace \(destination): \(reason)")
+        }
+    }
+
+    /// Reads and decodes a checkpoint file, naming the file in every error.
+    public static func loadCheckpoint(_ file: String) throws -> (Classifier, metadata: [String: String]) {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
+                throw RunError("\(file): cannot read checkpoint\(isDirectory.boolValue ? " (it is a directory)" : "")")
+            }
+            throw RunError("\(file): no such checkpoint")
+        }
+        do {
+            return try Classifier.fromCheckpoint([UInt8](data))
+        } catch let error as CheckpointError {
+            throw RunError("\(file): \(error.description)")
+        }
+    }
+
+    /// Resolves what `--model` names: a checkpoint file, or a run directory (its best checkpoint,
+    /// else its latest); nil means the most recent run under `./runs`.
+    public static func resolveModel(_ given: String?, runsRoot: String = "runs") throws -> String {
+        let fm = FileManager.default
+        guard let given else {
+            guard let newest = newestRun(under: runsRoot) else {
+                throw RunError("no model given and no runs under ./\(runsRoot); train one with `ferdash train` or pass --model PATH")
+            }
+            return try resolveModel(newest, runsRoot: runsRoot)
+        }
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: given, isDirectory: &isDirectory) else {
+            throw RunError("\(given): no such checkpoint file or run directory")
+        }
+        if !isDirectory.boolValue { return given }
+        let run = RunDirectory(path: given)
+        for candidate in [run.bestCheckpoint, run.latestCheckpoint] where fm.fileExists(atPath: candidate) {
+            return candidate
+        }
+        throw RunError("\(given): run directory holds no checkpoint (\(bestName) or \(latestName))")
+    }
+
+    /// The most recently modified run directory holding a checkpoint.
+    public static func newestRun(under root: String) -> String? {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: root) else { return nil }
+        var best: (String, Date)?
+        for name in names {
+            let run = RunDirectory(path: root + "/" + name)
+            for file in [run.latestCheckpoint, run.bestCheckpoint] {
+                guard let attributes = try? fm.attributesOfItem(atPath: file),
+                      let modified = attributes[.modificationDate] as? Date else { continue }
+                if best == nil || modified > best!.1 { best = (run.path, modified) }
+            }
+        }
+        return best?.0
+    }
+}
+
+/// Appends one JSON object per line and flushes each, so a crash loses nothing already reported.
+public final class MetricsLog {
+    private let handle: UnsafeMutablePointer<FILE>
+
+    public init(path: String) throws {
+        guard let handle = fopen(path, "a") else {
+            throw RunError("cannot open metrics log \(path): \(String(cString: strerror(errno)))")
+        }
+        self.handle = handle
+    }
+
+    deinit { fclose(handle) }
+
+    public func append(_ fields: [(String, MetricValue)]) {
+        let body = fields.map { "\"\($0.0)\":\($0.1.json)" }.joined(separator: ",")
+        fputs("{\(body)}\n", handle)
+        fflush(handle)
+    }
+}
+
+public enum MetricValue {
+    case int(Int)
+    case number(Double)
+    case text(String)
+    case intMatrix([[Int]])
+
+    var json: String {
+        switch self {
+        case .int(let v): return String(v)
+        case .number(let v): return v.isFinite ? String(v) : "null"
+        case .text(let s): return jsonQuoted(s)
+        case .intMatrix(let m): return "[" + m.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+        }
+    }
+}
+
+/// A JSON string literal (quotes, backslashes and control characters escaped).
+public func jsonQuoted(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
+public struct RunError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

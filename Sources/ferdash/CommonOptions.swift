@@ -1,0 +1,70 @@
+import ArgumentParser
+import FERData
+import FERModel
+import FERTraining
+import Foundation
+
+/// Where the images come from; shared by every command that reads a dataset.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "fer2013.csv[.gz], the seed's train.csv (or its folder), or an image folder with train/ and test/. Default: the built-in synthetic faces.")
+    var data: String?
+
+    @Flag(name: .long, help: "Skip malformed CSV rows (and report how many) instead of stopping at the first.")
+    var skipBadRows = false
+
+    @Option(name: .long, help: "Seed of the 10% validation hold-out for formats without a validation split.")
+    var splitSeed: UInt64 = 0
+
+    func load() throws -> Dataset {
+        guard let data else { return SyntheticFaces.builtIn() }
+        let dataset = try DatasetLoader.load(path: data, options: LoadOptions(skipBadRows: skipBadRows, splitSeed: splitSeed))
+        if dataset.skippedRows > 0 {
+            FileHandle.standardError.write("ferdash: skipped \(dataset.skippedRows) malformed row(s) in \(data)\n")
+        }
+        return dataset
+    }
+}
+
+extension Architecture: ExpressibleByArgument {}
+extension SplitName: ExpressibleByArgument {}
+
+extension FileHandle {
+    func write(_ text: String) { write(Data(text.utf8)) }
+}
+
+/// An error the user caused: printed as `Error: <message>` with a non-zero exit status.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Default thread count: every core the process may use.
+func defaultThreads() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+/// Shortest decimal form that round-trips, for log lines.
+func formatted(_ value: Double, decimals: Int = 6) -> String { String(format: "%.\(decimals)f", value) }
+
+/// Renders JSON values we build by hand (keys in the order given).
+enum JSON {
+    case object([(String, JSON)])
+    case array([JSON])
+    case number(Double)
+    case int(Int)
+    case string(String)
+    case null
+
+    var text: String {
+        switch self {
+        case .object(let fields): return "{" + fields.map { "\(jsonQuoted($0.0)): \($0.1.text)" }.joined(separator: ", ") + "}"
+        case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
+        case .number(let v): return v.isFinite ? String(format: "%.6g", v) : "null"
+        case .int(let v): return String(v)
+        case .string(let s): return jsonQuoted(s)
+        case .null: return "null"
+        }
+    }
+
+    static func probabilities(_ p: ArraySlice<Float>) -> JSON {
+        .object(Emotion.allCases.map { ($0.name, .number(Double(p[p.startIndex + $0.rawValue]))) })
+    }
+}

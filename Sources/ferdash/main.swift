@@ -1,2 +1,0 @@
-import FERModel
-print("ferdash skeleton")

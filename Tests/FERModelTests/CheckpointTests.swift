@@ -1,0 +1,119 @@
+import XCTest
+@testable import FERModel
+
+final class CheckpointTests: XCTestCase {
+    /// A tiny state so that every truncation and every byte flip can be tried.
+    static let tinyLayout: [(name: String, count: Int)] = [("a.weight", 3), ("a.bias", 2)]
+    static func tinyState(architecture: String = "seed") -> CheckpointState {
+        CheckpointState(architecture: architecture, metadata: ["epoch": "3", "note": "ünïcode"],
+                        hyperparameters: Hyperparameters(), step: 42, rng: [1, 2, 3, 4],
+                        tensors: [CheckpointTensor(name: "a.weight", value: [1, 2, 3], m: [0.1, 0.2, 0.3], v: [4, 5, 6]),
+                                  CheckpointTensor(name: "a.bias", value: [-1, 0], m: [0, 0], v: [1e-8, 2])])
+    }
+    static func decodeTiny(_ bytes: [UInt8]) throws -> CheckpointState {
+        try CheckpointCodec.decode(bytes) { $0 == "seed" ? tinyLayout : nil }
+    }
+
+    func message(_ body: () throws -> Any) -> String {
+        do {
+            _ = try body()
+            return "no error"
+        } catch let e as CheckpointError {
+            return e.description
+        } catch {
+            return "unexpected error type \(error)"
+        }
+    }
+
+    func testTinyRoundTrip() throws {
+        let bytes = CheckpointCodec.encode(Self.tinyState())
+        XCTAssertEqual(Array(bytes.prefix(8)), Array("FERDASH\0".utf8))
+        XCTAssertEqual(try Self.decodeTiny(bytes), Self.tinyState())
+    }
+
+    func testEveryTruncationIsACheckpointError() {
+        let bytes = CodecBytes.tiny
+        for n in 0..<bytes.count {
+            let m = message { try Self.decodeTiny(Array(bytes.prefix(n))) }
+            XCTAssertTrue(m.contains("truncated") || m.contains("damaged"), "length \(n): \(m)")
+        }
+        XCTAssertTrue(message { try Self.decodeTiny(Array(bytes.prefix(40))) }.contains("truncated"))
+    }
+
+    func testEveryByteFlipIsACheckpointError() {
+        let bytes = CodecBytes.tiny
+        for i in 0..<bytes.count {
+            for mask: UInt8 in [0x01, 0x80, 0xFF] {
+                var b = bytes
+                b[i] ^= mask
+                let m = message { try Self.decodeTiny(b) }
+                XCTAssertFalse(m == "no error" || m.hasPrefix("unexpected"), "byte \(i) ^ \(mask): \(m)")
+            }
+        }
+    }
+
+    func testErrorMessagesSayWhatIsWrong() {
+        var b = CodecBytes.tiny
+        b[0] = UInt8(ascii: "P")
+        XCTAssertTrue(message { try Self.decodeTiny(b) }.contains("not a ferdash checkpoint"))
+        XCTAssertTrue(message { try Self.decodeTiny(Array("hello".utf8)) }.contains("not a ferdash checkpoint"))
+
+        b = CodecBytes.tiny
+        b[8] = 2   // version field
+        let v = message { try Self.decodeTiny(b) }
+        XCTAssertTrue(v.contains("version 2") && v.contains("version 1"), v)
+
+        let foreign = CodecBytes.encode(Self.tinyState(architecture: "resnet50"))
+        XCTAssertTrue(message { try Self.decodeTiny(foreign) }.contains("unknown architecture 'resnet50'"))
+
+        var wrongSize = Self.tinyState()
+        wrongSize.tensors[1] = CheckpointTensor(name: "a.bias", value: [1, 2, 3], m: [0, 0, 0], v: [0, 0, 0])
+        let s = message { try Self.decodeTiny(CodecBytes.encode(wrongSize)) }
+        XCTAssertTrue(s.contains("inconsistent sizes") && s.contains("a.bias"), s)
+
+        b = CodecBytes.tiny
+        b[b.count - 20] ^= 0x10   // inside the last tensor's floats
+        XCTAssertTrue(message { try Self.decodeTiny(b) }.contains("damaged"))
+
+        XCTAssertTrue(message { try Self.decodeTiny(CodecBytes.tiny + [0]) }.contains("unexpected"))
+    }
+
+    func testClassifierRoundTripContinuesTrainingIdentically() throws {
+        let x = NetworkTests.images(2, seed: 9), labels: [Int32] = [4, 1]
+        let original = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 2e-3, l2: 0.02), seed: 5)
+        x.withUnsafeBufferPointer { xb in for _ in 0..<2 { _ = original.trainStep(images: xb, labels: labels) } }
+        let bytes = original.checkpointBytes(metadata: ["run": "test", "epoch": "1"])
+
+        let (loaded, metadata) = try Classifier.fromCheckpoint(bytes)
+        XCTAssertEqual(metadata, ["run": "test", "epoch": "1"])
+        XCTAssertEqual(loaded.step, 2)
+        XCTAssertEqual(loaded.architecture, .seed)
+        XCTAssertEqual(loaded.hyperparameters, original.hyperparameters)
+        XCTAssertEqual(loaded.checkpointBytes(metadata: metadata), bytes, "re-encoding must give the same bytes")
+
+        let next: (Classifier) -> [Float] = { c in
+            x.withUnsafeBufferPointer { xb in (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } }
+        }
+        XCTAssertEqual(next(loaded), next(original))
+    }
+
+    func testDamagedSeedCheckpointsAreRejected() throws {
+        let bytes = Classifier(architecture: .seed, seed: 1).checkpointBytes(metadata: [:])
+        // Truncations inside the header and tensor table, and a few deep inside the floats.
+        for n in Array(0..<160) + [bytes.count / 3, bytes.count - 9, bytes.count - 1] {
+            XCTAssertThrowsError(try Classifier.fromCheckpoint(Array(bytes.prefix(n))), "length \(n)") {
+                XCTAssertTrue($0 is CheckpointError)
+            }
+        }
+        for i in [0, 9, 20, 60, 100, bytes.count / 2, bytes.count - 3] {
+            var b = bytes
+            b[i] ^= 0x40
+            XCTAssertThrowsError(try Classifier.fromCheckpoint(b), "flip at \(i)") { XCTAssertTrue($0 is CheckpointError) }
+        }
+    }
+}
+
+enum CodecBytes {
+    static let tiny = encode(CheckpointTests.tinyState())
+    static func encode(_ s: CheckpointState) -> [UInt8] { CheckpointCodec.encode(s) }
+}

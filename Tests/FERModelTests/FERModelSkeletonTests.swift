@@ -1,6 +1,0 @@
-import XCTest
-@testable import FERModel
-
-final class FERModelSkeletonTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}

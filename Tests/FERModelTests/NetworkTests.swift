@@ -1,0 +1,120 @@
+import XCTest
+@testable import FERModel
+
+final class NetworkTests: XCTestCase {
+    /// Two 48×48 images with smooth structure plus noise, values in [0, 1].
+    static func images(_ n: Int, seed: UInt64) -> [Float] {
+        var rng = Xoshiro256(seed: seed)
+        var out: [Float] = []
+        for i in 0..<n {
+            let fx = Double(i % 3 + 1), fy = Double(i / 3 + 1)
+            for y in 0..<48 {
+                for x in 0..<48 {
+                    let s = sin(Double(x) * fx * 0.13) * cos(Double(y) * fy * 0.11)
+                    out.append(Float(min(1, max(0, 0.5 + 0.35 * s + 0.15 * (rng.nextUnit() - 0.5)))))
+                }
+            }
+        }
+        return out
+    }
+
+    /// The whole seed network, loss included (mean CE + the conv-only L2 term), against finite
+    /// differences at a few coordinates of every tensor: the largest gradients and random ones.
+    func testSeedNetworkGradientsMatchFiniteDifferences() {
+        let net = NetworkFactory.seed()
+        let scales: [String: Float] = ["conv1.weight": 0.3, "conv2.weight": 0.1, "fc1.weight": 0.02, "fc2.weight": 0.2]
+        for (i, p) in net.parameters.enumerated() { fill(p, seed: 100 + UInt64(i), scale: scales[p.name] ?? 0.05) }
+        let dropout = net.layers.compactMap { $0 as? Dropout }.first!
+        let batch = 2, labels: [Int32] = [3, 5], strength: Float = 0.01
+        let x = Self.images(batch, seed: 1)
+
+        func loss(gradients: Bool) -> Double {
+            var ctx = PassContext(training: true, workers: 2, rng: Xoshiro256(seed: 3))
+            return x.withUnsafeBufferPointer { xb in
+                let out = net.forward(xb.baseAddress!, batch: batch, &ctx)
+                let ce = Loss.softmaxCrossEntropy(logits: out, labels: labels, classes: 7,
+                                                  gradient: gradients ? net.outputGradient : nil)
+                if gradients { net.backward(xb.baseAddress!, batch: batch, ctx) }
+                return ce + Loss.l2(net.parameters, strength: strength, addGradient: gradients)
+            }
+        }
+        _ = loss(gradients: false)
+        dropout.frozenMask = true   // same mask for every evaluation below
+        _ = loss(gradients: true)
+
+        var rng = Xoshiro256(seed: 4)
+        let eps: Float = 2e-4
+        for p in net.parameters {
+            let g = p.grad.array(p.count)
+            let largest = g.indices.sorted { abs(g[$0]) > abs(g[$1]) }.prefix(2)
+            let picks = Array(largest) + [Int(rng.next() % UInt64(p.count)), Int(rng.next() % UInt64(p.count))]
+            for i in picks {
+                let keep = p.value.pointer[i]
+                p.value.pointer[i] = keep + eps; let plus = loss(gradients: false)
+                p.value.pointer[i] = keep - eps; let minus = loss(gradients: false)
+                p.value.pointer[i] = keep
+                let numeric = (plus - minus) / Double(2 * eps)
+                XCTAssertEqual(Double(g[i]), numeric, accuracy: 1e-3 + 2e-2 * abs(numeric),
+                               "\(p.name)[\(i)]")
+            }
+            XCTAssertTrue(g.contains { $0 != 0 }, "\(p.name) got no gradient")
+        }
+    }
+
+    func testSameSeedGivesIdenticalLosses() {
+        let x = Self.images(4, seed: 2), labels: [Int32] = [0, 3, 6, 2]
+        func run(seed: UInt64) -> [Float] {
+            let c = Classifier(architecture: .seed, seed: seed)
+            return x.withUnsafeBufferPointer { xb in (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } }
+        }
+        let a = run(seed: 11), b = run(seed: 11), other = run(seed: 12)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, other)
+    }
+
+    func testOneAndTwoThreadsAgree() {
+        let x = Self.images(4, seed: 5), labels: [Int32] = [1, 2, 3, 4]
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        var runs: [[Float]] = []
+        for threads in [1, 2] {
+            ComputeThreads.set(threads)
+            let c = Classifier(architecture: .seed, seed: 21)
+            runs.append(x.withUnsafeBufferPointer { xb in (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } }
+                        + c.logits(images: x.withUnsafeBufferPointer { $0 }, count: 4))
+        }
+        for (a, b) in zip(runs[0], runs[1]) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(a))) }
+    }
+
+    func testLearnsAHandfulOfImages() {
+        let x = Self.images(6, seed: 6), labels: [Int32] = [0, 1, 2, 3, 4, 5]
+        let c = Classifier(architecture: .seed, seed: 3)
+        var losses: [Float] = []
+        x.withUnsafeBufferPointer { xb in
+            for _ in 0..<100 { losses.append(c.trainStep(images: xb, labels: labels)) }
+        }
+        XCTAssertEqual(Double(losses[0]), log(7.0), accuracy: 0.05, "a fresh network should be near chance")
+        XCTAssertLessThan(losses.suffix(5).reduce(0, +) / 5, 0.3, "loss went \(losses[0]) → \(losses.last!)")
+        let eval = x.withUnsafeBufferPointer { c.evaluate(images: $0, labels: labels) }
+        XCTAssertLessThan(eval.loss, 0.3)
+        XCTAssertEqual(c.step, 100)
+    }
+
+    func testInferenceIsDeterministicAndSlicesLargeRequests() {
+        // 130 images cross the 128-image inference slice; results must not depend on slicing.
+        let one = Self.images(1, seed: 7)
+        let many = [Float]((0..<130).flatMap { _ in one })
+        let c = Classifier(architecture: .seed, seed: 8)
+        let single = one.withUnsafeBufferPointer { c.logits(images: $0, count: 1) }
+        let all = many.withUnsafeBufferPointer { c.logits(images: $0, count: 130) }
+        XCTAssertEqual(all.count, 130 * 7)
+        for i in 0..<130 {
+            for k in 0..<7 { XCTAssertEqual(all[i * 7 + k], single[k], accuracy: 1e-5) }
+        }
+        // With dropout active the same image gives varying logits.
+        let a = one.withUnsafeBufferPointer { c.logitsWithDropout(images: $0, count: 1) }
+        let b = one.withUnsafeBufferPointer { c.logitsWithDropout(images: $0, count: 1) }
+        XCTAssertNotEqual(a, b)
+        XCTAssertNotEqual(a, single)
+    }
+}

@@ -1,6 +1,0 @@
-import XCTest
-@testable import FERTraining
-
-final class FERTrainingSkeletonTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}

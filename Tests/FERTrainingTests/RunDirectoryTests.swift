@@ -1,0 +1,81 @@
+import XCTest
+@testable import FERTraining
+
+final class RunDirectoryTests: XCTestCase {
+    var root: String!
+
+    override func setUpWithError() throws {
+        root = NSTemporaryDirectory() + "ferdash-run-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    func testAtomicWriteReplacesWholeFileAndLeavesNoTemporary() throws {
+        let file = root + "/c.bin"
+        try RunDirectory.writeAtomically([1, 2, 3], to: file)
+        try RunDirectory.writeAtomically([9, 8], to: file)
+        XCTAssertEqual(FileManager.default.contents(atPath: file).map { [UInt8]($0) }, [9, 8])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root), ["c.bin"])
+    }
+
+    func testAtomicWriteIntoMissingFolderNamesIt() {
+        XCTAssertThrowsError(try RunDirectory.writeAtomically([1], to: root + "/nope/c.bin")) { error in
+            XCTAssertTrue(String(describing: error).contains("nope"), "\(error)")
+        }
+    }
+
+    func testResolveModelPrefersBestThenLatest() throws {
+        let run = RunDirectory(path: root + "/r1")
+        try run.create()
+        XCTAssertThrowsError(try RunDirectory.resolveModel(run.path)) { error in
+            XCTAssertTrue(String(describing: error).contains("holds no checkpoint"), "\(error)")
+        }
+        try RunDirectory.writeAtomically([0], to: run.latestCheckpoint)
+        XCTAssertEqual(try RunDirectory.resolveModel(run.path), run.latestCheckpoint)
+        try RunDirectory.writeAtomically([0], to: run.bestCheckpoint)
+        XCTAssertEqual(try RunDirectory.resolveModel(run.path), run.bestCheckpoint)
+        XCTAssertEqual(try RunDirectory.resolveModel(run.latestCheckpoint), run.latestCheckpoint)
+        XCTAssertThrowsError(try RunDirectory.resolveModel(root + "/missing"))
+    }
+
+    func testNewestRunIsFoundAndMissingRunsAreAnError() throws {
+        XCTAssertThrowsError(try RunDirectory.resolveModel(nil, runsRoot: root + "/runs")) { error in
+            XCTAssertTrue(String(describing: error).contains("no runs"), "\(error)")
+        }
+        let old = RunDirectory(path: root + "/runs/a"), new = RunDirectory(path: root + "/runs/b")
+        try old.create()
+        try new.create()
+        try RunDirectory.writeAtomically([0], to: old.latestCheckpoint)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -100)], ofItemAtPath: old.latestCheckpoint)
+        try RunDirectory.writeAtomically([0], to: new.latestCheckpoint)
+        XCTAssertEqual(RunDirectory.newestRun(under: root + "/runs"), new.path)
+    }
+
+    func testMetricsLinesAreValidJSONAndFlushedImmediately() throws {
+        let path = root + "/m.jsonl"
+        let log = try MetricsLog(path: path)
+        log.append([("step", .int(3)), ("loss", .number(1.5)), ("note", .text("a \"b\"\n")), ("m", .intMatrix([[1, 2], [3, 4]]))])
+        // Read back before the log is closed: a crash right now must not lose the line.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.hasSuffix("\n"))
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["step"] as? Int, 3)
+        XCTAssertEqual(object?["note"] as? String, "a \"b\"\n")
+        XCTAssertEqual(object?["m"] as? [[Int]], [[1, 2], [3, 4]])
+        withExtendedLifetime(log) {}
+    }
+
+    func testConfusionMatrixScores() {
+        var m = ConfusionMatrix(classes: 2)
+        m.add(truth: 0, predicted: 0); m.add(truth: 0, predicted: 0); m.add(truth: 0, predicted: 1)
+        m.add(truth: 1, predicted: 1)
+        XCTAssertEqual(m.accuracy, 0.75)
+        XCTAssertEqual(m.recall(0), 2.0 / 3.0, accuracy: 1e-12)
+        XCTAssertEqual(m.precision(1), 0.5)
+        XCTAssertEqual(m.f1(1), 2 * 0.5 * 1 / 1.5, accuracy: 1e-12)
+        XCTAssertEqual(ConfusionMatrix().accuracy, 0, "empty matrix scores 0, not NaN")
+    }
+}

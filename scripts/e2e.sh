@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end checks of the real binary, as a person would use it: headless training, resume after
+# kill -9, evaluate, predict, synth, inspect, bad inputs; then the dashboard in tmux.
+# Usage: scripts/e2e.sh path/to/ferdash
+set -uo pipefail
+bin="$(realpath "${1:?usage: e2e.sh path/to/ferdash}")"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+passed=0; failed=0
+
+pass() { echo "PASS: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $1"; failed=$((failed + 1)); [[ -n ${2:-} ]] && sed 's/^/    | /' "$2" | tail -20; }
+# expect_error NAME PATTERN CMD...: CMD must exit non-zero and print PATTERN (regex) on stderr.
+expect_error() {
+    local name=$1 pattern=$2; shift 2
+    if "$@" >out.txt 2>err.txt; then fail "$name (exit 0)" err.txt
+    elif grep -qE "$pattern" err.txt && ! grep -qiE "fatal error|stack dump|backtrace" err.txt; then pass "$name"
+    else fail "$name (stderr lacks /$pattern/)" err.txt; fi
+}
+
+# --- synth and inspect
+if "$bin" synth --out synth.csv --count 700 --seed 5 --png-dir png >log.txt 2>&1 \
+    && [[ $(head -1 synth.csv | tr -d '\r') == "emotion,pixels,Usage" ]] && [[ $(wc -l <synth.csv) -eq 701 ]] \
+    && [[ $(ls png | wc -l) -eq 700 ]]; then pass "synth writes a fer2013 CSV and PNGs"
+else fail "synth" log.txt; fi
+if "$bin" inspect --data synth.csv --json >inspect.json 2>log.txt \
+    && python3 -c "import json,sys; d=json.load(open('inspect.json'))['splits']; assert d['train']['count']==560 and d['validation']['count']==70 and d['test']['count']==70, d"; then
+    pass "inspect --json counts the splits"
+else fail "inspect --json" log.txt; fi
+"$bin" inspect --data synth.csv --show 3 >inspect.txt 2>&1 && grep -q "Sample 3 of train" inspect.txt \
+    && pass "inspect --show draws a sample" || fail "inspect --show" inspect.txt
+
+# --- headless training on the built-in data: the seed's log lines, a falling loss, checkpoints
+if "$bin" train --headless --steps 300 --eval-every 100 --run-dir run1 >train.txt 2>&1 \
+    && grep -q "^Train size: " train.txt && grep -q "^Validation size: " train.txt && grep -q "^Test size: " train.txt \
+    && grep -qE "Validation Loss: [0-9.]+" train.txt && [[ -f run1/checkpoint-latest.ferdash && -f run1/checkpoint-best.ferdash ]] \
+    && [[ $(grep -c '"step"' run1/metrics.jsonl) -ge 300 ]]; then pass "headless training writes log lines, checkpoints, metrics"
+else fail "headless training" train.txt; fi
+first=$(grep -m3 "Training Loss:" train.txt | awk '{s+=$3} END {print s/3}')
+last=$(grep "Training Loss:" train.txt | tail -3 | awk '{s+=$3} END {print s/3}')
+python3 -c "import sys; sys.exit(0 if $last < 0.8 * $first else 1)" 2>/dev/null \
+    && pass "training loss falls ($first -> $last)" || fail "training loss falls ($first -> $last)" train.txt
+
+# --- kill -9 mid-run leaves a checkpoint that evaluate loads and --resume continues
+"$bin" train --headless --steps 2000 --eval-every 40 --run-dir run2 >train2.txt 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+    [[ -f run2/checkpoint-latest.ferdash ]] && grep -q "step 80," train2.txt && break
+    sleep 0.1
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+if "$bin" evaluate --model run2 --split validation --json >eval.json 2>log.txt \
+    && python3 -c "import json; d=json.load(open('eval.json')); assert d['split']=='validation' and 0<=d['accuracy']<=1 and len(d['confusion'])==7 and set(d['per_class'])=={'anger','disgust','fear','happy','sad','surprise','neutral'}"; then
+    pass "evaluate loads the checkpoint left by kill -9"
+else fail "evaluate after kill -9" log.txt; fi
+if "$bin" train --headless --resume --run-dir run2 --steps 160 --eval-every 40 >resume.txt 2>&1 \
+    && grep -qE "^Resuming run2 from step [0-9]+" resume.txt && grep -q "Finished at step 160" resume.txt; then
+    pass "--resume continues from the latest checkpoint"
+else fail "--resume" resume.txt; fi
+
+# --- predict on a generated image
+png=$(ls png/*happy*.png | head -1)
+if "$bin" predict "$png" --model run1 --no-detect --json >pred.json 2>log.txt \
+    && python3 -c "import json; d=json.load(open('pred.json'))[0]; p=d['probabilities']; assert abs(sum(p.values())-1)<1e-3 and d['label'] in p"; then
+    pass "predict --json gives 7 probabilities"
+else fail "predict --json" log.txt; fi
+"$bin" predict "$png" --model run1 --no-detect --samples 200 >pred.txt 2>&1 && grep -q "dropout sampling (200 runs)" pred.txt \
+    && pass "predict --samples shows the dropout histogram" || fail "predict --samples" pred.txt
+
+# --- bad input: clear errors naming the file, never a crash
+printf 'emotion,pixels,Usage\n3,1 2 3,Training\n' >short.csv
+expect_error "CSV with a short row names file and line" "short.csv:2:.*2304" "$bin" inspect --data short.csv
+printf 'emotion,pixels,Usage\n9,%s,Training\n' "$(python3 -c "print(' '.join(['0']*2304))")" >label.csv
+expect_error "CSV with a bad label names file and line" "label.csv:2:.*label" "$bin" inspect --data label.csv
+: >empty.csv
+expect_error "empty CSV" "empty.csv" "$bin" inspect --data empty.csv
+head -c 3000 "$root/Package.swift" | gzip | head -c 200 >trunc.csv.gz
+expect_error "truncated gzip" "trunc.csv.gz" "$bin" inspect --data trunc.csv.gz
+head -c 100 "$png" >broken.png
+expect_error "truncated PNG" "broken.png" "$bin" predict broken.png --model run1 --no-detect
+cp run1/checkpoint-latest.ferdash damaged.ferdash
+printf '\x55' | dd of=damaged.ferdash bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect_error "damaged checkpoint" "damaged.ferdash" "$bin" evaluate --model damaged.ferdash --split validation
+expect_error "missing model" "nowhere" "$bin" predict "$png" --model nowhere
+expect_error "missing data" "nothing-here.csv" "$bin" train --headless --data nothing-here.csv --steps 1
+
+# --- the dashboard, driven in tmux
+if [[ -f "$root/.ci/e2e-dashboard.sh" ]]; then
+    if bash "$root/.ci/e2e-dashboard.sh" "$bin" "$work/dash-run" >dash.txt 2>&1; then pass "dashboard end to end"
+    else fail "dashboard end to end" dash.txt; fi
+    grep -E "^(PASS|FAIL)" dash.txt | sed 's/^/    /'
+fi
+
+echo "e2e: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
