@@ -228,7 +228,10 @@ final class DetectionTests: XCTestCase {
         XCTAssertLessThan(FaceDetector.confidence(neighbours: 0, margin: 0), 0.01)
         // Calibration points measured on the photos: real faces high, chance textures low.
         XCTAssertGreaterThan(FaceDetector.confidence(neighbours: 32, margin: 9.1), 0.9)
+        XCTAssertGreaterThan(FaceDetector.confidence(neighbours: 56, margin: 11.3), 0.95)
         XCTAssertLessThan(FaceDetector.confidence(neighbours: 6, margin: 6.5), 0.4)
+        XCTAssertLessThan(FaceDetector.confidence(neighbours: 7, margin: 9.2), 0.5)
+        XCTAssertLessThan(FaceDetector.confidence(neighbours: 4, margin: 2.9), 0.15)
         XCTAssertLessThan(FaceDetector.confidence(neighbours: 4, margin: 0.1), FaceDetector.confidence(neighbours: 30, margin: 0.1))
         XCTAssertLessThan(FaceDetector.confidence(neighbours: 10, margin: 0.1), FaceDetector.confidence(neighbours: 10, margin: 1))
         XCTAssertLessThanOrEqual(FaceDetector.confidence(neighbours: 10_000, margin: 100), 1)
