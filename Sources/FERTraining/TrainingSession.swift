@@ -91,9 +91,13 @@ public final class TrainingSession: @unchecked Sendable {
     /// Blocks until the run has finished or failed; false on timeout.
     @discardableResult
     public func wait(timeout seconds: Double) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
         defer { condition.unlock() }
+        guard seconds.isFinite else {
+            while !done { condition.wait() }
+            return true
+        }
+        let deadline = Date(timeIntervalSinceNow: seconds)
         while !done {
             if !condition.wait(until: deadline) { return done }
         }

@@ -1,0 +1,213 @@
+import FERData
+import FERModel
+import XCTest
+@testable import FERTraining
+
+/// Collects events from the training queue; tests wait on it with timeouts.
+final class EventRecorder: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var events: [TrainingEvent] = []
+
+    func record(_ event: TrainingEvent) {
+        condition.lock()
+        events.append(event)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var all: [TrainingEvent] {
+        condition.lock()
+        defer { condition.unlock() }
+        return events
+    }
+
+    /// Waits until `predicate` holds for the events so far; fails the test on timeout.
+    @discardableResult
+    func wait(_ what: String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line,
+              until predicate: ([TrainingEvent]) -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while !predicate(events) {
+            if !condition.wait(until: deadline) {
+                XCTFail("timed out waiting for \(what)", file: file, line: line)
+                return false
+            }
+        }
+        return true
+    }
+}
+
+extension TrainingEvent {
+    var kind: String {
+        switch self {
+        case .started: return "started"
+        case .step: return "step"
+        case .evaluated: return "evaluated"
+        case .checkpointSaved: return "checkpoint"
+        case .paused: return "paused"
+        case .resumed: return "resumed"
+        case .prediction: return "prediction"
+        case .finished: return "finished"
+        case .failed: return "failed"
+        }
+    }
+    var stepLoss: (Int, Float)? {
+        if case .step(let r) = self { return (r.step, r.loss) }
+        return nil
+    }
+}
+
+final class TrainingSessionTests: XCTestCase {
+    var root: String!
+
+    override func setUpWithError() throws {
+        root = NSTemporaryDirectory() + "ferdash-session-\(UUID().uuidString)"
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// A small learnable dataset: each class is a bright horizontal band at its own height.
+    func bandDataset(train: Int = 48, validation: Int = 14) -> Dataset {
+        func make(_ count: Int, offset: Int) -> ImageSet {
+            var set = ImageSet()
+            for i in 0..<count {
+                let label = (i + offset) % 7
+                var image = [UInt8](repeating: 20, count: 2304)
+                for row in (label * 6)..<(label * 6 + 6) {
+                    for col in 0..<48 { image[row * 48 + col] = UInt8(200 + (i * 7 + col) % 50) }
+                }
+                set.pixels += image
+                set.labels.append(Int8(label))
+            }
+            return set
+        }
+        return Dataset(name: "bands", train: make(train, offset: 0), validation: make(validation, offset: 3), test: ImageSet())
+    }
+
+    func configuration(steps: Int, evalEvery: Int = 5, run: String = "run") -> TrainingConfiguration {
+        var c = TrainingConfiguration(runDirectory: root + "/" + run)
+        c.totalSteps = steps
+        c.batchSize = 8
+        c.evalEvery = evalEvery
+        c.seed = 3
+        c.threads = 1
+        return c
+    }
+
+    func testEventsArriveInOrderAndNothingFollowsFinished() throws {
+        let recorder = EventRecorder()
+        let session = TrainingSession(dataset: bandDataset(), configuration: configuration(steps: 12)) { recorder.record($0) }
+        session.start()
+        XCTAssertTrue(session.wait(timeout: 120))
+        let kinds = recorder.all.map(\.kind)
+        XCTAssertEqual(kinds.first, "started")
+        XCTAssertEqual(kinds.last, "finished")
+        XCTAssertEqual(kinds.filter { $0 == "step" }.count, 12)
+        XCTAssertEqual(recorder.all.compactMap(\.stepLoss).map(\.0), Array(1...12), "steps in order")
+        // Evaluations after steps 5, 10 and the last (12), each followed by its checkpoint.
+        let evaluatedSteps = recorder.all.compactMap { e -> Int? in if case .evaluated(let r) = e { return r.step }; return nil }
+        XCTAssertEqual(evaluatedSteps, [5, 10, 12])
+        if case .evaluated(let r) = recorder.all.first(where: { $0.kind == "evaluated" })! {
+            XCTAssertEqual(r.confusion.total, 14)
+            XCTAssertEqual(r.misclassified.count, 14 - r.confusion.correct)
+        }
+        let run = RunDirectory(path: root + "/run")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.latestCheckpoint))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.bestCheckpoint))
+        let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint)
+        XCTAssertEqual(model.step, 12)
+        XCTAssertEqual(metadata["step"], "12")
+        Thread.sleep(forTimeInterval: 0.1)
+        XCTAssertEqual(recorder.all.last?.kind, "finished", "nothing after finished")
+    }
+
+    func testPauseStopsStepsAndResumeContinues() {
+        let recorder = EventRecorder()
+        let session = TrainingSession(dataset: bandDataset(), configuration: configuration(steps: 100_000, evalEvery: 1000)) { recorder.record($0) }
+        session.start()
+        recorder.wait("a step") { $0.contains { $0.kind == "step" } }
+        session.pause()
+        recorder.wait("paused") { $0.contains { $0.kind == "paused" } }
+        let stepsAtPause = recorder.all.filter { $0.kind == "step" }.count
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(recorder.all.filter { $0.kind == "step" }.count, stepsAtPause, "no steps while paused")
+        // Predictions are still answered while paused.
+        session.requestPrediction(pixels: Array(bandDataset().train.image(0)), tag: 7)
+        recorder.wait("prediction while paused") { $0.contains { if case .prediction(7, let p) = $0 { return abs(p.reduce(0, +) - 1) < 1e-4 }; return false } }
+        session.resume()
+        recorder.wait("steps after resume") { $0.filter { $0.kind == "step" }.count > stepsAtPause + 3 }
+        XCTAssertTrue(recorder.all.contains { $0.kind == "resumed" })
+        session.stop()
+        XCTAssertTrue(session.wait(timeout: 30))
+    }
+
+    func testStopEndsWithinABatchAndSavesACheckpoint() throws {
+        let recorder = EventRecorder()
+        let session = TrainingSession(dataset: bandDataset(), configuration: configuration(steps: 100_000, evalEvery: 1000)) { recorder.record($0) }
+        session.start()
+        recorder.wait("three steps") { $0.filter { $0.kind == "step" }.count >= 3 }
+        session.stop()
+        XCTAssertTrue(session.wait(timeout: 10), "stop ends the run promptly")
+        guard case .finished(let report) = recorder.all.last else { return XCTFail("last event is not finished") }
+        XCTAssertTrue(report.stoppedEarly)
+        let (model, _) = try RunDirectory.loadCheckpoint(RunDirectory(path: root + "/run").latestCheckpoint)
+        XCTAssertEqual(model.step, report.step, "the checkpoint holds the last completed step")
+    }
+
+    func testResumedRunRepeatsTheUninterruptedOneExactly() throws {
+        let whole = EventRecorder()
+        let a = TrainingSession(dataset: bandDataset(), configuration: configuration(steps: 10, run: "whole")) { whole.record($0) }
+        a.start()
+        XCTAssertTrue(a.wait(timeout: 120))
+
+        let part1 = EventRecorder()
+        let b = TrainingSession(dataset: bandDataset(), configuration: configuration(steps: 5, run: "split")) { part1.record($0) }
+        b.start()
+        XCTAssertTrue(b.wait(timeout: 120))
+        let part2 = EventRecorder()
+        var resumed = configuration(steps: 10, run: "split")
+        resumed.resume = true
+        let c = TrainingSession(dataset: bandDataset(), configuration: resumed) { part2.record($0) }
+        c.start()
+        XCTAssertTrue(c.wait(timeout: 120))
+
+        guard case .started(let info) = part2.all.first else { return XCTFail("no started event") }
+        XCTAssertEqual(info.firstStep, 5)
+        let expected = whole.all.compactMap(\.stepLoss).filter { $0.0 > 5 }
+        let actual = part2.all.compactMap(\.stepLoss)
+        XCTAssertEqual(actual.map(\.0), expected.map(\.0))
+        XCTAssertEqual(actual.map(\.1), expected.map(\.1), "same batches, same dropout, same optimizer state")
+    }
+
+    func testBadDatasetBecomesAFailedEventNotATrap() {
+        let recorder = EventRecorder()
+        let empty = Dataset(name: "empty.csv", train: ImageSet(), validation: ImageSet(), test: ImageSet())
+        let session = TrainingSession(dataset: empty, configuration: configuration(steps: 5)) { recorder.record($0) }
+        session.start()
+        XCTAssertTrue(session.wait(timeout: 10))
+        guard case .failed(let message) = recorder.all.last else { return XCTFail("expected failed, got \(recorder.all.map(\.kind))") }
+        XCTAssertTrue(message.contains("empty.csv") && message.contains("empty"), message)
+    }
+
+    func testResumeWithoutCheckpointFailsClearly() {
+        let recorder = EventRecorder()
+        var c = configuration(steps: 5)
+        c.resume = true
+        let session = TrainingSession(dataset: bandDataset(), configuration: c) { recorder.record($0) }
+        session.start()
+        XCTAssertTrue(session.wait(timeout: 10))
+        guard case .failed(let message) = recorder.all.last else { return XCTFail("expected failed") }
+        XCTAssertTrue(message.contains("checkpoint-latest.ferdash"), message)
+    }
+
+    func testServingSessionAnswersPredictions() {
+        let recorder = EventRecorder()
+        let model = Classifier(architecture: .seed, seed: 1)
+        let session = TrainingSession.serving(model) { recorder.record($0) }
+        session.requestPrediction(pixels: [UInt8](repeating: 128, count: 2304), tag: 1)
+        recorder.wait("prediction") { $0.contains { $0.kind == "prediction" } }
+    }
+}
