@@ -27,13 +27,13 @@ struct Inspect: ParsableCommand {
         print("Dataset: \(dataset.name)")
         if dataset.skippedRows > 0 { print("Skipped rows: \(dataset.skippedRows)") }
         let header = Emotion.allCases.map { $0.name.leftPadded(9) }.joined()
-        print("split         images  shape        " + header)
+        print("split         images" + "  shape".padding(toLength: 20, withPad: " ", startingAt: 0) + header)
         for split in SplitName.allCases {
             let set = dataset[split]
             let counts = set.isLabeled ? set.perClassCounts.map { String($0).leftPadded(9) }.joined()
                                        : (set.isEmpty ? "" : "   (unlabelled)")
             print(split.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + String(set.count).leftPadded(8)
-                  + "  (\(set.count), 48, 48, 1)".padding(toLength: 15, withPad: " ", startingAt: 0) + counts)
+                  + "  (\(set.count), 48, 48, 1)".padding(toLength: 20, withPad: " ", startingAt: 0) + counts)
         }
         guard let show else { return }
         let set = dataset.train

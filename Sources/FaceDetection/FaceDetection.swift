@@ -1,2 +1,0 @@
-// FaceDetection: see docs/DESIGN.md
-import FERData
