@@ -10,6 +10,9 @@ public struct DashboardLoop {
     let control: DashboardSessionControl?
     let mailbox: EventMailbox
     let predictFile: (String) -> Result<FilePrediction, Error>
+    let fileResults = FileResultInbox()
+    /// Serial, so the loader (decoder, face detector) never runs twice at once.
+    let fileQueue = DispatchQueue(label: "ferdash.dashboard.file-load", qos: .userInitiated)
     let presenter: FramePresenter
     public private(set) var state: AppState
     public private(set) var exitCode: Int32?
@@ -55,17 +58,23 @@ public struct DashboardLoop {
         case .saveCheckpoint: control?.saveCheckpointNow()
         case .requestPrediction(let pixels, let tag): pendingPrediction = (pixels, tag)
         case .loadFile(let path):
+            // Decoding and face detection can take a moment on a large photo: do it off the UI
+            // thread and pick the answer up in a later tick, so keys keep working meanwhile.
             let expanded = PathCompletion.expandTilde(path)
-            let result: Result<FilePrediction, FileLoadError>
-            if !FileManager.default.fileExists(atPath: expanded) {
-                result = .failure(FileLoadError("\(path): no such file"))
-            } else {
-                switch predictFile(expanded) {
-                case .success(let fp): result = .success(fp)
-                case .failure(let err): result = .failure(FileLoadError("\(err)"))
+            let load = predictFile
+            let inbox = fileResults
+            fileQueue.async {
+                let result: Result<FilePrediction, FileLoadError>
+                if !FileManager.default.fileExists(atPath: expanded) {
+                    result = .failure(FileLoadError("\(path): no such file"))
+                } else {
+                    switch load(expanded) {
+                    case .success(let fp): result = .success(fp)
+                    case .failure(let err): result = .failure(FileLoadError("\(err)"))
+                    }
                 }
+                inbox.post(path: path, result: result)
             }
-            dispatch(.fileLoaded(path: path, result: result))
         case .completePath(let typed):
             dispatch(.completions(for: typed, candidates: PathCompletion.candidates(for: typed)))
         case .redraw: presenter.invalidate()
@@ -105,6 +114,8 @@ public struct DashboardLoop {
         }
         // 2. Signals from outside (kill, hang-up): stop cleanly like a confirmed quit.
         if term.takeSignal() != 0 { dispatch(.terminate) }
+        // Finished file loads (from the background) come back here, on the UI thread.
+        for (path, result) in fileResults.drain() { dispatch(.fileLoaded(path: path, result: result)); urgent = true }
         // 3. Training events: all of them reduce (every loss is kept), the screen renders once.
         let events = mailbox.drain()
         for e in events { dispatch(.event(e)) }
@@ -127,5 +138,20 @@ public struct DashboardLoop {
             urgent = false
             lastRender = t
         }
+    }
+}
+
+/// Where background file loads leave their results for the UI loop (same idea as the event mailbox).
+final class FileResultInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [(String, Result<FilePrediction, FileLoadError>)] = []
+    func post(path: String, result: Result<FilePrediction, FileLoadError>) {
+        lock.lock(); pending.append((path, result)); lock.unlock()
+    }
+    func drain() -> [(String, Result<FilePrediction, FileLoadError>)] {
+        lock.lock(); defer { lock.unlock() }
+        let out = pending
+        pending.removeAll()
+        return out
     }
 }

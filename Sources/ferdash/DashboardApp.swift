@@ -98,7 +98,16 @@ final class TrainingSessionControl: DashboardSessionControl {
 }
 
 /// Image file → the 48×48 input and a note, through the same face preparation as `ferdash predict`.
-func dashboardFilePredictor(_ preparer: FacePreparer?) -> (String) -> Result<FilePrediction, Error> {
+/// Without a usable face cascade it still predicts, on the centre crop, and says so.
+func dashboardFilePredictor() -> (String) -> Result<FilePrediction, Error> {
+    var fallbackNote = ""
+    var preparer: FacePreparer?
+    do {
+        preparer = try FacePreparer(options: FaceOptions.parse([]))
+    } catch {
+        fallbackNote = "face detection unavailable (\(error)); centre crop"
+        preparer = try? FacePreparer(options: FaceOptions.parse(["--no-detect"]))
+    }
     return { path in
         guard let preparer else { return .failure(FileLoadError("face preparation unavailable")) }
         do {
@@ -107,7 +116,7 @@ func dashboardFilePredictor(_ preparer: FacePreparer?) -> (String) -> Result<Fil
             guard let face = prepared.faces.max(by: { ($0.box?.width ?? 0) < ($1.box?.width ?? 0) }) else {
                 return .failure(FileLoadError("\(path): no face to predict on"))
             }
-            var note = prepared.note ?? ""
+            var note = prepared.note ?? fallbackNote
             if note.isEmpty, let b = face.box { note = "face at \(b.x),\(b.y) \(b.width)×\(b.height) of \(prepared.width)×\(prepared.height)" }
             if prepared.faces.count > 1 { note += note.isEmpty ? "\(prepared.faces.count) faces, largest shown" : "; \(prepared.faces.count) faces, largest shown" }
             return .success(FilePrediction(path: path, pixels: face.pixels, note: note))
@@ -121,10 +130,9 @@ func dashboardFilePredictor(_ preparer: FacePreparer?) -> (String) -> Result<Fil
 func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration, options: DisplayOptions) -> Int32 {
     let mailbox = EventMailbox()
     let session = TrainingSession(dataset: dataset, configuration: configuration) { mailbox.post($0) }
-    let preparer = try? FacePreparer(options: FaceOptions.parse([]))
     var started = false
     let env = DashboardEnvironment(dataset: dataset, control: TrainingSessionControl(session), mailbox: mailbox,
-                                   predictFile: dashboardFilePredictor(preparer), options: options, training: true,
+                                   predictFile: dashboardFilePredictor(), options: options, training: true,
                                    onReady: { started = true; session.start() })
     let status = runDashboard(env)
     // q/Ctrl-C already waited for `finished`; this only matters when the wait timed out.
@@ -136,9 +144,8 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
 func runBrowseDashboard(dataset: Dataset, classifier: Classifier?, options: DisplayOptions) -> Int32 {
     let mailbox = EventMailbox()
     let control = classifier.map { TrainingSessionControl(TrainingSession.serving($0) { mailbox.post($0) }) }
-    let preparer = try? FacePreparer(options: FaceOptions.parse([]))
     let env = DashboardEnvironment(dataset: dataset, control: control, mailbox: mailbox,
-                                   predictFile: dashboardFilePredictor(preparer), options: options, training: false)
+                                   predictFile: dashboardFilePredictor(), options: options, training: false)
     return runDashboard(env)
 }
 

@@ -162,17 +162,22 @@ final class LoopTests: XCTestCase {
         })
         loop.tick()
         control.predictions.removeAll()
+        // Loads run in the background; tick until the answer has been picked up.
+        func settle(_ done: (AppState) -> Bool) {
+            let deadline = Date().addingTimeInterval(5)
+            repeat { loop.tick(); Thread.sleep(forTimeInterval: 0.005) } while !done(loop.state) && Date() < deadline
+        }
         term.keys = [.char("p")] + good.map { Key.char($0) } + [.enter]
-        loop.tick()
+        settle { $0.file != nil }
         XCTAssertEqual(control.predictions.last?.pixels, px)
         XCTAssertEqual(loop.state.showing, .file(good))
         term.keys = [.char("p"), .ctrl("u")] + "/nonexistent/x.png".map { Key.char($0) } + [.enter]
-        loop.tick()
+        settle { $0.fileError != nil }
         XCTAssertEqual(loop.state.fileError, "/nonexistent/x.png: no such file")
         XCTAssertTrue(term.screen.screen.text.contains("no such file"))
         let bad = FileManager.default.temporaryDirectory.path
         term.keys = [.char("p"), .ctrl("u")] + bad.map { Key.char($0) } + [.enter]
-        loop.tick()
+        settle { $0.fileError?.hasSuffix("not a PNG") ?? false }
         XCTAssertEqual(loop.state.fileError, "\(bad): not a PNG")
     }
 }
