@@ -47,6 +47,8 @@ public struct DashboardLoop {
 
     mutating func dispatch(_ action: Action) {
         let effects = reduce(into: &state, action)
+        // Anything but the clock tick may change what is shown.
+        if case .tick = action {} else { dirty = true }
         for e in effects { perform(e) }
     }
 
@@ -115,7 +117,10 @@ public struct DashboardLoop {
         // 2. Signals from outside (kill, hang-up): stop cleanly like a confirmed quit.
         if term.takeSignal() != 0 { dispatch(.terminate) }
         // Finished file loads (from the background) come back here, on the UI thread.
-        for (path, result) in fileResults.drain() { dispatch(.fileLoaded(path: path, result: result)); urgent = true }
+        for (path, result) in fileResults.drain() {
+            dispatch(.fileLoaded(path: path, result: result))
+            urgent = true
+        }
         // 3. Training events: all of them reduce (every loss is kept), the screen renders once.
         let events = mailbox.drain()
         for e in events { dispatch(.event(e)) }

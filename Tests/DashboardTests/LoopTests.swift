@@ -157,8 +157,9 @@ final class LoopTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: good) }
         let px = [UInt8](repeating: 77, count: 2304)
         var loop = makeLoop(predictFile: { path in
-            path == good ? .success(FilePrediction(path: path, pixels: px, note: "centre crop"))
-                         : .failure(DataError(file: path, reason: "not a PNG"))
+            if path == good { return .success(FilePrediction(path: path, pixels: px, note: "centre crop")) }
+            Thread.sleep(forTimeInterval: 0.05)   // a slow decoder: the answer arrives in a later tick
+            return .failure(DataError(file: path, reason: "not a PNG"))
         })
         loop.tick()
         control.predictions.removeAll()
@@ -172,12 +173,16 @@ final class LoopTests: XCTestCase {
         XCTAssertEqual(control.predictions.last?.pixels, px)
         XCTAssertEqual(loop.state.showing, .file(good))
         term.keys = [.char("p"), .ctrl("u")] + "/nonexistent/x.png".map { Key.char($0) } + [.enter]
+        let before = term.screen.flushCount
         settle { $0.fileError != nil }
         XCTAssertEqual(loop.state.fileError, "/nonexistent/x.png: no such file")
-        XCTAssertTrue(term.screen.screen.text.contains("no such file"))
+        // Drawn by the tick that picked the answer up, with no other event to trigger a frame.
+        XCTAssertTrue(term.screen.screen.text.contains("cannot predict"))
+        XCTAssertGreaterThan(term.screen.flushCount, before)
         let bad = FileManager.default.temporaryDirectory.path
         term.keys = [.char("p"), .ctrl("u")] + bad.map { Key.char($0) } + [.enter]
         settle { $0.fileError?.hasSuffix("not a PNG") ?? false }
         XCTAssertEqual(loop.state.fileError, "\(bad): not a PNG")
+        XCTAssertTrue(term.screen.screen.text.contains("not a PNG"), "the late answer is drawn without another event")
     }
 }
