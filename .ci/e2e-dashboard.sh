@@ -92,11 +92,11 @@ p1=$(step_now); sleep 1.5; p2=$(step_now)
 
 i1=$(sample_index)
 keys Right Right Right
-sleep 0.5
+wait_for "(train|validation|test) #$((i1 + 3))/" 3
 i2=$(sample_index)
-if [[ -n $i1 && -n $i2 && $i2 -ne $i1 ]]; then pass "arrows browse samples (#$i1 -> #$i2)"; else fail "arrows do not change the sample (#$i1 -> #$i2)"; fi
+if [[ -n $i1 && -n $i2 && $i2 -eq $((i1 + 3)) ]]; then pass "arrows browse samples (#$i1 -> #$i2)"; else fail "arrows do not move 3 samples (#$i1 -> #$i2)"; fi
 keys Down
-sleep 0.3
+wait_for "(train|validation|test) #$((i2 + 10))/" 3
 i3=$(sample_index)
 [[ -n $i3 && $i3 -eq $((i2 + 10)) ]] && pass "down jumps 10 (#$i2 -> #$i3)" || fail "down did not jump 10 (#$i2 -> #$i3)"
 keys v
