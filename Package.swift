@@ -35,8 +35,8 @@ let package = Package(
         .testTarget(name: "FERDataTests", dependencies: ["FERData"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData"]),
         .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData"]),
-        .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData"]),
+        .testTarget(name: "TermUITests", dependencies: ["TermUI"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]
 )

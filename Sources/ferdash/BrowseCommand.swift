@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERData
+import FERModel
 import FERTraining
 
 struct Browse: ParsableCommand {
@@ -14,6 +15,10 @@ struct Browse: ParsableCommand {
     @OptionGroup var display: DisplayFlags
 
     func run() throws {
-        throw UsageError("browse needs the dashboard, which is not built yet")
+        let dataset = try dataOptions.load()
+        var classifier: Classifier?
+        if let model { classifier = try RunDirectory.loadCheckpoint(try RunDirectory.resolveModel(model)).0 }
+        let status = runBrowseDashboard(dataset: dataset, classifier: classifier, options: display.options)
+        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import FERData
 import FERTraining
 
@@ -9,12 +10,13 @@ struct DisplayFlags: ParsableArguments {
 
     @Flag(help: "ASCII glyphs only (also when the locale is not UTF-8).")
     var ascii = false
+
+    var options: DisplayOptions { DisplayOptions(noColor: noColor, ascii: ascii) }
 }
 
-/// Wires datasets and sessions to the dashboard. (Temporary: headless until the dashboard lands.)
+/// Wires datasets and sessions to the dashboard.
 enum DashboardLauncher {
     static func train(dataset: Dataset, configuration: TrainingConfiguration, display: DisplayFlags) throws -> Int32 {
-        try HeadlessTraining(dataset: dataset, configuration: configuration).run()
-        return 0
+        runTrainingDashboard(dataset: dataset, configuration: configuration, options: display.options)
     }
 }
