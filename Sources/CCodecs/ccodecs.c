@@ -21,39 +21,104 @@ static void set_message(char *message, size_t cap, const char *text) {
 
 // MARK: - gzip
 
+struct ccodecs_gunzip_stream {
+    z_stream z;
+    const uint8_t *in;
+    size_t in_len;
+    size_t consumed; // bytes handed to zlib so far
+    int ended;       // the last member's trailer was read
+};
+
+ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len) {
+    ccodecs_gunzip_stream *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    // 15 + 16: maximal window, expect a gzip header (not raw zlib).
+    if (inflateInit2(&s->z, 15 + 16) != Z_OK) { free(s); return NULL; }
+    s->in = in;
+    s->in_len = in_len;
+    return s;
+}
+
+void ccodecs_gunzip_end(ccodecs_gunzip_stream *s) {
+    if (!s) return;
+    inflateEnd(&s->z);
+    free(s);
+}
+
+int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size_t *produced, int *done,
+                        char *message, size_t message_cap) {
+    *produced = 0;
+    *done = s->ended;
+    size_t len = 0;
+    while (len < cap && !s->ended) {
+        // zlib's counters are uInt: feed and drain at most 1 GiB at a time so huge inputs work too.
+        if (s->z.avail_in == 0 && s->consumed < s->in_len) {
+            size_t chunk = s->in_len - s->consumed;
+            if (chunk > (1u << 30)) chunk = 1u << 30;
+            s->z.next_in = (Bytef *)(s->in + s->consumed);
+            s->z.avail_in = (uInt)chunk;
+            s->consumed += chunk;
+        }
+        size_t room = cap - len;
+        if (room > (1u << 30)) room = 1u << 30;
+        s->z.next_out = out + len;
+        s->z.avail_out = (uInt)room;
+        int rc = inflate(&s->z, Z_NO_FLUSH);
+        size_t got = room - s->z.avail_out;
+        len += got;
+        if (rc == Z_STREAM_END) {
+            // Concatenated members (what `cat a.gz b.gz` makes) decode as one stream, like gunzip.
+            size_t left = s->z.avail_in + (s->in_len - s->consumed);
+            if (left >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b) {
+                inflateReset(&s->z);
+                continue;
+            }
+            s->ended = 1; // trailing bytes that are not a gzip member are ignored, as gunzip does
+            break;
+        }
+        if (rc == Z_OK || rc == Z_BUF_ERROR) {
+            int input_exhausted = s->z.avail_in == 0 && s->consumed >= s->in_len;
+            if (input_exhausted && s->z.avail_out != 0) {
+                *produced = len;
+                set_message(message, message_cap, "unexpected end of gzip data");
+                return CCODECS_ERR_TRUNCATED;
+            }
+            continue; // output full (loop ends) or more input to feed
+        }
+        *produced = len;
+        set_message(message, message_cap, s->z.msg ? s->z.msg : "corrupt deflate data");
+        return rc == Z_MEM_ERROR ? CCODECS_ERR_NOMEM : CCODECS_ERR_CORRUPT;
+    }
+    *produced = len;
+    *done = s->ended;
+    return CCODECS_OK;
+}
+
+size_t ccodecs_gzip_size_hint(const uint8_t *in, size_t in_len) {
+    if (in_len < 18) return 0;
+    const uint8_t *t = in + in_len - 4;
+    return (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+}
+
 int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
                    size_t max_out, char *message, size_t message_cap) {
     *out = NULL;
     *out_len = 0;
-    z_stream s;
-    memset(&s, 0, sizeof s);
-    // 15 + 16: maximal window, expect a gzip header (not raw zlib).
-    if (inflateInit2(&s, 15 + 16) != Z_OK) { set_message(message, message_cap, "inflateInit2 failed"); return CCODECS_ERR_NOMEM; }
-    // The gzip trailer's ISIZE is the last member's length mod 2^32: exact for the usual single
-    // member under 4 GiB, so the buffer is sized once (plus slack so inflate can reach the trailer
-    // without a full buffer). Otherwise guess 5x (CSV text ratio) and double as needed.
+    ccodecs_gunzip_stream *s = ccodecs_gunzip_begin(in, in_len);
+    if (!s) { set_message(message, message_cap, "inflateInit2 failed"); return CCODECS_ERR_NOMEM; }
+    // ISIZE is exact for the usual single member under 4 GiB, so the buffer is sized once (plus
+    // slack so inflate reaches the trailer with room to spare). Otherwise guess 5x (CSV text ratio)
+    // and double as needed.
     size_t cap = in_len < (1u << 20) ? (1u << 22) : in_len * 5;
-    if (in_len >= 18) {
-        const uint8_t *t = in + in_len - 4;
-        size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-        if (isize >= in_len) cap = isize + (1u << 16);
-    }
-    if (cap > max_out && max_out > 0) cap = max_out + 1;
+    size_t hint = ccodecs_gzip_size_hint(in, in_len);
+    if (hint >= in_len) cap = hint + (1u << 16);
+    if (max_out > 0 && cap > max_out + 1) cap = max_out + 1;
     uint8_t *buf = malloc(cap);
-    if (!buf) { inflateEnd(&s); return CCODECS_ERR_NOMEM; }
+    if (!buf) { ccodecs_gunzip_end(s); return CCODECS_ERR_NOMEM; }
     size_t len = 0;
-    size_t consumed = 0;
     int status = CCODECS_OK;
-    int ended = 0;
-    while (1) {
-        // zlib's counters are uInt: feed at most 1 GiB at a time so huge inputs work too.
-        if (s.avail_in == 0 && consumed < in_len) {
-            size_t chunk = in_len - consumed;
-            if (chunk > (1u << 30)) chunk = 1u << 30;
-            s.next_in = (Bytef *)(in + consumed);
-            s.avail_in = (uInt)chunk;
-            consumed += chunk;
-        }
+    int done = 0;
+    while (!done) {
         if (len == cap) {
             if (max_out > 0 && len > max_out) { status = CCODECS_ERR_TOO_LARGE; break; }
             size_t ncap = cap * 2;
@@ -62,39 +127,13 @@ int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_
             buf = nb;
             cap = ncap;
         }
-        size_t room = cap - len;
-        if (room > (1u << 30)) room = 1u << 30;
-        s.next_out = buf + len;
-        s.avail_out = (uInt)room;
-        int rc = inflate(&s, Z_NO_FLUSH);
-        len += room - s.avail_out;
+        size_t produced = 0;
+        status = ccodecs_gunzip_next(s, buf + len, cap - len, &produced, &done, message, message_cap);
+        len += produced;
+        if (status != CCODECS_OK) break;
         if (max_out > 0 && len > max_out) { status = CCODECS_ERR_TOO_LARGE; break; }
-        if (rc == Z_STREAM_END) {
-            ended = 1;
-            // Concatenated members (what `cat a.gz b.gz` makes) decode as one stream, like gunzip.
-            size_t left = s.avail_in + (in_len - consumed);
-            const uint8_t *next = s.next_in;
-            if (left >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
-                inflateReset(&s);
-                ended = 0;
-                continue;
-            }
-            break; // trailing bytes that are not a gzip member are ignored, as gunzip does
-        }
-        if (rc == Z_BUF_ERROR) {
-            if (s.avail_in == 0 && consumed >= in_len) { status = CCODECS_ERR_TRUNCATED; break; }
-            continue; // output full: grow and go on
-        }
-        if (rc != Z_OK) {
-            set_message(message, message_cap, s.msg ? s.msg : "corrupt deflate data");
-            status = rc == Z_MEM_ERROR ? CCODECS_ERR_NOMEM : CCODECS_ERR_CORRUPT;
-            break;
-        }
-        if (s.avail_in == 0 && consumed >= in_len && s.avail_out != 0) { status = CCODECS_ERR_TRUNCATED; break; }
     }
-    inflateEnd(&s);
-    if (status == CCODECS_OK && !ended) status = CCODECS_ERR_TRUNCATED;
-    if (status == CCODECS_ERR_TRUNCATED) set_message(message, message_cap, "unexpected end of gzip data");
+    ccodecs_gunzip_end(s);
     if (status == CCODECS_ERR_TOO_LARGE) set_message(message, message_cap, "decompressed data too large");
     if (status != CCODECS_OK) { free(buf); return status; }
     *out = buf;

@@ -41,7 +41,7 @@ extension DatasetLoader {
             if FileSystem.basename(file).lowercased() == "train.csv" {
                 let sibling = FileSystem.join(FileSystem.dirname(file), "test.csv")
                 if FileSystem.kind(sibling) == .file {
-                    let test = try CSVReader.read(try open(sibling), options: options, requireEmotion: false)
+                    let test = try readCSV(sibling, options: options, requireEmotion: false)
                     dataset.test = test.byUsage[0]
                     dataset.skippedRows += test.skipped
                 }
@@ -51,7 +51,7 @@ extension DatasetLoader {
             var dataset = try loadCSV(train, options: options)
             dataset.name = FileSystem.basename(path)
             if let test {
-                let rows = try CSVReader.read(try open(test), options: options, requireEmotion: false)
+                let rows = try readCSV(test, options: options, requireEmotion: false)
                 dataset.test = rows.byUsage[0]
                 dataset.skippedRows += rows.skipped
             }
@@ -61,16 +61,19 @@ extension DatasetLoader {
         }
     }
 
-    /// Reads a file, inflating it when it starts with the gzip magic (whatever its name says).
-    static func open(_ path: String) throws -> FileBytes {
+    /// Reads a pixel CSV, inflating it when it starts with the gzip magic (whatever its name says):
+    /// streamed (parse while inflating) when the gzip trailer gives its size, else in one go.
+    static func readCSV(_ path: String, options: LoadOptions, requireEmotion: Bool) throws -> CSVRows {
         let file = try FileBytes.read(path: path)
-        return file.isGzip ? try file.gunzipped() : file
+        guard file.isGzip else { return try CSVReader.read(file, options: options, requireEmotion: requireEmotion) }
+        if let rows = try GzipCSVStream.read(file, options: options, requireEmotion: requireEmotion) { return rows }
+        return try CSVReader.read(try file.gunzipped(), options: options, requireEmotion: requireEmotion)
     }
 
     /// A labelled CSV: with Usage, Training/PublicTest/PrivateTest map to train/validation/test;
     /// without it (or when no PublicTest rows exist), a seeded 10% of train becomes validation.
     static func loadCSV(_ path: String, options: LoadOptions) throws -> Dataset {
-        let rows = try CSVReader.read(try open(path), options: options, requireEmotion: true)
+        let rows = try readCSV(path, options: options, requireEmotion: true)
         var train = rows.byUsage[0]
         var validation = rows.hasUsage ? rows.byUsage[1] : ImageSet()
         let test = rows.hasUsage ? rows.byUsage[2] : ImageSet()
