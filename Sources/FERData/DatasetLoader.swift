@@ -10,6 +10,7 @@ extension DatasetLoader {
         case csvFile(String)          // fer2013.csv[.gz], a seed train.csv, or any pixel CSV
         case seedFolder(train: String, test: String?)
         case imageFolders(root: String)
+        case classFolders(root: String)   // a lone split folder: <class>/*.png directly inside
     }
 
     static func detect(path: String) throws -> Format {
@@ -29,8 +30,13 @@ extension DatasetLoader {
             child(name).map { FileSystem.kind($0) == .directory } ?? false
         }
         if hasImageSplit { return .imageFolders(root: path) }
+        let hasClassFolder = entries.contains { name in
+            ImageFolderReader.classFolders[name.lowercased()] != nil && FileSystem.kind(FileSystem.join(path, name)) == .directory
+        }
+        if hasClassFolder { return .classFolders(root: path) }
         throw DataError(file: path, reason: "unrecognised folder: expected fer2013.csv, train.csv (+ test.csv), "
-            + "or train/ and test/ folders with class subfolders (angry, disgust, fear, happy, sad, surprise, neutral)")
+            + "or train/ and test/ folders (or class folders directly) with class subfolders "
+            + "(angry, disgust, fear, happy, sad, surprise, neutral)")
     }
 
     static func loadDetected(path: String, options: LoadOptions) throws -> Dataset {
@@ -58,6 +64,14 @@ extension DatasetLoader {
             return dataset
         case .imageFolders(let root):
             return try ImageFolderReader.load(root: root, options: options)
+        case .classFolders(let root):
+            // Treated as training data (with the seeded validation hold-out): a lone folder of
+            // labelled faces is far more often something to learn from than a held-out test set.
+            let (set, skipped) = try ImageFolderReader.loadSplit(root, options: options)
+            guard !set.isEmpty else { throw DataError(file: root, reason: "no images found in the class folders (.png, .jpg, .jpeg)") }
+            let (train, validation) = SeededSplit.holdOut(set, seed: options.splitSeed)
+            return Dataset(name: FileSystem.basename(root), train: train, validation: validation, test: ImageSet(),
+                           skippedRows: skipped)
         }
     }
 
