@@ -163,7 +163,7 @@ int ccodecs_gzip(const uint8_t *in, size_t in_len, int level, uint8_t **out, siz
     return CCODECS_OK;
 }
 
-// MARK: - PNG (the simplified png_image API reports errors through image.message, no setjmp here)
+// MARK: - PNG (png_image for the header and for writing; it reports errors without setjmp)
 
 int ccodecs_png_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t *height,
                      char *message, size_t message_cap) {
@@ -181,28 +181,70 @@ int ccodecs_png_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t 
     return CCODECS_OK;
 }
 
+// Decoding uses libpng's classic API rather than png_image: the simplified API treats 16-bit
+// files as linear light and gamma-encodes them (0x8080 would come out as 186, not 128). Here every
+// depth is scaled as stored values, like 8-bit files and like the FER2013 CSV pixels.
+struct png_memory_reader {
+    const uint8_t *data;
+    size_t len;
+    size_t pos;
+};
+
+struct png_failure {
+    jmp_buf jump;
+    char text[200];
+};
+
+static void png_read_from_memory(png_structp png, png_bytep out, png_size_t count) {
+    struct png_memory_reader *r = png_get_io_ptr(png);
+    if (count > r->len - r->pos) png_error(png, "file ends early (truncated PNG)");
+    memcpy(out, r->data + r->pos, count);
+    r->pos += count;
+}
+
+static void png_error_jump(png_structp png, png_const_charp text) {
+    struct png_failure *f = png_get_error_ptr(png);
+    snprintf(f->text, sizeof f->text, "%s", text ? text : "error");
+    longjmp(f->jump, 1);
+}
+
+static void png_warning_quiet(png_structp png, png_const_charp text) { (void)png; (void)text; }
+
 int ccodecs_png_decode_rgba(const uint8_t *data, size_t len, uint8_t *rgba, uint32_t width, uint32_t height,
                             char *message, size_t message_cap) {
-    png_image image;
-    memset(&image, 0, sizeof image);
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, len)) {
-        set_message(message, message_cap, image.message);
-        png_image_free(&image);
+    struct png_failure failure;
+    failure.text[0] = 0;
+    struct png_memory_reader reader = { data, len, 0 };
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &failure, png_error_jump, png_warning_quiet);
+    if (!png) { set_message(message, message_cap, "out of memory"); return CCODECS_ERR_NOMEM; }
+    png_infop info = png_create_info_struct(png);
+    // volatile: assigned after setjmp and freed in the error branch.
+    png_bytep *volatile rows = NULL;
+    if (!info || setjmp(failure.jump)) {
+        set_message(message, message_cap, failure.text[0] ? failure.text : "out of memory");
+        png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+        free(rows);
         return CCODECS_ERR_CORRUPT;
     }
-    if (image.width != width || image.height != height) {
-        png_image_free(&image);
-        set_message(message, message_cap, "size changed between calls");
-        return CCODECS_ERR_CORRUPT;
+    png_set_read_fn(png, &reader, png_read_from_memory);
+    png_read_info(png, info);
+    if (png_get_image_width(png, info) != width || png_get_image_height(png, info) != height) {
+        png_error(png, "size changed between calls");
     }
-    // 8-bit sRGB RGBA, non-premultiplied: the caller composites alpha itself.
-    image.format = PNG_FORMAT_RGBA;
-    if (!png_image_finish_read(&image, NULL, rgba, 0, NULL)) {
-        set_message(message, message_cap, image.message);
-        png_image_free(&image);
-        return CCODECS_ERR_CORRUPT;
-    }
+    png_set_scale_16(png);          // 16 → 8 bits, rounded
+    png_set_expand(png);            // palette → RGB, 1/2/4-bit gray → 8-bit, tRNS → alpha
+    png_set_gray_to_rgb(png);
+    png_set_add_alpha(png, 0xFF, PNG_FILLER_AFTER); // opaque files get A = 255: always 4 channels
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    if (png_get_rowbytes(png, info) != (size_t)width * 4) png_error(png, "unexpected row layout");
+    rows = malloc(sizeof(png_bytep) * height);
+    if (!rows) png_error(png, "out of memory");
+    for (uint32_t y = 0; y < height; y++) rows[y] = rgba + (size_t)y * width * 4;
+    png_read_image(png, rows);
+    // Chunks after the image data (text, IEND) are not needed: a file cut after its pixels still loads.
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
     return CCODECS_OK;
 }
 

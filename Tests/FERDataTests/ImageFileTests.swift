@@ -31,6 +31,22 @@ final class ImageFileTests: XCTestCase {
         XCTAssertEqual(try ImageFile.readGray(path: path).pixels, [255, 0, 100])
     }
 
+    func testOtherPNGDepthsAndColourTypes() throws {
+        // 16-bit gray is scaled as stored (0x8080 → 128), not treated as linear light (which gives 186).
+        let g16 = dir.write("g16.png", handmadePNG(width: 2, height: 1, bitDepth: 16, colorType: 0,
+                                                   rows: [[0x80, 0x80, 0xFF, 0xFF]]))
+        XCTAssertEqual(try ImageFile.readGray(path: g16).pixels, [128, 255])
+        // A palette with a transparent entry: red, blue, and red at alpha 0 (→ black).
+        let pal = dir.write("p.png", handmadePNG(width: 3, height: 1, bitDepth: 8, colorType: 3, rows: [[0, 1, 2]],
+                                                 palette: [255, 0, 0, 0, 0, 255, 255, 0, 0], transparency: [255, 255, 0]))
+        XCTAssertEqual(try ImageFile.readGray(path: pal).pixels, [76, 29, 0])
+        // 1-bit gray expands to 0/255; gray+alpha composites on black.
+        let bits = dir.write("b.png", handmadePNG(width: 8, height: 1, bitDepth: 1, colorType: 0, rows: [[0b1010_0001]]))
+        XCTAssertEqual(try ImageFile.readGray(path: bits).pixels, [255, 0, 255, 0, 0, 0, 0, 255])
+        let ga = dir.write("ga.png", handmadePNG(width: 2, height: 1, bitDepth: 8, colorType: 4, rows: [[200, 255, 200, 51]]))
+        XCTAssertEqual(try ImageFile.readGray(path: ga).pixels, [200, 40])
+    }
+
     func testJPEGDecodesCloseToSource() throws {
         let image = GrayImage(width: 40, height: 24, pixels: (0..<960).map { UInt8(($0 % 40) * 6) })
         let jpeg = try JPEGCodec.encode(image.pixels, width: 40, height: 24, channels: 1, quality: 100)
