@@ -63,6 +63,40 @@ final class ImageFileTests: XCTestCase {
         XCTAssertTrue(redGray.pixels.allSatisfy { abs(Int($0) - 76) <= 3 }, "\(redGray.pixels.prefix(4))")
     }
 
+    func testJPEGExifOrientationIsApplied() throws {
+        // 16×8: left half black, right half white (8-pixel halves keep JPEG blocks clean).
+        let pixels = (0..<128).map { ($0 % 16) < 8 ? UInt8(0) : 255 }
+        let jpeg = try JPEGCodec.encode(pixels, width: 16, height: 8, channels: 1, quality: 100)
+        func withOrientation(_ value: UInt8, bigEndian big: Bool) -> [UInt8] {
+            let tiff: [UInt8] = big
+                ? [0x4D, 0x4D, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, value, 0, 0, 0, 0, 0, 0, 0, 0]
+                : [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, value, 0, 0, 0, 0, 0, 0, 0]
+            let payload: [UInt8] = [0x45, 0x78, 0x69, 0x66, 0, 0] + tiff
+            let length = payload.count + 2
+            return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg.dropFirst(2)
+        }
+        func halves(_ image: GrayImage) -> String {
+            // "T"op/"B"ottom or "L"eft/"R"ight half that is dark.
+            let dark = image.pixels.enumerated().filter { $0.element < 128 }.map { $0.offset }
+            let ys = dark.map { $0 / image.width }, xs = dark.map { $0 % image.width }
+            if ys.allSatisfy({ $0 < image.height / 2 }) { return "T" }
+            if ys.allSatisfy({ $0 >= image.height / 2 }) { return "B" }
+            if xs.allSatisfy({ $0 < image.width / 2 }) { return "L" }
+            if xs.allSatisfy({ $0 >= image.width / 2 }) { return "R" }
+            return "?"
+        }
+        let plain = try ImageFile.readGray(path: dir.write("o1.jpg", jpeg))
+        XCTAssertEqual([plain.width, plain.height], [16, 8])
+        XCTAssertEqual(halves(plain), "L")
+        // 6: turn 90° clockwise → 8×16 with the dark half on top; 8: counter-clockwise → bottom; 3: right.
+        for (value, big, expected) in [(6, false, "T"), (6, true, "T"), (8, true, "B"), (3, false, "R"), (2, true, "R")] {
+            let image = try ImageFile.readGray(path: dir.write("o\(value)\(big).jpg", withOrientation(UInt8(value), bigEndian: big)))
+            XCTAssertEqual(halves(image), expected, "orientation \(value)")
+            XCTAssertEqual(image.width * image.height, 128)
+            XCTAssertEqual(image.width, value >= 5 ? 8 : 16, "orientation \(value)")
+        }
+    }
+
     func testNetpbmFormats() throws {
         let p5 = dir.write("a.pgm", Array("P5\n# made by a test\n3 2\n255\n".utf8) + [0, 50, 100, 150, 200, 255])
         XCTAssertEqual(try ImageFile.readGray(path: p5), GrayImage(width: 3, height: 2, pixels: [0, 50, 100, 150, 200, 255]))
@@ -119,6 +153,7 @@ final class ImageFileTests: XCTestCase {
         let files: [(String, [UInt8])] = [
             ("png", readBytes(pngPath)),
             ("jpeg", try JPEGCodec.encode(image.pixels, width: 20, height: 12, channels: 1)),
+            ("jpeg-exif", exifJPEG(try JPEGCodec.encode(image.pixels, width: 20, height: 12, channels: 1), orientation: 6)),
             ("pgm", PNMCodec.encodeP5(image)),
             ("p2", Array(("P2 20 12 255\n" + image.pixels.map(String.init).joined(separator: " ")).utf8)),
         ]
@@ -141,5 +176,12 @@ final class ImageFileTests: XCTestCase {
 
     private func decode(_ bytes: [UInt8], _ name: String) throws -> GrayImage {
         try bytes.withUnsafeBufferPointer { try ImageFile.decodeGray($0, name: name) }
+    }
+
+    /// A JPEG with an APP1 Exif segment (little-endian TIFF, one Orientation entry) after SOI.
+    private func exifJPEG(_ jpeg: [UInt8], orientation: UInt8) -> [UInt8] {
+        let tiff: [UInt8] = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0]
+        let payload: [UInt8] = [0x45, 0x78, 0x69, 0x66, 0, 0] + tiff
+        return [0xFF, 0xD8, 0xFF, 0xE1, 0, UInt8(payload.count + 2)] + payload + jpeg.dropFirst(2)
     }
 }
