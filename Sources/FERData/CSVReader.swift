@@ -48,7 +48,9 @@ enum CSVReader {
         let header = data[start..<trimCR(data, start, headerEnd)]
         // Control bytes or invalid UTF-8 in the first line: this is some other kind of file
         // (an image, an archive, random bytes), which deserves better than "missing column".
-        let isText = String(validating: header, as: UTF8.self) != nil
+        // (Decoding replaces invalid sequences, so a lossless round trip means valid UTF-8; this
+        // avoids String(validating:), which needs a 2024 runtime on Apple platforms.)
+        let isText = String(decoding: header, as: UTF8.self).utf8.elementsEqual(header)
         if !isText || header.count > 65_536 || header.contains(where: { $0 < 9 || ($0 > 13 && $0 < 32) }) {
             throw DataError(file: file, line: 1, reason: "not a CSV file (binary data where the header should be)")
         }
