@@ -25,8 +25,10 @@ enum GzipCSVStream {
         let progress = InflateProgress()
 
         // Producer: `compressed`, `output` and `stream` stay alive until it reports finished,
-        // because the consumer always waits for that before returning.
-        DispatchQueue.global().async {
+        // because the consumer always waits for that before returning. A thread of its own, not a
+        // GCD work item: the consumer blocks on a condition variable GCD cannot see, and when the
+        // caller already runs on a busy pool the item might never be scheduled.
+        startDetachedThread {
             var length = 0
             var done: Int32 = 0
             var message = [CChar](repeating: 0, count: 256)
@@ -112,20 +114,31 @@ enum GzipCSVStream {
     }
 }
 
+/// Runs `body` on a new detached POSIX thread.
+func startDetachedThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let started = pthread_create(&thread, nil, { raw in
+        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+        box.body()
+        return nil
+    }, context)
+    if started == 0 {
+        pthread_detach(thread)
+    } else {
+        // No thread to be had: run inline (the consumer then finds the work already done).
+        Unmanaged<Box>.fromOpaque(context).takeRetainedValue().body()
+    }
+}
+
 /// The zlib state, handed to the inflating thread and used by it alone.
 struct StreamHandle: @unchecked Sendable { let pointer: OpaquePointer }
 
 /// Shared state between the inflating thread and the parser: bytes ready, and how it ended.
 final class InflateProgress: @unchecked Sendable {
-    enum Outcome: Equatable {
+    enum Outcome {
         case complete, overflow, cancelled, failed(DataError)
-        static func == (a: Outcome, b: Outcome) -> Bool {
-            switch (a, b) {
-            case (.complete, .complete), (.overflow, .overflow), (.cancelled, .cancelled): return true
-            case (.failed(let x), .failed(let y)): return x.description == y.description
-            default: return false
-            }
-        }
     }
 
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
