@@ -73,4 +73,23 @@ final class GzipTests: XCTestCase {
         let data = try DatasetLoader.load(path: dir.write("two.csv.gz", joined))
         XCTAssertEqual(data.train.count + data.validation.count, 150)
     }
+
+    /// Many streamed loads at once from inside a busy Dispatch pool still finish (the inflater runs
+    /// on its own thread, so it never waits for a pool slot the parsers are holding).
+    func testStreamedLoadsFromASaturatedPoolFinish() throws {
+        let dir = TempDir()
+        let path = dir.write("big.csv.gz", Gzip.compress(Array(csv(0..<150).utf8)))
+        let done = expectation(description: "all loads finished")
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 16)
+        defer { counts.deallocate() }
+        let shared = counts
+        DispatchQueue.global().async {
+            DispatchQueue.concurrentPerform(iterations: 16) { i in
+                shared[i] = (try? DatasetLoader.load(path: path)).map { $0.train.count + $0.validation.count } ?? -1
+            }
+            done.fulfill()
+        }
+        wait(for: [done], timeout: 60)
+        XCTAssertEqual(Array(counts), [Int](repeating: 150, count: 16))
+    }
 }
