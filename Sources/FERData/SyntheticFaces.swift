@@ -14,6 +14,14 @@ import Darwin
 /// expressions drift towards neutral and neighbouring classes overlap: fear and surprise share wide
 /// eyes and an open mouth, anger and disgust share lowered brows, sad and fear share raised inner
 /// brows. That keeps the task learnable but not trivially separable.
+///
+/// Measured with the seed network (engine from main, batch 128, Adam 1e-3, L2 1e-2, seed 0):
+/// validation accuracy 50% after 100 steps, 81% after 300, 87.5% after 1000; the largest
+/// confusions are anger↔disgust (18 and 26 of ~150), then neutral→sad and fear↔surprise.
+/// Tuning knobs: `ExpressionCues.prototype` (how far apart the classes are), the strength range
+/// and per-cue jitter in `ExpressionCues.sample` (overlap), and the identity ranges at the top of
+/// `FaceRenderer.render` (nuisance). Keep the features thick: with the seed's L2 term a network
+/// fed sub-pixel features never leaves chance (the first version of this generator stayed at 16%).
 public enum SyntheticFaces {
     /// `count` faces, deterministic from `seed`: pixels (count × 2304) and labels.
     /// Face i depends only on (seed, i), so generation runs in parallel and any prefix is stable.
