@@ -21,39 +21,104 @@ static void set_message(char *message, size_t cap, const char *text) {
 
 // MARK: - gzip
 
+struct ccodecs_gunzip_stream {
+    z_stream z;
+    const uint8_t *in;
+    size_t in_len;
+    size_t consumed; // bytes handed to zlib so far
+    int ended;       // the last member's trailer was read
+};
+
+ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len) {
+    ccodecs_gunzip_stream *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    // 15 + 16: maximal window, expect a gzip header (not raw zlib).
+    if (inflateInit2(&s->z, 15 + 16) != Z_OK) { free(s); return NULL; }
+    s->in = in;
+    s->in_len = in_len;
+    return s;
+}
+
+void ccodecs_gunzip_end(ccodecs_gunzip_stream *s) {
+    if (!s) return;
+    inflateEnd(&s->z);
+    free(s);
+}
+
+int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size_t *produced, int *done,
+                        char *message, size_t message_cap) {
+    *produced = 0;
+    *done = s->ended;
+    size_t len = 0;
+    while (len < cap && !s->ended) {
+        // zlib's counters are uInt: feed and drain at most 1 GiB at a time so huge inputs work too.
+        if (s->z.avail_in == 0 && s->consumed < s->in_len) {
+            size_t chunk = s->in_len - s->consumed;
+            if (chunk > (1u << 30)) chunk = 1u << 30;
+            s->z.next_in = (Bytef *)(s->in + s->consumed);
+            s->z.avail_in = (uInt)chunk;
+            s->consumed += chunk;
+        }
+        size_t room = cap - len;
+        if (room > (1u << 30)) room = 1u << 30;
+        s->z.next_out = out + len;
+        s->z.avail_out = (uInt)room;
+        int rc = inflate(&s->z, Z_NO_FLUSH);
+        size_t got = room - s->z.avail_out;
+        len += got;
+        if (rc == Z_STREAM_END) {
+            // Concatenated members (what `cat a.gz b.gz` makes) decode as one stream, like gunzip.
+            size_t left = s->z.avail_in + (s->in_len - s->consumed);
+            if (left >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b) {
+                inflateReset(&s->z);
+                continue;
+            }
+            s->ended = 1; // trailing bytes that are not a gzip member are ignored, as gunzip does
+            break;
+        }
+        if (rc == Z_OK || rc == Z_BUF_ERROR) {
+            int input_exhausted = s->z.avail_in == 0 && s->consumed >= s->in_len;
+            if (input_exhausted && s->z.avail_out != 0) {
+                *produced = len;
+                set_message(message, message_cap, "unexpected end of gzip data");
+                return CCODECS_ERR_TRUNCATED;
+            }
+            continue; // output full (loop ends) or more input to feed
+        }
+        *produced = len;
+        set_message(message, message_cap, s->z.msg ? s->z.msg : "corrupt deflate data");
+        return rc == Z_MEM_ERROR ? CCODECS_ERR_NOMEM : CCODECS_ERR_CORRUPT;
+    }
+    *produced = len;
+    *done = s->ended;
+    return CCODECS_OK;
+}
+
+size_t ccodecs_gzip_size_hint(const uint8_t *in, size_t in_len) {
+    if (in_len < 18) return 0;
+    const uint8_t *t = in + in_len - 4;
+    return (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+}
+
 int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
                    size_t max_out, char *message, size_t message_cap) {
     *out = NULL;
     *out_len = 0;
-    z_stream s;
-    memset(&s, 0, sizeof s);
-    // 15 + 16: maximal window, expect a gzip header (not raw zlib).
-    if (inflateInit2(&s, 15 + 16) != Z_OK) { set_message(message, message_cap, "inflateInit2 failed"); return CCODECS_ERR_NOMEM; }
-    // The gzip trailer's ISIZE is the last member's length mod 2^32: exact for the usual single
-    // member under 4 GiB, so the buffer is sized once (plus slack so inflate can reach the trailer
-    // without a full buffer). Otherwise guess 5x (CSV text ratio) and double as needed.
+    ccodecs_gunzip_stream *s = ccodecs_gunzip_begin(in, in_len);
+    if (!s) { set_message(message, message_cap, "inflateInit2 failed"); return CCODECS_ERR_NOMEM; }
+    // ISIZE is exact for the usual single member under 4 GiB, so the buffer is sized once (plus
+    // slack so inflate reaches the trailer with room to spare). Otherwise guess 5x (CSV text ratio)
+    // and double as needed.
     size_t cap = in_len < (1u << 20) ? (1u << 22) : in_len * 5;
-    if (in_len >= 18) {
-        const uint8_t *t = in + in_len - 4;
-        size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-        if (isize >= in_len) cap = isize + (1u << 16);
-    }
-    if (cap > max_out && max_out > 0) cap = max_out + 1;
+    size_t hint = ccodecs_gzip_size_hint(in, in_len);
+    if (hint >= in_len) cap = hint + (1u << 16);
+    if (max_out > 0 && cap > max_out + 1) cap = max_out + 1;
     uint8_t *buf = malloc(cap);
-    if (!buf) { inflateEnd(&s); return CCODECS_ERR_NOMEM; }
+    if (!buf) { ccodecs_gunzip_end(s); return CCODECS_ERR_NOMEM; }
     size_t len = 0;
-    size_t consumed = 0;
     int status = CCODECS_OK;
-    int ended = 0;
-    while (1) {
-        // zlib's counters are uInt: feed at most 1 GiB at a time so huge inputs work too.
-        if (s.avail_in == 0 && consumed < in_len) {
-            size_t chunk = in_len - consumed;
-            if (chunk > (1u << 30)) chunk = 1u << 30;
-            s.next_in = (Bytef *)(in + consumed);
-            s.avail_in = (uInt)chunk;
-            consumed += chunk;
-        }
+    int done = 0;
+    while (!done) {
         if (len == cap) {
             if (max_out > 0 && len > max_out) { status = CCODECS_ERR_TOO_LARGE; break; }
             size_t ncap = cap * 2;
@@ -62,39 +127,13 @@ int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_
             buf = nb;
             cap = ncap;
         }
-        size_t room = cap - len;
-        if (room > (1u << 30)) room = 1u << 30;
-        s.next_out = buf + len;
-        s.avail_out = (uInt)room;
-        int rc = inflate(&s, Z_NO_FLUSH);
-        len += room - s.avail_out;
+        size_t produced = 0;
+        status = ccodecs_gunzip_next(s, buf + len, cap - len, &produced, &done, message, message_cap);
+        len += produced;
+        if (status != CCODECS_OK) break;
         if (max_out > 0 && len > max_out) { status = CCODECS_ERR_TOO_LARGE; break; }
-        if (rc == Z_STREAM_END) {
-            ended = 1;
-            // Concatenated members (what `cat a.gz b.gz` makes) decode as one stream, like gunzip.
-            size_t left = s.avail_in + (in_len - consumed);
-            const uint8_t *next = s.next_in;
-            if (left >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
-                inflateReset(&s);
-                ended = 0;
-                continue;
-            }
-            break; // trailing bytes that are not a gzip member are ignored, as gunzip does
-        }
-        if (rc == Z_BUF_ERROR) {
-            if (s.avail_in == 0 && consumed >= in_len) { status = CCODECS_ERR_TRUNCATED; break; }
-            continue; // output full: grow and go on
-        }
-        if (rc != Z_OK) {
-            set_message(message, message_cap, s.msg ? s.msg : "corrupt deflate data");
-            status = rc == Z_MEM_ERROR ? CCODECS_ERR_NOMEM : CCODECS_ERR_CORRUPT;
-            break;
-        }
-        if (s.avail_in == 0 && consumed >= in_len && s.avail_out != 0) { status = CCODECS_ERR_TRUNCATED; break; }
     }
-    inflateEnd(&s);
-    if (status == CCODECS_OK && !ended) status = CCODECS_ERR_TRUNCATED;
-    if (status == CCODECS_ERR_TRUNCATED) set_message(message, message_cap, "unexpected end of gzip data");
+    ccodecs_gunzip_end(s);
     if (status == CCODECS_ERR_TOO_LARGE) set_message(message, message_cap, "decompressed data too large");
     if (status != CCODECS_OK) { free(buf); return status; }
     *out = buf;
@@ -124,7 +163,7 @@ int ccodecs_gzip(const uint8_t *in, size_t in_len, int level, uint8_t **out, siz
     return CCODECS_OK;
 }
 
-// MARK: - PNG (the simplified png_image API reports errors through image.message, no setjmp here)
+// MARK: - PNG (png_image for the header and for writing; it reports errors without setjmp)
 
 int ccodecs_png_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t *height,
                      char *message, size_t message_cap) {
@@ -142,28 +181,70 @@ int ccodecs_png_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t 
     return CCODECS_OK;
 }
 
+// Decoding uses libpng's classic API rather than png_image: the simplified API treats 16-bit
+// files as linear light and gamma-encodes them (0x8080 would come out as 186, not 128). Here every
+// depth is scaled as stored values, like 8-bit files and like the FER2013 CSV pixels.
+struct png_memory_reader {
+    const uint8_t *data;
+    size_t len;
+    size_t pos;
+};
+
+struct png_failure {
+    jmp_buf jump;
+    char text[200];
+};
+
+static void png_read_from_memory(png_structp png, png_bytep out, png_size_t count) {
+    struct png_memory_reader *r = png_get_io_ptr(png);
+    if (count > r->len - r->pos) png_error(png, "file ends early (truncated PNG)");
+    memcpy(out, r->data + r->pos, count);
+    r->pos += count;
+}
+
+static void png_error_jump(png_structp png, png_const_charp text) {
+    struct png_failure *f = png_get_error_ptr(png);
+    snprintf(f->text, sizeof f->text, "%s", text ? text : "error");
+    longjmp(f->jump, 1);
+}
+
+static void png_warning_quiet(png_structp png, png_const_charp text) { (void)png; (void)text; }
+
 int ccodecs_png_decode_rgba(const uint8_t *data, size_t len, uint8_t *rgba, uint32_t width, uint32_t height,
                             char *message, size_t message_cap) {
-    png_image image;
-    memset(&image, 0, sizeof image);
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, len)) {
-        set_message(message, message_cap, image.message);
-        png_image_free(&image);
+    struct png_failure failure;
+    failure.text[0] = 0;
+    struct png_memory_reader reader = { data, len, 0 };
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &failure, png_error_jump, png_warning_quiet);
+    if (!png) { set_message(message, message_cap, "out of memory"); return CCODECS_ERR_NOMEM; }
+    png_infop info = png_create_info_struct(png);
+    // volatile: assigned after setjmp and freed in the error branch.
+    png_bytep *volatile rows = NULL;
+    if (!info || setjmp(failure.jump)) {
+        set_message(message, message_cap, failure.text[0] ? failure.text : "out of memory");
+        png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+        free(rows);
         return CCODECS_ERR_CORRUPT;
     }
-    if (image.width != width || image.height != height) {
-        png_image_free(&image);
-        set_message(message, message_cap, "size changed between calls");
-        return CCODECS_ERR_CORRUPT;
+    png_set_read_fn(png, &reader, png_read_from_memory);
+    png_read_info(png, info);
+    if (png_get_image_width(png, info) != width || png_get_image_height(png, info) != height) {
+        png_error(png, "size changed between calls");
     }
-    // 8-bit sRGB RGBA, non-premultiplied: the caller composites alpha itself.
-    image.format = PNG_FORMAT_RGBA;
-    if (!png_image_finish_read(&image, NULL, rgba, 0, NULL)) {
-        set_message(message, message_cap, image.message);
-        png_image_free(&image);
-        return CCODECS_ERR_CORRUPT;
-    }
+    png_set_scale_16(png);          // 16 → 8 bits, rounded
+    png_set_expand(png);            // palette → RGB, 1/2/4-bit gray → 8-bit, tRNS → alpha
+    png_set_gray_to_rgb(png);
+    png_set_add_alpha(png, 0xFF, PNG_FILLER_AFTER); // opaque files get A = 255: always 4 channels
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    if (png_get_rowbytes(png, info) != (size_t)width * 4) png_error(png, "unexpected row layout");
+    rows = malloc(sizeof(png_bytep) * height);
+    if (!rows) png_error(png, "out of memory");
+    for (uint32_t y = 0; y < height; y++) rows[y] = rgba + (size_t)y * width * 4;
+    png_read_image(png, rows);
+    // Chunks after the image data (text, IEND) are not needed: a file cut after its pixels still loads.
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
     return CCODECS_OK;
 }
 

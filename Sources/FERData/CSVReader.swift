@@ -30,21 +30,33 @@ enum CSVReader {
     static func read(_ file: FileBytes, options: LoadOptions, requireEmotion: Bool) throws -> CSVRows {
         let data = file.buffer
         guard data.count > 0 else { throw DataError(file: file.path, reason: "empty file") }
+        let (columns, bodyStart) = try header(data, file: file.path, requireEmotion: requireEmotion)
+        let chunks = splitAtLines(data, from: bodyStart, parts: data.count - bodyStart < (4 << 20) ? 1 : parallelism)
+        let stopAtError = !options.skipBadRows
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
+            chunks[k].parse(data, columns: columns, stopAtError: stopAtError)
+        }
+        return try collect(chunks, columns: columns, file: file.path)
+    }
+
+    /// Parses the header line (the first line, after an optional BOM): which column is which, and
+    /// where the rows start. `data` must hold the whole first line or the whole file.
+    static func header(_ data: UnsafeBufferPointer<UInt8>, file: String, requireEmotion: Bool) throws -> (Columns, Int) {
         var start = 0
         if data.count >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF { start = 3 }
-
-        // Header: the first line.
         let headerEnd = lineEnd(data, from: start)
         let header = data[start..<trimCR(data, start, headerEnd)]
         // Control bytes or invalid UTF-8 in the first line: this is some other kind of file
         // (an image, an archive, random bytes), which deserves better than "missing column".
-        let isText = String(validating: header, as: UTF8.self) != nil
+        // (Decoding replaces invalid sequences, so a lossless round trip means valid UTF-8; this
+        // avoids String(validating:), which needs a 2024 runtime on Apple platforms.)
+        let isText = String(decoding: header, as: UTF8.self).utf8.elementsEqual(header)
         if !isText || header.count > 65_536 || header.contains(where: { $0 < 9 || ($0 > 13 && $0 < 32) }) {
-            throw DataError(file: file.path, line: 1, reason: "not a CSV file (binary data where the header should be)")
+            throw DataError(file: file, line: 1, reason: "not a CSV file (binary data where the header should be)")
         }
-        let names = try headerFields(Array(header), file: file.path)
+        let names = try headerFields(Array(header), file: file)
         if names.allSatisfy({ $0.isEmpty }) {
-            throw DataError(file: file.path, line: 1, reason: "empty header line, expected emotion,pixels[,Usage]")
+            throw DataError(file: file, line: 1, reason: "empty header line, expected emotion,pixels[,Usage]")
         }
         var columns = Columns(names: names)
         for (i, name) in names.enumerated() {
@@ -57,35 +69,32 @@ enum CSVReader {
         }
         guard columns.pixels >= 0 else {
             if let first = names.first, first.allSatisfy({ $0.isNumber || $0 == " " }) {
-                throw DataError(file: file.path, line: 1, reason: "missing header line: expected emotion,pixels[,Usage]")
+                throw DataError(file: file, line: 1, reason: "missing header line: expected emotion,pixels[,Usage]")
             }
-            throw DataError(file: file.path, line: 1, reason: "missing column \"pixels\" (header has: \(names.joined(separator: ",")))")
+            throw DataError(file: file, line: 1, reason: "missing column \"pixels\" (header has: \(names.joined(separator: ",")))")
         }
         if requireEmotion && columns.emotion < 0 {
-            throw DataError(file: file.path, line: 1, reason: "missing column \"emotion\" (header has: \(names.joined(separator: ",")))")
+            throw DataError(file: file, line: 1, reason: "missing column \"emotion\" (header has: \(names.joined(separator: ",")))")
         }
         columns.lastNeeded = max(columns.pixels, columns.emotion, columns.usage)
+        return (columns, min(headerEnd + 1, data.count))
+    }
 
-        let bodyStart = min(headerEnd + 1, data.count)
-        let chunks = splitAtLines(data, from: bodyStart, parts: data.count - bodyStart < (4 << 20) ? 1 : parallelism)
-        let stopAtError = !options.skipBadRows
-        DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
-            chunks[k].parse(data, columns: columns, stopAtError: stopAtError)
-        }
-
-        // The first error in file order: every chunk before it parsed completely, so its line count is exact.
+    /// Parsed chunks (in file order) → rows per Usage, or the first bad row in file order.
+    static func collect(_ chunks: [Chunk], columns: Columns, file: String) throws -> CSVRows {
+        // Every chunk before the first error parsed completely, so the line count up to it is exact.
         var linesBefore = 1
         for chunk in chunks {
             if let error = chunk.error {
-                throw DataError(file: file.path, line: linesBefore + error.line, reason: error.reason)
+                throw DataError(file: file, line: linesBefore + error.line, reason: error.reason)
             }
             linesBefore += chunk.lines
         }
         let skipped = chunks.reduce(0) { $0 + $1.skipped }
         let total = chunks.reduce(0) { $0 + $1.rows }
         if total == 0 {
-            if skipped > 0 { throw DataError(file: file.path, reason: "no valid rows (\(skipped) bad rows skipped)") }
-            throw DataError(file: file.path, reason: "no data rows (header only)")
+            if skipped > 0 { throw DataError(file: file, reason: "no valid rows (\(skipped) bad rows skipped)") }
+            throw DataError(file: file, reason: "no data rows (header only)")
         }
         var byUsage: [ImageSet] = []
         for usage in 0..<(columns.usage >= 0 ? 3 : 1) {

@@ -10,6 +10,7 @@ extension DatasetLoader {
         case csvFile(String)          // fer2013.csv[.gz], a seed train.csv, or any pixel CSV
         case seedFolder(train: String, test: String?)
         case imageFolders(root: String)
+        case classFolders(root: String)   // a lone split folder: <class>/*.png directly inside
     }
 
     static func detect(path: String) throws -> Format {
@@ -29,8 +30,13 @@ extension DatasetLoader {
             child(name).map { FileSystem.kind($0) == .directory } ?? false
         }
         if hasImageSplit { return .imageFolders(root: path) }
+        let hasClassFolder = entries.contains { name in
+            ImageFolderReader.classFolders[name.lowercased()] != nil && FileSystem.kind(FileSystem.join(path, name)) == .directory
+        }
+        if hasClassFolder { return .classFolders(root: path) }
         throw DataError(file: path, reason: "unrecognised folder: expected fer2013.csv, train.csv (+ test.csv), "
-            + "or train/ and test/ folders with class subfolders (angry, disgust, fear, happy, sad, surprise, neutral)")
+            + "or train/ and test/ folders (or class folders directly) with class subfolders "
+            + "(angry, disgust, fear, happy, sad, surprise, neutral)")
     }
 
     static func loadDetected(path: String, options: LoadOptions) throws -> Dataset {
@@ -41,7 +47,7 @@ extension DatasetLoader {
             if FileSystem.basename(file).lowercased() == "train.csv" {
                 let sibling = FileSystem.join(FileSystem.dirname(file), "test.csv")
                 if FileSystem.kind(sibling) == .file {
-                    let test = try CSVReader.read(try open(sibling), options: options, requireEmotion: false)
+                    let test = try readCSV(sibling, options: options, requireEmotion: false)
                     dataset.test = test.byUsage[0]
                     dataset.skippedRows += test.skipped
                 }
@@ -51,26 +57,37 @@ extension DatasetLoader {
             var dataset = try loadCSV(train, options: options)
             dataset.name = FileSystem.basename(path)
             if let test {
-                let rows = try CSVReader.read(try open(test), options: options, requireEmotion: false)
+                let rows = try readCSV(test, options: options, requireEmotion: false)
                 dataset.test = rows.byUsage[0]
                 dataset.skippedRows += rows.skipped
             }
             return dataset
         case .imageFolders(let root):
             return try ImageFolderReader.load(root: root, options: options)
+        case .classFolders(let root):
+            // Treated as training data (with the seeded validation hold-out): a lone folder of
+            // labelled faces is far more often something to learn from than a held-out test set.
+            let (set, skipped) = try ImageFolderReader.loadSplit(root, options: options)
+            guard !set.isEmpty else { throw DataError(file: root, reason: "no images found in the class folders (.png, .jpg, .jpeg)") }
+            let (train, validation) = SeededSplit.holdOut(set, seed: options.splitSeed)
+            return Dataset(name: FileSystem.basename(root), train: train, validation: validation, test: ImageSet(),
+                           skippedRows: skipped)
         }
     }
 
-    /// Reads a file, inflating it when it starts with the gzip magic (whatever its name says).
-    static func open(_ path: String) throws -> FileBytes {
+    /// Reads a pixel CSV, inflating it when it starts with the gzip magic (whatever its name says):
+    /// streamed (parse while inflating) when the gzip trailer gives its size, else in one go.
+    static func readCSV(_ path: String, options: LoadOptions, requireEmotion: Bool) throws -> CSVRows {
         let file = try FileBytes.read(path: path)
-        return file.isGzip ? try file.gunzipped() : file
+        guard file.isGzip else { return try CSVReader.read(file, options: options, requireEmotion: requireEmotion) }
+        if let rows = try GzipCSVStream.read(file, options: options, requireEmotion: requireEmotion) { return rows }
+        return try CSVReader.read(try file.gunzipped(), options: options, requireEmotion: requireEmotion)
     }
 
     /// A labelled CSV: with Usage, Training/PublicTest/PrivateTest map to train/validation/test;
     /// without it (or when no PublicTest rows exist), a seeded 10% of train becomes validation.
     static func loadCSV(_ path: String, options: LoadOptions) throws -> Dataset {
-        let rows = try CSVReader.read(try open(path), options: options, requireEmotion: true)
+        let rows = try readCSV(path, options: options, requireEmotion: true)
         var train = rows.byUsage[0]
         var validation = rows.hasUsage ? rows.byUsage[1] : ImageSet()
         let test = rows.hasUsage ? rows.byUsage[2] : ImageSet()

@@ -87,18 +87,22 @@ final class FileBytes: @unchecked Sendable {
         var message = [CChar](repeating: 0, count: 256)
         // 8 GiB: far above any real dataset, low enough that a gzip bomb fails instead of swapping.
         let status = ccodecs_gunzip(base, count, &out, &outLength, 8 << 30, &message, message.count)
-        guard status == 0, let out else {
-            let detail = String(cString: message)
-            switch Int(status) {
-            case Int(CCODECS_ERR_TRUNCATED):
-                throw DataError(file: path, reason: "truncated gzip file (\(detail))")
-            case Int(CCODECS_ERR_TOO_LARGE):
-                throw DataError(file: path, reason: "gzip data decompresses to more than 8 GiB")
-            default:
-                throw DataError(file: path, reason: "corrupt gzip data (\(detail.isEmpty ? "inflate failed" : detail))")
-            }
-        }
+        guard status == 0, let out else { throw FileBytes.gzipError(status, message: String(cString: message), path: path) }
         return FileBytes(takingOwnershipOf: out, count: outLength, path: path)
+    }
+}
+
+extension FileBytes {
+    /// The DataError for a failed inflate, by CCodecs status.
+    static func gzipError(_ status: Int32, message detail: String, path: String) -> DataError {
+        switch Int(status) {
+        case Int(CCODECS_ERR_TRUNCATED):
+            return DataError(file: path, reason: "truncated gzip file (\(detail))")
+        case Int(CCODECS_ERR_TOO_LARGE):
+            return DataError(file: path, reason: "gzip data decompresses to more than 8 GiB")
+        default:
+            return DataError(file: path, reason: "corrupt gzip data (\(detail.isEmpty ? "inflate failed" : detail))")
+        }
     }
 }
 

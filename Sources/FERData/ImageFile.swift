@@ -1,6 +1,7 @@
 public enum ImageFile {
     /// Decodes PNG, JPEG, PGM or PPM to gray (0.299 R + 0.587 G + 0.114 B). Throws DataError naming the file.
     /// PNG alpha is composited on black. The format is taken from the content, not the extension.
+    /// A JPEG's EXIF orientation is applied, so phone photos come out upright.
     public static func readGray(path: String) throws -> GrayImage {
         let file = try FileBytes.read(path: path)
         return try decodeGray(file.buffer, name: path)
@@ -11,7 +12,8 @@ public enum ImageFile {
         guard !bytes.isEmpty else { throw DataError(file: name, reason: "empty file") }
         switch ImageKind.sniff(bytes) {
         case .png: return try PNGCodec.decode(bytes, file: name)
-        case .jpeg: return try JPEGCodec.decode(bytes, file: name)
+        case .jpeg:
+            return ExifOrientation.apply(ExifOrientation.read(jpeg: bytes), to: try JPEGCodec.decode(bytes, file: name))
         case .pnm: return try PNMCodec.decode(bytes, file: name)
         case nil: throw DataError(file: name, reason: "unsupported image format (expected PNG, JPEG, PGM or PPM)")
         }

@@ -14,6 +14,14 @@ import Darwin
 /// expressions drift towards neutral and neighbouring classes overlap: fear and surprise share wide
 /// eyes and an open mouth, anger and disgust share lowered brows, sad and fear share raised inner
 /// brows. That keeps the task learnable but not trivially separable.
+///
+/// Measured with the seed network (engine from main, batch 128, Adam 1e-3, L2 1e-2, seed 0):
+/// validation accuracy 50% after 100 steps, 81% after 300, 87.5% after 1000; the largest
+/// confusions are anger↔disgust (18 and 26 of ~150), then neutral→sad and fear↔surprise.
+/// Tuning knobs: `ExpressionCues.prototype` (how far apart the classes are), the strength range
+/// and per-cue jitter in `ExpressionCues.sample` (overlap), and the identity ranges at the top of
+/// `FaceRenderer.render` (nuisance). Keep the features thick: with the seed's L2 term a network
+/// fed sub-pixel features never leaves chance (the first version of this generator stayed at 16%).
 public enum SyntheticFaces {
     /// `count` faces, deterministic from `seed`: pixels (count × 2304) and labels.
     /// Face i depends only on (seed, i), so generation runs in parallel and any prefix is stable.
@@ -77,17 +85,17 @@ struct ExpressionCues {
     var teeth: Float        // brightness of the mouth opening (teeth shown vs dark cavity)
 
     static let neutral = ExpressionCues(browHeight: 0.24, browSlant: 0, eyeOpen: 0.55, smile: 0, mouthOpen: 0,
-                                        mouthWidth: 0.34, asymmetry: 0, wrinkle: 0, teeth: 0)
+                                        mouthWidth: 0.38, asymmetry: 0, wrinkle: 0, teeth: 0)
 
     static func prototype(_ e: Emotion) -> ExpressionCues {
         var c = neutral
         switch e {
-        case .anger: c.browHeight = 0.13; c.browSlant = 0.11; c.eyeOpen = 0.42; c.smile = -0.05; c.mouthWidth = 0.28; c.mouthOpen = 0.02; c.teeth = 0.6; c.wrinkle = 0.3
-        case .disgust: c.browHeight = 0.15; c.browSlant = 0.07; c.eyeOpen = 0.32; c.smile = -0.08; c.asymmetry = 0.08; c.wrinkle = 0.9; c.mouthOpen = 0.04
-        case .fear: c.browHeight = 0.33; c.browSlant = -0.08; c.eyeOpen = 0.95; c.smile = -0.04; c.mouthOpen = 0.12; c.mouthWidth = 0.38
-        case .happy: c.eyeOpen = 0.38; c.smile = 0.16; c.mouthOpen = 0.07; c.mouthWidth = 0.44; c.teeth = 1
-        case .sad: c.browHeight = 0.25; c.browSlant = -0.10; c.eyeOpen = 0.35; c.smile = -0.13; c.mouthWidth = 0.31
-        case .surprise: c.browHeight = 0.36; c.browSlant = -0.02; c.eyeOpen = 1.0; c.mouthOpen = 0.20; c.mouthWidth = 0.26
+        case .anger: c.browHeight = 0.11; c.browSlant = 0.14; c.eyeOpen = 0.42; c.smile = -0.06; c.mouthWidth = 0.32; c.mouthOpen = 0.04; c.teeth = 0.7; c.wrinkle = 0.4
+        case .disgust: c.browHeight = 0.14; c.browSlant = 0.08; c.eyeOpen = 0.3; c.smile = -0.1; c.asymmetry = 0.1; c.wrinkle = 1.2; c.mouthOpen = 0.06
+        case .fear: c.browHeight = 0.36; c.browSlant = -0.1; c.eyeOpen = 1.0; c.smile = -0.05; c.mouthOpen = 0.16; c.mouthWidth = 0.46
+        case .happy: c.eyeOpen = 0.35; c.smile = 0.2; c.mouthOpen = 0.13; c.mouthWidth = 0.52; c.teeth = 1
+        case .sad: c.browHeight = 0.26; c.browSlant = -0.12; c.eyeOpen = 0.32; c.smile = -0.17; c.mouthWidth = 0.34
+        case .surprise: c.browHeight = 0.4; c.browSlant = -0.03; c.eyeOpen = 1.05; c.mouthOpen = 0.3; c.mouthWidth = 0.3
         case .neutral: break
         }
         return c
@@ -97,7 +105,7 @@ struct ExpressionCues {
     /// jittered, so two faces of one class never show the expression the same way.
     static func sample(_ e: Emotion, rng: inout SplitMix64) -> ExpressionCues {
         let p = prototype(e), n = neutral
-        let strength = rng.uniform(0.4, 1.25)
+        let strength = rng.uniform(0.5, 1.25)
         func cue(_ target: Float, _ base: Float, _ sigma: Float) -> Float {
             base + (target - base) * strength * rng.uniform(0.6, 1.4) + sigma * rng.gaussian()
         }
@@ -120,22 +128,22 @@ enum FaceRenderer {
         let cues = ExpressionCues.sample(emotion, rng: &rng)
 
         // Identity and framing.
-        let cx = 24 + rng.gaussian() * 2.2, cy = 25.5 + rng.gaussian() * 2.2
-        let halfWidth = rng.uniform(14, 19.5)
-        let halfHeight = halfWidth * rng.uniform(1.12, 1.38)
-        let tilt = rng.gaussian() * 0.13
+        let cx = 24 + rng.gaussian() * 0.8, cy = 25.5 + rng.gaussian() * 0.8
+        let halfWidth = rng.uniform(18, 20.5)
+        let halfHeight = halfWidth * rng.uniform(1.1, 1.3)
+        let tilt = rng.gaussian() * 0.06
         let cosT = cosf(tilt), sinT = sinf(tilt)
-        let skin = rng.uniform(105, 205)
-        let background = rng.uniform(20, 230)
+        let skin = rng.uniform(120, 200)
+        let background = rng.uniform(40, 210)
         let bgSlope = rng.uniform(-2.5, 2.5), bgSlopeY = rng.uniform(-2.5, 2.5)
         let lightAngle = rng.uniform(0, 2 * .pi)
-        let lightStrength = rng.uniform(0, 45)
+        let lightStrength = rng.uniform(0, 25)
         let lx = cosf(lightAngle), ly = sinf(lightAngle)
         let hairTone = rng.uniform(10, 90)
         let hairLine = rng.uniform(-0.85, -0.55)
         let hasHair = rng.unit() < 0.8
-        let featureDark = rng.uniform(0.45, 0.8)     // how dark features are relative to the skin
-        let noise = rng.uniform(2, 11)
+        let featureDark = rng.uniform(0.6, 0.9)     // how dark features are relative to the skin
+        let noise = rng.uniform(2, 8)
         let eyeSpacing = rng.uniform(0.33, 0.43)
         let eyeLine = rng.uniform(-0.2, -0.06)
         let mouthLine = rng.uniform(0.42, 0.56)
@@ -153,11 +161,11 @@ enum FaceRenderer {
             occ = (x0, y0, x0 + w, y0 + h, rng.uniform(20, 235))
         }
 
-        let eyeHalfW: Float = 0.15
-        let eyeHalfH = 0.025 + 0.085 * cues.eyeOpen
+        let eyeHalfW: Float = 0.19
+        let eyeHalfH = 0.03 + 0.12 * cues.eyeOpen
         let browHalfLen: Float = 0.19
-        let browThick: Float = 0.045
-        let lipThick: Float = 0.03
+        let browThick: Float = 0.09
+        let lipThick: Float = 0.045
         let aaU = 1 / halfWidth, aaV = 1 / halfHeight   // one pixel in face units
         let darkTone = skin * (1 - featureDark)
 
@@ -223,12 +231,12 @@ enum FaceRenderer {
                         let q = min(mu * mu, 1.0)
                         let cornerLift = cues.smile + cues.asymmetry * mu
                         let upper = mouthLine - cornerLift * q + cues.smile * 0.35
-                        let lower = upper + cues.mouthOpen * (1 - q)
+                        let lower = upper + 1.3 * cues.mouthOpen * (1 - q)
                         let outside = max(abs(mu) - 1, 0) * mw / aaU
                         if cues.mouthOpen > 0.01 {
                             let inside = max(upper - v, v - lower) / aaV
                             let cavity = coverage(max(inside, outside))
-                            let cavityTone = mix(darkTone * 0.3, min(skin + 40, 245), cues.teeth * 0.8)
+                            let cavityTone = mix(darkTone * 0.15, min(skin + 50, 250), cues.teeth * 0.85)
                             face = mix(face, cavityTone, cavity)
                         }
                         let lipUpper = abs(v - upper) - lipThick

@@ -31,6 +31,22 @@ final class ImageFileTests: XCTestCase {
         XCTAssertEqual(try ImageFile.readGray(path: path).pixels, [255, 0, 100])
     }
 
+    func testOtherPNGDepthsAndColourTypes() throws {
+        // 16-bit gray is scaled as stored (0x8080 → 128), not treated as linear light (which gives 186).
+        let g16 = dir.write("g16.png", handmadePNG(width: 2, height: 1, bitDepth: 16, colorType: 0,
+                                                   rows: [[0x80, 0x80, 0xFF, 0xFF]]))
+        XCTAssertEqual(try ImageFile.readGray(path: g16).pixels, [128, 255])
+        // A palette with a transparent entry: red, blue, and red at alpha 0 (→ black).
+        let pal = dir.write("p.png", handmadePNG(width: 3, height: 1, bitDepth: 8, colorType: 3, rows: [[0, 1, 2]],
+                                                 palette: [255, 0, 0, 0, 0, 255, 255, 0, 0], transparency: [255, 255, 0]))
+        XCTAssertEqual(try ImageFile.readGray(path: pal).pixels, [76, 29, 0])
+        // 1-bit gray expands to 0/255; gray+alpha composites on black.
+        let bits = dir.write("b.png", handmadePNG(width: 8, height: 1, bitDepth: 1, colorType: 0, rows: [[0b1010_0001]]))
+        XCTAssertEqual(try ImageFile.readGray(path: bits).pixels, [255, 0, 255, 0, 0, 0, 0, 255])
+        let ga = dir.write("ga.png", handmadePNG(width: 2, height: 1, bitDepth: 8, colorType: 4, rows: [[200, 255, 200, 51]]))
+        XCTAssertEqual(try ImageFile.readGray(path: ga).pixels, [200, 40])
+    }
+
     func testJPEGDecodesCloseToSource() throws {
         let image = GrayImage(width: 40, height: 24, pixels: (0..<960).map { UInt8(($0 % 40) * 6) })
         let jpeg = try JPEGCodec.encode(image.pixels, width: 40, height: 24, channels: 1, quality: 100)
@@ -45,6 +61,40 @@ final class ImageFileTests: XCTestCase {
         let redPath = dir.write("r.jpeg", try JPEGCodec.encode(red, width: 16, height: 16, channels: 3, quality: 100))
         let redGray = try ImageFile.readGray(path: redPath)
         XCTAssertTrue(redGray.pixels.allSatisfy { abs(Int($0) - 76) <= 3 }, "\(redGray.pixels.prefix(4))")
+    }
+
+    func testJPEGExifOrientationIsApplied() throws {
+        // 16×8: left half black, right half white (8-pixel halves keep JPEG blocks clean).
+        let pixels = (0..<128).map { ($0 % 16) < 8 ? UInt8(0) : 255 }
+        let jpeg = try JPEGCodec.encode(pixels, width: 16, height: 8, channels: 1, quality: 100)
+        func withOrientation(_ value: UInt8, bigEndian big: Bool) -> [UInt8] {
+            let tiff: [UInt8] = big
+                ? [0x4D, 0x4D, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, value, 0, 0, 0, 0, 0, 0, 0, 0]
+                : [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, value, 0, 0, 0, 0, 0, 0, 0]
+            let payload: [UInt8] = [0x45, 0x78, 0x69, 0x66, 0, 0] + tiff
+            let length = payload.count + 2
+            return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg.dropFirst(2)
+        }
+        func halves(_ image: GrayImage) -> String {
+            // "T"op/"B"ottom or "L"eft/"R"ight half that is dark.
+            let dark = image.pixels.enumerated().filter { $0.element < 128 }.map { $0.offset }
+            let ys = dark.map { $0 / image.width }, xs = dark.map { $0 % image.width }
+            if ys.allSatisfy({ $0 < image.height / 2 }) { return "T" }
+            if ys.allSatisfy({ $0 >= image.height / 2 }) { return "B" }
+            if xs.allSatisfy({ $0 < image.width / 2 }) { return "L" }
+            if xs.allSatisfy({ $0 >= image.width / 2 }) { return "R" }
+            return "?"
+        }
+        let plain = try ImageFile.readGray(path: dir.write("o1.jpg", jpeg))
+        XCTAssertEqual([plain.width, plain.height], [16, 8])
+        XCTAssertEqual(halves(plain), "L")
+        // 6: turn 90° clockwise → 8×16 with the dark half on top; 8: counter-clockwise → bottom; 3: right.
+        for (value, big, expected) in [(6, false, "T"), (6, true, "T"), (8, true, "B"), (3, false, "R"), (2, true, "R")] {
+            let image = try ImageFile.readGray(path: dir.write("o\(value)\(big).jpg", withOrientation(UInt8(value), bigEndian: big)))
+            XCTAssertEqual(halves(image), expected, "orientation \(value)")
+            XCTAssertEqual(image.width * image.height, 128)
+            XCTAssertEqual(image.width, value >= 5 ? 8 : 16, "orientation \(value)")
+        }
     }
 
     func testNetpbmFormats() throws {
@@ -103,6 +153,7 @@ final class ImageFileTests: XCTestCase {
         let files: [(String, [UInt8])] = [
             ("png", readBytes(pngPath)),
             ("jpeg", try JPEGCodec.encode(image.pixels, width: 20, height: 12, channels: 1)),
+            ("jpeg-exif", exifJPEG(try JPEGCodec.encode(image.pixels, width: 20, height: 12, channels: 1), orientation: 6)),
             ("pgm", PNMCodec.encodeP5(image)),
             ("p2", Array(("P2 20 12 255\n" + image.pixels.map(String.init).joined(separator: " ")).utf8)),
         ]
@@ -125,5 +176,12 @@ final class ImageFileTests: XCTestCase {
 
     private func decode(_ bytes: [UInt8], _ name: String) throws -> GrayImage {
         try bytes.withUnsafeBufferPointer { try ImageFile.decodeGray($0, name: name) }
+    }
+
+    /// A JPEG with an APP1 Exif segment (little-endian TIFF, one Orientation entry) after SOI.
+    private func exifJPEG(_ jpeg: [UInt8], orientation: UInt8) -> [UInt8] {
+        let tiff: [UInt8] = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0]
+        let payload: [UInt8] = [0x45, 0x78, 0x69, 0x66, 0, 0] + tiff
+        return [0xFF, 0xD8, 0xFF, 0xE1, 0, UInt8(payload.count + 2)] + payload + jpeg.dropFirst(2)
     }
 }

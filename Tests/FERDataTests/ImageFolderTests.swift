@@ -45,4 +45,15 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(skipped.skippedRows, 1)
         XCTAssertEqual(skipped.train.count + skipped.validation.count, 1)
     }
+
+    func testLoneSplitFolderIsTrainingData() throws {
+        let dir = TempDir()
+        for i in 0..<20 {
+            _ = dir.mkdir("faces/fear")
+            try ImageFile.writePNG(face(i), path: dir.path + "/faces/fear/\(i).png")
+        }
+        let data = try DatasetLoader.load(path: dir.path + "/faces", options: LoadOptions(splitSeed: 1))
+        XCTAssertEqual([data.train.count, data.validation.count, data.test.count], [18, 2, 0])
+        XCTAssertEqual(data.train.perClassCounts[Emotion.fear.rawValue], 18)
+    }
 }

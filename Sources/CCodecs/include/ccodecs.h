@@ -24,6 +24,17 @@ enum {
 int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
                    size_t max_out, char *message, size_t message_cap);
 
+/// Incremental gunzip over an input held in memory, for decompressing while another thread parses.
+typedef struct ccodecs_gunzip_stream ccodecs_gunzip_stream;
+ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len);
+/// Inflates up to cap bytes into out; *produced gets the count, *done becomes 1 after the last
+/// member. Returns a status as above (TRUNCATED when the input ends inside a member).
+int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size_t *produced, int *done,
+                        char *message, size_t message_cap);
+void ccodecs_gunzip_end(ccodecs_gunzip_stream *s);
+/// The trailer's ISIZE (uncompressed size mod 2^32 of the last member): a size hint, 0 if too short.
+size_t ccodecs_gzip_size_hint(const uint8_t *in, size_t in_len);
+
 /// Compresses to a single gzip member (used to write .csv.gz and by tests).
 int ccodecs_gzip(const uint8_t *in, size_t in_len, int level, uint8_t **out, size_t *out_len);
 
