@@ -51,6 +51,35 @@ public enum EngineBenchmark {
                                      latencyMs: single * 1000)
     }
 
+    /// Where a training step spends its time: per layer, mean milliseconds per step for
+    /// forward and backward, plus the rest (loss, L2, Adam) as "optimizer".
+    public static func profile(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
+                               batch: Int = 128, steps: Int = 10) -> [(layer: String, forwardMs: Double, backwardMs: Double)] {
+        ComputeThreads.set(threads)
+        var rng = Xoshiro256(seed: 1)
+        let images = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
+        let labels = (0..<batch).map { _ in Int32(rng.next() % UInt64(ModelShape.classes)) }
+        let model = Classifier(architecture: architecture, seed: 1)
+        let net = model.network
+        Network.profileUsesThreadCPUTime = ComputeThreads.workers == 1 && threads == 1
+        defer { Network.profileUsesThreadCPUTime = false }
+        var total = 0.0
+        images.withUnsafeBufferPointer { buf in
+            for _ in 0..<2 { _ = model.trainStep(images: buf, labels: labels) }
+            net.profile = net.layers.map { _ in (0, 0) }
+            let t0 = Network.clock()
+            for _ in 0..<steps { _ = model.trainStep(images: buf, labels: labels) }
+            total = Double(Network.clock() - t0) / 1e9
+        }
+        let p = net.profile!
+        net.profile = nil
+        let scale = 1000 / Double(steps)
+        var rows = zip(net.layers, p).map { (layer: $0.name, forwardMs: $1.forward * scale, backwardMs: $1.backward * scale) }
+        let layers = p.reduce(0) { $0 + $1.forward + $1.backward }
+        rows.append((layer: "optimizer", forwardMs: 0, backwardMs: (total - layers) * scale))
+        return rows
+    }
+
     /// Median wall time of `body` in seconds.
     static func median(warmup: Int, runs: Int, _ body: () -> Void) -> Double {
         for _ in 0..<warmup { body() }

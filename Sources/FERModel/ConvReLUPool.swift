@@ -52,6 +52,9 @@ final class ConvReLUPool: Layer {
         }
     }
 
+    /// Pools pairs of conv rows. Each inner loop writes one stream only: with several store
+    /// streams the compiler cannot cheaply prove the pointers do not overlap and leaves the loop
+    /// scalar (Swift has no `restrict`), with one it vectorises behind a runtime overlap check.
     @inline(__always)
     private static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
                                     bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
@@ -64,12 +67,13 @@ final class ConvReLUPool: Layer {
                 let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
                 let d = dst + px * C, a = ab + px * C
                 for c in 0..<C {
-                    var m = a0[c], i: UInt8 = 0
-                    if a1[c] > m { m = a1[c]; i = 1 }
-                    if a2[c] > m { m = a2[c]; i = 2 }
-                    if a3[c] > m { m = a3[c]; i = 3 }
-                    let v = m + bias[c]
+                    let v = max(max(a0[c], a1[c]), max(a2[c], a3[c])) + bias[c]
                     d[c] = v > 0 ? v : 0
+                }
+                // First winner on ties, as in the unfused MaxPool2x2.
+                for c in 0..<C {
+                    let m01 = max(a0[c], a1[c]), m012 = max(m01, a2[c])
+                    let i: UInt8 = a3[c] > m012 ? 3 : (a2[c] > m01 ? 2 : (a1[c] > a0[c] ? 1 : 0))
                     a[c] = i
                 }
             }
@@ -115,30 +119,31 @@ final class ConvReLUPool: Layer {
         core.reduceGrads(workers: workers)
     }
 
-    /// Rebuilds the dense conv-output gradient of a chunk: each pooled gradient goes to its
-    /// window's winner if the ReLU was open, every other cell gets 0 (written, not pre-zeroed,
-    /// so the chunk is touched once).
+    /// Rebuilds the dense conv-output gradient of a chunk: zero it (memset runs at memory
+    /// speed), then write each pooled gradient to its window's winner — branch-free, writing 0
+    /// when the ReLU was closed, since the open/closed pattern is random and would mispredict.
     @inline(__always)
     private static func poolBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, arg: UnsafePointer<UInt8>,
                                      pairs: Int, width W: Int, channels C: Int,
                                      dout: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>) {
         let rowStride = W * C, half = W / 2
+        dout.update(repeating: 0, count: 2 * pairs * rowStride)
         for p in 0..<pairs {
-            let top = dout + 2 * p * rowStride, bottom = top + rowStride
+            let top = dout + 2 * p * rowStride
             let g = dy + p * half * C, yv = y + p * half * C, ab = arg + p * half * C
             for px in 0..<half {
-                let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
+                let cell = top + 2 * px * C
                 let gg = g + px * C, yy = yv + px * C, a = ab + px * C
                 for c in 0..<C {
-                    let v = yy[c] > 0 ? gg[c] : 0
-                    let i = a[c]
-                    a0[c] = i == 0 ? v : 0
-                    a1[c] = i == 1 ? v : 0
-                    a2[c] = i == 2 ? v : 0
-                    a3[c] = i == 3 ? v : 0
-                    db[c] += v
+                    let q = Int(a[c])
+                    cell[(q & 1) * C + (q >> 1) * rowStride + c] = yy[c] > 0 ? gg[c] : 0
                 }
             }
+        }
+        let n = pairs * half
+        for i in 0..<n {
+            let gg = dy + i * C, yy = y + i * C
+            for c in 0..<C { db[c] += yy[c] > 0 ? gg[c] : 0 }
         }
     }
 }

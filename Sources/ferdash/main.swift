@@ -6,6 +6,11 @@ if args.count > 1, args[1] == "bench" {
     let threads = args.count > 2 ? Int(args[2]) ?? ComputeThreads.count : ComputeThreads.count
     let steps = args.count > 3 ? Int(args[3]) ?? 20 : 20
     print(EngineBenchmark.run(architecture: .seed, threads: threads, batch: 128, steps: steps))
+} else if args.count > 1, args[1] == "profile" {
+    let threads = args.count > 2 ? Int(args[2]) ?? ComputeThreads.count : ComputeThreads.count
+    for row in EngineBenchmark.profile(threads: threads) {
+        print(row.layer, "forward", row.forwardMs, "ms", "backward", row.backwardMs, "ms")
+    }
 } else {
     print("ferdash skeleton (try: ferdash bench [threads] [steps])")
 }
