@@ -6,8 +6,8 @@
 // pooled value saying which of the 4 window cells won. Backward rebuilds each chunk's sparse
 // conv gradient from those bytes.
 //
-// Because bias is per channel and ReLU is monotone, max(relu(a_i + b)) = relu(max(a_i) + b), so
-// the pool picks the winner on the raw GEMM output and adds bias once per pooled value.
+// ReLU is monotone, so max(relu(a_i)) = relu(max(a_i)): the pool picks the winner on the GEMM
+// output (bias already included, see ConvCore) and applies ReLU once per pooled value.
 
 final class ConvReLUPool: Layer {
     let name: String
@@ -34,7 +34,8 @@ final class ConvReLUPool: Layer {
         let pooledRow = (W / 2) * Co
         argmax.reserve(batch * outputShape.count)
         let workers = max(1, min(ctx.workers, pairs))
-        let core = self.core, arg = argmax.pointer, bias = core.bias.value.pointer
+        let core = self.core, arg = argmax.pointer
+        core.refreshAugmented()
         let scratch = core.scratch(forWorkers: workers)
         let chunkPairs = core.chunkRows / 2
         parallelFor(workers) { w in
@@ -43,9 +44,9 @@ final class ConvReLUPool: Layer {
             var p = range.lowerBound
             while p < range.upperBound {
                 let n = min(chunkPairs, range.upperBound - p)
-                ConvKernels.im2col(g, x, rows: (2 * p)..<(2 * (p + n)), s.col.pointer)
+                core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
                 core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer)
-                Self.poolForward(s.out.pointer, pairs: n, width: W, channels: Co, bias: bias,
+                Self.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
                                  y: y + p * pooledRow, arg: arg + p * pooledRow)
                 p += n
             }
@@ -57,7 +58,7 @@ final class ConvReLUPool: Layer {
     /// scalar (Swift has no `restrict`), with one it vectorises behind a runtime overlap check.
     @inline(__always)
     private static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
-                                    bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                    y: UnsafeMutablePointer<Float>,
                                     arg: UnsafeMutablePointer<UInt8>) {
         let rowStride = W * C, half = W / 2
         for p in 0..<pairs {
@@ -67,7 +68,7 @@ final class ConvReLUPool: Layer {
                 let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
                 let d = dst + px * C, a = ab + px * C
                 for c in 0..<C {
-                    let v = max(max(a0[c], a1[c]), max(a2[c], a3[c])) + bias[c]
+                    let v = max(max(a0[c], a1[c]), max(a2[c], a3[c]))
                     d[c] = v > 0 ? v : 0
                 }
                 // First winner on ties, as in the unfused MaxPool2x2.
@@ -86,13 +87,13 @@ final class ConvReLUPool: Layer {
         let pooledRow = (W / 2) * Co
         let workers = max(1, min(ctx.workers, batch))
         let core = self.core, arg = UnsafePointer(argmax.pointer)
+        core.refreshAugmented()
         let scratch = core.scratch(forWorkers: workers)
         let chunkPairs = core.chunkRows / 2
         // Whole images per worker: col2im writes into neighbouring rows, never across images.
         parallelFor(workers) { w in
             let images = slice(batch, parts: workers, index: w)
             let s = scratch[w]
-            s.db.zero(Co)
             if let dx {
                 dx.advanced(by: images.lowerBound * g.input.count)
                     .update(repeating: 0, count: images.count * g.input.count)
@@ -104,13 +105,12 @@ final class ConvReLUPool: Layer {
                 let n = min(chunkPairs, end - p)
                 let positions = 2 * n * W
                 Self.poolBackward(dy: dy + p * pooledRow, y: y + p * pooledRow, arg: arg + p * pooledRow,
-                                  pairs: n, width: W, channels: Co, dout: s.out.pointer, db: s.db.pointer)
-                ConvKernels.im2col(g, x, rows: (2 * p)..<(2 * (p + n)), s.col.pointer)
+                                  pairs: n, width: W, channels: Co, dout: s.out.pointer)
+                core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
                 core.accumulateWeightGrad(s.col.pointer, s.out.pointer, positions: positions,
                                           into: s.dW.pointer, first: first)
                 if let dx {
-                    core.patchGrad(s.out.pointer, positions: positions, into: s.col.pointer)
-                    ConvKernels.col2im(g, s.col.pointer, rows: (2 * p)..<(2 * (p + n)), dx)
+                    core.inputGrad(s.out.pointer, rows: (2 * p)..<(2 * (p + n)), scratch: s.col.pointer, into: dx)
                 }
                 first = false
                 p += n
@@ -125,7 +125,7 @@ final class ConvReLUPool: Layer {
     @inline(__always)
     private static func poolBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, arg: UnsafePointer<UInt8>,
                                      pairs: Int, width W: Int, channels C: Int,
-                                     dout: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>) {
+                                     dout: UnsafeMutablePointer<Float>) {
         let rowStride = W * C, half = W / 2
         dout.update(repeating: 0, count: 2 * pairs * rowStride)
         for p in 0..<pairs {
@@ -139,11 +139,6 @@ final class ConvReLUPool: Layer {
                     cell[(q & 1) * C + (q >> 1) * rowStride + c] = yy[c] > 0 ? gg[c] : 0
                 }
             }
-        }
-        let n = pairs * half
-        for i in 0..<n {
-            let gg = dy + i * C, yy = y + i * C
-            for c in 0..<C { db[c] += yy[c] > 0 ? gg[c] : 0 }
         }
     }
 }

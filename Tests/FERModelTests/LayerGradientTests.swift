@@ -20,6 +20,17 @@ final class LayerGradientTests: XCTestCase {
         linear.check(layer, batch: 2, input: randomFloats(2 * 60, seed: 6), workers: 1)
     }
 
+    /// Single-channel input takes the transposed-patch path (as conv1 does); check its input
+    /// gradient too, with a kernel wider than some rows' valid span.
+    func testSingleChannelConvGradients() {
+        for kernel in [3, 5] {
+            let layer = Conv2D(name: "c", input: Shape(5, 4, 1), kernel: kernel, outChannels: 3, chunkImages: 1)
+            fill(layer.core.weight, seed: 24, scale: 0.5)
+            fill(layer.core.bias, seed: 25, scale: 0.5)
+            linear.check(layer, batch: 3, input: randomFloats(60, seed: 26))
+        }
+    }
+
     func testDenseGradients() {
         let layer = Dense(name: "d", input: Shape(1, 1, 5), outputs: 3)
         fill(layer.weight, seed: 7, scale: 0.5)
