@@ -56,7 +56,6 @@ final class ConvReLUPool: Layer {
     /// Pools pairs of conv rows. Each inner loop writes one stream only: with several store
     /// streams the compiler cannot cheaply prove the pointers do not overlap and leaves the loop
     /// scalar (Swift has no `restrict`), with one it vectorises behind a runtime overlap check.
-    @inline(__always)
     private static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
                                     y: UnsafeMutablePointer<Float>,
                                     arg: UnsafeMutablePointer<UInt8>) {
@@ -122,7 +121,6 @@ final class ConvReLUPool: Layer {
     /// Rebuilds the dense conv-output gradient of a chunk: zero it (memset runs at memory
     /// speed), then write each pooled gradient to its window's winner — branch-free, writing 0
     /// when the ReLU was closed, since the open/closed pattern is random and would mispredict.
-    @inline(__always)
     private static func poolBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, arg: UnsafePointer<UInt8>,
                                      pairs: Int, width W: Int, channels C: Int,
                                      dout: UnsafeMutablePointer<Float>) {

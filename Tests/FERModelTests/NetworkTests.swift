@@ -91,13 +91,14 @@ final class NetworkTests: XCTestCase {
         let c = Classifier(architecture: .seed, seed: 3)
         var losses: [Float] = []
         x.withUnsafeBufferPointer { xb in
-            for _ in 0..<100 { losses.append(c.trainStep(images: xb, labels: labels)) }
+            // Measured: ≈1.98 at step 0, ≈0.17 by step 40, ≈0.05 from step 50 on.
+            for _ in 0..<60 { losses.append(c.trainStep(images: xb, labels: labels)) }
         }
         XCTAssertEqual(Double(losses[0]), log(7.0), accuracy: 0.05, "a fresh network should be near chance")
         XCTAssertLessThan(losses.suffix(5).reduce(0, +) / 5, 0.3, "loss went \(losses[0]) → \(losses.last!)")
         let eval = x.withUnsafeBufferPointer { c.evaluate(images: $0, labels: labels) }
         XCTAssertLessThan(eval.loss, 0.3)
-        XCTAssertEqual(c.step, 100)
+        XCTAssertEqual(c.step, 60)
     }
 
     func testInferenceIsDeterministicAndSlicesLargeRequests() {
