@@ -8,7 +8,8 @@ if args.count > 1, args[1] == "bench" {
     print(EngineBenchmark.run(architecture: .seed, threads: threads, batch: 128, steps: steps))
 } else if args.count > 1, args[1] == "profile" {
     let threads = args.count > 2 ? Int(args[2]) ?? ComputeThreads.count : ComputeThreads.count
-    for row in EngineBenchmark.profile(threads: threads) {
+    let batch = args.count > 3 ? Int(args[3]) ?? 128 : 128
+    for row in EngineBenchmark.profile(threads: threads, batch: batch, steps: batch == 1 ? 500 : 10) {
         print(row.layer, "forward", row.forwardMs, "ms", "backward", row.backwardMs, "ms")
     }
 } else {
