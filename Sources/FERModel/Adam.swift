@@ -12,7 +12,7 @@ enum Adam {
         let tt = Double(t)
         let lrT = Float(Double(hyper.learningRate) * (1 - pow(Double(b2), tt)).squareRoot()
                         / (1 - pow(Double(b1), tt)))
-        for p in parameters {
+        for p in parameters where p.trainable {
             let w = p.value.pointer, g = UnsafePointer(p.grad.pointer), m = p.m.pointer, v = p.v.pointer
             // Memory-bound over 2.4M values × 4 arrays: worth both cores for the big tensors.
             let parts = p.count >= 1 << 16 ? workers : 1

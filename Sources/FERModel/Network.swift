@@ -110,9 +110,10 @@ enum NetworkFactory {
     /// Weights: truncated normal (σ 0.02, cut at 2σ); biases 0 — the seed's init for every layer.
     static func initialize(_ network: Network, rng: inout Xoshiro256) {
         for p in network.parameters {
+            guard p.trainable else { continue }   // layers set their own state
             if p.name.hasSuffix(".weight") {
                 Initializer.truncatedNormal(p.value.pointer, count: p.count, stddev: 0.02, rng: &rng)
-            } else {
+            } else if p.name.hasSuffix(".bias") {
                 p.value.zero(p.count)
             }
         }
