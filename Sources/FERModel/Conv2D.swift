@@ -229,11 +229,14 @@ final class ConvCore {
              b: dout, ldb: g.outChannels, beta: first ? 0 : 1, c: dW, ldc: g.outChannels)
     }
 
-    /// Adds dL/dx for conv output rows `rows` onto dx, using `col` as scratch for the patch
-    /// gradient dout · Wᵀ.
+    /// Writes dL/dx for the whole images covered by conv output rows `rows`, using `col` as
+    /// scratch for the patch gradient dout · Wᵀ. Zeroes that slice of dx right before adding
+    /// into it, while it is still in cache.
     func inputGrad(_ dout: UnsafePointer<Float>, rows: Range<Int>, scratch col: UnsafeMutablePointer<Float>,
                    into dx: UnsafeMutablePointer<Float>) {
-        let g = geometry, K = g.patch, M = rows.count * g.input.width
+        let g = geometry, K = g.patch, M = rows.count * g.input.width, H = g.input.height
+        precondition(rows.lowerBound % H == 0 && rows.count % H == 0, "input gradients need whole images")
+        (dx + rows.lowerBound / H * g.input.count).update(repeating: 0, count: rows.count / H * g.input.count)
         if transposed {
             // dcolᵀ[K, M] = W[K, Cout] · doutᵀ
             gemm(transB: true, m: K, n: M, k: g.outChannels, a: augmented.pointer, lda: g.outChannels,
@@ -305,14 +308,11 @@ final class Conv2D: Layer {
         let core = self.core
         core.refreshAugmented()
         let scratch = core.scratch(forWorkers: workers)
-        // Whole images per worker: col2im writes into neighbouring rows, never across images.
+        // Whole images per worker and per chunk: col2im writes into neighbouring rows, never
+        // across images, so each chunk owns its slice of dx.
         parallelFor(workers) { w in
             let images = slice(batch, parts: workers, index: w)
             let s = scratch[w]
-            if let dx {
-                dx.advanced(by: images.lowerBound * g.input.count)
-                    .update(repeating: 0, count: images.count * g.input.count)
-            }
             var r = images.lowerBound * H
             let end = images.upperBound * H
             var first = true

@@ -32,7 +32,8 @@ final class ConvReLUPool: Layer {
         // Work unit: a pair of conv rows = one pooled row; flattened over the batch.
         let pairs = batch * g.input.height / 2
         let pooledRow = (W / 2) * Co
-        argmax.reserve(batch * outputShape.count)
+        if ctx.training { argmax.reserve(batch * outputShape.count) }
+        let training = ctx.training
         let workers = max(1, min(ctx.workers, pairs))
         let core = self.core, arg = argmax.pointer
         core.refreshAugmented()
@@ -47,7 +48,7 @@ final class ConvReLUPool: Layer {
                 core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
                 core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer)
                 Self.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
-                                 y: y + p * pooledRow, arg: arg + p * pooledRow)
+                                 y: y + p * pooledRow, arg: training ? arg + p * pooledRow : nil)
                 p += n
             }
         }
@@ -58,19 +59,21 @@ final class ConvReLUPool: Layer {
     /// scalar (Swift has no `restrict`), with one it vectorises behind a runtime overlap check.
     private static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
                                     y: UnsafeMutablePointer<Float>,
-                                    arg: UnsafeMutablePointer<UInt8>) {
+                                    arg: UnsafeMutablePointer<UInt8>?) {
         let rowStride = W * C, half = W / 2
         for p in 0..<pairs {
             let top = out + 2 * p * rowStride, bottom = top + rowStride
-            let dst = y + p * half * C, ab = arg + p * half * C
+            let dst = y + p * half * C
             for px in 0..<half {
                 let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
-                let d = dst + px * C, a = ab + px * C
+                let d = dst + px * C
                 for c in 0..<C {
                     let v = max(max(a0[c], a1[c]), max(a2[c], a3[c]))
                     d[c] = v > 0 ? v : 0
                 }
-                // First winner on ties, as in the unfused MaxPool2x2.
+                // Inference needs no winners. First winner on ties, as in MaxPool2x2.
+                guard let arg else { continue }
+                let a = arg + (p * half + px) * C
                 for c in 0..<C {
                     let m01 = max(a0[c], a1[c]), m012 = max(m01, a2[c])
                     let i: UInt8 = a3[c] > m012 ? 3 : (a2[c] > m01 ? 2 : (a1[c] > a0[c] ? 1 : 0))
@@ -89,14 +92,11 @@ final class ConvReLUPool: Layer {
         core.refreshAugmented()
         let scratch = core.scratch(forWorkers: workers)
         let chunkPairs = core.chunkRows / 2
-        // Whole images per worker: col2im writes into neighbouring rows, never across images.
+        // Whole images per worker and per chunk: col2im writes into neighbouring rows, never
+        // across images, so each chunk owns its slice of dx.
         parallelFor(workers) { w in
             let images = slice(batch, parts: workers, index: w)
             let s = scratch[w]
-            if let dx {
-                dx.advanced(by: images.lowerBound * g.input.count)
-                    .update(repeating: 0, count: images.count * g.input.count)
-            }
             var p = images.lowerBound * H / 2
             let end = images.upperBound * H / 2
             var first = true
