@@ -44,6 +44,25 @@ final class LayerGradientTests: XCTestCase {
         linear.check(layer, batch: 2, input: randomFloats(12, seed: 10))
     }
 
+    func testDropoutKeepsHalfScaledByTwoAndOnlyInTraining() {
+        let n = 10_000
+        let layer = Dropout(name: "drop", shape: Shape(1, 1, n), keep: 0.5)
+        let x = [Float](repeating: 1, count: n)
+        var y = [Float](repeating: 0, count: n)
+        var ctx = PassContext(training: true, workers: 1, rng: Xoshiro256(seed: 1))
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: 1, &ctx) }
+        }
+        XCTAssertTrue(y.allSatisfy { $0 == 0 || $0 == 2 })
+        let kept = y.filter { $0 == 2 }.count
+        XCTAssertEqual(Double(kept) / Double(n), 0.5, accuracy: 0.02)
+        ctx.training = false
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: 1, &ctx) }
+        }
+        XCTAssertEqual(y, x, "inference must be the identity")
+    }
+
     func testReLUGradients() {
         // Keep inputs ≥ 0.1 away from the kink so the finite step never crosses it.
         let x = randomFloats(24, seed: 11).map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
