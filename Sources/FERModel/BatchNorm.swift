@@ -23,6 +23,8 @@ final class BatchNorm: Layer {
     /// Per-channel statistics of the last training forward, for backward.
     private let mean: FloatBuffer
     private let inverseStd: FloatBuffer
+    /// Two per-channel Double accumulators, allocated once.
+    private let sums: UnsafeMutablePointer<Double>
 
     init(name: String, shape: Shape, momentum: Float = 0.99, epsilon: Float = 1e-3) {
         self.name = name
@@ -40,7 +42,11 @@ final class BatchNorm: Layer {
         }
         mean = FloatBuffer(c)
         inverseStd = FloatBuffer(c)
+        sums = .allocate(capacity: 2 * c)
+        sums.initialize(repeating: 0, count: 2 * c)
     }
+
+    deinit { sums.deallocate() }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
                  _ ctx: inout PassContext) {
@@ -49,7 +55,8 @@ final class BatchNorm: Layer {
         if ctx.training {
             // Two passes in Double: one-pass E[x²]−E[x]² loses everything to cancellation when
             // the mean is large against the spread.
-            var sum = [Double](repeating: 0, count: C), sq = [Double](repeating: 0, count: C)
+            let sum = sums, sq = sums + C
+            sums.update(repeating: 0, count: 2 * C)
             for r in 0..<rows {
                 let row = x + r * C
                 for c in 0..<C { sum[c] += Double(row[c]) }
@@ -85,7 +92,8 @@ final class BatchNorm: Layer {
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
         let mu = mean.pointer, inv = inverseStd.pointer, g = gamma.value.pointer
-        var sumDy = [Double](repeating: 0, count: C), sumDyXhat = [Double](repeating: 0, count: C)
+        let sumDy = sums, sumDyXhat = sums + C
+        sums.update(repeating: 0, count: 2 * C)
         for r in 0..<rows {
             let src = x + r * C, d = dy + r * C
             for c in 0..<C {
