@@ -15,7 +15,7 @@ enum Adam {
         for p in parameters where p.trainable {
             let w = p.value.pointer, g = UnsafePointer(p.grad.pointer), m = p.m.pointer, v = p.v.pointer
             // Memory-bound over 2.4M values × 4 arrays: worth both cores for the big tensors.
-            let parts = p.count >= 1 << 16 ? workers : 1
+            let parts = p.count >= 1 << 16 ? workItems(workers: workers, units: p.count, grain: 1 << 15) : 1
             parallelFor(parts) { part in
                 let r = slice(p.count, parts: parts, index: part)
                 kernel(w + r.lowerBound, g + r.lowerBound, m + r.lowerBound, v + r.lowerBound, count: r.count,

@@ -169,17 +169,20 @@ final class ConvCore {
     /// [W; b] as one (K+1)×Cout matrix, refreshed from the parameters before each pass.
     private let augmented: FloatBuffer
 
+    /// Per-thread working memory. Pooled rather than indexed by slice: slices outnumber threads,
+    /// and only as many scratch sets exist as slices ever ran at once.
     final class Scratch {
         let col: FloatBuffer   // patches, later reused for their gradient
         let out: FloatBuffer   // conv output / its gradient for one chunk
-        let dW: FloatBuffer    // [dW; db] partial sums of this worker
         init(rows: Int, g: ConvGeometry) {
             col = FloatBuffer(rows * g.input.width * (g.patch + 1))
             out = FloatBuffer(rows * g.input.width * g.outChannels)
-            dW = FloatBuffer((g.patch + 1) * g.outChannels)
         }
     }
-    private(set) var scratch: [Scratch] = []
+    private var pool: [Scratch] = []
+    private let poolLock = PthreadLock()
+    /// [dW; db] partial sums, one per work slice of the last backward.
+    private var partials: [FloatBuffer] = []
 
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int) {
         precondition(kernel % 2 == 1, "SAME padding with stride 1 is implemented for odd kernels")
@@ -191,9 +194,16 @@ final class ConvCore {
         augmented = FloatBuffer((geometry.patch + 1) * outChannels)
     }
 
-    func scratch(forWorkers n: Int) -> [Scratch] {
-        while scratch.count < n { scratch.append(Scratch(rows: chunkRows, g: geometry)) }
-        return scratch
+    func withScratch<T>(_ body: (Scratch) -> T) -> T {
+        let s = poolLock.locked { pool.popLast() } ?? Scratch(rows: chunkRows, g: geometry)
+        defer { poolLock.locked { pool.append(s) } }
+        return body(s)
+    }
+
+    /// Partial-gradient buffers for `n` slices (grown before a parallel region, never inside).
+    func partials(_ n: Int) -> [FloatBuffer] {
+        while partials.count < n { partials.append(FloatBuffer((geometry.patch + 1) * geometry.outChannels)) }
+        return partials
     }
 
     /// Call once per pass before the GEMMs: the optimizer updates the parameters in place.
@@ -250,15 +260,15 @@ final class ConvCore {
         }
     }
 
-    /// Sums the workers' partial gradients in worker order (fixed order → repeatable bits) and
+    /// Sums the slices' partial gradients in slice order (fixed order → repeatable bits) and
     /// splits [dW; db] into the two parameters.
-    func reduceGrads(workers: Int) {
+    func reduceGrads(slices: Int) {
         let wc = weight.count, bc = bias.count
         let gw = weight.grad.pointer, gb = bias.grad.pointer
-        gw.update(from: scratch[0].dW.pointer, count: wc)
-        gb.update(from: scratch[0].dW.pointer + wc, count: bc)
-        for w in 1..<max(workers, 1) {
-            let pw = scratch[w].dW.pointer, pb = pw + wc
+        gw.update(from: partials[0].pointer, count: wc)
+        gb.update(from: partials[0].pointer + wc, count: bc)
+        for w in 1..<max(slices, 1) {
+            let pw = partials[w].pointer, pb = pw + wc
             for i in 0..<wc { gw[i] += pw[i] }
             for i in 0..<bc { gb[i] += pb[i] }
         }
@@ -284,19 +294,19 @@ final class Conv2D: Layer {
                  _ ctx: inout PassContext) {
         let g = core.geometry, W = g.input.width, Co = g.outChannels
         let total = batch * g.input.height
-        let workers = max(1, min(ctx.workers, total))
+        let items = workItems(workers: ctx.workers, units: total, grain: g.input.height)
         let core = self.core
         core.refreshAugmented()
-        let scratch = core.scratch(forWorkers: workers)
-        parallelFor(workers) { w in
-            let range = slice(total, parts: workers, index: w)
-            let col = scratch[w].col.pointer
-            var r = range.lowerBound
-            while r < range.upperBound {
-                let rows = min(core.chunkRows, range.upperBound - r)
-                core.patches(x, rows: r..<(r + rows), into: col)
-                core.multiply(col, positions: rows * W, into: y + r * W * Co)
-                r += rows
+        parallelFor(items) { w in
+            let range = slice(total, parts: items, index: w)
+            core.withScratch { s in
+                var r = range.lowerBound
+                while r < range.upperBound {
+                    let rows = min(core.chunkRows, range.upperBound - r)
+                    core.patches(x, rows: r..<(r + rows), into: s.col.pointer)
+                    core.multiply(s.col.pointer, positions: rows * W, into: y + r * W * Co)
+                    r += rows
+                }
             }
         }
     }
@@ -304,28 +314,30 @@ final class Conv2D: Layer {
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
-        let workers = max(1, min(ctx.workers, batch))
+        let items = workItems(workers: ctx.workers, units: batch)
         let core = self.core
         core.refreshAugmented()
-        let scratch = core.scratch(forWorkers: workers)
+        let partials = core.partials(items)
         // Whole images per worker and per chunk: col2im writes into neighbouring rows, never
         // across images, so each chunk owns its slice of dx.
-        parallelFor(workers) { w in
-            let images = slice(batch, parts: workers, index: w)
-            let s = scratch[w]
-            var r = images.lowerBound * H
-            let end = images.upperBound * H
-            var first = true
-            while r < end {
-                let rows = min(core.chunkRows, end - r)
-                let dout = dy + r * W * Co
-                core.patches(x, rows: r..<(r + rows), into: s.col.pointer)
-                core.accumulateWeightGrad(s.col.pointer, dout, positions: rows * W, into: s.dW.pointer, first: first)
-                if let dx { core.inputGrad(dout, rows: r..<(r + rows), scratch: s.col.pointer, into: dx) }
-                first = false
-                r += rows
+        parallelFor(items) { w in
+            let images = slice(batch, parts: items, index: w)
+            core.withScratch { s in
+                var r = images.lowerBound * H
+                let end = images.upperBound * H
+                var first = true
+                while r < end {
+                    let rows = min(core.chunkRows, end - r)
+                    let dout = dy + r * W * Co
+                    core.patches(x, rows: r..<(r + rows), into: s.col.pointer)
+                    core.accumulateWeightGrad(s.col.pointer, dout, positions: rows * W,
+                                              into: partials[w].pointer, first: first)
+                    if let dx { core.inputGrad(dout, rows: r..<(r + rows), scratch: s.col.pointer, into: dx) }
+                    first = false
+                    r += rows
+                }
             }
         }
-        core.reduceGrads(workers: workers)
+        core.reduceGrads(slices: items)
     }
 }

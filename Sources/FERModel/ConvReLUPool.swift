@@ -34,22 +34,22 @@ final class ConvReLUPool: Layer {
         let pooledRow = (W / 2) * Co
         if ctx.training { argmax.reserve(batch * outputShape.count) }
         let training = ctx.training
-        let workers = max(1, min(ctx.workers, pairs))
+        let items = workItems(workers: ctx.workers, units: pairs, grain: g.input.height / 2)
         let core = self.core, arg = argmax.pointer
         core.refreshAugmented()
-        let scratch = core.scratch(forWorkers: workers)
         let chunkPairs = core.chunkRows / 2
-        parallelFor(workers) { w in
-            let range = slice(pairs, parts: workers, index: w)
-            let s = scratch[w]
-            var p = range.lowerBound
-            while p < range.upperBound {
-                let n = min(chunkPairs, range.upperBound - p)
-                core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
-                core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer)
-                Self.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
-                                 y: y + p * pooledRow, arg: training ? arg + p * pooledRow : nil)
-                p += n
+        parallelFor(items) { w in
+            let range = slice(pairs, parts: items, index: w)
+            core.withScratch { s in
+                var p = range.lowerBound
+                while p < range.upperBound {
+                    let n = min(chunkPairs, range.upperBound - p)
+                    core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
+                    core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer)
+                    Self.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
+                                     y: y + p * pooledRow, arg: training ? arg + p * pooledRow : nil)
+                    p += n
+                }
             }
         }
     }
@@ -87,35 +87,36 @@ final class ConvReLUPool: Layer {
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
         let pooledRow = (W / 2) * Co
-        let workers = max(1, min(ctx.workers, batch))
+        let items = workItems(workers: ctx.workers, units: batch)
         let core = self.core, arg = UnsafePointer(argmax.pointer)
         core.refreshAugmented()
-        let scratch = core.scratch(forWorkers: workers)
+        let partials = core.partials(items)
         let chunkPairs = core.chunkRows / 2
         // Whole images per worker and per chunk: col2im writes into neighbouring rows, never
         // across images, so each chunk owns its slice of dx.
-        parallelFor(workers) { w in
-            let images = slice(batch, parts: workers, index: w)
-            let s = scratch[w]
-            var p = images.lowerBound * H / 2
-            let end = images.upperBound * H / 2
-            var first = true
-            while p < end {
-                let n = min(chunkPairs, end - p)
-                let positions = 2 * n * W
-                Self.poolBackward(dy: dy + p * pooledRow, y: y + p * pooledRow, arg: arg + p * pooledRow,
-                                  pairs: n, width: W, channels: Co, dout: s.out.pointer)
-                core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
-                core.accumulateWeightGrad(s.col.pointer, s.out.pointer, positions: positions,
-                                          into: s.dW.pointer, first: first)
-                if let dx {
-                    core.inputGrad(s.out.pointer, rows: (2 * p)..<(2 * (p + n)), scratch: s.col.pointer, into: dx)
+        parallelFor(items) { w in
+            let images = slice(batch, parts: items, index: w)
+            core.withScratch { s in
+                var p = images.lowerBound * H / 2
+                let end = images.upperBound * H / 2
+                var first = true
+                while p < end {
+                    let n = min(chunkPairs, end - p)
+                    let positions = 2 * n * W
+                    Self.poolBackward(dy: dy + p * pooledRow, y: y + p * pooledRow, arg: arg + p * pooledRow,
+                                      pairs: n, width: W, channels: Co, dout: s.out.pointer)
+                    core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
+                    core.accumulateWeightGrad(s.col.pointer, s.out.pointer, positions: positions,
+                                              into: partials[w].pointer, first: first)
+                    if let dx {
+                        core.inputGrad(s.out.pointer, rows: (2 * p)..<(2 * (p + n)), scratch: s.col.pointer, into: dx)
+                    }
+                    first = false
+                    p += n
                 }
-                first = false
-                p += n
             }
         }
-        core.reduceGrads(workers: workers)
+        core.reduceGrads(slices: items)
     }
 
     /// Rebuilds the dense conv-output gradient of a chunk: zero it (memset runs at memory

@@ -24,11 +24,11 @@ final class Dense: Layer {
         bias = Parameter(name: name + ".bias", count: outputs, decayed: decayed)
     }
 
-    /// Splitting pays only when each worker gets a real GEMM (dispatch costs microseconds).
+    /// Splitting pays only when each slice gets a real GEMM (dispatch costs microseconds).
     private func workers(_ ctx: PassContext, batch: Int, columns: Int) -> Int {
         let work = batch * inputs * outputs
         guard work >= 1 << 18 else { return 1 }
-        return max(1, min(ctx.workers, columns / 16))
+        return workItems(workers: ctx.workers, units: columns, grain: 32)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,

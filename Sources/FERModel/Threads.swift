@@ -80,6 +80,18 @@ func parallelFor(_ n: Int, _ body: (Int) -> Void) {
     }
 }
 
+/// How many fixed slices to cut `units` of work into for `workers` threads. Up to 4 per thread,
+/// handed out dynamically by GCD: on a shared machine a thread that loses its core to another
+/// process then holds up only its current slice, not half the batch. Slices never go below
+/// `grain` units (small GEMMs lose efficiency) unless that would leave threads idle. Partial
+/// results are kept per slice and summed in slice order, so they depend only on the thread
+/// count, never on which thread ran which slice.
+func workItems(workers: Int, units: Int, grain: Int = 1) -> Int {
+    guard workers > 1, units > 1 else { return 1 }
+    let byGrain = units / max(1, grain)
+    return min(units, max(workers, min(4 * workers, byGrain)))
+}
+
 /// The i-th of `parts` near-equal contiguous slices of 0..<total.
 @inline(__always)
 func slice(_ total: Int, parts: Int, index: Int) -> Range<Int> {

@@ -91,8 +91,8 @@ final class LayerGradientTests: XCTestCase {
     /// The fused layer must equal conv → ReLU → pool exactly (same GEMM, same winners), forward
     /// and backward, including with several chunks and both worker counts.
     func testFusedLayerMatchesUnfusedChain() {
-        let input = Shape(8, 6, 3), batch = 3
-        for workers in [1, 2] {
+        let batch = 3
+        for (input, workers) in [(Shape(8, 6, 3), 1), (Shape(8, 6, 3), 2), (Shape(6, 8, 1), 2)] {
             let fused = ConvReLUPool(name: "f", input: input, kernel: 3, outChannels: 4, chunkImages: 1)
             let conv = Conv2D(name: "c", input: input, kernel: 3, outChannels: 4, chunkImages: 2)
             fill(fused.core.weight, seed: 16, scale: 0.5)
