@@ -28,7 +28,9 @@ final class Dense: Layer {
     private func workers(_ ctx: PassContext, batch: Int, columns: Int) -> Int {
         let work = batch * inputs * outputs
         guard work >= 1 << 18 else { return 1 }
-        return workItems(workers: ctx.workers, units: columns, grain: 32)
+        // One slice per thread for small batches: each slice streams its share of the weights
+        // once, and more slices would only add hand-offs to a latency-bound call.
+        return workItems(workers: ctx.workers, units: columns, grain: batch < 16 ? columns : 32)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
