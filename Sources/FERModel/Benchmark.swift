@@ -13,12 +13,10 @@ public struct EngineBenchmarkResult: Sendable, CustomStringConvertible {
     public var latencyMs: Double
 
     public var description: String {
-        let f = { (x: Double, d: Int) -> String in
-            let p = (0..<d).reduce(1.0) { a, _ in a * 10 }
-            return String(Double((x * p).rounded()) / p)
-        }
-        return "\(architecture.rawValue), \(threads) threads, batch \(batch): train \(f(trainImagesPerSecond, 0)) img/s, "
-            + "infer \(f(inferImagesPerSecond, 0)) img/s, latency \(f(latencyMs, 3)) ms"
+        let ms = (latencyMs * 1000).rounded() / 1000
+        return "\(architecture.rawValue), \(threads) threads, batch \(batch): "
+            + "train \(Int(trainImagesPerSecond.rounded())) img/s, "
+            + "infer \(Int(inferImagesPerSecond.rounded())) img/s, latency \(ms) ms"
     }
 }
 
