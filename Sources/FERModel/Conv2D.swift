@@ -1,8 +1,9 @@
 // Convolution, stride 1, SAME padding, NHWC, weights HWIO (kernel × kernel × in × out, as TF
 // stores them), lowered to sgemm through im2col:
 //
-//   col  [rows·W, k·k·Cin]   one patch per output position (zeros where the window leaves the image)
-//   out  [rows·W, Cout]      = col · weight[k·k·Cin, Cout]   ← already NHWC, no transpose
+//   col  [rows·W, k·k·Cin+1]  one patch per output position (zeros where the window leaves the
+//                             image) and a trailing 1 for the bias
+//   out  [rows·W, Cout]       = col · [weight; bias]   ← already NHWC, no transpose
 //
 // "Rows" are conv output rows in the flattened (image, y) space, so a chunk may start and end
 // anywhere in the batch; that lets a batch of one still be split across workers. The patch
