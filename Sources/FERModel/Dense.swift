@@ -30,7 +30,7 @@ final class Dense: Layer {
         guard work >= 1 << 18 else { return 1 }
         // One slice per thread for small batches: each slice streams its share of the weights
         // once, and more slices would only add hand-offs to a latency-bound call.
-        return workItems(workers: ctx.workers, units: columns, grain: batch < 16 ? columns : 32)
+        return workItems(workers: ctx.workers, units: columns, grain: batch < 16 ? columns : 64)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
