@@ -8,11 +8,12 @@ import Glibc
 ///
 /// Work is split by the engine itself: `count` workers each take a fixed, contiguous slice of
 /// the batch (or of a layer's output columns) and call single-threaded sgemm. On the 2-core
-/// target, interleaved runs gave 598/404/500 training img/s for this against 382/378/354 for
-/// one worker driving a 2-thread OpenBLAS (`Strategy.blasThreads`), and batch-1 latency
-/// 1.3 ms against 1.6–3.8 ms: our split also parallelises the im2col and pooling work, and
-/// small GEMMs do not amortise OpenBLAS's thread hand-off. Fixed slices also make every
-/// reduction happen in the same order, so results depend only on the seed and the thread count.
+/// target, back to back in a quiet moment: 1493 training img/s and 5137 inference img/s this
+/// way, against 1067 and 3071 for one worker driving a 2-thread OpenBLAS
+/// (`Strategy.blasThreads`); batch-1 latency was a wash (0.47 vs 0.45 ms). Our split also
+/// parallelises the im2col and pooling work, and OpenBLAS's thread hand-off does not pay for
+/// itself on these mid-sized GEMMs. Fixed slices also make every reduction happen in the same
+/// order, so results depend only on the seed and the thread count.
 public enum ComputeThreads {
     nonisolated(unsafe) private static var configured = 0
     private static let lock = PthreadLock()
