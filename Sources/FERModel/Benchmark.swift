@@ -13,12 +13,10 @@ public struct EngineBenchmarkResult: Sendable, CustomStringConvertible {
     public var latencyMs: Double
 
     public var description: String {
-        let f = { (x: Double, d: Int) -> String in
-            let p = (0..<d).reduce(1.0) { a, _ in a * 10 }
-            return String(Double((x * p).rounded()) / p)
-        }
-        return "\(architecture.rawValue), \(threads) threads, batch \(batch): train \(f(trainImagesPerSecond, 0)) img/s, "
-            + "infer \(f(inferImagesPerSecond, 0)) img/s, latency \(f(latencyMs, 3)) ms"
+        let ms = (latencyMs * 1000).rounded() / 1000
+        return "\(architecture.rawValue), \(threads) threads, batch \(batch): "
+            + "train \(Int(trainImagesPerSecond.rounded())) img/s, "
+            + "infer \(Int(inferImagesPerSecond.rounded())) img/s, latency \(ms) ms"
     }
 }
 
@@ -49,6 +47,35 @@ public enum EngineBenchmark {
                                      trainImagesPerSecond: Double(batch) / train,
                                      inferImagesPerSecond: Double(batch) / infer,
                                      latencyMs: single * 1000)
+    }
+
+    /// Where a training step spends its time: per layer, mean milliseconds per step for
+    /// forward and backward, plus the rest (loss, L2, Adam) as "optimizer".
+    public static func profile(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
+                               batch: Int = 128, steps: Int = 10) -> [(layer: String, forwardMs: Double, backwardMs: Double)] {
+        ComputeThreads.set(threads)
+        var rng = Xoshiro256(seed: 1)
+        let images = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
+        let labels = (0..<batch).map { _ in Int32(rng.next() % UInt64(ModelShape.classes)) }
+        let model = Classifier(architecture: architecture, seed: 1)
+        let net = model.network
+        Network.profileUsesThreadCPUTime = ComputeThreads.workers == 1 && threads == 1
+        defer { Network.profileUsesThreadCPUTime = false }
+        var total = 0.0
+        images.withUnsafeBufferPointer { buf in
+            for _ in 0..<2 { _ = model.trainStep(images: buf, labels: labels) }
+            net.profile = net.layers.map { _ in (0, 0) }
+            let t0 = Network.clock()
+            for _ in 0..<steps { _ = model.trainStep(images: buf, labels: labels) }
+            total = Double(Network.clock() - t0) / 1e9
+        }
+        let p = net.profile!
+        net.profile = nil
+        let scale = 1000 / Double(steps)
+        var rows = zip(net.layers, p).map { (layer: $0.name, forwardMs: $1.forward * scale, backwardMs: $1.backward * scale) }
+        let layers = p.reduce(0) { $0 + $1.forward + $1.backward }
+        rows.append((layer: "optimizer", forwardMs: 0, backwardMs: (total - layers) * scale))
+        return rows
     }
 
     /// Median wall time of `body` in seconds.

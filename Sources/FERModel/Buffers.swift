@@ -72,15 +72,18 @@ final class Parameter {
     let count: Int
     /// Whether the seed's L2 term (`l2 × Σw²/2`) covers this tensor.
     let decayed: Bool
+    /// False for state that is saved but not optimised (batch-norm running statistics).
+    let trainable: Bool
     let value: FloatBuffer
     let grad: FloatBuffer
     let m: FloatBuffer
     let v: FloatBuffer
 
-    init(name: String, count: Int, decayed: Bool) {
+    init(name: String, count: Int, decayed: Bool, trainable: Bool = true) {
         self.name = name
         self.count = count
         self.decayed = decayed
+        self.trainable = trainable
         value = FloatBuffer(count)
         grad = FloatBuffer(count)
         m = FloatBuffer(count)

@@ -61,7 +61,8 @@ public final class Classifier {
         self.step = step
     }
 
-    public var parameterCount: Int { network.parameters.reduce(0) { $0 + $1.count } }
+    /// Trainable values (batch-norm running statistics are state, not parameters).
+    public var parameterCount: Int { network.parameters.filter(\.trainable).reduce(0) { $0 + $1.count } }
 
     /// One Adam step on a batch. `images`: count × 2304 floats in [0, 1] (row-major 48×48),
     /// `labels`: count class indices 0...6. Returns the loss (mean CE + l2 term) before the update.

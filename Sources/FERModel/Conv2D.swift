@@ -1,8 +1,9 @@
 // Convolution, stride 1, SAME padding, NHWC, weights HWIO (kernel × kernel × in × out, as TF
 // stores them), lowered to sgemm through im2col:
 //
-//   col  [rows·W, k·k·Cin]   one patch per output position (zeros where the window leaves the image)
-//   out  [rows·W, Cout]      = col · weight[k·k·Cin, Cout]   ← already NHWC, no transpose
+//   col  [rows·W, k·k·Cin+1]  one patch per output position (zeros where the window leaves the
+//                             image) and a trailing 1 for the bias
+//   out  [rows·W, Cout]       = col · [weight; bias]   ← already NHWC, no transpose
 //
 // "Rows" are conv output rows in the flattened (image, y) space, so a chunk may start and end
 // anywhere in the batch; that lets a batch of one still be split across workers. The patch
@@ -20,7 +21,8 @@ struct ConvGeometry {
 }
 
 enum ConvKernels {
-    /// Writes the patches of conv output rows `rows` (flattened image·H + y) into `col`.
+    /// Writes the patches of conv output rows `rows` (flattened image·H + y) into `col`, one
+    /// row of K+1 per position: the patch, then a 1 that multiplies the bias row.
     static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, rows: Range<Int>,
                        _ col: UnsafeMutablePointer<Float>) {
         let H = g.input.height, W = g.input.width, C = g.input.channels, k = g.kernel, pad = g.pad
@@ -53,6 +55,60 @@ enum ConvKernels {
                         }
                     }
                     dst += span
+                }
+                dst.pointee = 1
+                dst += 1
+            }
+        }
+    }
+
+    /// Transposed patches for single-channel input: colᵀ[k, position] for k < K, then a row of
+    /// ones. For a fixed tap (ky, kx) an output row's values are the input row iy shifted by
+    /// kx − pad, so each (tap, row) is one contiguous copy with zeroed ends.
+    static func im2rowT(_ g: ConvGeometry, _ x: UnsafePointer<Float>, rows: Range<Int>,
+                        _ col: UnsafeMutablePointer<Float>) {
+        precondition(g.input.channels == 1)
+        let H = g.input.height, W = g.input.width, k = g.kernel, pad = g.pad
+        let M = rows.count * W
+        for ky in 0..<k {
+            for kx in 0..<k {
+                let shift = kx - pad
+                let lo = max(0, -shift), hi = min(W, W - shift)
+                var dst = col + (ky * k + kx) * M
+                for r in rows {
+                    let n = r / H, y = r % H, iy = y + ky - pad
+                    if iy < 0 || iy >= H || lo >= hi {
+                        dst.update(repeating: 0, count: W)
+                    } else {
+                        let src = x + (n * H + iy) * W + shift
+                        for ox in 0..<lo { dst[ox] = 0 }
+                        for ox in lo..<hi { dst[ox] = src[ox] }
+                        for ox in hi..<W { dst[ox] = 0 }
+                    }
+                    dst += W
+                }
+            }
+        }
+        (col + k * k * M).update(repeating: 1, count: M)
+    }
+
+    /// Adjoint of im2rowT (without the ones row): adds dcolᵀ back onto dx, which the caller zeroes.
+    static func row2imT(_ g: ConvGeometry, _ dcol: UnsafePointer<Float>, rows: Range<Int>,
+                        _ dx: UnsafeMutablePointer<Float>) {
+        let H = g.input.height, W = g.input.width, k = g.kernel, pad = g.pad
+        let M = rows.count * W
+        for ky in 0..<k {
+            for kx in 0..<k {
+                let shift = kx - pad
+                let lo = max(0, -shift), hi = min(W, W - shift)
+                var src = dcol + (ky * k + kx) * M
+                for r in rows {
+                    let n = r / H, y = r % H, iy = y + ky - pad
+                    if iy >= 0 && iy < H && lo < hi {
+                        let d = dx + (n * H + iy) * W + shift
+                        for ox in lo..<hi { d[ox] += src[ox] }
+                    }
+                    src += W
                 }
             }
         }
@@ -95,26 +151,39 @@ enum ConvKernels {
 }
 
 /// Weights, bias and per-worker scratch shared by the plain and the fused convolution layers.
+///
+/// The bias rides inside the GEMM: every patch gets a trailing 1 and the weight matrix a
+/// trailing bias row ([W; b], (K+1)×Cout). Forward then needs no bias pass, and in backward the
+/// bias gradient (the column sums of dout) falls out of the weight-gradient GEMM as its last
+/// row, instead of a separate pass over the whole conv gradient.
+///
+/// Single-channel inputs (conv1) use transposed patches, colᵀ[K+1, M]: for a fixed kernel tap
+/// the patch values along an output row are a shifted copy of an input row, so im2col becomes
+/// contiguous copies instead of 25 scattered scalar writes per position.
 final class ConvCore {
     let geometry: ConvGeometry
     let weight: Parameter
     let bias: Parameter
     /// Conv output rows per chunk: bounds the patch matrix (chunkImages images' worth).
     let chunkRows: Int
+    let transposed: Bool
+    /// [W; b] as one (K+1)×Cout matrix, refreshed from the parameters before each pass.
+    private let augmented: FloatBuffer
 
+    /// Per-thread working memory. Pooled rather than indexed by slice: slices outnumber threads,
+    /// and only as many scratch sets exist as slices ever ran at once.
     final class Scratch {
         let col: FloatBuffer   // patches, later reused for their gradient
         let out: FloatBuffer   // conv output / its gradient for one chunk
-        let dW: FloatBuffer
-        let db: FloatBuffer
         init(rows: Int, g: ConvGeometry) {
-            col = FloatBuffer(rows * g.input.width * g.patch)
+            col = FloatBuffer(rows * g.input.width * (g.patch + 1))
             out = FloatBuffer(rows * g.input.width * g.outChannels)
-            dW = FloatBuffer(g.patch * g.outChannels)
-            db = FloatBuffer(g.outChannels)
         }
     }
-    private(set) var scratch: [Scratch] = []
+    private var pool: [Scratch] = []
+    private let poolLock = PthreadLock()
+    /// [dW; db] partial sums, one per work slice of the last backward.
+    private var partials: [FloatBuffer] = []
 
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int) {
         precondition(kernel % 2 == 1, "SAME padding with stride 1 is implemented for odd kernels")
@@ -122,46 +191,85 @@ final class ConvCore {
         weight = Parameter(name: name + ".weight", count: geometry.patch * outChannels, decayed: true)
         bias = Parameter(name: name + ".bias", count: outChannels, decayed: true)
         chunkRows = max(1, chunkImages) * input.height
+        transposed = input.channels == 1
+        augmented = FloatBuffer((geometry.patch + 1) * outChannels)
     }
 
-    func scratch(forWorkers n: Int) -> [Scratch] {
-        while scratch.count < n { scratch.append(Scratch(rows: chunkRows, g: geometry)) }
-        return scratch
+    func withScratch<T>(_ body: (Scratch) -> T) -> T {
+        let s = poolLock.locked { pool.popLast() } ?? Scratch(rows: chunkRows, g: geometry)
+        defer { poolLock.locked { pool.append(s) } }
+        return body(s)
     }
 
-    /// out[M, Cout] = col[M, K] · W[K, Cout]
+    /// Partial-gradient buffers for `n` slices (grown before a parallel region, never inside).
+    func partials(_ n: Int) -> [FloatBuffer] {
+        while partials.count < n { partials.append(FloatBuffer((geometry.patch + 1) * geometry.outChannels)) }
+        return partials
+    }
+
+    /// Call once per pass before the GEMMs: the optimizer updates the parameters in place.
+    func refreshAugmented() {
+        let wc = weight.count
+        augmented.pointer.update(from: weight.value.pointer, count: wc)
+        (augmented.pointer + wc).update(from: bias.value.pointer, count: bias.count)
+    }
+
+    /// Patches (with the trailing 1) of conv output rows `rows` into `col`.
+    func patches(_ x: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+        if transposed {
+            ConvKernels.im2rowT(geometry, x, rows: rows, col)
+        } else {
+            ConvKernels.im2col(geometry, x, rows: rows, col)
+        }
+    }
+
+    /// out[M, Cout] = [col | 1] · [W; b]
     @inline(__always)
     func multiply(_ col: UnsafePointer<Float>, positions: Int, into out: UnsafeMutablePointer<Float>) {
-        let g = geometry
-        gemm(m: positions, n: g.outChannels, k: g.patch, a: col, lda: g.patch,
-             b: weight.value.pointer, ldb: g.outChannels, beta: 0, c: out, ldc: g.outChannels)
+        let g = geometry, K1 = g.patch + 1
+        gemm(transA: transposed, m: positions, n: g.outChannels, k: K1, a: col, lda: transposed ? positions : K1,
+             b: augmented.pointer, ldb: g.outChannels, beta: 0, c: out, ldc: g.outChannels)
     }
 
-    /// dW[K, Cout] (+)= colᵀ · dout
+    /// [dW; db][K+1, Cout] (+)= [col | 1]ᵀ · dout
     @inline(__always)
     func accumulateWeightGrad(_ col: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, positions: Int,
                               into dW: UnsafeMutablePointer<Float>, first: Bool) {
-        let g = geometry
-        gemm(transA: true, m: g.patch, n: g.outChannels, k: positions, a: col, lda: g.patch,
+        let g = geometry, K1 = g.patch + 1
+        gemm(transA: !transposed, m: K1, n: g.outChannels, k: positions, a: col, lda: transposed ? positions : K1,
              b: dout, ldb: g.outChannels, beta: first ? 0 : 1, c: dW, ldc: g.outChannels)
     }
 
-    /// dcol[M, K] = dout[M, Cout] · Wᵀ
-    @inline(__always)
-    func patchGrad(_ dout: UnsafePointer<Float>, positions: Int, into dcol: UnsafeMutablePointer<Float>) {
-        let g = geometry
-        gemm(transB: true, m: positions, n: g.patch, k: g.outChannels, a: dout, lda: g.outChannels,
-             b: weight.value.pointer, ldb: g.outChannels, beta: 0, c: dcol, ldc: g.patch)
+    /// Writes dL/dx for the whole images covered by conv output rows `rows`, using `col` as
+    /// scratch for the patch gradient dout · Wᵀ. Zeroes that slice of dx right before adding
+    /// into it, while it is still in cache.
+    func inputGrad(_ dout: UnsafePointer<Float>, rows: Range<Int>, scratch col: UnsafeMutablePointer<Float>,
+                   into dx: UnsafeMutablePointer<Float>) {
+        let g = geometry, K = g.patch, M = rows.count * g.input.width, H = g.input.height
+        precondition(rows.lowerBound % H == 0 && rows.count % H == 0, "input gradients need whole images")
+        (dx + rows.lowerBound / H * g.input.count).update(repeating: 0, count: rows.count / H * g.input.count)
+        if transposed {
+            // dcolᵀ[K, M] = W[K, Cout] · doutᵀ
+            gemm(transB: true, m: K, n: M, k: g.outChannels, a: augmented.pointer, lda: g.outChannels,
+                 b: dout, ldb: g.outChannels, beta: 0, c: col, ldc: M)
+            ConvKernels.row2imT(g, col, rows: rows, dx)
+        } else {
+            // dcol[M, K] = dout[M, Cout] · Wᵀ
+            gemm(transB: true, m: M, n: K, k: g.outChannels, a: dout, lda: g.outChannels,
+                 b: augmented.pointer, ldb: g.outChannels, beta: 0, c: col, ldc: K)
+            ConvKernels.col2im(g, col, rows: rows, dx)
+        }
     }
 
-    /// Sums the workers' partial gradients in worker order (fixed order → repeatable bits).
-    func reduceGrads(workers: Int) {
+    /// Sums the slices' partial gradients in slice order (fixed order → repeatable bits) and
+    /// splits [dW; db] into the two parameters.
+    func reduceGrads(slices: Int) {
         let wc = weight.count, bc = bias.count
         let gw = weight.grad.pointer, gb = bias.grad.pointer
-        gw.update(from: scratch[0].dW.pointer, count: wc)
-        gb.update(from: scratch[0].db.pointer, count: bc)
-        for w in 1..<max(workers, 1) {
-            let pw = scratch[w].dW.pointer, pb = scratch[w].db.pointer
+        gw.update(from: partials[0].pointer, count: wc)
+        gb.update(from: partials[0].pointer + wc, count: bc)
+        for w in 1..<max(slices, 1) {
+            let pw = partials[w].pointer, pb = pw + wc
             for i in 0..<wc { gw[i] += pw[i] }
             for i in 0..<bc { gb[i] += pb[i] }
         }
@@ -187,23 +295,19 @@ final class Conv2D: Layer {
                  _ ctx: inout PassContext) {
         let g = core.geometry, W = g.input.width, Co = g.outChannels
         let total = batch * g.input.height
-        let workers = max(1, min(ctx.workers, total))
-        let core = self.core, b = core.bias.value.pointer
-        let scratch = core.scratch(forWorkers: workers)
-        parallelFor(workers) { w in
-            let range = slice(total, parts: workers, index: w)
-            let col = scratch[w].col.pointer
-            var r = range.lowerBound
-            while r < range.upperBound {
-                let rows = min(core.chunkRows, range.upperBound - r)
-                ConvKernels.im2col(g, x, rows: r..<(r + rows), col)
-                let out = y + r * W * Co
-                core.multiply(col, positions: rows * W, into: out)
-                for p in 0..<(rows * W) {
-                    let o = out + p * Co
-                    for c in 0..<Co { o[c] += b[c] }
+        let items = workItems(workers: ctx.workers, units: total, grain: g.input.height)
+        let core = self.core
+        core.refreshAugmented()
+        parallelFor(items) { w in
+            let range = slice(total, parts: items, index: w)
+            core.withScratch { s in
+                var r = range.lowerBound
+                while r < range.upperBound {
+                    let rows = min(core.chunkRows, range.upperBound - r)
+                    core.patches(x, rows: r..<(r + rows), into: s.col.pointer)
+                    core.multiply(s.col.pointer, positions: rows * W, into: y + r * W * Co)
+                    r += rows
                 }
-                r += rows
             }
         }
     }
@@ -211,37 +315,30 @@ final class Conv2D: Layer {
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
-        let workers = max(1, min(ctx.workers, batch))
+        let items = workItems(workers: ctx.workers, units: batch)
         let core = self.core
-        let scratch = core.scratch(forWorkers: workers)
-        // Whole images per worker: col2im writes into neighbouring rows, never across images.
-        parallelFor(workers) { w in
-            let images = slice(batch, parts: workers, index: w)
-            let s = scratch[w]
-            s.db.zero(Co)
-            if let dx { dx.advanced(by: images.lowerBound * g.input.count).update(repeating: 0, count: images.count * g.input.count) }
-            var r = images.lowerBound * H
-            let end = images.upperBound * H
-            var first = true
-            while r < end {
-                let rows = min(core.chunkRows, end - r)
-                let positions = rows * W
-                let dout = dy + r * W * Co
-                ConvKernels.im2col(g, x, rows: r..<(r + rows), s.col.pointer)
-                core.accumulateWeightGrad(s.col.pointer, dout, positions: positions, into: s.dW.pointer, first: first)
-                let db = s.db.pointer
-                for p in 0..<positions {
-                    let d = dout + p * Co
-                    for c in 0..<Co { db[c] += d[c] }
+        core.refreshAugmented()
+        let partials = core.partials(items)
+        // Whole images per worker and per chunk: col2im writes into neighbouring rows, never
+        // across images, so each chunk owns its slice of dx.
+        parallelFor(items) { w in
+            let images = slice(batch, parts: items, index: w)
+            core.withScratch { s in
+                var r = images.lowerBound * H
+                let end = images.upperBound * H
+                var first = true
+                while r < end {
+                    let rows = min(core.chunkRows, end - r)
+                    let dout = dy + r * W * Co
+                    core.patches(x, rows: r..<(r + rows), into: s.col.pointer)
+                    core.accumulateWeightGrad(s.col.pointer, dout, positions: rows * W,
+                                              into: partials[w].pointer, first: first)
+                    if let dx { core.inputGrad(dout, rows: r..<(r + rows), scratch: s.col.pointer, into: dx) }
+                    first = false
+                    r += rows
                 }
-                if let dx {
-                    core.patchGrad(dout, positions: positions, into: s.col.pointer)
-                    ConvKernels.col2im(g, s.col.pointer, rows: r..<(r + rows), dx)
-                }
-                first = false
-                r += rows
             }
         }
-        core.reduceGrads(workers: workers)
+        core.reduceGrads(slices: items)
     }
 }

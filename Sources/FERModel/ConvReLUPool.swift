@@ -6,8 +6,8 @@
 // pooled value saying which of the 4 window cells won. Backward rebuilds each chunk's sparse
 // conv gradient from those bytes.
 //
-// Because bias is per channel and ReLU is monotone, max(relu(a_i + b)) = relu(max(a_i) + b), so
-// the pool picks the winner on the raw GEMM output and adds bias once per pooled value.
+// ReLU is monotone, so max(relu(a_i)) = relu(max(a_i)): the pool picks the winner on the GEMM
+// output (bias already included, see ConvCore) and applies ReLU once per pooled value.
 
 final class ConvReLUPool: Layer {
     let name: String
@@ -32,44 +32,51 @@ final class ConvReLUPool: Layer {
         // Work unit: a pair of conv rows = one pooled row; flattened over the batch.
         let pairs = batch * g.input.height / 2
         let pooledRow = (W / 2) * Co
-        argmax.reserve(batch * outputShape.count)
-        let workers = max(1, min(ctx.workers, pairs))
-        let core = self.core, arg = argmax.pointer, bias = core.bias.value.pointer
-        let scratch = core.scratch(forWorkers: workers)
+        if ctx.training { argmax.reserve(batch * outputShape.count) }
+        let training = ctx.training
+        let items = workItems(workers: ctx.workers, units: pairs, grain: g.input.height / 2)
+        let core = self.core, arg = argmax.pointer
+        core.refreshAugmented()
         let chunkPairs = core.chunkRows / 2
-        parallelFor(workers) { w in
-            let range = slice(pairs, parts: workers, index: w)
-            let s = scratch[w]
-            var p = range.lowerBound
-            while p < range.upperBound {
-                let n = min(chunkPairs, range.upperBound - p)
-                ConvKernels.im2col(g, x, rows: (2 * p)..<(2 * (p + n)), s.col.pointer)
-                core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer)
-                Self.poolForward(s.out.pointer, pairs: n, width: W, channels: Co, bias: bias,
-                                 y: y + p * pooledRow, arg: arg + p * pooledRow)
-                p += n
+        parallelFor(items) { w in
+            let range = slice(pairs, parts: items, index: w)
+            core.withScratch { s in
+                var p = range.lowerBound
+                while p < range.upperBound {
+                    let n = min(chunkPairs, range.upperBound - p)
+                    core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
+                    core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer)
+                    Self.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
+                                     y: y + p * pooledRow, arg: training ? arg + p * pooledRow : nil)
+                    p += n
+                }
             }
         }
     }
 
-    @inline(__always)
+    /// Pools pairs of conv rows. Each inner loop writes one stream only: with several store
+    /// streams the compiler cannot cheaply prove the pointers do not overlap and leaves the loop
+    /// scalar (Swift has no `restrict`), with one it vectorises behind a runtime overlap check.
     private static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
-                                    bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                    arg: UnsafeMutablePointer<UInt8>) {
+                                    y: UnsafeMutablePointer<Float>,
+                                    arg: UnsafeMutablePointer<UInt8>?) {
         let rowStride = W * C, half = W / 2
         for p in 0..<pairs {
             let top = out + 2 * p * rowStride, bottom = top + rowStride
-            let dst = y + p * half * C, ab = arg + p * half * C
+            let dst = y + p * half * C
             for px in 0..<half {
                 let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
-                let d = dst + px * C, a = ab + px * C
+                let d = dst + px * C
                 for c in 0..<C {
-                    var m = a0[c], i: UInt8 = 0
-                    if a1[c] > m { m = a1[c]; i = 1 }
-                    if a2[c] > m { m = a2[c]; i = 2 }
-                    if a3[c] > m { m = a3[c]; i = 3 }
-                    let v = m + bias[c]
+                    let v = max(max(a0[c], a1[c]), max(a2[c], a3[c]))
                     d[c] = v > 0 ? v : 0
+                }
+                // Inference needs no winners. First winner on ties, as in MaxPool2x2.
+                guard let arg else { continue }
+                let a = arg + (p * half + px) * C
+                for c in 0..<C {
+                    let m01 = max(a0[c], a1[c]), m012 = max(m01, a2[c])
+                    let i: UInt8 = a3[c] > m012 ? 3 : (a2[c] > m01 ? 2 : (a1[c] > a0[c] ? 1 : 0))
                     a[c] = i
                 }
             }
@@ -80,63 +87,55 @@ final class ConvReLUPool: Layer {
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
         let pooledRow = (W / 2) * Co
-        let workers = max(1, min(ctx.workers, batch))
+        let items = workItems(workers: ctx.workers, units: batch)
         let core = self.core, arg = UnsafePointer(argmax.pointer)
-        let scratch = core.scratch(forWorkers: workers)
+        core.refreshAugmented()
+        let partials = core.partials(items)
         let chunkPairs = core.chunkRows / 2
-        // Whole images per worker: col2im writes into neighbouring rows, never across images.
-        parallelFor(workers) { w in
-            let images = slice(batch, parts: workers, index: w)
-            let s = scratch[w]
-            s.db.zero(Co)
-            if let dx {
-                dx.advanced(by: images.lowerBound * g.input.count)
-                    .update(repeating: 0, count: images.count * g.input.count)
-            }
-            var p = images.lowerBound * H / 2
-            let end = images.upperBound * H / 2
-            var first = true
-            while p < end {
-                let n = min(chunkPairs, end - p)
-                let positions = 2 * n * W
-                Self.poolBackward(dy: dy + p * pooledRow, y: y + p * pooledRow, arg: arg + p * pooledRow,
-                                  pairs: n, width: W, channels: Co, dout: s.out.pointer, db: s.db.pointer)
-                ConvKernels.im2col(g, x, rows: (2 * p)..<(2 * (p + n)), s.col.pointer)
-                core.accumulateWeightGrad(s.col.pointer, s.out.pointer, positions: positions,
-                                          into: s.dW.pointer, first: first)
-                if let dx {
-                    core.patchGrad(s.out.pointer, positions: positions, into: s.col.pointer)
-                    ConvKernels.col2im(g, s.col.pointer, rows: (2 * p)..<(2 * (p + n)), dx)
+        // Whole images per worker and per chunk: col2im writes into neighbouring rows, never
+        // across images, so each chunk owns its slice of dx.
+        parallelFor(items) { w in
+            let images = slice(batch, parts: items, index: w)
+            core.withScratch { s in
+                var p = images.lowerBound * H / 2
+                let end = images.upperBound * H / 2
+                var first = true
+                while p < end {
+                    let n = min(chunkPairs, end - p)
+                    let positions = 2 * n * W
+                    Self.poolBackward(dy: dy + p * pooledRow, y: y + p * pooledRow, arg: arg + p * pooledRow,
+                                      pairs: n, width: W, channels: Co, dout: s.out.pointer)
+                    core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
+                    core.accumulateWeightGrad(s.col.pointer, s.out.pointer, positions: positions,
+                                              into: partials[w].pointer, first: first)
+                    if let dx {
+                        core.inputGrad(s.out.pointer, rows: (2 * p)..<(2 * (p + n)), scratch: s.col.pointer, into: dx)
+                    }
+                    first = false
+                    p += n
                 }
-                first = false
-                p += n
             }
         }
-        core.reduceGrads(workers: workers)
+        core.reduceGrads(slices: items)
     }
 
-    /// Rebuilds the dense conv-output gradient of a chunk: each pooled gradient goes to its
-    /// window's winner if the ReLU was open, every other cell gets 0 (written, not pre-zeroed,
-    /// so the chunk is touched once).
-    @inline(__always)
+    /// Rebuilds the dense conv-output gradient of a chunk: zero it (memset runs at memory
+    /// speed), then write each pooled gradient to its window's winner — branch-free, writing 0
+    /// when the ReLU was closed, since the open/closed pattern is random and would mispredict.
     private static func poolBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, arg: UnsafePointer<UInt8>,
                                      pairs: Int, width W: Int, channels C: Int,
-                                     dout: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>) {
+                                     dout: UnsafeMutablePointer<Float>) {
         let rowStride = W * C, half = W / 2
+        dout.update(repeating: 0, count: 2 * pairs * rowStride)
         for p in 0..<pairs {
-            let top = dout + 2 * p * rowStride, bottom = top + rowStride
+            let top = dout + 2 * p * rowStride
             let g = dy + p * half * C, yv = y + p * half * C, ab = arg + p * half * C
             for px in 0..<half {
-                let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
+                let cell = top + 2 * px * C
                 let gg = g + px * C, yy = yv + px * C, a = ab + px * C
                 for c in 0..<C {
-                    let v = yy[c] > 0 ? gg[c] : 0
-                    let i = a[c]
-                    a0[c] = i == 0 ? v : 0
-                    a1[c] = i == 1 ? v : 0
-                    a2[c] = i == 2 ? v : 0
-                    a3[c] = i == 3 ? v : 0
-                    db[c] += v
+                    let q = Int(a[c])
+                    cell[(q & 1) * C + (q >> 1) * rowStride + c] = yy[c] > 0 ? gg[c] : 0
                 }
             }
         }

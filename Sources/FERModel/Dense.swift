@@ -1,3 +1,5 @@
+import CBLAS
+
 // Fully connected layer: y[N, out] = x[N, in] · W[in, out] + b (W stored in×out like TF).
 // Workers split the GEMMs by columns of their result, so each writes a disjoint block and
 // no reduction is needed; small layers (fc2: 256→7) stay on one thread.
@@ -22,11 +24,13 @@ final class Dense: Layer {
         bias = Parameter(name: name + ".bias", count: outputs, decayed: decayed)
     }
 
-    /// Splitting pays only when each worker gets a real GEMM (dispatch costs microseconds).
+    /// Splitting pays only when each slice gets a real GEMM (dispatch costs microseconds).
     private func workers(_ ctx: PassContext, batch: Int, columns: Int) -> Int {
         let work = batch * inputs * outputs
         guard work >= 1 << 18 else { return 1 }
-        return max(1, min(ctx.workers, columns / 16))
+        // One slice per thread for small batches: each slice streams its share of the weights
+        // once, and more slices would only add hand-offs to a latency-bound call.
+        return workItems(workers: ctx.workers, units: columns, grain: batch < 16 ? columns : 64)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
@@ -35,8 +39,15 @@ final class Dense: Layer {
         let n = workers(ctx, batch: batch, columns: O)
         parallelFor(n) { t in
             let cols = slice(O, parts: n, index: t)
-            gemm(m: batch, n: cols.count, k: I, a: x, lda: I, b: w + cols.lowerBound, ldb: O,
-                 beta: 0, c: y + cols.lowerBound, ldc: O)
+            if batch == 1 {
+                // One image is a matrix-vector product; sgemv skips GEMM's packing, which for
+                // fc1 would copy all 9.4 MB of weights to multiply them once.
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(I), Int32(cols.count), 1, w + cols.lowerBound,
+                            Int32(O), x, 1, 0, y + cols.lowerBound, 1)
+            } else {
+                gemm(m: batch, n: cols.count, k: I, a: x, lda: I, b: w + cols.lowerBound, ldb: O,
+                     beta: 0, c: y + cols.lowerBound, ldc: O)
+            }
             for r in 0..<batch {
                 let row = y + r * O
                 for c in cols { row[c] += b[c] }

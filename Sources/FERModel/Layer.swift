@@ -1,6 +1,20 @@
 // The layer contract. Each layer computes forward and backward side by side on raw batch
 // pointers; the Network owns activations and their gradients, layers own only what they must
 // remember between the two passes (argmax indices, dropout masks) and their scratch.
+//
+// How FERModel fits together, bottom up:
+//   Buffers, Random, Threads   raw storage, the seeded generator, worker split + sgemm wrapper
+//   Conv2D (+ ConvCore), ConvReLUPool, MaxPool, Dense, Activation, Dropout, BatchNorm
+//                              layers, NHWC, forward and backward in the same file
+//   Network                    a stack of layers + NetworkFactory (one function per architecture)
+//   Loss, Adam, Initializers   softmax cross-entropy, the conv-only L2 term, TF1 Adam, init
+//   Classifier                 the public face: train/infer/evaluate, checkpoints (CheckpointCodec)
+//   Benchmark                  EngineBenchmark for `ferdash bench`
+//
+// Adding a layer: conform to Layer, keep x/y/dy/dx in NHWC, overwrite (not accumulate) parameter
+// gradients, split over `ctx.workers` with fixed slices, and add a finite-difference test.
+// Adding a network: a case in Architecture and a function in NetworkFactory listing layers;
+// checkpoints follow automatically (tensor names and sizes come from the layers).
 
 /// What a pass needs beyond the tensors: train/inference mode, the dropout generator and how
 /// many workers to split across.

@@ -20,7 +20,7 @@ final class MaxPool2x2: Layer {
         let pairs = batch * inputShape.height / 2
         argmax.reserve(batch * outputShape.count)
         let arg = argmax.pointer
-        let workers = max(1, min(ctx.workers, pairs))
+        let workers = workItems(workers: ctx.workers, units: pairs)
         parallelFor(workers) { w in
             for p in slice(pairs, parts: workers, index: w) {
                 let top = x + 2 * p * W * C, bottom = top + W * C
@@ -46,7 +46,7 @@ final class MaxPool2x2: Layer {
         let W = inputShape.width, C = inputShape.channels, half = W / 2
         let pairs = batch * inputShape.height / 2
         let arg = UnsafePointer(argmax.pointer)
-        let workers = max(1, min(ctx.workers, pairs))
+        let workers = workItems(workers: ctx.workers, units: pairs)
         parallelFor(workers) { w in
             for p in slice(pairs, parts: workers, index: w) {
                 let top = dx + 2 * p * W * C, bottom = top + W * C

@@ -52,6 +52,21 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// Random garbage, with and without a valid header in front, must always be rejected with
+    /// a CheckpointError (lengths fields in garbage can claim gigabytes).
+    func testRandomBytesAreRejected() {
+        var rng = Xoshiro256(seed: 77)
+        let header = Array(CodecBytes.tiny.prefix(12))   // magic + version
+        for trial in 0..<3000 {
+            let n = Int(rng.next() % 300)
+            var bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            if trial % 2 == 0 { bytes = header + bytes }
+            let m = message { try Self.decodeTiny(bytes) }
+            XCTAssertFalse(m == "no error" || m.hasPrefix("unexpected"), "trial \(trial): \(m)")
+            XCTAssertThrowsError(try Classifier.fromCheckpoint(bytes))
+        }
+    }
+
     func testErrorMessagesSayWhatIsWrong() {
         var b = CodecBytes.tiny
         b[0] = UInt8(ascii: "P")

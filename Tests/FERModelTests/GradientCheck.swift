@@ -72,7 +72,7 @@ struct GradientCheck {
                         minus: { x[i] = keep - eps; let v = objective(); x[i] = keep; return v })
             }
         }
-        for p in layer.parameters {
+        for p in layer.parameters where p.trainable {
             let grads = p.grad.array(p.count)
             for i in 0..<p.count {
                 let keep = p.value.pointer[i]

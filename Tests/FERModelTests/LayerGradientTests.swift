@@ -20,6 +20,17 @@ final class LayerGradientTests: XCTestCase {
         linear.check(layer, batch: 2, input: randomFloats(2 * 60, seed: 6), workers: 1)
     }
 
+    /// Single-channel input takes the transposed-patch path (as conv1 does); check its input
+    /// gradient too, with a kernel wider than some rows' valid span.
+    func testSingleChannelConvGradients() {
+        for kernel in [3, 5] {
+            let layer = Conv2D(name: "c", input: Shape(5, 4, 1), kernel: kernel, outChannels: 3, chunkImages: 1)
+            fill(layer.core.weight, seed: 24, scale: 0.5)
+            fill(layer.core.bias, seed: 25, scale: 0.5)
+            linear.check(layer, batch: 3, input: randomFloats(60, seed: 26))
+        }
+    }
+
     func testDenseGradients() {
         let layer = Dense(name: "d", input: Shape(1, 1, 5), outputs: 3)
         fill(layer.weight, seed: 7, scale: 0.5)
@@ -31,6 +42,25 @@ final class LayerGradientTests: XCTestCase {
         let layer = Dropout(name: "drop", shape: Shape(1, 1, 6), keep: 0.5)
         layer.setMask([2, 0, 2, 2, 0, 0, 0, 2, 2, 0, 2, 0])
         linear.check(layer, batch: 2, input: randomFloats(12, seed: 10))
+    }
+
+    func testDropoutKeepsHalfScaledByTwoAndOnlyInTraining() {
+        let n = 10_000
+        let layer = Dropout(name: "drop", shape: Shape(1, 1, n), keep: 0.5)
+        let x = [Float](repeating: 1, count: n)
+        var y = [Float](repeating: 0, count: n)
+        var ctx = PassContext(training: true, workers: 1, rng: Xoshiro256(seed: 1))
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: 1, &ctx) }
+        }
+        XCTAssertTrue(y.allSatisfy { $0 == 0 || $0 == 2 })
+        let kept = y.filter { $0 == 2 }.count
+        XCTAssertEqual(Double(kept) / Double(n), 0.5, accuracy: 0.02)
+        ctx.training = false
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: 1, &ctx) }
+        }
+        XCTAssertEqual(y, x, "inference must be the identity")
     }
 
     func testReLUGradients() {
@@ -61,8 +91,8 @@ final class LayerGradientTests: XCTestCase {
     /// The fused layer must equal conv → ReLU → pool exactly (same GEMM, same winners), forward
     /// and backward, including with several chunks and both worker counts.
     func testFusedLayerMatchesUnfusedChain() {
-        let input = Shape(8, 6, 3), batch = 3
-        for workers in [1, 2] {
+        let batch = 3
+        for (input, workers) in [(Shape(8, 6, 3), 1), (Shape(8, 6, 3), 2), (Shape(6, 8, 1), 2)] {
             let fused = ConvReLUPool(name: "f", input: input, kernel: 3, outChannels: 4, chunkImages: 1)
             let conv = Conv2D(name: "c", input: input, kernel: 3, outChannels: 4, chunkImages: 2)
             fill(fused.core.weight, seed: 16, scale: 0.5)

@@ -1,0 +1,69 @@
+import XCTest
+@testable import FERModel
+
+final class NormalizationTests: XCTestCase {
+    func testBatchNormTrainingGradients() {
+        let layer = BatchNorm(name: "bn", shape: Shape(2, 2, 3))
+        fill(layer.gamma, seed: 40, scale: 1.5)
+        fill(layer.beta, seed: 41, scale: 0.5)
+        // Offset and scaled inputs: normalisation must undo both.
+        let x = randomFloats(36, seed: 42, scale: 2).map { $0 + 3 }
+        GradientCheck(eps: 1e-2, atol: 2e-3, rtol: 1e-2).check(layer, batch: 3, input: x, training: true)
+    }
+
+    func testBatchNormInferenceGradients() {
+        let layer = BatchNorm(name: "bn", shape: Shape(1, 2, 4))
+        fill(layer.gamma, seed: 43, scale: 1.5)
+        fill(layer.beta, seed: 44, scale: 0.5)
+        for i in 0..<4 {
+            layer.runningMean.value.pointer[i] = Float(i) * 0.3
+            layer.runningVariance.value.pointer[i] = 0.5 + Float(i)
+        }
+        GradientCheck(eps: 1e-2, atol: 1e-3, rtol: 1e-3)
+            .check(layer, batch: 2, input: randomFloats(16, seed: 45), training: false)
+    }
+
+    func testBatchNormNormalisesAndTracksRunningStatistics() {
+        let layer = BatchNorm(name: "bn", shape: Shape(2, 1, 2), momentum: 0)
+        // Channel 0: 1, 3, 5, 7 (mean 4, variance 5); channel 1: all 10 (variance 0).
+        let x: [Float] = [1, 10, 3, 10, 5, 10, 7, 10]
+        var train = [Float](repeating: 0, count: 8), infer = [Float](repeating: 0, count: 8)
+        var ctx = PassContext(training: true, workers: 1, rng: Xoshiro256(seed: 0))
+        x.withUnsafeBufferPointer { xb in
+            train.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: 2, &ctx) }
+            ctx.training = false
+            infer.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: 2, &ctx) }
+        }
+        let s = (5 + 1e-3 as Double).squareRoot()
+        XCTAssertEqual(Double(train[0]), -3 / s, accuracy: 1e-5)
+        XCTAssertEqual(Double(train[6]), 3 / s, accuracy: 1e-5)
+        XCTAssertEqual(train[1], 0, accuracy: 1e-5)
+        XCTAssertEqual(layer.runningMean.value.array(2), [4, 10])
+        XCTAssertEqual(layer.runningVariance.value.array(2), [5, 0])
+        // momentum 0: running = batch statistics, so inference reproduces training.
+        for i in 0..<8 { XCTAssertEqual(train[i], infer[i], accuracy: 1e-5) }
+        XCTAssertFalse(layer.runningMean.trainable)
+    }
+
+    func testGlobalAveragePoolValuesAndGradients() {
+        let layer = GlobalAveragePool(name: "gap", input: Shape(2, 3, 2))
+        var y = [Float](repeating: 0, count: 2)
+        let x: [Float] = (0..<12).map(Float.init)
+        var ctx = PassContext(training: true, workers: 1, rng: Xoshiro256(seed: 0))
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: 1, &ctx) }
+        }
+        XCTAssertEqual(y, [5, 6])   // channel 0: 0,2,…,10; channel 1: 1,3,…,11
+        GradientCheck(eps: 0.05, atol: 1e-4, rtol: 1e-4)
+            .check(layer, batch: 2, input: randomFloats(24, seed: 46))
+    }
+
+    func testOptimizerLeavesRunningStatisticsAlone() {
+        let layer = BatchNorm(name: "bn", shape: Shape(1, 1, 2))
+        layer.runningMean.grad.pointer[0] = 1
+        layer.gamma.grad.pointer[0] = 1
+        Adam.update(layer.parameters, hyper: Hyperparameters(), step: 1, workers: 1)
+        XCTAssertEqual(layer.runningMean.value.pointer[0], 0)
+        XCTAssertNotEqual(layer.gamma.value.pointer[0], 1)
+    }
+}
