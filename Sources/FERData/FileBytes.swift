@@ -98,6 +98,8 @@ extension FileBytes {
         switch Int(status) {
         case Int(CCODECS_ERR_TRUNCATED):
             return DataError(file: path, reason: "truncated gzip file (\(detail))")
+        case Int(CCODECS_ERR_IO):
+            return DataError(file: path, reason: "read failed: \(detail)")
         case Int(CCODECS_ERR_TOO_LARGE):
             return DataError(file: path, reason: "gzip data decompresses to more than 8 GiB")
         default:
@@ -127,7 +129,7 @@ enum Gzip {
 }
 
 /// The libc read(2), named apart from `FileBytes.read(path:)`.
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+func systemRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
     #if canImport(Glibc)
     return Glibc.read(fd, buffer, count)
     #else
