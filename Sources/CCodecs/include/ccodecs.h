@@ -25,10 +25,10 @@ enum {
 int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
                    size_t max_out, char *message, size_t message_cap);
 
-/// Incremental gunzip over an input held in memory, for decompressing while another thread parses.
+/// Incremental gunzip, for decompressing while another thread parses: over an input held in memory...
 typedef struct ccodecs_gunzip_stream ccodecs_gunzip_stream;
 ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len);
-/// The same over an open file descriptor (not closed by the stream), read through a 256 KiB buffer
+/// ...or over an open file descriptor (not closed by the stream), read through a 256 KiB buffer
 /// so a big .gz never has to be resident. `prefix` holds bytes already read from fd (the caller
 /// sniffed the magic), which the stream consumes first.
 ccodecs_gunzip_stream *ccodecs_gunzip_begin_fd(int fd, const uint8_t *prefix, size_t prefix_len);
