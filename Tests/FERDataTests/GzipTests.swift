@@ -78,6 +78,30 @@ final class GzipTests: XCTestCase {
         XCTAssertEqual(data.train.count + data.validation.count, 150)
     }
 
+    /// A member ending right at the edge of the inflater's 256 KiB input buffer: the next member's
+    /// magic arrives in the next read (0, 1 or 2 of its bytes already buffered), and is still found.
+    func testMemberBoundaryAtTheInputBufferEdge() throws {
+        let dir = TempDir()
+        let second = Gzip.compress(Array(csv(30..<40, header: false).utf8))
+        for end in [(256 << 10) - 2, (256 << 10) - 1, 256 << 10, (256 << 10) + 1] {
+            // Stored deflate (level 0) grows one byte per input byte, so a padding column sizes
+            // the first member exactly.
+            var padding = 0
+            var first: [UInt8] = []
+            for _ in 0..<4 {
+                let rows = (0..<24).map { "\($0 % 7),\(pixelText(samplePixels($0))),Training,\($0 == 23 ? String(repeating: "p", count: padding) : "")\n" }
+                first = Gzip.compress(Array(("emotion,pixels,Usage,note\n" + rows.joined()).utf8), level: 0)
+                if first.count == end { break }
+                padding += end - first.count
+            }
+            XCTAssertEqual(first.count, end)
+            let path = dir.write("edge\(end).csv.gz", first + second)
+            let rows = try CSVReader.read(path: path, options: LoadOptions(), requireEmotion: true)
+            XCTAssertEqual(rows.byUsage[0].labels, (0..<24).map { Int8($0 % 7) } + (30..<40).map { Int8($0 % 7) }, "member ends at \(end)")
+            XCTAssertEqual(Array(rows.byUsage[0].image(33)), samplePixels(39))
+        }
+    }
+
     /// Many streamed loads at once from inside a busy Dispatch pool still finish (the inflater runs
     /// on its own thread, so it never waits for a pool slot the parsers are holding).
     func testStreamedLoadsFromASaturatedPoolFinish() throws {
