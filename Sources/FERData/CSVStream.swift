@@ -36,6 +36,7 @@ extension CSVReader {
         let stopAtError = !options.skipBadRows
         var columns: Columns?
         var chunks: [Chunk] = []
+        var rowError = false
         do {
             while let block = try pipeline.next() {
                 defer { pipeline.recycle(block) }
@@ -57,16 +58,18 @@ extension CSVReader {
                 }
                 chunks += pieces
                 if stopAtError && pieces.contains(where: { $0.error != nil }) {
-                    // A damaged gzip stream explains a bad row (e.g. the cut-off last line) better
-                    // than the row does, so its error comes first, as when inflating in one go.
-                    if source.sourceErrorsComeFirst { try pipeline.drain() }
+                    rowError = true
                     break
                 }
             }
         } catch let error as DataError {
+            // (When `error` is the source's own, draining just throws it again.)
             if source.sourceErrorsComeFirst { try pipeline.drain() }
             throw error
         }
+        // A damaged gzip stream explains a bad row (e.g. the cut-off last line) better than the
+        // row does, so its error comes first, as when inflating in one go.
+        if rowError && source.sourceErrorsComeFirst { try pipeline.drain() }
         // Give the text blocks back before merging, so they are not part of the peak.
         pipeline.stop()
         guard let columns else { throw DataError(file: path, reason: "empty file") }
