@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <png.h>
 #include <jpeglib.h>
@@ -23,26 +25,88 @@ static void set_message(char *message, size_t cap, const char *text) {
 
 struct ccodecs_gunzip_stream {
     z_stream z;
+    // Memory mode: the whole compressed input, handed to zlib at most 1 GiB at a time.
     const uint8_t *in;
     size_t in_len;
     size_t consumed; // bytes handed to zlib so far
+    // File mode (fd >= 0): compressed bytes are read into a small buffer we own, so only
+    // buf_cap bytes of the input are ever resident, however big the file is.
+    int fd;
+    uint8_t *buf;
+    size_t buf_cap;
+    int eof;         // read() returned 0
     int ended;       // the last member's trailer was read
 };
 
-ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len) {
+static ccodecs_gunzip_stream *gunzip_new(void) {
     ccodecs_gunzip_stream *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    s->fd = -1;
     // 15 + 16: maximal window, expect a gzip header (not raw zlib).
     if (inflateInit2(&s->z, 15 + 16) != Z_OK) { free(s); return NULL; }
+    return s;
+}
+
+ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len) {
+    ccodecs_gunzip_stream *s = gunzip_new();
+    if (!s) return NULL;
     s->in = in;
     s->in_len = in_len;
+    return s;
+}
+
+ccodecs_gunzip_stream *ccodecs_gunzip_begin_fd(int fd, const uint8_t *prefix, size_t prefix_len) {
+    ccodecs_gunzip_stream *s = gunzip_new();
+    if (!s) return NULL;
+    s->fd = fd;
+    s->buf_cap = 256u << 10; // big enough that read() calls are cheap, small next to the output
+    if (s->buf_cap < prefix_len) s->buf_cap = prefix_len;
+    s->buf = malloc(s->buf_cap);
+    if (!s->buf) { inflateEnd(&s->z); free(s); return NULL; }
+    if (prefix_len) memcpy(s->buf, prefix, prefix_len);
+    s->z.next_in = s->buf;
+    s->z.avail_in = (uInt)prefix_len;
     return s;
 }
 
 void ccodecs_gunzip_end(ccodecs_gunzip_stream *s) {
     if (!s) return;
     inflateEnd(&s->z);
+    free(s->buf);
     free(s);
+}
+
+/// No more compressed bytes will come.
+static int input_at_end(const ccodecs_gunzip_stream *s) {
+    return s->fd >= 0 ? s->eof : s->consumed >= s->in_len;
+}
+
+/// Tops up zlib's input. Unconsumed bytes are kept (moved to the front in file mode), so a caller
+/// needing `want` contiguous bytes (the 2-byte magic of a next member) gets them when they exist.
+static int refill(ccodecs_gunzip_stream *s, size_t want, char *message, size_t message_cap) {
+    if (s->fd < 0) {
+        if (s->z.avail_in == 0 && s->consumed < s->in_len) {
+            size_t chunk = s->in_len - s->consumed;
+            if (chunk > (1u << 30)) chunk = 1u << 30; // zlib's counters are uInt
+            s->z.next_in = (Bytef *)(s->in + s->consumed);
+            s->z.avail_in = (uInt)chunk;
+            s->consumed += chunk;
+        }
+        return CCODECS_OK;
+    }
+    while (s->z.avail_in < want && !s->eof) {
+        if (s->z.avail_in > 0 && s->z.next_in != s->buf) memmove(s->buf, s->z.next_in, s->z.avail_in);
+        s->z.next_in = s->buf;
+        ssize_t n = read(s->fd, s->buf + s->z.avail_in, s->buf_cap - s->z.avail_in);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            set_message(message, message_cap, strerror(errno));
+            return CCODECS_ERR_IO;
+        }
+        if (n == 0) s->eof = 1;
+        s->z.avail_in += (uInt)n;
+    }
+    return CCODECS_OK;
 }
 
 int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size_t *produced, int *done,
@@ -51,14 +115,11 @@ int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size
     *done = s->ended;
     size_t len = 0;
     while (len < cap && !s->ended) {
-        // zlib's counters are uInt: feed and drain at most 1 GiB at a time so huge inputs work too.
-        if (s->z.avail_in == 0 && s->consumed < s->in_len) {
-            size_t chunk = s->in_len - s->consumed;
-            if (chunk > (1u << 30)) chunk = 1u << 30;
-            s->z.next_in = (Bytef *)(s->in + s->consumed);
-            s->z.avail_in = (uInt)chunk;
-            s->consumed += chunk;
+        if (s->z.avail_in == 0) {
+            int io = refill(s, 1, message, message_cap);
+            if (io != CCODECS_OK) { *produced = len; return io; }
         }
+        // zlib's counters are uInt: drain at most 1 GiB at a time so huge outputs work too.
         size_t room = cap - len;
         if (room > (1u << 30)) room = 1u << 30;
         s->z.next_out = out + len;
@@ -68,8 +129,16 @@ int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size
         len += got;
         if (rc == Z_STREAM_END) {
             // Concatenated members (what `cat a.gz b.gz` makes) decode as one stream, like gunzip.
-            size_t left = s->z.avail_in + (s->in_len - s->consumed);
-            if (left >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b) {
+            int io = refill(s, 2, message, message_cap);
+            if (io != CCODECS_OK) { *produced = len; return io; }
+            int more;
+            if (s->fd >= 0) {
+                more = s->z.avail_in >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b;
+            } else {
+                size_t left = s->z.avail_in + (s->in_len - s->consumed); // contiguous in memory
+                more = left >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b;
+            }
+            if (more) {
                 inflateReset(&s->z);
                 continue;
             }
@@ -77,7 +146,7 @@ int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size
             break;
         }
         if (rc == Z_OK || rc == Z_BUF_ERROR) {
-            int input_exhausted = s->z.avail_in == 0 && s->consumed >= s->in_len;
+            int input_exhausted = s->z.avail_in == 0 && input_at_end(s);
             if (input_exhausted && s->z.avail_out != 0) {
                 *produced = len;
                 set_message(message, message_cap, "unexpected end of gzip data");

@@ -8,15 +8,18 @@ import Darwin
 /// The rows of one pixel CSV (fer2013.csv, the seed's train.csv / test.csv, or any CSV with a
 /// `pixels` column), grouped by their Usage value.
 struct CSVRows {
-    /// Index 0 Training (or every row when there is no Usage column), 1 PublicTest, 2 PrivateTest.
+    /// Always three sets: 0 Training (or every row when there is no Usage column), 1 PublicTest
+    /// (or the seeded hold-out, see `heldOut`), 2 PrivateTest.
     var byUsage: [ImageSet]
+    /// byUsage[1] is a seeded 10% of the Training rows (asked for, and no PublicTest rows).
+    var heldOut = false
     var hasUsage: Bool
     var hasEmotion: Bool
     var skipped: Int
 }
 
-/// Parses pixel CSVs with byte loops over the file held in memory: no String per row, pixels written
-/// straight into UInt8 buffers, and the work split over the cores at line boundaries.
+/// Parses pixel CSVs with byte loops over blocks of text (CSVStream.swift): no String per row,
+/// pixels written straight into UInt8 buffers, and big blocks split over the cores at line boundaries.
 ///
 /// Accepted: a header naming `emotion` (optional unless required), `pixels` and optionally `usage`,
 /// matched case-insensitively, in any order, with extra columns ignored; a UTF-8 BOM; CRLF or LF;
@@ -24,20 +27,6 @@ struct CSVRows {
 /// (no pixel CSV has one, and it would defeat splitting the file at newlines).
 enum CSVReader {
     static let usageNames = ["Training", "PublicTest", "PrivateTest"]
-
-    /// - Parameter requireEmotion: a file without an `emotion` column is an error (train files);
-    ///   otherwise its rows get label -1 (the seed's unlabelled test.csv).
-    static func read(_ file: FileBytes, options: LoadOptions, requireEmotion: Bool) throws -> CSVRows {
-        let data = file.buffer
-        guard data.count > 0 else { throw DataError(file: file.path, reason: "empty file") }
-        let (columns, bodyStart) = try header(data, file: file.path, requireEmotion: requireEmotion)
-        let chunks = splitAtLines(data, from: bodyStart, parts: data.count - bodyStart < (4 << 20) ? 1 : parallelism)
-        let stopAtError = !options.skipBadRows
-        DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
-            chunks[k].parse(data, columns: columns, stopAtError: stopAtError)
-        }
-        return try collect(chunks, columns: columns, file: file.path)
-    }
 
     /// Parses the header line (the first line, after an optional BOM): which column is which, and
     /// where the rows start. `data` must hold the whole first line or the whole file.
@@ -81,7 +70,9 @@ enum CSVReader {
     }
 
     /// Parsed chunks (in file order) → rows per Usage, or the first bad row in file order.
-    static func collect(_ chunks: [Chunk], columns: Columns, file: String) throws -> CSVRows {
+    /// With `holdOutSeed` and no PublicTest rows, the seeded hold-out of the Training rows is made
+    /// here, in the same single copy out of the chunks, so no set is ever copied a second time.
+    static func collect(_ chunks: [Chunk], columns: Columns, file: String, holdOutSeed: UInt64? = nil) throws -> CSVRows {
         // Every chunk before the first error parsed completely, so the line count up to it is exact.
         var linesBefore = 1
         for chunk in chunks {
@@ -91,16 +82,69 @@ enum CSVReader {
             linesBefore += chunk.lines
         }
         let skipped = chunks.reduce(0) { $0 + $1.skipped }
-        let total = chunks.reduce(0) { $0 + $1.rows }
+        var perUsage = [0, 0, 0]
+        for chunk in chunks { for u in chunk.usages { perUsage[Int(u)] += 1 } }
+        let total = perUsage.reduce(0, +)
         if total == 0 {
             if skipped > 0 { throw DataError(file: file, reason: "no valid rows (\(skipped) bad rows skipped)") }
             throw DataError(file: file, reason: "no data rows (header only)")
         }
-        var byUsage: [ImageSet] = []
-        for usage in 0..<(columns.usage >= 0 ? 3 : 1) {
-            byUsage.append(merge(chunks, usage: UInt8(usage)))
+        // Destination set of every Training row: 0, or 1 when held out for validation.
+        var validation: [Bool]?
+        if let seed = holdOutSeed, perUsage[1] == 0 {
+            let mask = SeededSplit.validationMask(count: perUsage[0], seed: seed)
+            if mask.contains(true) { validation = mask }
         }
-        return CSVRows(byUsage: byUsage, hasUsage: columns.usage >= 0, hasEmotion: columns.emotion >= 0, skipped: skipped)
+        var sizes = perUsage
+        if let validation {
+            sizes[1] = validation.lazy.filter { $0 }.count
+            sizes[0] -= sizes[1]
+        }
+        var labels: [[Int8]] = sizes.map { _ in [] }
+        for k in 0..<3 { labels[k].reserveCapacity(sizes[k]) }
+        let side = ImageSet.pixelsPerImage
+        let pixels = allocateSets(sizes.map { $0 * side }) { destinations in
+            var written = [0, 0, 0]
+            var trainingIndex = 0
+            for chunk in chunks {
+                for i in 0..<chunk.rows {
+                    var set = Int(chunk.usages[i])
+                    if set == 0, let validation {
+                        if validation[trainingIndex] { set = 1 }
+                        trainingIndex += 1
+                    }
+                    (destinations[set] + written[set] * side).update(from: chunk.pixels + i * side, count: side)
+                    labels[set].append(chunk.labels[i])
+                    written[set] += 1
+                }
+                // Pages of the merged sets fill as the chunk pages go: the peak is one copy, not two.
+                chunk.releasePixels()
+            }
+        }
+        return CSVRows(byUsage: (0..<3).map { ImageSet(pixels: pixels[$0], labels: labels[$0]) },
+                       heldOut: validation != nil, hasUsage: columns.usage >= 0,
+                       hasEmotion: columns.emotion >= 0, skipped: skipped)
+    }
+
+    /// Arrays of the given byte counts, all uninitialised and alive at once while `fill` writes
+    /// into them (which it must do completely).
+    static func allocateSets(_ sizes: [Int], _ fill: ([UnsafeMutablePointer<UInt8>]) -> Void) -> [[UInt8]] {
+        var pointers: [UnsafeMutablePointer<UInt8>] = []
+        func nest(_ k: Int) -> [[UInt8]] {
+            if k == sizes.count {
+                fill(pointers)
+                return []
+            }
+            var rest: [[UInt8]] = []
+            let array = [UInt8](unsafeUninitializedCapacity: sizes[k]) { buffer, initialized in
+                // An empty set is never written to; any non-null pointer stands in for it.
+                pointers.append(buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 16)!)
+                rest = nest(k + 1)
+                initialized = sizes[k]
+            }
+            return [array] + rest
+        }
+        return nest(0)
     }
 
     static var parallelism: Int { max(1, min(onlineProcessorCount(), 8)) }
@@ -184,25 +228,6 @@ enum CSVReader {
         bounds.append(data.count)
         return (0..<(bounds.count - 1)).map { Chunk(start: bounds[$0], end: bounds[$0 + 1]) }
     }
-
-    static func merge(_ chunks: [Chunk], usage: UInt8) -> ImageSet {
-        let side = ImageSet.pixelsPerImage
-        let count = chunks.reduce(0) { sum, c in sum + c.usages.lazy.filter { $0 == usage }.count }
-        var labels: [Int8] = []
-        labels.reserveCapacity(count)
-        let pixels = [UInt8](unsafeUninitializedCapacity: count * side) { dst, initialized in
-            var row = 0
-            for chunk in chunks {
-                for i in 0..<chunk.rows where chunk.usages[i] == usage {
-                    (dst.baseAddress! + row * side).update(from: chunk.pixels + i * side, count: side)
-                    labels.append(chunk.labels[i])
-                    row += 1
-                }
-            }
-            initialized = count * side
-        }
-        return ImageSet(pixels: pixels, labels: labels)
-    }
 }
 
 struct Columns {
@@ -233,11 +258,20 @@ final class Chunk: @unchecked Sendable {
         self.end = end
         // A valid row holds at least 2304 one-digit pixels and 2303 separators, so this bounds the rows;
         // +1 leaves scratch room for a bad row being parsed after the last good one.
+        // Pages come from mmap so that releasing them (right after the merge copied them) really
+        // lowers RSS; only the touched half of this over-estimate is ever resident.
         capacity = (end - start) / 4607 + 2
-        pixels = malloc(capacity * ImageSet.pixelsPerImage)!.assumingMemoryBound(to: UInt8.self)
+        pixels = PageMemory.allocate(capacity * ImageSet.pixelsPerImage)
     }
 
-    deinit { free(pixels) }
+    deinit { releasePixels() }
+
+    /// Frees the pixel pages (once merged). The chunk's other fields stay readable.
+    func releasePixels() {
+        guard capacity > 0 else { return }
+        PageMemory.free(pixels, capacity * ImageSet.pixelsPerImage)
+        capacity = 0
+    }
 
     func parse(_ data: UnsafeBufferPointer<UInt8>, columns: Columns, stopAtError: Bool) {
         guard let base = data.baseAddress else { return }
@@ -272,8 +306,12 @@ final class Chunk: @unchecked Sendable {
     }
 
     private func grow() {
+        let side = ImageSet.pixelsPerImage
+        let bigger = PageMemory.allocate(capacity * 2 * side)
+        bigger.update(from: pixels, count: rows * side)
+        PageMemory.free(pixels, capacity * side)
+        pixels = bigger
         capacity *= 2
-        pixels = realloc(pixels, capacity * ImageSet.pixelsPerImage)!.assumingMemoryBound(to: UInt8.self)
     }
 
     struct Row { var label: Int8; var usage: UInt8 }

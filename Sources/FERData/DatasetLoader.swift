@@ -75,27 +75,20 @@ extension DatasetLoader {
         }
     }
 
-    /// Reads a pixel CSV, inflating it when it starts with the gzip magic (whatever its name says):
-    /// streamed (parse while inflating) when the gzip trailer gives its size, else in one go.
-    static func readCSV(_ path: String, options: LoadOptions, requireEmotion: Bool) throws -> CSVRows {
-        let file = try FileBytes.read(path: path)
-        guard file.isGzip else { return try CSVReader.read(file, options: options, requireEmotion: requireEmotion) }
-        if let rows = try GzipCSVStream.read(file, options: options, requireEmotion: requireEmotion) { return rows }
-        return try CSVReader.read(try file.gunzipped(), options: options, requireEmotion: requireEmotion)
+    /// Reads a pixel CSV, inflating it when it starts with the gzip magic (whatever its name says),
+    /// block by block while it is parsed (CSVStream.swift), so the text is never held whole.
+    static func readCSV(_ path: String, options: LoadOptions, requireEmotion: Bool,
+                        holdOutSeed: UInt64? = nil) throws -> CSVRows {
+        try CSVReader.read(path: path, options: options, requireEmotion: requireEmotion, holdOutSeed: holdOutSeed)
     }
 
     /// A labelled CSV: with Usage, Training/PublicTest/PrivateTest map to train/validation/test;
     /// without it (or when no PublicTest rows exist), a seeded 10% of train becomes validation.
+    /// The reader does that hold-out while merging its chunks: each set is copied exactly once.
     static func loadCSV(_ path: String, options: LoadOptions) throws -> Dataset {
-        let rows = try readCSV(path, options: options, requireEmotion: true)
-        var train = rows.byUsage[0]
-        var validation = rows.hasUsage ? rows.byUsage[1] : ImageSet()
-        let test = rows.hasUsage ? rows.byUsage[2] : ImageSet()
-        if validation.isEmpty {
-            (train, validation) = SeededSplit.holdOut(train, seed: options.splitSeed)
-        }
-        return Dataset(name: FileSystem.basename(path), train: train, validation: validation, test: test,
-                       skippedRows: rows.skipped)
+        let rows = try readCSV(path, options: options, requireEmotion: true, holdOutSeed: options.splitSeed)
+        return Dataset(name: FileSystem.basename(path), train: rows.byUsage[0], validation: rows.byUsage[1],
+                       test: rows.byUsage[2], skippedRows: rows.skipped)
     }
 }
 

@@ -5,8 +5,9 @@ import Glibc
 import Darwin
 #endif
 
-/// A whole file held in one malloc'ed block. Readers parse it with pointer loops instead of
-/// building Strings, which is what makes a 300 MB CSV load in a fraction of a second.
+/// A whole file held in one block (image files, and gzip data given as bytes). Pixel CSVs do not
+/// come through here: they are read in bounded blocks (CSVStream.swift), since holding a 271 MB
+/// text whole was most of the loader's peak memory.
 final class FileBytes: @unchecked Sendable {
     let base: UnsafeMutablePointer<UInt8>
     let count: Int
@@ -47,7 +48,8 @@ final class FileBytes: @unchecked Sendable {
         guard fstat(fd, &info) == 0 else { throw DataError(file: path, reason: String(cString: strerror(errno))) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw DataError(file: path, reason: "is a directory, expected a file") }
         // Large regular files are mapped: the page cache is used in place, with no anonymous copy to
-        // fault in and free (for the 270 MB FER2013 CSV that copy cost more than the parse).
+        // fault in and free. (Mapped pages still count as resident, so this is for files that are
+        // needed whole anyway, not for the big CSVs.)
         // MAP_POPULATE reads ahead in the kernel; parsing then never waits on page faults.
         if (info.st_mode & S_IFMT) == S_IFREG && info.st_size >= 1 << 20 {
             let length = Int(info.st_size)
@@ -98,6 +100,8 @@ extension FileBytes {
         switch Int(status) {
         case Int(CCODECS_ERR_TRUNCATED):
             return DataError(file: path, reason: "truncated gzip file (\(detail))")
+        case Int(CCODECS_ERR_IO):
+            return DataError(file: path, reason: "read failed: \(detail)")
         case Int(CCODECS_ERR_TOO_LARGE):
             return DataError(file: path, reason: "gzip data decompresses to more than 8 GiB")
         default:
@@ -127,7 +131,7 @@ enum Gzip {
 }
 
 /// The libc read(2), named apart from `FileBytes.read(path:)`.
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+func systemRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
     #if canImport(Glibc)
     return Glibc.read(fd, buffer, count)
     #else

@@ -33,9 +33,17 @@ enum SeededSplit {
     /// The seed chapter's hold-out: shuffle with the seed, keep 10% (rounded down) for validation.
     /// Both parts keep the file order, so a split is easy to compare against the source file.
     static func holdOut(_ set: ImageSet, seed: UInt64, fraction: Double = 0.1) -> (train: ImageSet, validation: ImageSet) {
-        let n = set.count
+        let isValidation = validationMask(count: set.count, seed: seed, fraction: fraction)
+        guard isValidation.contains(true) else { return (set, ImageSet()) }
+        return (set.gather { !isValidation[$0] }, set.gather { isValidation[$0] })
+    }
+
+    /// Which of `count` images the hold-out puts in validation. Shared with the CSV reader, which
+    /// applies it while merging instead of copying the training set a second time.
+    static func validationMask(count n: Int, seed: UInt64, fraction: Double = 0.1) -> [Bool] {
         let validationCount = Int(Double(n) * fraction)
-        guard validationCount > 0 else { return (set, ImageSet()) }
+        var isValidation = [Bool](repeating: false, count: n)
+        guard validationCount > 0 else { return isValidation }
         var order = Array(0..<n)
         var rng = SplitMix64(seed: seed)
         // Fisher–Yates, written out so the permutation never depends on the standard library's shuffle.
@@ -45,9 +53,8 @@ enum SeededSplit {
                 order.swapAt(i, j)
             }
         }
-        var isValidation = [Bool](repeating: false, count: n)
         for i in order.prefix(validationCount) { isValidation[i] = true }
-        return (set.gather { !isValidation[$0] }, set.gather { isValidation[$0] })
+        return isValidation
     }
 }
 

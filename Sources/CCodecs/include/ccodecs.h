@@ -16,6 +16,7 @@ enum {
     CCODECS_ERR_NOMEM = 3,       // allocation failed
     CCODECS_ERR_TOO_LARGE = 4,   // declared/decoded size above the caller's cap
     CCODECS_ERR_UNSUPPORTED = 5, // valid but not handled (e.g. CMYK JPEG)
+    CCODECS_ERR_IO = 6,          // read() failed (message holds strerror)
 };
 
 /// Inflates a gzip stream (all concatenated members) into one malloc'ed buffer.
@@ -24,9 +25,13 @@ enum {
 int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
                    size_t max_out, char *message, size_t message_cap);
 
-/// Incremental gunzip over an input held in memory, for decompressing while another thread parses.
+/// Incremental gunzip, for decompressing while another thread parses: over an input held in memory...
 typedef struct ccodecs_gunzip_stream ccodecs_gunzip_stream;
 ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len);
+/// ...or over an open file descriptor (not closed by the stream), read through a 256 KiB buffer
+/// so a big .gz never has to be resident. `prefix` holds bytes already read from fd (the caller
+/// sniffed the magic), which the stream consumes first.
+ccodecs_gunzip_stream *ccodecs_gunzip_begin_fd(int fd, const uint8_t *prefix, size_t prefix_len);
 /// Inflates up to cap bytes into out; *produced gets the count, *done becomes 1 after the last
 /// member. Returns a status as above (TRUNCATED when the input ends inside a member).
 int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size_t *produced, int *done,
