@@ -155,7 +155,8 @@ public final class TrainingSession: @unchecked Sendable {
                                   learningRate: model.hyperparameters.learningRate,
                                   imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)))
             metrics.append([("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
-                            ("lr", .number(Double(model.hyperparameters.learningRate)))])
+                            ("lr", .number(Double(model.hyperparameters.learningRate))),
+                            ("train_seconds", .number(activeSeconds))])
             if step % configuration.evalEvery == 0 || step == configuration.totalSteps {
                 try evaluateAndSave(model, metrics: metrics)
                 evaluatedAt = step
