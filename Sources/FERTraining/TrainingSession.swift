@@ -53,10 +53,20 @@ public final class TrainingSession: @unchecked Sendable {
     }
 
     /// A session that only answers predictions with an already trained model (for browsing).
-    public static func serving(_ classifier: Classifier, sink: @escaping @Sendable (TrainingEvent) -> Void) -> TrainingSession {
+    /// Given a labelled `evaluationSet`, it first scores the model on it and reports that as an
+    /// `evaluated` event, so the confusion matrix and the misclassified filter work while browsing.
+    public static func serving(_ classifier: Classifier, evaluationSet: ImageSet? = nil,
+                               sink: @escaping @Sendable (TrainingEvent) -> Void) -> TrainingSession {
         let session = TrainingSession(dataset: Dataset(name: "", train: ImageSet(), validation: ImageSet(), test: ImageSet()),
                                       configuration: TrainingConfiguration(runDirectory: ""), sink: sink)
-        session.queue.async { session.classifier = classifier }
+        session.queue.async {
+            session.classifier = classifier
+            if let set = evaluationSet, set.count > 0, set.isLabeled {
+                let result = Evaluator.evaluate(classifier, on: set)
+                sink(.evaluated(EvaluationReport(step: classifier.step, validationLoss: result.loss,
+                                                 confusion: result.confusion, misclassified: result.misclassified)))
+            }
+        }
         session.markDone()
         return session
     }

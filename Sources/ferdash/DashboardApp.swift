@@ -143,7 +143,7 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
 /// `ferdash browse`: the dataset without training; predictions when a model is given.
 func runBrowseDashboard(dataset: Dataset, classifier: Classifier?, options: DisplayOptions) -> Int32 {
     let mailbox = EventMailbox()
-    let control = classifier.map { TrainingSessionControl(TrainingSession.serving($0) { mailbox.post($0) }) }
+    let control = classifier.map { TrainingSessionControl(TrainingSession.serving($0, evaluationSet: dataset.validation) { mailbox.post($0) }) }
     let env = DashboardEnvironment(dataset: dataset, control: control, mailbox: mailbox,
                                    predictFile: dashboardFilePredictor(), options: options, training: false)
     return runDashboard(env)

@@ -203,11 +203,16 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertTrue(message.contains("checkpoint-latest.ferdash"), message)
     }
 
-    func testServingSessionAnswersPredictions() {
+    func testServingSessionScoresTheValidationSetAndAnswersPredictions() {
         let recorder = EventRecorder()
         let model = Classifier(architecture: .seed, seed: 1)
-        let session = TrainingSession.serving(model) { recorder.record($0) }
+        let validation = bandDataset().validation
+        let session = TrainingSession.serving(model, evaluationSet: validation) { recorder.record($0) }
         session.requestPrediction(pixels: [UInt8](repeating: 128, count: 2304), tag: 1)
-        recorder.wait("prediction") { $0.contains { $0.kind == "prediction" } }
+        recorder.wait("evaluation and prediction") { events in
+            events.contains { $0.kind == "prediction" } && events.contains { $0.kind == "evaluated" }
+        }
+        guard case .evaluated(let report) = recorder.all.first(where: { $0.kind == "evaluated" }) else { return }
+        XCTAssertEqual(report.confusion.total, validation.count)
     }
 }
