@@ -100,7 +100,7 @@ final class BatchNorm: Layer {
         let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
         let mu = mean.pointer, inv = inverseStd.pointer
         let items = items(ctx, rows: rows)
-        if ctx.training {
+        if ctx.usesBatchStatistics {
             // Two passes in Double: one-pass E[x²]−E[x]² loses everything to cancellation when
             // the mean is large against the spread.
             reduceRows(rows: rows, items: items) { range, acc in
@@ -199,7 +199,7 @@ final class BatchNorm: Layer {
         // constants, so the layer is affine: k = b0 = 0. The forward recomputes scale/shift, so
         // backward may reuse them (and `offset`) as scratch.
         let coefA = scale.pointer, coefK = shift.pointer, coefB = offset.pointer
-        let training = ctx.training
+        let training = ctx.usesBatchStatistics
         let m = Double(rows)
         for c in 0..<C {
             let gi = Double(g[c]) * Double(inv[c])

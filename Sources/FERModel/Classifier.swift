@@ -102,7 +102,7 @@ public final class Classifier {
 
     /// Forward pass with dropout active (the seed chapter's sampling); count × 7 logits.
     public func logitsWithDropout(images: UnsafeBufferPointer<Float>, count: Int) -> [Float] {
-        run(images, count: count, training: true)
+        run(images, count: count, training: true, batchStatistics: false)
     }
 
     /// Mean cross-entropy (no l2 term) and logits for a labelled batch, inference mode.
@@ -115,12 +115,13 @@ public final class Classifier {
         return (Float(loss), out)
     }
 
-    private func run(_ images: UnsafeBufferPointer<Float>, count: Int, training: Bool) -> [Float] {
+    private func run(_ images: UnsafeBufferPointer<Float>, count: Int, training: Bool, batchStatistics: Bool? = nil) -> [Float] {
         let classes = ModelShape.classes
         guard count > 0 else { return [] }
         precondition(images.count >= count * ModelShape.pixels, "images holds fewer than \(count) images")
         var result = [Float](repeating: 0, count: count * classes)
-        var ctx = PassContext(training: training, workers: ComputeThreads.workers, rng: rng)
+        var ctx = PassContext(training: training, workers: ComputeThreads.workers, rng: rng,
+                              batchStatistics: batchStatistics)
         result.withUnsafeMutableBufferPointer { dst in
             var start = 0
             while start < count {

@@ -79,7 +79,7 @@ public struct TrainingRecipe: Sendable, Equatable {
             // AdamW + one warm-up epoch + cosine to zero, label smoothing 0.1, the standard
             // augmentation: the usual from-scratch FER2013 recipe. Epochs are sized so the whole
             // run (evaluations included) fits an hour on two shared cores (docs/ARCH.md).
-            return TrainingRecipe(epochs: 13, batchSize: 128, learningRate: 2e-3, l2: 0, weightDecay: 0.05,
+            return TrainingRecipe(epochs: 24, batchSize: 128, learningRate: 2e-3, l2: 0, weightDecay: 0.05,
                                   labelSmoothing: 0.1, schedule: .cosine, warmupEpochs: 1, floor: 0,
                                   augmentation: .standard, evalEvery: nil)
         }

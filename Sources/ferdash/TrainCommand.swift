@@ -11,8 +11,8 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Each brings its own defaults for the options below (seed: 1001 steps, Adam 1e-3, no augmentation; vgg7: 13 epochs, AdamW 2e-3 with warm-up + cosine, label smoothing 0.1, augmentation).")
-    var arch: Architecture = .seed
+    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Each brings its own defaults for the options below (seed: 1001 steps, Adam 1e-3, no augmentation; vgg7: 24 epochs, AdamW 2e-3 with warm-up + cosine, label smoothing 0.1, augmentation).")
+    var arch: Architecture?
 
     @Option(help: "Total steps of the run (with --resume: continue until this total).")
     var steps: Int?
@@ -104,6 +104,8 @@ struct Train: ParsableCommand {
         // Precedence: a flag, then (on --resume) what the run was started with, then the
         // architecture's recipe — so a resumed run continues the same schedule to the same end.
         let stored = resume ? storedSettings(directory) : [:]
+        // Without --arch: a resumed run keeps its own architecture; a new one gets the seed's.
+        let arch = arch ?? stored["architecture"].flatMap(Architecture.init) ?? .seed
         let recipe = TrainingRecipe.defaults(for: arch)
         func pick<T: LosslessStringConvertible>(_ flag: T?, _ key: String, _ fallback: T) -> T {
             flag ?? stored[key].flatMap(T.init) ?? fallback

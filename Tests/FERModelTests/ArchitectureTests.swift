@@ -97,6 +97,29 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertEqual(b.value.pointer[0], 2, "biases are not decayed")
     }
 
+    /// The seed chapter's dropout sampling (`predict --samples`) on a batch-normed network: one
+    /// image, dropout on, but the running statistics must be used and left untouched.
+    func testDropoutSamplingUsesAndKeepsRunningStatistics() {
+        let model = Classifier(architecture: .vgg7, seed: 4)
+        let bn = model.network.layers.compactMap { $0 as? BatchNorm }
+        for (i, layer) in bn.enumerated() {
+            for c in 0..<layer.inputShape.channels {
+                layer.runningMean.value.pointer[c] = 0.01 * Float((i + c) % 5)
+                layer.runningVariance.value.pointer[c] = 1 + 0.1 * Float(c % 3)
+            }
+        }
+        let before = bn.map { $0.runningMean.value.array($0.inputShape.channels) + $0.runningVariance.value.array($0.inputShape.channels) }
+        let image = randomFloats(ModelShape.pixels, seed: 9).map { ($0 + 1) / 2 }
+        let sampled = image.withUnsafeBufferPointer { model.logitsWithDropout(images: $0, count: 1) }
+        let after = bn.map { $0.runningMean.value.array($0.inputShape.channels) + $0.runningVariance.value.array($0.inputShape.channels) }
+        XCTAssertEqual(before, after)
+        XCTAssertTrue(sampled.allSatisfy(\.isFinite))
+        // A batch-statistics pass over a single image would flatten most activations to β;
+        // with running statistics the sample stays close to the plain inference logits.
+        let plain = image.withUnsafeBufferPointer { model.logits(images: $0, count: 1) }
+        XCTAssertNotEqual(plain, sampled, "dropout is on")
+    }
+
     func testVGG7ShapesParametersAndCheckpointRoundTrip() throws {
         let model = Classifier(architecture: .vgg7, seed: 3)
         XCTAssertEqual(model.network.outputShape, Shape(1, 1, 7))
