@@ -11,7 +11,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Each brings its own defaults for the options below (seed: 1001 steps, Adam 1e-3, no augmentation; vgg7: 24 epochs, AdamW 2e-3 with warm-up + cosine, label smoothing 0.1, augmentation).")
+    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Default: seed (with --resume: the run's own). Each brings its own defaults for the options below (seed: 1001 steps, Adam 1e-3, no augmentation; vgg7: 24 epochs, AdamW 2e-3 with warm-up + cosine, label smoothing 0.1, augmentation).")
     var arch: Architecture?
 
     @Option(help: "Total steps of the run (with --resume: continue until this total).")
