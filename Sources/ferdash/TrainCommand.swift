@@ -138,8 +138,10 @@ struct Train: ParsableCommand {
         if let warmupEpochs {
             configuration.warmupSteps = Int((warmupEpochs * stepsPerEpoch).rounded())
         } else {
+            // The recipe's warm-up never takes more than a tenth of a short run, so a quick
+            // `--steps 50` still reaches the peak and anneals.
             configuration.warmupSteps = stored["warmup_steps"].flatMap(Int.init)
-                ?? Int((recipe.warmupEpochs * stepsPerEpoch).rounded())
+                ?? min(Int((recipe.warmupEpochs * stepsPerEpoch).rounded()), configuration.totalSteps / 10)
         }
         configuration.scheduleFloor = stored["schedule_floor"].flatMap(Float.init) ?? recipe.floor
         switch augment {
