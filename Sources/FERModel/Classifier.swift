@@ -3,6 +3,9 @@
 /// Which network to build. `seed` is the book chapter's network, exactly.
 public enum Architecture: String, CaseIterable, Sendable, Codable {
     case seed
+    /// VGG-style batch-normed network with seven weight layers: conv 5×5·32 | 3×3·64 ×2 |
+    /// 3×3·128 ×2 (each block max-pooled, 48→6) → dense 256 → dense 7 (NetworkFactory.vggStyle).
+    case vgg7
 }
 
 /// Optimizer and loss settings. Defaults are the seed chapter's (Adam with TF's defaults).
@@ -12,9 +15,17 @@ public struct Hyperparameters: Sendable, Codable, Equatable {
     public var beta1: Float = 0.9
     public var beta2: Float = 0.999
     public var epsilon: Float = 1e-8
-    public init(learningRate: Float = 1e-3, l2: Float = 1e-2) {
+    /// Decoupled weight decay (AdamW, as PyTorch applies it): every step multiplies each
+    /// `.weight` tensor by 1 − learningRate·weightDecay, apart from the gradient. Unlike the
+    /// seed's L2 term it does not pass through Adam's per-value scaling. 0 for the seed.
+    public var weightDecay: Float = 0
+    /// Label smoothing ε: the target is (1 − ε)·one-hot + ε/7. 0 for the seed.
+    public var labelSmoothing: Float = 0
+    public init(learningRate: Float = 1e-3, l2: Float = 1e-2, weightDecay: Float = 0, labelSmoothing: Float = 0) {
         self.learningRate = learningRate
         self.l2 = l2
+        self.weightDecay = weightDecay
+        self.labelSmoothing = labelSmoothing
     }
 }
 
@@ -49,7 +60,7 @@ public final class Classifier {
         self.hyperparameters = hyperparameters
         network = NetworkFactory.build(architecture)
         rng = Xoshiro256(seed: seed)
-        NetworkFactory.initialize(network, rng: &rng)
+        NetworkFactory.initialize(network, architecture: architecture, rng: &rng)
     }
 
     /// For checkpoint loading: parameters are filled in by the caller.
@@ -74,7 +85,8 @@ public final class Classifier {
         var ctx = PassContext(training: true, workers: ComputeThreads.workers, rng: rng)
         let logits = network.forward(input, batch: batch, &ctx)
         let ce = Loss.softmaxCrossEntropy(logits: logits, labels: labels, classes: ModelShape.classes,
-                                          gradient: network.outputGradient)
+                                          gradient: network.outputGradient,
+                                          smoothing: Double(hyperparameters.labelSmoothing))
         network.backward(input, batch: batch, ctx)
         let reg = Loss.l2(network.parameters, strength: hyperparameters.l2, addGradient: true)
         step += 1
@@ -90,7 +102,7 @@ public final class Classifier {
 
     /// Forward pass with dropout active (the seed chapter's sampling); count × 7 logits.
     public func logitsWithDropout(images: UnsafeBufferPointer<Float>, count: Int) -> [Float] {
-        run(images, count: count, training: true)
+        run(images, count: count, training: true, batchStatistics: false)
     }
 
     /// Mean cross-entropy (no l2 term) and logits for a labelled batch, inference mode.
@@ -103,12 +115,13 @@ public final class Classifier {
         return (Float(loss), out)
     }
 
-    private func run(_ images: UnsafeBufferPointer<Float>, count: Int, training: Bool) -> [Float] {
+    private func run(_ images: UnsafeBufferPointer<Float>, count: Int, training: Bool, batchStatistics: Bool? = nil) -> [Float] {
         let classes = ModelShape.classes
         guard count > 0 else { return [] }
         precondition(images.count >= count * ModelShape.pixels, "images holds fewer than \(count) images")
         var result = [Float](repeating: 0, count: count * classes)
-        var ctx = PassContext(training: training, workers: ComputeThreads.workers, rng: rng)
+        var ctx = PassContext(training: training, workers: ComputeThreads.workers, rng: rng,
+                              batchStatistics: batchStatistics)
         result.withUnsafeMutableBufferPointer { dst in
             var start = 0
             while start < count {

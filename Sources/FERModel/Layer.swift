@@ -22,6 +22,11 @@ struct PassContext {
     var training: Bool
     var workers: Int
     var rng: Xoshiro256
+    /// Batch norm normalises with the batch's statistics (and updates the running ones) only in
+    /// real training. Sampling with dropout on (`logitsWithDropout`) sets this false: one image's
+    /// own statistics are meaningless, and a prediction must not move the running averages.
+    var batchStatistics: Bool? = nil
+    var usesBatchStatistics: Bool { batchStatistics ?? training }
 }
 
 protocol Layer: AnyObject {

@@ -5,10 +5,13 @@ import Darwin
 #endif
 
 enum Loss {
-    /// Mean softmax cross-entropy over the batch; writes dL/dlogits = (softmax − onehot)/N.
+    /// Mean softmax cross-entropy over the batch; writes dL/dlogits = (softmax − target)/N.
     /// Shifted by the row max and accumulated in Double so ±1e4 logits stay finite.
+    /// With `smoothing` ε the target is (1 − ε)·one-hot + ε/classes (label smoothing: the model
+    /// is not pushed toward infinite logits on FER2013's many ambiguous labels).
     static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: [Int32], classes: Int,
-                                    gradient: UnsafeMutablePointer<Float>?) -> Double {
+                                    gradient: UnsafeMutablePointer<Float>?, smoothing: Double = 0) -> Double {
+        let offTarget = smoothing / Double(classes), onTarget = 1 - smoothing + offTarget
         let n = labels.count
         var total = 0.0
         for r in 0..<n {
@@ -20,12 +23,19 @@ enum Loss {
             var sum = 0.0
             for c in 0..<classes { sum += exp(Double(row[c]) - mx) }
             let logSum = log(sum)
-            total += logSum - (Double(row[label]) - mx)
+            if smoothing == 0 {
+                total += logSum - (Double(row[label]) - mx)
+            } else {
+                // −Σ t·log p with log p_c = row[c] − mx − logSum.
+                for c in 0..<classes {
+                    total -= (c == label ? onTarget : offTarget) * (Double(row[c]) - mx - logSum)
+                }
+            }
             if let gradient {
                 let g = gradient + r * classes
                 for c in 0..<classes {
                     let p = exp(Double(row[c]) - mx - logSum)
-                    g[c] = Float((p - (c == label ? 1 : 0)) / Double(n))
+                    g[c] = Float((p - (c == label ? onTarget : offTarget)) / Double(n))
                 }
             }
         }

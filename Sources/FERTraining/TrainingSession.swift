@@ -15,7 +15,32 @@ public struct TrainingConfiguration: Sendable {
     public var threads = 2
     public var runDirectory: String
     public var resume = false
+    /// Learning-rate curve; its peak is `hyperparameters.learningRate`.
+    public var schedule: LearningRateSchedule.Kind = .constant
+    public var warmupSteps = 0
+    /// Final rate as a fraction of the peak (cosine).
+    public var scheduleFloor: Float = 0
+    /// Training-image perturbation, drawn per (seed, step, slot).
+    public var augmentation: Augmentation = .none
     public init(runDirectory: String) { self.runDirectory = runDirectory }
+
+    public var learningRateSchedule: LearningRateSchedule {
+        LearningRateSchedule(kind: schedule, peak: hyperparameters.learningRate, warmupSteps: warmupSteps,
+                             floor: scheduleFloor)
+    }
+
+    /// Everything `--resume` needs to continue the same run, as checkpoint metadata.
+    public var metadata: [String: String] {
+        [
+            "seed": String(seed), "batch_size": String(batchSize), "total_steps": String(totalSteps),
+            "architecture": architecture.rawValue, "schedule": schedule.rawValue,
+            "learning_rate": String(hyperparameters.learningRate), "warmup_steps": String(warmupSteps),
+            "schedule_floor": String(scheduleFloor), "l2": String(hyperparameters.l2),
+            "weight_decay": String(hyperparameters.weightDecay),
+            "label_smoothing": String(hyperparameters.labelSmoothing),
+            "augmentation": augmentation.isNone ? "none" : augmentation.summary,
+        ]
+    }
 }
 
 /// Runs training on a background queue and reports through `sink`.
@@ -144,17 +169,23 @@ public final class TrainingSession: @unchecked Sendable {
         metrics.append([("event", .text(firstStep > 0 ? "resumed" : "started")), ("step", .int(firstStep)),
                         ("dataset", .text(dataset.name)), ("architecture", .text(configuration.architecture.rawValue))])
 
-        var images = [Float](repeating: 0, count: batchSize * ImageSet.pixelsPerImage)
+        let batches = BatchPreparer(set: train, sampler: sampler, augmentation: configuration.augmentation,
+                                    seed: configuration.seed)
+        let schedule = configuration.learningRateSchedule
         var throughput = ThroughputWindow()
         var activeSeconds = 0.0
         var evaluatedAt = -1
         while step < configuration.totalSteps {
             if try controlPoint(model) { break }
             let started = DispatchTime.now().uptimeNanoseconds
-            let indices = sampler.indices(step: step)
-            Evaluator.fill(&images, from: train, indices: indices)
-            let labels = indices.map { Int32(train.labels[$0]) }
-            let loss = images.withUnsafeBufferPointer { model.trainStep(images: $0, labels: labels) }
+            // The batch for this step was (normally) prepared while the previous one trained;
+            // ask for the next one before training on this.
+            let batch = batches.take(step: step)
+            if step + 1 < configuration.totalSteps { batches.prepare(step: step + 1) }
+            model.hyperparameters.learningRate = schedule.rate(step: step, totalSteps: configuration.totalSteps)
+            let loss = model.trainStep(images: UnsafeBufferPointer(start: batch.images, count: batch.count),
+                                       labels: batch.labels)
+            batches.release(batch)
             step += 1
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             activeSeconds += seconds
@@ -189,6 +220,8 @@ public final class TrainingSession: @unchecked Sendable {
         }
         model.hyperparameters.learningRate = configuration.hyperparameters.learningRate
         model.hyperparameters.l2 = configuration.hyperparameters.l2
+        model.hyperparameters.weightDecay = configuration.hyperparameters.weightDecay
+        model.hyperparameters.labelSmoothing = configuration.hyperparameters.labelSmoothing
         return (model, Double(metadata["best_accuracy"] ?? "") ?? -1)
     }
 
@@ -210,11 +243,10 @@ public final class TrainingSession: @unchecked Sendable {
     }
 
     private func saveCheckpoint(_ model: Classifier, isBest: Bool) throws {
-        let metadata = [
-            "step": String(step), "best_accuracy": String(bestAccuracy), "seed": String(configuration.seed),
-            "batch_size": String(configuration.batchSize), "total_steps": String(configuration.totalSteps),
-            "dataset": dataset.name, "architecture": configuration.architecture.rawValue,
-        ]
+        var metadata = configuration.metadata
+        metadata["step"] = String(step)
+        metadata["best_accuracy"] = String(bestAccuracy)
+        metadata["dataset"] = dataset.name
         let bytes = model.checkpointBytes(metadata: metadata)
         try RunDirectory.writeAtomically(bytes, to: run.latestCheckpoint)
         sink(.checkpointSaved(CheckpointReport(step: step, path: run.latestCheckpoint, isBest: false)))

@@ -26,8 +26,19 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Also print where a training step spends its time, per layer.")
+    var profile = false
+
     func run() throws {
         let threadCount = threads ?? defaultThreads()
+        if profile {
+            let rows = EngineBenchmark.profile(architecture: arch, threads: threadCount, batch: 128, steps: max(2, steps / 3))
+            print("layer               forward ms  backward ms")
+            for row in rows {
+                print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0)
+                      + String(format: "%10.1f %12.1f", row.forwardMs, row.backwardMs))
+            }
+        }
         let result = EngineBenchmark.run(architecture: arch, threads: threadCount, batch: 128, steps: steps)
         var detection: (megapixels: Double, faces: Int, milliseconds: Double, cpuMilliseconds: Double)?
         if let detectImage {

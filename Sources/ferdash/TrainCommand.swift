@@ -11,8 +11,8 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var arch: Architecture = .seed
+    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Default: seed (with --resume: the run's own). Each brings its own defaults for the options below (seed: 1001 steps, Adam 1e-3, no augmentation; vgg7: 24 epochs, AdamW 2e-3 with warm-up + cosine, label smoothing 0.1, augmentation).")
+    var arch: Architecture?
 
     @Option(help: "Total steps of the run (with --resume: continue until this total).")
     var steps: Int?
@@ -20,20 +20,35 @@ struct Train: ParsableCommand {
     @Option(help: "Train for this many passes over the training split instead of --steps.")
     var epochs: Double?
 
-    @Option(help: "Images per step.")
-    var batchSize = 128
+    @Option(help: "Images per step (default: the architecture's).")
+    var batchSize: Int?
 
-    @Option(help: "Adam learning rate.")
-    var learningRate: Float = 1e-3
+    @Option(help: "Adam learning rate; the peak of the schedule (default: the architecture's).")
+    var learningRate: Float?
+
+    @Option(help: "Learning-rate schedule: constant, or cosine (linear warm-up, then cosine to 0).")
+    var schedule: LearningRateSchedule.Kind?
+
+    @Option(help: "Warm-up length in epochs for --schedule cosine.")
+    var warmupEpochs: Double?
 
     @Option(help: "Weight of the seed's L2 term on the convolution weights and biases.")
-    var l2: Float = 1e-2
+    var l2: Float?
 
-    @Option(help: "Evaluate on the validation split (and save checkpoints) every N steps.")
-    var evalEvery = 100
+    @Option(help: "Decoupled (AdamW) weight decay on weight tensors, scaled by the learning rate.")
+    var weightDecay: Float?
 
-    @Option(help: "Seed of initialisation, dropout and batch order.")
-    var seed: UInt64 = 0
+    @Option(help: "Label smoothing ε (0 = plain cross-entropy).")
+    var labelSmoothing: Float?
+
+    @Option(help: "Training augmentation: standard (shift, rotation, zoom, mirror, brightness/contrast) or none.")
+    var augment: AugmentChoice?
+
+    @Option(help: "Evaluate on the validation split (and save checkpoints) every N steps (default: seed 100, others once per epoch).")
+    var evalEvery: Int?
+
+    @Option(help: "Seed of initialisation, dropout, batch order and augmentation.")
+    var seed: UInt64?
 
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
@@ -53,10 +68,13 @@ struct Train: ParsableCommand {
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         if let epochs, !(epochs > 0) { throw ValidationError("--epochs must be positive") }
-        if batchSize < 1 || batchSize > 4096 { throw ValidationError("--batch-size must be 1...4096") }
-        if evalEvery < 1 { throw ValidationError("--eval-every must be at least 1") }
-        if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
-        if !(l2 >= 0) { throw ValidationError("--l2 must be zero or positive") }
+        if let batchSize, batchSize < 1 || batchSize > 4096 { throw ValidationError("--batch-size must be 1...4096") }
+        if let evalEvery, evalEvery < 1 { throw ValidationError("--eval-every must be at least 1") }
+        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
+        if let l2, !(l2 >= 0) { throw ValidationError("--l2 must be zero or positive") }
+        if let weightDecay, !(weightDecay >= 0 && weightDecay < 100) { throw ValidationError("--weight-decay must be zero or positive") }
+        if let labelSmoothing, !(labelSmoothing >= 0 && labelSmoothing < 1) { throw ValidationError("--label-smoothing must be in [0, 1)") }
+        if let warmupEpochs, !(warmupEpochs >= 0) { throw ValidationError("--warmup-epochs must be zero or positive") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be 1...256") }
     }
 
@@ -83,19 +101,54 @@ struct Train: ParsableCommand {
         } else {
             directory = RunDirectory.timestamped()
         }
+        // Precedence: a flag, then (on --resume) what the run was started with, then the
+        // architecture's recipe — so a resumed run continues the same schedule to the same end.
+        let stored = resume ? storedSettings(directory) : [:]
+        // Without --arch: a resumed run keeps its own architecture; a new one gets the seed's.
+        let arch = arch ?? stored["architecture"].flatMap(Architecture.init) ?? .seed
+        let recipe = TrainingRecipe.defaults(for: arch)
+        func pick<T: LosslessStringConvertible>(_ flag: T?, _ key: String, _ fallback: T) -> T {
+            flag ?? stored[key].flatMap(T.init) ?? fallback
+        }
         var configuration = TrainingConfiguration(runDirectory: directory)
         configuration.architecture = arch
-        configuration.hyperparameters = Hyperparameters(learningRate: learningRate, l2: l2)
-        configuration.batchSize = batchSize
-        configuration.evalEvery = evalEvery
-        configuration.seed = seed
+        let batch = pick(batchSize, "batch_size", recipe.batchSize)
+        configuration.hyperparameters = Hyperparameters(
+            learningRate: pick(learningRate, "learning_rate", recipe.learningRate), l2: pick(l2, "l2", recipe.l2),
+            weightDecay: pick(weightDecay, "weight_decay", recipe.weightDecay),
+            labelSmoothing: pick(labelSmoothing, "label_smoothing", recipe.labelSmoothing))
+        configuration.batchSize = batch
+        configuration.seed = pick(seed, "seed", 0)
         configuration.threads = threads ?? defaultThreads()
         configuration.resume = resume
+        let stepsPerEpoch = Double(dataset.train.count) / Double(batch)
         if let epochs {
-            let images = epochs * Double(dataset.train.count)
-            configuration.totalSteps = max(1, Int((images / Double(batchSize)).rounded(.up)))
+            configuration.totalSteps = max(1, Int((epochs * stepsPerEpoch).rounded(.up)))
+        } else if let steps {
+            configuration.totalSteps = steps
+        } else if let total = stored["total_steps"].flatMap(Int.init) {
+            configuration.totalSteps = total
+        } else if let epochs = recipe.epochs {
+            configuration.totalSteps = max(1, Int((epochs * stepsPerEpoch).rounded(.up)))
         } else {
-            configuration.totalSteps = steps ?? 1001
+            configuration.totalSteps = 1001
+        }
+        configuration.evalEvery = evalEvery ?? recipe.evalEvery ?? max(1, Int(stepsPerEpoch.rounded(.up)))
+        configuration.schedule = schedule ?? stored["schedule"].flatMap(LearningRateSchedule.Kind.init) ?? recipe.schedule
+        if let warmupEpochs {
+            configuration.warmupSteps = Int((warmupEpochs * stepsPerEpoch).rounded())
+        } else {
+            // The recipe's warm-up never takes more than a tenth of a short run, so a quick
+            // `--steps 50` still reaches the peak and anneals.
+            configuration.warmupSteps = stored["warmup_steps"].flatMap(Int.init)
+                ?? min(Int((recipe.warmupEpochs * stepsPerEpoch).rounded()), configuration.totalSteps / 10)
+        }
+        configuration.scheduleFloor = stored["schedule_floor"].flatMap(Float.init) ?? recipe.floor
+        switch augment {
+        case .standard: configuration.augmentation = .standard
+        case .off: configuration.augmentation = .none
+        case nil: configuration.augmentation = stored["augmentation"].map { $0 == "none" ? Augmentation.none : .standard }
+            ?? recipe.augmentation
         }
         if resume && !FileManager.default.fileExists(atPath: RunDirectory(path: directory).latestCheckpoint) {
             throw UsageError("--resume: \(directory) holds no \(RunDirectory.latestName) to continue from")
@@ -108,6 +161,20 @@ extension Int32 {
     var boolValue: Bool { self != 0 }
 }
 
+enum AugmentChoice: String, ExpressibleByArgument, CaseIterable {
+    case standard
+    case off = "none"   // not `none`: that would read as Optional.none in a switch
+}
+
+extension LearningRateSchedule.Kind: ExpressibleByArgument {}
+
+/// The settings a run was started with (its latest checkpoint's metadata), or none.
+func storedSettings(_ directory: String) -> [String: String] {
+    let path = RunDirectory(path: directory).latestCheckpoint
+    guard let (_, metadata) = try? RunDirectory.loadCheckpoint(path) else { return [:] }
+    return metadata
+}
+
 /// Training with the seed chapter's log lines on stdout; Ctrl-C or SIGTERM stops cleanly (a
 /// checkpoint is written), a second Ctrl-C exits at once.
 struct HeadlessTraining {
@@ -118,6 +185,11 @@ struct HeadlessTraining {
         print("Train size: \(dataset.train.count)")
         print("Validation size: \(dataset.validation.count)")
         print("Test size: \(dataset.test.count)")
+        if configuration.architecture != .seed {
+            // The seed's log stays as the book prints it; other recipes say what they run.
+            let c = configuration, h = c.hyperparameters
+            print("Recipe: \(c.architecture.rawValue), \(c.totalSteps) steps of \(c.batchSize), \(c.schedule.rawValue) lr \(h.learningRate) (warm-up \(c.warmupSteps) steps), weight decay \(h.weightDecay), label smoothing \(h.labelSmoothing), augmentation: \(c.augmentation.isNone ? "none" : c.augmentation.summary)")
+        }
         fflush(stdout)
         let outcome = Outcome()
         let session = TrainingSession(dataset: dataset, configuration: configuration) { event in

@@ -1,0 +1,84 @@
+import Dispatch
+import FERData
+
+/// Prepares training batches (gather + augmentation) on its own thread, one step ahead of the
+/// training loop, into two alternating slots: the augmentation's warps then overlap the
+/// engine's work instead of adding to each step.
+///
+/// A batch is a pure function of (sampler seed, augmentation seed, step), so preparing ahead,
+/// preparing late or preparing again gives the same bytes: resumed runs stay exact.
+/// Used by one training loop: `take`, `prepare` and `release` are called from that thread only.
+final class BatchPreparer {
+    final class Batch {
+        let images: UnsafeMutablePointer<Float>
+        let count: Int
+        var labels: [Int32]
+        var step = -1
+        init(batchSize: Int) {
+            count = batchSize * ImageSet.pixelsPerImage
+            images = .allocate(capacity: count)
+            images.initialize(repeating: 0, count: count)
+            labels = [Int32](repeating: 0, count: batchSize)
+        }
+        deinit { images.deallocate() }
+    }
+
+    private let set: ImageSet
+    private let sampler: BatchSampler
+    private let augmentation: Augmentation
+    private let seed: UInt64
+    private let queue = DispatchQueue(label: "ferdash.batches", qos: .userInitiated)
+    private let group = DispatchGroup()
+    private var free: [Batch]
+    /// The batch being (or already) prepared ahead, if any.
+    private var pending: Batch?
+
+    init(set: ImageSet, sampler: BatchSampler, augmentation: Augmentation, seed: UInt64) {
+        self.set = set
+        self.sampler = sampler
+        self.augmentation = augmentation
+        self.seed = seed
+        free = [Batch(batchSize: sampler.batchSize), Batch(batchSize: sampler.batchSize)]
+    }
+
+    deinit { group.wait() }   // never free a slot the worker is still writing
+
+    /// Starts preparing `step` in the background.
+    func prepare(step: Int) {
+        guard pending == nil, let slot = free.popLast() else { return }
+        pending = slot
+        queue.async(group: group) { [set, sampler, augmentation, seed] in
+            Self.fill(slot, step: step, set: set, sampler: sampler, augmentation: augmentation, seed: seed)
+        }
+    }
+
+    /// The batch for `step`: the one prepared ahead when it matches, otherwise built now.
+    func take(step: Int) -> Batch {
+        if let slot = pending {
+            group.wait()
+            pending = nil
+            if slot.step == step { return slot }
+            free.append(slot)
+        }
+        let slot = free.popLast()!
+        Self.fill(slot, step: step, set: set, sampler: sampler, augmentation: augmentation, seed: seed)
+        return slot
+    }
+
+    /// Hands a batch back once the step has used it.
+    func release(_ batch: Batch) { free.append(batch) }
+
+    static func fill(_ slot: Batch, step: Int, set: ImageSet, sampler: BatchSampler, augmentation: Augmentation,
+                     seed: UInt64) {
+        let indices = sampler.indices(step: step)
+        let size = ImageSet.pixelsPerImage
+        set.pixels.withUnsafeBufferPointer { px in
+            for (i, index) in indices.enumerated() {
+                var rng = Augmentation.generator(seed: seed, step: step, slot: i)
+                augmentation.apply(px.baseAddress! + index * size, into: slot.images + i * size, rng: &rng)
+                slot.labels[i] = Int32(set.labels[index])
+            }
+        }
+        slot.step = step
+    }
+}

@@ -1,0 +1,87 @@
+import FERData
+import FERModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The learning rate as a function of the step: a pure function, so a resumed run continues the
+/// curve exactly from the checkpoint's step count.
+public struct LearningRateSchedule: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// The peak rate throughout (the seed chapter's Adam).
+        case constant
+        /// Linear warm-up from ~0 to the peak over `warmupSteps`, then a half cosine down to
+        /// `floor`·peak at the last step.
+        case cosine
+    }
+    public var kind: Kind
+    public var peak: Float
+    public var warmupSteps: Int
+    /// Final rate as a fraction of the peak (cosine only).
+    public var floor: Float
+
+    public init(kind: Kind, peak: Float, warmupSteps: Int = 0, floor: Float = 0) {
+        self.kind = kind
+        self.peak = peak
+        self.warmupSteps = max(0, warmupSteps)
+        self.floor = floor
+    }
+
+    public static func constant(_ rate: Float) -> LearningRateSchedule { .init(kind: .constant, peak: rate) }
+
+    /// Rate used for the update that takes the run from `step` to step + 1 (0-based), in a run
+    /// of `totalSteps`.
+    public func rate(step: Int, totalSteps: Int) -> Float {
+        switch kind {
+        case .constant:
+            return peak
+        case .cosine:
+            if step < warmupSteps {
+                // (step + 1)/warmup: the first update already moves, the last warm-up step is the peak.
+                return peak * Float(step + 1) / Float(warmupSteps)
+            }
+            let span = max(1, totalSteps - warmupSteps - 1)
+            let t = min(1, Double(step - warmupSteps) / Double(span))
+            let cosine = 0.5 * (1 + cos(Double.pi * t))
+            return peak * (floor + (1 - floor) * Float(cosine))
+        }
+    }
+}
+
+/// Sensible defaults per architecture: what `ferdash train --arch NAME` uses unless a flag says
+/// otherwise. The seed keeps the book chapter's settings exactly.
+public struct TrainingRecipe: Sendable, Equatable {
+    /// Length of the run in passes over the training split (nil: the seed's 1001 steps).
+    public var epochs: Double?
+    public var batchSize: Int
+    public var learningRate: Float
+    public var l2: Float
+    public var weightDecay: Float
+    public var labelSmoothing: Float
+    public var schedule: LearningRateSchedule.Kind
+    /// Warm-up length in epochs (cosine schedule).
+    public var warmupEpochs: Double
+    /// Final rate as a fraction of the peak (cosine schedule).
+    public var floor: Float
+    public var augmentation: Augmentation
+    /// Evaluate every N steps (nil: once per epoch).
+    public var evalEvery: Int?
+
+    public static func defaults(for architecture: Architecture) -> TrainingRecipe {
+        switch architecture {
+        case .seed:
+            return TrainingRecipe(epochs: nil, batchSize: 128, learningRate: 1e-3, l2: 1e-2, weightDecay: 0,
+                                  labelSmoothing: 0, schedule: .constant, warmupEpochs: 0, floor: 0,
+                                  augmentation: .none, evalEvery: 100)
+        case .vgg7:
+            // AdamW + one warm-up epoch + cosine to zero, label smoothing 0.1, the standard
+            // augmentation: the usual from-scratch FER2013 recipe. Epochs are sized so the whole
+            // run (evaluations included) fits an hour on two shared cores (docs/ARCH.md).
+            return TrainingRecipe(epochs: 24, batchSize: 128, learningRate: 2e-3, l2: 0, weightDecay: 0.05,
+                                  labelSmoothing: 0.1, schedule: .cosine, warmupEpochs: 1, floor: 0,
+                                  augmentation: .standard, evalEvery: nil)
+        }
+    }
+}
