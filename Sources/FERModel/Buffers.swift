@@ -16,10 +16,10 @@ struct Shape: Equatable, CustomStringConvertible {
     var description: String { "\(height)×\(width)×\(channels)" }
 }
 
-/// A growable, zero-initialised Float buffer. Growing discards the contents: callers only grow
-/// before they overwrite.
-final class FloatBuffer {
-    private(set) var pointer: UnsafeMutablePointer<Float>
+/// A growable, zero-initialised buffer of numbers. Growing discards the contents: callers only
+/// grow before they overwrite.
+final class NumericBuffer<Element: Numeric> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
     private(set) var capacity: Int
 
     init(_ count: Int) {
@@ -40,30 +40,12 @@ final class FloatBuffer {
 
     func zero(_ count: Int) { pointer.update(repeating: 0, count: min(count, capacity)) }
 
-    func array(_ count: Int) -> [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    func array(_ count: Int) -> [Element] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
 
-/// Same as FloatBuffer for small indices (max-pool argmax: which of the 4 window cells won).
-final class ByteBuffer {
-    private(set) var pointer: UnsafeMutablePointer<UInt8>
-    private(set) var capacity: Int
-
-    init(_ count: Int) {
-        capacity = max(count, 1)
-        pointer = .allocate(capacity: capacity)
-        pointer.initialize(repeating: 0, count: capacity)
-    }
-
-    deinit { pointer.deallocate() }
-
-    func reserve(_ count: Int) {
-        guard count > capacity else { return }
-        pointer.deallocate()
-        capacity = count
-        pointer = .allocate(capacity: count)
-        pointer.initialize(repeating: 0, count: count)
-    }
-}
+typealias FloatBuffer = NumericBuffer<Float>
+/// Small indices (max-pool argmax: which of the 4 window cells won).
+typealias ByteBuffer = NumericBuffer<UInt8>
 
 /// A trainable tensor with its gradient and Adam moments kept next to it, so the optimizer and
 /// the checkpoint codec can walk one flat list.
