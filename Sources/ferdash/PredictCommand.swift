@@ -46,9 +46,11 @@ struct Predict: ParsableCommand {
                 continue
             }
             var faces: [JSON] = []
+            var perFace: [[Float]] = []
             var lines: [String] = []
             for face in prepared.faces {
                 let p = Evaluator.probabilities(classifier, pixels: face.pixels, mirrorAverage: tta)
+                perFace.append(p)
                 let label = Emotion(rawValue: argmax(p))!
                 var fields: [(String, JSON)] = [("label", .string(label.name)), ("probabilities", JSON.probabilities(p[...]))]
                 if let box = face.box {
@@ -57,12 +59,17 @@ struct Predict: ParsableCommand {
                 } else {
                     fields.insert(("box", .null), at: 0)
                 }
-                if let samples { fields.append(("dropout_samples", histogramJSON(classifier, face.pixels, samples))) }
+                // Dropout sampling runs the network `samples` times: do it once for both outputs.
+                let shares = samples.map { dropoutHistogram(classifier, face.pixels, $0) }
+                if let shares {
+                    fields.append(("dropout_samples", .object(Emotion.allCases.map { ($0.name, .number(shares[$0.rawValue])) })))
+                }
                 faces.append(.object(fields))
-                lines.append(describe(face: face, probabilities: p, label: label, classifier: classifier))
+                lines.append(describe(face: face, probabilities: p, label: label, dropoutShares: shares))
             }
             let first = prepared.faces[0]
-            let firstP = Evaluator.probabilities(classifier, pixels: first.pixels, mirrorAverage: tta)
+            // The file's headline answer is its first (largest) face's, already computed above.
+            let firstP = perFace[0]
             let faceBox: JSON = first.box.map { .object([("x", .int($0.x)), ("y", .int($0.y)), ("width", .int($0.width)), ("height", .int($0.height))]) } ?? .null
             results.append(.object([("file", .string(file)), ("label", .string(Emotion(rawValue: argmax(firstP))!.name)),
                                     ("probabilities", JSON.probabilities(firstP[...])), ("face", faceBox),
@@ -76,7 +83,7 @@ struct Predict: ParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 
-    func describe(face: PreparedFace, probabilities p: [Float], label: Emotion, classifier: Classifier) -> String {
+    func describe(face: PreparedFace, probabilities p: [Float], label: Emotion, dropoutShares: [Double]?) -> String {
         var out = ""
         if let box = face.box {
             out += String(format: "  face at x=%d y=%d %d×%d (confidence %.2f): ", box.x, box.y, box.width, box.height, face.confidence ?? 0)
@@ -89,8 +96,7 @@ struct Predict: ParsableCommand {
             out += "    " + e.name.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + String(format: "%6.1f%% ", value * 100) + String(repeating: "█", count: Int((value * 30).rounded())) + "\n"
         }
-        if let samples {
-            let shares = dropoutHistogram(classifier, face.pixels, samples)
+        if let samples, let shares = dropoutShares {
             let ranked = shares.enumerated().filter { $0.element > 0 }.sorted { $0.element > $1.element }
             out += "    dropout sampling (\(samples) runs): " + ranked.map {
                 String(format: "%@ = %.1f%%", Emotion(rawValue: $0.offset)!.name, $0.element * 100)
@@ -118,8 +124,4 @@ struct Predict: ParsableCommand {
         return wins.map { Double($0) / Double(runs) }
     }
 
-    func histogramJSON(_ classifier: Classifier, _ pixels: [UInt8], _ runs: Int) -> JSON {
-        let shares = dropoutHistogram(classifier, pixels, runs)
-        return .object(Emotion.allCases.map { ($0.name, .number(shares[$0.rawValue])) })
-    }
 }
