@@ -167,6 +167,8 @@ final class ConvCore {
     /// Conv output rows per chunk: bounds the patch matrix (chunkImages images' worth).
     let chunkRows: Int
     let transposed: Bool
+    /// The Winograd forward, for 3×3 layers whose shapes it supports (nil: im2col forward).
+    let winograd: WinogradConv3x3?
     /// [W; b] as one (K+1)×Cout matrix, refreshed from the parameters before each pass.
     private let augmented: FloatBuffer
 
@@ -185,13 +187,14 @@ final class ConvCore {
     /// [dW; db] partial sums, one per work slice of the last backward.
     private var partials: [FloatBuffer] = []
 
-    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int) {
+    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int, winogradForward: Bool) {
         precondition(kernel % 2 == 1, "SAME padding with stride 1 is implemented for odd kernels")
         geometry = ConvGeometry(input: input, kernel: kernel, outChannels: outChannels)
         weight = Parameter(name: name + ".weight", count: geometry.patch * outChannels, decayed: true)
         bias = Parameter(name: name + ".bias", count: outChannels, decayed: true)
         chunkRows = max(1, chunkImages) * input.height
         transposed = input.channels == 1
+        winograd = winogradForward && WinogradConv3x3.supports(geometry) ? WinogradConv3x3(geometry) : nil
         augmented = FloatBuffer((geometry.patch + 1) * outChannels)
     }
 
@@ -285,10 +288,13 @@ final class Conv2D: Layer {
     var outputShape: Shape { core.geometry.output }
     var parameters: [Parameter] { [core.weight, core.bias] }
 
-    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8) {
+    /// `winogradForward`: off by default so vgg7 keeps the exact arithmetic its published run
+    /// used (docs/ARCH.md); the Winograd path is tested against im2col either way.
+    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8,
+         winogradForward: Bool = false) {
         self.name = name
         core = ConvCore(name: name, input: input, kernel: kernel, outChannels: outChannels,
-                        chunkImages: chunkImages)
+                        chunkImages: chunkImages, winogradForward: winogradForward)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
@@ -297,6 +303,15 @@ final class Conv2D: Layer {
         let total = batch * g.input.height
         let items = workItems(workers: ctx.workers, units: total, grain: g.input.height)
         let core = self.core
+        if let wino = core.winograd {
+            wino.refresh(weights: core.weight.value.pointer)
+            let bias = UnsafePointer(core.bias.value.pointer), tileRows = total / 2
+            let parts = workItems(workers: ctx.workers, units: tileRows, grain: g.input.height / 2)
+            parallelFor(parts) { w in
+                wino.withScratch { wino.forward(x, bias: bias, rows: slice(tileRows, parts: parts, index: w), $0, .plain(y)) }
+            }
+            return
+        }
         core.refreshAugmented()
         parallelFor(items) { w in
             let range = slice(total, parts: items, index: w)

@@ -18,11 +18,14 @@ final class ConvReLUPool: Layer {
     /// Winner (0…3, row-major in the 2×2 window) per pooled value of the last forward.
     private let argmax = ByteBuffer(1)
 
-    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8) {
+    /// `winogradForward`: 3×3 layers with channel counts in multiples of 8 compute their forward
+    /// with WinogradConv3x3 (2.25× fewer GEMM flops); the others, and backward, use im2col.
+    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8,
+         winogradForward: Bool = true) {
         precondition(input.height % 2 == 0 && input.width % 2 == 0, "2×2 pooling needs even sides")
         self.name = name
         core = ConvCore(name: name, input: input, kernel: kernel, outChannels: outChannels,
-                        chunkImages: chunkImages)
+                        chunkImages: chunkImages, winogradForward: winogradForward)
         outputShape = Shape(input.height / 2, input.width / 2, outChannels)
     }
 
@@ -36,6 +39,17 @@ final class ConvReLUPool: Layer {
         let training = ctx.training
         let items = workItems(workers: ctx.workers, units: pairs, grain: g.input.height / 2)
         let core = self.core, arg = argmax.pointer
+        if let wino = core.winograd {
+            wino.refresh(weights: core.weight.value.pointer)
+            let bias = UnsafePointer(core.bias.value.pointer)
+            parallelFor(items) { w in
+                wino.withScratch {
+                    wino.forward(x, bias: bias, rows: slice(pairs, parts: items, index: w), $0,
+                                 .reluPool(y, arg: training ? arg : nil))
+                }
+            }
+            return
+        }
         core.refreshAugmented()
         let chunkPairs = core.chunkRows / 2
         parallelFor(items) { w in

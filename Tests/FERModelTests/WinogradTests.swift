@@ -1,0 +1,84 @@
+import XCTest
+@testable import FERModel
+
+/// The Winograd forward must compute the same convolution as im2col (up to Float rounding), at
+/// the borders, across chunk and slice boundaries, for both epilogues and both worker counts.
+final class WinogradTests: XCTestCase {
+    /// Runs `layer.forward` on x and returns the output.
+    private func forward(_ layer: Layer, _ x: [Float], batch: Int, workers: Int, training: Bool) -> [Float] {
+        var ctx = PassContext(training: training, workers: workers, rng: Xoshiro256(seed: 1))
+        let n = batch * layer.outputShape.count
+        var y = [Float](repeating: .nan, count: n)
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: batch, &ctx) }
+        }
+        return y
+    }
+
+    private func assertClose(_ a: [Float], _ b: [Float], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, message, file: file, line: line)
+        var worst: Float = 0
+        for (p, q) in zip(a, b) { worst = max(worst, abs(p - q) / max(1, abs(q))) }
+        XCTAssertLessThan(worst, 1e-5, message, file: file, line: line)
+        XCTAssertFalse(a.contains { $0.isNaN }, "\(message): unwritten outputs", file: file, line: line)
+    }
+
+    private let shapes: [(Shape, Int)] = [(Shape(6, 8, 8), 16), (Shape(2, 2, 16), 8), (Shape(24, 24, 32), 64)]
+
+    func testPlainConvMatchesIm2col() {
+        for (input, out) in shapes {
+            let fast = Conv2D(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, winogradForward: true)
+            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1)
+            XCTAssertNotNil(fast.core.winograd)
+            XCTAssertNil(reference.core.winograd)
+            fill(fast.core.weight, seed: 31, scale: 0.5)
+            fill(fast.core.bias, seed: 32, scale: 0.5)
+            reference.core.weight.value.pointer.update(from: fast.core.weight.value.pointer, count: fast.core.weight.count)
+            reference.core.bias.value.pointer.update(from: fast.core.bias.value.pointer, count: out)
+            let x = randomFloats(3 * input.count, seed: 33)
+            for workers in [1, 2] {
+                assertClose(forward(fast, x, batch: 3, workers: workers, training: false),
+                            forward(reference, x, batch: 3, workers: workers, training: false),
+                            "\(input) → \(out), \(workers) workers")
+            }
+        }
+    }
+
+    func testFusedReLUPoolMatchesIm2colAndKeepsWinners() {
+        for (input, out) in shapes {
+            let fast = ConvReLUPool(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1)
+            let reference = ConvReLUPool(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1,
+                                         winogradForward: false)
+            XCTAssertNotNil(fast.core.winograd)
+            fill(fast.core.weight, seed: 34, scale: 0.5)
+            fill(fast.core.bias, seed: 35, scale: 0.5)
+            reference.core.weight.value.pointer.update(from: fast.core.weight.value.pointer, count: fast.core.weight.count)
+            reference.core.bias.value.pointer.update(from: fast.core.bias.value.pointer, count: out)
+            let x = randomFloats(4 * input.count, seed: 36)
+            for workers in [1, 2] {
+                for training in [false, true] {
+                    assertClose(forward(fast, x, batch: 4, workers: workers, training: training),
+                                forward(reference, x, batch: 4, workers: workers, training: training),
+                                "\(input) → \(out), \(workers) workers, training \(training)")
+                }
+            }
+        }
+    }
+
+    /// Backward (im2col) must be the gradient of what the Winograd forward computes, winners
+    /// included.
+    func testFusedLayerGradientsThroughWinogradForward() {
+        let layer = ConvReLUPool(name: "f", input: Shape(4, 6, 8), kernel: 3, outChannels: 8, chunkImages: 1)
+        XCTAssertNotNil(layer.core.winograd)
+        fill(layer.core.weight, seed: 37, scale: 0.3)
+        fill(layer.core.bias, seed: 38, scale: 0.2)
+        GradientCheck(eps: 2e-4, atol: 5e-3, rtol: 1e-2)
+            .check(layer, batch: 2, input: randomFloats(2 * 4 * 6 * 8, seed: 39))
+    }
+
+    func testShapesItCannotTakeFallBackToIm2col() {
+        XCTAssertNil(ConvReLUPool(name: "a", input: Shape(8, 8, 3), kernel: 3, outChannels: 8).core.winograd)
+        XCTAssertNil(ConvReLUPool(name: "b", input: Shape(8, 8, 8), kernel: 5, outChannels: 8).core.winograd)
+        XCTAssertNil(Conv2D(name: "c", input: Shape(7, 8, 8), kernel: 3, outChannels: 8, winogradForward: true).core.winograd)
+    }
+}
