@@ -1,5 +1,8 @@
 import FERData
 import FERModel
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs a classifier over a whole split in bounded chunks.
 public enum Evaluator {
@@ -28,7 +31,6 @@ public enum Evaluator {
                 classifier.evaluate(images: UnsafeBufferPointer(rebasing: $0[0..<(n * ImageSet.pixelsPerImage)]), labels: labels)
             }
             probabilities = softmax(result.logits)
-            lossSum += Double(result.loss) * Double(n)
             if mirrorAverage {
                 mirror(&buffer, count: n)
                 let mirrored = buffer.withUnsafeBufferPointer {
@@ -36,6 +38,11 @@ public enum Evaluator {
                 }
                 let p2 = softmax(mirrored)
                 for i in probabilities.indices { probabilities[i] = (probabilities[i] + p2[i]) / 2 }
+                // The loss of the prediction actually made: cross-entropy of the averaged
+                // probabilities (floored so one confident mistake cannot make it infinite).
+                for i in 0..<n { lossSum -= log(Double(max(probabilities[i * 7 + Int(labels[i])], 1e-30))) }
+            } else {
+                lossSum += Double(result.loss) * Double(n)
             }
             for i in 0..<n {
                 let predicted = argmax(probabilities[(i * 7)..<(i * 7 + 7)])
