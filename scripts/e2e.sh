@@ -33,7 +33,7 @@ else fail "inspect --json" log.txt; fi
     && pass "inspect --show draws a sample" || fail "inspect --show" inspect.txt
 
 # --- headless training on the built-in data: the seed's log lines, a falling loss, checkpoints
-if "$bin" train --headless --steps 300 --eval-every 100 --run-dir run1 >train.txt 2>&1 \
+if "$bin" train --headless --arch seed --steps 300 --eval-every 100 --run-dir run1 >train.txt 2>&1 \
     && grep -q "^Train size: " train.txt && grep -q "^Validation size: " train.txt && grep -q "^Test size: " train.txt \
     && grep -qE "Validation Loss: [0-9.]+" train.txt && [[ -f run1/checkpoint-latest.ferdash && -f run1/checkpoint-best.ferdash ]] \
     && [[ $(grep -c '"step"' run1/metrics.jsonl) -ge 300 ]]; then pass "headless training writes log lines, checkpoints, metrics"
@@ -44,7 +44,7 @@ python3 -c "import sys; sys.exit(0 if $last < 0.8 * $first else 1)" 2>/dev/null 
     && pass "training loss falls ($first -> $last)" || fail "training loss falls ($first -> $last)" train.txt
 
 # --- kill -9 mid-run leaves a checkpoint that evaluate loads and --resume continues
-"$bin" train --headless --steps 2000 --eval-every 40 --run-dir run2 >train2.txt 2>&1 &
+"$bin" train --headless --arch seed --steps 2000 --eval-every 40 --run-dir run2 >train2.txt 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
     [[ -f run2/checkpoint-latest.ferdash ]] && grep -q "step 80," train2.txt && break
@@ -59,6 +59,14 @@ if "$bin" train --headless --resume --run-dir run2 --steps 160 --eval-every 40 >
     && grep -qE "^Resuming run2 from step [0-9]+" resume.txt && grep -q "Finished at step 160" resume.txt; then
     pass "--resume continues from the latest checkpoint"
 else fail "--resume" resume.txt; fi
+
+# --- a time budget shortens the run and its schedule instead of overrunning (3 s here);
+#     without --arch this is vgg7, the default network, with its recipe
+if "$bin" train --headless --steps 1000000 --time-budget 0.05 --eval-every 100000 --run-dir run3 >budget.txt 2>&1 \
+    && grep -q "^Recipe: vgg7, 1000000 steps" budget.txt && grep -q "^Replanned: time budget" budget.txt && grep -qE "^Finished at step [0-9]+" budget.txt \
+    && [[ -f run3/checkpoint-latest.ferdash ]]; then
+    pass "--time-budget ends the run in time with a checkpoint"
+else fail "--time-budget" budget.txt; fi
 
 # --- predict on a generated image
 png=$(ls png/*happy*.png | head -1)

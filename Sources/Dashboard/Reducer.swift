@@ -113,6 +113,10 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
         }
     case .resumed(let step):
         if s.phase.isLive && !s.quitting { s.phase = .running; s.pauseRequested = false; setMessage(&s, "resumed at step \(step)") }
+    case .replanned(let total, let reason):
+        // Progress and ETA follow the shortened run.
+        s.info?.totalSteps = total
+        if !s.quitting { setMessage(&s, reason) }
     case .prediction(let tag, let probs):
         if tag == s.requestedTag {
             s.probabilities = probs

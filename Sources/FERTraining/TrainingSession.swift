@@ -22,6 +22,9 @@ public struct TrainingConfiguration: Sendable {
     public var scheduleFloor: Float = 0
     /// Training-image perturbation, drawn per (seed, step, slot).
     public var augmentation: Augmentation = .none
+    /// When the run must be over (`DispatchTime` uptime, nanoseconds); time spent paused
+    /// moves it later. The session shortens the run to fit (see `fitToDeadline`). nil: none.
+    public var deadline: UInt64?
     public init(runDirectory: String) { self.runDirectory = runDirectory }
 
     public var learningRateSchedule: LearningRateSchedule {
@@ -68,6 +71,10 @@ public final class TrainingSession: @unchecked Sendable {
     private var run: RunDirectory
     private var bestAccuracy = -1.0
     private var step = 0
+    /// The run's total: the configuration's, until a deadline shortens it.
+    private var plannedSteps = 0
+    /// Time spent paused (it does not count against the deadline).
+    private var pausedNanoseconds: UInt64 = 0
 
     public init(dataset: Dataset, configuration: TrainingConfiguration,
                 sink: @escaping @Sendable (TrainingEvent) -> Void) {
@@ -159,6 +166,7 @@ public final class TrainingSession: @unchecked Sendable {
         classifier = model
         step = model.step
         let firstStep = step
+        plannedSteps = configuration.totalSteps
         let batchSize = configuration.batchSize
         let sampler = BatchSampler(count: train.count, batchSize: batchSize, seed: configuration.seed)
         sink(.started(SessionInfo(architecture: configuration.architecture.rawValue, datasetName: dataset.name,
@@ -175,14 +183,15 @@ public final class TrainingSession: @unchecked Sendable {
         var throughput = ThroughputWindow()
         var activeSeconds = 0.0
         var evaluatedAt = -1
-        while step < configuration.totalSteps {
+        let loopStarted = DispatchTime.now().uptimeNanoseconds
+        while step < plannedSteps {
             if try controlPoint(model) { break }
             let started = DispatchTime.now().uptimeNanoseconds
             // The batch for this step was (normally) prepared while the previous one trained;
             // ask for the next one before training on this.
             let batch = batches.take(step: step)
-            if step + 1 < configuration.totalSteps { batches.prepare(step: step + 1) }
-            model.hyperparameters.learningRate = schedule.rate(step: step, totalSteps: configuration.totalSteps)
+            if step + 1 < plannedSteps { batches.prepare(step: step + 1) }
+            model.hyperparameters.learningRate = schedule.rate(step: step, totalSteps: plannedSteps)
             let loss = model.trainStep(images: UnsafeBufferPointer(start: batch.images, count: batch.count),
                                        labels: batch.labels)
             batches.release(batch)
@@ -198,18 +207,54 @@ public final class TrainingSession: @unchecked Sendable {
             metrics.append([("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
                             ("lr", .number(Double(model.hyperparameters.learningRate))),
                             ("train_seconds", .number(activeSeconds))])
-            if step % configuration.evalEvery == 0 || step == configuration.totalSteps {
+            if step % configuration.evalEvery == 0 || step == plannedSteps {
                 try evaluateAndSave(model, metrics: metrics)
                 evaluatedAt = step
+            }
+            if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
+                plannedSteps = fitted
+                let epochs = String(format: "%.1f", Double(fitted) * Double(batchSize) / Double(train.count))
+                let reason = "time budget: at the pace so far the run ends at step \(fitted) (epoch \(epochs))"
+                metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(fitted))])
+                sink(.replanned(totalSteps: fitted, reason: reason))
+                if step == plannedSteps && evaluatedAt != step {
+                    try evaluateAndSave(model, metrics: metrics)
+                    evaluatedAt = step
+                }
             }
         }
         if evaluatedAt != step && step > firstStep {
             // Stopped early: keep what was learned so far.
             try saveCheckpoint(model, isBest: false)
         }
-        let stoppedEarly = step < configuration.totalSteps
+        let stoppedEarly = step < plannedSteps
         metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step))])
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
+    }
+
+    /// With a deadline, the total that ends the run in time, when that is below the current
+    /// plan (the plan only ever shrinks). The pace is this session's wall time per step so far,
+    /// evaluations included, with 2% to spare. The learning-rate schedule follows the new total,
+    /// so a shortened cosine still anneals to its floor instead of being cut off mid-curve.
+    /// Waits for 20 steps so the first measurements (caches, threads starting) do not count.
+    /// Past the deadline it ends the run at once (after this step's evaluation and checkpoint).
+    private func fitToDeadline(since started: UInt64, firstStep: Int) -> Int? {
+        guard let deadline = configuration.deadline else { return nil }
+        let done = step - firstStep
+        let now = DispatchTime.now().uptimeNanoseconds
+        let active = now &- started &- pausedNanoseconds
+        let remaining = Double(Int64(bitPattern: deadline &+ pausedNanoseconds &- now)) / 1e9
+        let fitted: Int
+        if remaining <= 0 {
+            fitted = step
+        } else {
+            // Re-plan every 25 steps: often enough to follow a change of load, rarely enough
+            // that the jitter of single steps does not shave the plan step by step.
+            guard done >= 20, step % 25 == 0 else { return nil }
+            let secondsPerStep = Double(active) / 1e9 / Double(done)
+            fitted = step + Int((0.98 * remaining / secondsPerStep).rounded(.down))
+        }
+        return fitted < plannedSteps ? max(fitted, step) : nil
     }
 
     /// Reads the run's latest checkpoint; returns the model and the best accuracy seen so far.
@@ -244,6 +289,7 @@ public final class TrainingSession: @unchecked Sendable {
 
     private func saveCheckpoint(_ model: Classifier, isBest: Bool) throws {
         var metadata = configuration.metadata
+        metadata["total_steps"] = String(plannedSteps)
         metadata["step"] = String(step)
         metadata["best_accuracy"] = String(bestAccuracy)
         metadata["dataset"] = dataset.name
@@ -275,7 +321,9 @@ public final class TrainingSession: @unchecked Sendable {
                     continue
                 }
                 // Woken early by any flag change; the timeout only bounds a missed signal.
+                let waitStarted = DispatchTime.now().uptimeNanoseconds
                 _ = condition.wait(until: Date(timeIntervalSinceNow: 0.25))
+                pausedNanoseconds += DispatchTime.now().uptimeNanoseconds - waitStarted
                 condition.unlock()
                 continue
             }

@@ -47,6 +47,7 @@ extension TrainingEvent {
         case .checkpointSaved: return "checkpoint"
         case .paused: return "paused"
         case .resumed: return "resumed"
+        case .replanned: return "replanned"
         case .prediction: return "prediction"
         case .finished: return "finished"
         case .failed: return "failed"
@@ -56,6 +57,24 @@ extension TrainingEvent {
         if case .step(let r) = self { return (r.step, r.loss) }
         return nil
     }
+}
+
+/// A small learnable dataset: each class is a bright horizontal band at its own height.
+func bandDataset(train: Int = 48, validation: Int = 14) -> Dataset {
+    func make(_ count: Int, offset: Int) -> ImageSet {
+        var set = ImageSet()
+        for i in 0..<count {
+            let label = (i + offset) % 7
+            var image = [UInt8](repeating: 20, count: 2304)
+            for row in (label * 6)..<(label * 6 + 6) {
+                for col in 0..<48 { image[row * 48 + col] = UInt8(200 + (i * 7 + col) % 50) }
+            }
+            set.pixels += image
+            set.labels.append(Int8(label))
+        }
+        return set
+    }
+    return Dataset(name: "bands", train: make(train, offset: 0), validation: make(validation, offset: 3), test: ImageSet())
 }
 
 final class TrainingSessionTests: XCTestCase {
@@ -69,22 +88,8 @@ final class TrainingSessionTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// A small learnable dataset: each class is a bright horizontal band at its own height.
     func bandDataset(train: Int = 48, validation: Int = 14) -> Dataset {
-        func make(_ count: Int, offset: Int) -> ImageSet {
-            var set = ImageSet()
-            for i in 0..<count {
-                let label = (i + offset) % 7
-                var image = [UInt8](repeating: 20, count: 2304)
-                for row in (label * 6)..<(label * 6 + 6) {
-                    for col in 0..<48 { image[row * 48 + col] = UInt8(200 + (i * 7 + col) % 50) }
-                }
-                set.pixels += image
-                set.labels.append(Int8(label))
-            }
-            return set
-        }
-        return Dataset(name: "bands", train: make(train, offset: 0), validation: make(validation, offset: 3), test: ImageSet())
+        FERTrainingTests.bandDataset(train: train, validation: validation)
     }
 
     func configuration(steps: Int, evalEvery: Int = 5, run: String = "run") -> TrainingConfiguration {
@@ -214,5 +219,74 @@ final class TrainingSessionTests: XCTestCase {
         }
         guard case .evaluated(let report) = recorder.all.first(where: { $0.kind == "evaluated" }) else { return }
         XCTAssertEqual(report.confusion.total, validation.count)
+    }
+}
+
+/// A deadline shortens the run (and its schedule) instead of letting it overrun.
+final class TrainingDeadlineTests: XCTestCase {
+    var root: String!
+    override func setUpWithError() throws { root = NSTemporaryDirectory() + "ferdash-deadline-\(UUID().uuidString)" }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+
+    private func configuration(deadlineIn seconds: Double) -> TrainingConfiguration {
+        var c = TrainingConfiguration(runDirectory: root)
+        c.totalSteps = 1_000_000
+        c.batchSize = 2   // quick steps even in a debug build: the plan needs 25 before the deadline
+        c.evalEvery = 100_000
+        c.seed = 5
+        c.threads = 1
+        c.schedule = .cosine
+        c.hyperparameters.learningRate = 1e-3
+        c.deadline = UInt64(Int64(DispatchTime.now().uptimeNanoseconds) + Int64(seconds * 1e9))
+        return c
+    }
+
+    private func steps(_ events: [TrainingEvent]) -> [StepReport] {
+        events.compactMap { if case .step(let r) = $0 { return r }; return nil }
+    }
+
+    func testAPassedDeadlineEndsTheRunAfterOneStepWithACheckpoint() throws {
+        let recorder = EventRecorder()
+        let session = TrainingSession(dataset: bandDataset(),
+                                      configuration: configuration(deadlineIn: -1)) { recorder.record($0) }
+        session.start()
+        XCTAssertTrue(session.wait(timeout: 60))
+        XCTAssertEqual(steps(recorder.all).count, 1)
+        XCTAssertTrue(recorder.all.contains { if case .replanned(1, let reason) = $0 { return reason.contains("time budget") }; return false })
+        guard case .finished(let report) = recorder.all.last else { return XCTFail("last event is not finished") }
+        XCTAssertFalse(report.stoppedEarly, "the shortened plan was completed")
+        XCTAssertTrue(recorder.all.contains { $0.kind == "evaluated" }, "the last step is evaluated")
+        let (_, metadata) = try RunDirectory.loadCheckpoint(RunDirectory(path: root).latestCheckpoint)
+        XCTAssertEqual(metadata["total_steps"], "1", "a resumed run continues the shortened plan")
+    }
+
+    func testARunShrinksToItsDeadlineAndStillAnnealsTheLearningRate() {
+        let recorder = EventRecorder()
+        let session = TrainingSession(dataset: bandDataset(),
+                                      configuration: configuration(deadlineIn: 3)) { recorder.record($0) }
+        session.start()
+        // Generous: without the deadline this run would take hours.
+        XCTAssertTrue(session.wait(timeout: 60))
+        let reports = steps(recorder.all)
+        let plans = recorder.all.compactMap { if case .replanned(let t, _) = $0 { return t }; return nil }
+        XCTAssertGreaterThan(reports.count, 25, "ran until the deadline, not just the first steps")
+        XCTAssertFalse(plans.isEmpty)
+        XCTAssertEqual(plans, plans.sorted(by: >), "the plan only shrinks")
+        XCTAssertEqual(plans.last, reports.last?.step, "ended on the final plan")
+        // The cosine followed the new total: the last rate is near the floor, not mid-curve.
+        XCTAssertLessThan(reports.last!.learningRate, 1e-3 * 0.05)
+    }
+
+    func testTimeSpentPausedDoesNotCountAgainstTheDeadline() {
+        let recorder = EventRecorder()
+        let session = TrainingSession(dataset: bandDataset(),
+                                      configuration: configuration(deadlineIn: 2.5)) { recorder.record($0) }
+        session.pause()
+        session.start()
+        recorder.wait("paused") { $0.contains { $0.kind == "paused" } }
+        Thread.sleep(forTimeInterval: 3)   // past the deadline while paused
+        session.resume()
+        XCTAssertTrue(session.wait(timeout: 60))
+        XCTAssertGreaterThan(steps(recorder.all).count, 25, "the pause moved the deadline")
     }
 }
