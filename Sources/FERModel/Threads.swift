@@ -71,13 +71,14 @@ final class PthreadLock: @unchecked Sendable {
     }
 }
 
-/// Runs `body(0..<n)` on up to n threads; inline when there is one piece so the common
-/// single-worker path pays no dispatch cost.
+/// Runs `body(0..<n)` on up to n threads (the caller and WorkerPool's helpers); inline when
+/// there is one piece so the common single-worker path pays no hand-off at all.
 @inline(__always)
 func parallelFor(_ n: Int, _ body: (Int) -> Void) {
     if n <= 1 {
         if n == 1 { body(0) }
-    } else {
+    } else if !WorkerPool.shared.run(n, threads: min(n, ComputeThreads.count), body) {
+        // Another thread's region is in flight (or this is one nested inside it).
         DispatchQueue.concurrentPerform(iterations: n, execute: body)
     }
 }
