@@ -69,12 +69,38 @@ public enum EngineBenchmark {
             for _ in 0..<steps { _ = model.trainStep(images: buf, labels: labels) }
             total = Double(Network.clock() - t0) / 1e9
         }
+        return rows(net, total: total, scale: 1000 / Double(steps), rest: "optimizer")
+    }
+
+    /// Where a batch-1 prediction spends its time: per layer, mean microseconds per call (the
+    /// forward column), plus the rest (copies, softmax, dispatch) as "other".
+    public static func profileLatency(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
+                                      calls: Int = 500) -> [(layer: String, forwardMs: Double, backwardMs: Double)] {
+        ComputeThreads.set(threads)
+        var rng = Xoshiro256(seed: 1)
+        let image = (0..<ModelShape.pixels).map { _ in Float(rng.nextUnit()) }
+        let model = Classifier(architecture: architecture, seed: 1)
+        let net = model.network
+        var total = 0.0
+        image.withUnsafeBufferPointer { one in
+            for _ in 0..<20 { _ = model.logits(images: one, count: 1) }
+            net.profile = net.layers.map { _ in (0, 0) }
+            let t0 = Network.clock()
+            for _ in 0..<calls { _ = model.logits(images: one, count: 1) }
+            total = Double(Network.clock() - t0) / 1e9
+        }
+        return rows(net, total: total, scale: 1e6 / Double(calls), rest: "other")
+    }
+
+    /// The network's per-layer profile, scaled, plus the unprofiled rest; switches profiling off.
+    private static func rows(_ net: Network, total: Double, scale: Double,
+                             rest: String) -> [(layer: String, forwardMs: Double, backwardMs: Double)] {
         let p = net.profile!
         net.profile = nil
-        let scale = 1000 / Double(steps)
         var rows = zip(net.layers, p).map { (layer: $0.name, forwardMs: $1.forward * scale, backwardMs: $1.backward * scale) }
         let layers = p.reduce(0) { $0 + $1.forward + $1.backward }
-        rows.append((layer: "optimizer", forwardMs: 0, backwardMs: (total - layers) * scale))
+        rows.append(rest == "optimizer" ? (layer: rest, forwardMs: 0, backwardMs: (total - layers) * scale)
+                                        : (layer: rest, forwardMs: (total - layers) * scale, backwardMs: 0))
         return rows
     }
 

@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Flag(help: "Also print where a training step spends its time, per layer.")
+    @Flag(help: "Also print where a training step and a batch-1 prediction spend their time, per layer.")
     var profile = false
 
     func run() throws {
@@ -37,6 +37,10 @@ struct Bench: ParsableCommand {
             for row in rows {
                 print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0)
                       + String(format: "%10.1f %12.1f", row.forwardMs, row.backwardMs))
+            }
+            print("\nlayer               batch-1 µs")
+            for row in EngineBenchmark.profileLatency(architecture: arch, threads: threadCount) where row.forwardMs >= 0.05 {
+                print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%10.1f", row.forwardMs))
             }
         }
         let result = EngineBenchmark.run(architecture: arch, threads: threadCount, batch: 128, steps: steps)
