@@ -23,6 +23,14 @@ final class WinogradTests: XCTestCase {
         XCTAssertFalse(a.contains { $0.isNaN }, "\(message): unwritten outputs", file: file, line: line)
     }
 
+    /// Random weights and biases in `fast`, the same in `reference`.
+    private func shareRandomWeights(_ fast: ConvCore, _ reference: ConvCore, seed: UInt64) {
+        fill(fast.weight, seed: seed, scale: 0.5)
+        fill(fast.bias, seed: seed + 1, scale: 0.5)
+        reference.weight.value.pointer.update(from: fast.weight.value.pointer, count: fast.weight.count)
+        reference.bias.value.pointer.update(from: fast.bias.value.pointer, count: fast.bias.count)
+    }
+
     private let shapes: [(Shape, Int)] = [(Shape(6, 8, 8), 16), (Shape(2, 2, 16), 8), (Shape(24, 24, 32), 64)]
 
     func testPlainConvMatchesIm2col() {
@@ -31,10 +39,7 @@ final class WinogradTests: XCTestCase {
             let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1)
             XCTAssertNotNil(fast.core.winograd)
             XCTAssertNil(reference.core.winograd)
-            fill(fast.core.weight, seed: 31, scale: 0.5)
-            fill(fast.core.bias, seed: 32, scale: 0.5)
-            reference.core.weight.value.pointer.update(from: fast.core.weight.value.pointer, count: fast.core.weight.count)
-            reference.core.bias.value.pointer.update(from: fast.core.bias.value.pointer, count: out)
+            shareRandomWeights(fast.core, reference.core, seed: 31)
             let x = randomFloats(3 * input.count, seed: 33)
             for workers in [1, 2] {
                 assertClose(forward(fast, x, batch: 3, workers: workers, training: false),
@@ -50,10 +55,7 @@ final class WinogradTests: XCTestCase {
             let reference = ConvReLUPool(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1,
                                          winogradForward: false)
             XCTAssertNotNil(fast.core.winograd)
-            fill(fast.core.weight, seed: 34, scale: 0.5)
-            fill(fast.core.bias, seed: 35, scale: 0.5)
-            reference.core.weight.value.pointer.update(from: fast.core.weight.value.pointer, count: fast.core.weight.count)
-            reference.core.bias.value.pointer.update(from: fast.core.bias.value.pointer, count: out)
+            shareRandomWeights(fast.core, reference.core, seed: 34)
             let x = randomFloats(4 * input.count, seed: 36)
             for workers in [1, 2] {
                 for training in [false, true] {
