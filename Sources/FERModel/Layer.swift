@@ -4,8 +4,10 @@
 //
 // How FERModel fits together, bottom up:
 //   Buffers, Random, Threads   raw storage, the seeded generator, worker split + sgemm wrapper
+//   WorkerPool                 the threads behind parallelFor, awake between layers
 //   Conv2D (+ ConvCore), ConvReLUPool, MaxPool, Dense, Activation, Dropout, BatchNorm
 //                              layers, NHWC, forward and backward in the same file
+//   Winograd                   the F(2×2, 3×3) forward of 3×3 convolutions
 //   Network                    a stack of layers + NetworkFactory (one function per architecture)
 //   Loss, Adam, Initializers   softmax cross-entropy, the conv-only L2 term, TF1 Adam, init
 //   Classifier                 the public face: train/infer/evaluate, checkpoints (CheckpointCodec)
