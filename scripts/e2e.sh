@@ -68,6 +68,14 @@ if "$bin" train --headless --steps 1000000 --time-budget 0.05 --eval-every 10000
     pass "--time-budget ends the run in time with a checkpoint"
 else fail "--time-budget" budget.txt; fi
 
+# --- the recipe's own budget comes with the recipe's own length only
+timeout -s TERM 8 "$bin" train --headless --run-dir run4 >recipe.txt 2>&1
+"$bin" train --headless --steps 2 --eval-every 100 --run-dir run5 >explicit.txt 2>&1
+if grep -q "^Time budget: 5[78]\.[0-9] minutes left" recipe.txt && grep -q "^Recipe: vgg7, 1407 steps" recipe.txt \
+    && grep -q "^Finished at step 2 " explicit.txt && ! grep -q "^Time budget" explicit.txt; then
+    pass "vgg7's 58-minute budget applies to its 30 epochs, not to an explicit --steps"
+else fail "recipe time budget" recipe.txt; sed 's/^/    | /' explicit.txt | tail -5; fi
+
 # --- predict on a generated image
 png=$(ls png/*happy*.png | head -1)
 if "$bin" predict "$png" --model run1 --no-detect --json >pred.json 2>log.txt \
