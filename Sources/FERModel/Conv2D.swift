@@ -288,9 +288,8 @@ final class Conv2D: Layer {
     var outputShape: Shape { core.geometry.output }
     var parameters: [Parameter] { [core.weight, core.bias] }
 
-    /// `winogradForward`: 3×3 layers whose channel counts are multiples of 8 compute their
-    /// forward with WinogradConv3x3 (vgg7 does: +8% training, +60% inference throughput); off
-    /// by default, and tested against im2col either way.
+    /// `winogradForward`: off by default so vgg7 keeps the exact arithmetic its published run
+    /// used (docs/ARCH.md); the Winograd path is tested against im2col either way.
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8,
          winogradForward: Bool = false) {
         self.name = name

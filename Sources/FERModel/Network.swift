@@ -110,8 +110,7 @@ enum NetworkFactory {
                 // single image of 3×3×32 patches is already 2.6 MB.
                 let chunk = shape.height >= 48 ? 1 : (shape.height >= 24 ? 2 : 8)
                 let kernel = layers.isEmpty ? firstKernel : 3
-                let c = Conv2D(name: name, input: shape, kernel: kernel, outChannels: width, chunkImages: chunk,
-                               winogradForward: true)
+                let c = Conv2D(name: name, input: shape, kernel: kernel, outChannels: width, chunkImages: chunk)
                 layers.append(c)
                 layers.append(BatchNorm(name: name + ".bn", shape: c.outputShape, relu: true))
                 shape = c.outputShape
