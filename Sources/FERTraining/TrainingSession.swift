@@ -65,6 +65,7 @@ public final class TrainingSession: @unchecked Sendable {
     private var saveRequested = false
     private var pendingPredictions: [(pixels: [UInt8], tag: Int)] = []
     private var done = false
+    private var closed = false
 
     // Owned by `queue` only.
     private var classifier: Classifier?
@@ -126,8 +127,25 @@ public final class TrainingSession: @unchecked Sendable {
         // While training runs the loop answers at its next control point; once it has ended,
         // this block (queued behind it on the serial queue) does.
         queue.async { [self] in
-            if let classifier { answerPredictions(classifier) }
+            if let classifier, !isClosed { answerPredictions(classifier) }
         }
+    }
+
+    /// Before the process exits: drops predictions not yet answered and waits (up to
+    /// `timeout`) for the queue to go idle, so no model code runs while exit() tears down
+    /// libraries — OpenBLAS frees its buffers in an exit handler, and an sgemm still running
+    /// on this queue then crashed a dashboard quit right after launch.
+    public func close(timeout seconds: Double = 5) {
+        setFlag { $0.closed = true; $0.pendingPredictions.removeAll() }
+        let idle = DispatchSemaphore(value: 0)
+        queue.async { idle.signal() }
+        _ = idle.wait(timeout: .now() + seconds)
+    }
+
+    private var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
     }
 
     /// Blocks until the run has finished or failed; false on timeout.

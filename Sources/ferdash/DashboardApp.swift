@@ -137,16 +137,19 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
     let status = runDashboard(env)
     // q/Ctrl-C already waited for `finished`; this only matters when the wait timed out.
     if started { session.wait(timeout: 5) }
+    session.close()
     return status
 }
 
 /// `ferdash browse`: the dataset without training; predictions when a model is given.
 func runBrowseDashboard(dataset: Dataset, classifier: Classifier?, options: DisplayOptions) -> Int32 {
     let mailbox = EventMailbox()
-    let control = classifier.map { TrainingSessionControl(TrainingSession.serving($0, evaluationSet: dataset.validation) { mailbox.post($0) }) }
-    let env = DashboardEnvironment(dataset: dataset, control: control, mailbox: mailbox,
+    let session = classifier.map { TrainingSession.serving($0, evaluationSet: dataset.validation) { mailbox.post($0) } }
+    let env = DashboardEnvironment(dataset: dataset, control: session.map(TrainingSessionControl.init), mailbox: mailbox,
                                    predictFile: dashboardFilePredictor(), options: options, training: false)
-    return runDashboard(env)
+    let status = runDashboard(env)
+    session?.close()
+    return status
 }
 
 /// Hidden: `ferdash dashboard-demo` runs the dashboard on a fake session (no engine needed).
