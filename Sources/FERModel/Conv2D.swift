@@ -304,12 +304,8 @@ final class Conv2D: Layer {
         let items = workItems(workers: ctx.workers, units: total, grain: g.input.height)
         let core = self.core
         if let wino = core.winograd {
-            wino.refresh(weights: core.weight.value.pointer)
-            let bias = UnsafePointer(core.bias.value.pointer), tileRows = total / 2
-            let parts = workItems(workers: ctx.workers, units: tileRows, grain: g.input.height / 2)
-            parallelFor(parts) { w in
-                wino.withScratch { wino.forward(x, bias: bias, rows: slice(tileRows, parts: parts, index: w), $0, .plain(y)) }
-            }
+            wino.run(x, weights: core.weight.value.pointer, bias: core.bias.value.pointer, tileRows: total / 2,
+                     workers: ctx.workers, .plain(y))
             return
         }
         core.refreshAugmented()

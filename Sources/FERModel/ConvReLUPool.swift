@@ -40,14 +40,8 @@ final class ConvReLUPool: Layer {
         let items = workItems(workers: ctx.workers, units: pairs, grain: g.input.height / 2)
         let core = self.core, arg = argmax.pointer
         if let wino = core.winograd {
-            wino.refresh(weights: core.weight.value.pointer)
-            let bias = UnsafePointer(core.bias.value.pointer)
-            parallelFor(items) { w in
-                wino.withScratch {
-                    wino.forward(x, bias: bias, rows: slice(pairs, parts: items, index: w), $0,
-                                 .reluPool(y, arg: training ? arg : nil))
-                }
-            }
+            wino.run(x, weights: core.weight.value.pointer, bias: core.bias.value.pointer, tileRows: pairs,
+                     workers: ctx.workers, .reluPool(y, arg: training ? arg : nil))
             return
         }
         core.refreshAugmented()

@@ -96,6 +96,17 @@ final class WinogradConv3x3 {
         }
     }
 
+    /// A whole pass over `tileRows` tile rows (flattened image·H/2 + tile row): refreshes the
+    /// filters, then splits the rows over the workers like the layers' im2col paths do.
+    func run(_ x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+             tileRows: Int, workers: Int, _ epilogue: Epilogue) {
+        refresh(weights: weights)
+        let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / 2)
+        parallelFor(parts) { w in
+            withScratch { forward(x, bias: bias, rows: slice(tileRows, parts: parts, index: w), $0, epilogue) }
+        }
+    }
+
     /// Computes the tile rows `rows` (flattened image·H/2 + tile row) of the conv of `x`.
     func forward(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows: Range<Int>, _ s: Scratch,
                  _ epilogue: Epilogue) {
