@@ -30,12 +30,16 @@ let package = Package(
             "FERModel", "FERData", "FERTraining", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimized),
+        // Drives each parser with arbitrary bytes: a file replayer, or libFuzzer's driver when
+        // scripts/fuzz.sh builds it with -sanitize=fuzzer (see the file's header).
+        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection"]),
 
         .testTarget(name: "FERModelTests", dependencies: ["FERModel"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData"]),
         .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData"]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]

@@ -27,39 +27,79 @@ public struct RunDirectory: Sendable {
         return parent + "/" + f.string(from: date)
     }
 
+    /// Creates the directory (and its parents) and removes temporary files that writes killed
+    /// midway (`kill -9`, power loss) left behind.
     public func create() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw RunError("cannot use \(path) as the run directory: a file is in the way")
+        }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw RunError("cannot create run directory \(path): \(error.localizedDescription)")
         }
+        removeStaleTemporaries()
     }
 
-    /// Writes `bytes` to `destination` atomically (temp file + fsync + rename).
+    /// Deletes `*.tmp-<pid>` files whose writer is gone; a live process's (another ferdash
+    /// saving into the same run, or this one) are left alone. Returns the removed paths.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
+        var removed: [String] = []
+        for name in names {
+            guard let marker = name.range(of: ".tmp-", options: .backwards),
+                  let pid = pid_t(name[marker.upperBound...]), pid > 0 else { continue }
+            let writerAlive = pid == getpid() || kill(pid, 0) == 0 || errno == EPERM
+            if !writerAlive, unlink(path + "/" + name) == 0 { removed.append(path + "/" + name) }
+        }
+        return removed
+    }
+
+    /// Writes `bytes` to `destination` atomically: a temporary file beside it, fsync, rename,
+    /// fsync of the directory. On any failure (no space, read-only, a directory in the way) the
+    /// temporary file is removed, the previous `destination` is untouched, and the error names
+    /// the file and the system's reason.
     public static func writeAtomically(_ bytes: [UInt8], to destination: String) throws {
         let temporary = destination + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw RunError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
+        func failure(_ what: String, _ code: Int32) -> RunError {
+            RunError("cannot \(what) \(destination): \(String(cString: strerror(code)))")
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure("write", errno) }
+        var code: Int32 = 0
+        bytes.withUnsafeBytes { raw in
+            var written = 0
             while written < raw.count {
                 let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 { return false }
+                if n < 0 && errno == EINTR { continue }
+                // A write of 0 bytes makes no progress: the device is full.
+                guard n > 0 else { code = n == 0 ? ENOSPC : errno; return }
                 written += n
             }
-            return fsync(fd) == 0
+            if fsync(fd) != 0 { code = errno }
         }
-        let reason = String(cString: strerror(errno))
-        close(fd)
-        guard ok else {
+        if close(fd) != 0 && code == 0 { code = errno }
+        guard code == 0 else {
             unlink(temporary)
-            throw RunError("cannot write \(destination): \(reason)")
+            throw failure("write", code)
         }
         guard rename(temporary, destination) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             unlink(temporary)
-            throw RunError("cannot replace \(destination): \(reason)")
+            throw failure("replace", code)
         }
+        syncDirectory(of: destination)
+    }
+
+    /// Makes a rename durable across a power loss (a crash of the process alone cannot undo it).
+    private static func syncDirectory(of file: String) {
+        let directory = file.lastIndex(of: "/").map { String(file[..<$0]) } ?? "."
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
     }
 
     /// Reads and decodes a checkpoint file, naming the file in every error.
@@ -117,23 +157,56 @@ public struct RunDirectory: Sendable {
     }
 }
 
-/// Appends one JSON object per line and flushes each, so a crash loses nothing already reported.
+/// Appends one JSON object per line, each with a single write, so a crash loses nothing already
+/// reported. A line that cannot be written whole (no space, file too large) is cut off again and
+/// the error thrown: the lines before it stay intact and the file stays one object per line.
 public final class MetricsLog {
-    private let handle: UnsafeMutablePointer<FILE>
+    public let path: String
+    private let fd: Int32
+    private var size: off_t
 
     public init(path: String) throws {
-        guard let handle = fopen(path, "a") else {
+        self.path = path
+        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
             throw RunError("cannot open metrics log \(path): \(String(cString: strerror(errno)))")
         }
-        self.handle = handle
+        size = lseek(fd, 0, SEEK_END)
+        dropTornLine()
     }
 
-    deinit { fclose(handle) }
+    deinit { close(fd) }
 
-    public func append(_ fields: [(String, MetricValue)]) {
+    public func append(_ fields: [(String, MetricValue)]) throws {
         let body = fields.map { "\"\($0.0)\":\($0.1.json)" }.joined(separator: ",")
-        fputs("{\(body)}\n", handle)
-        fflush(handle)
+        let line = Array("{\(body)}\n".utf8)
+        var code: Int32 = 0
+        var written = 0
+        line.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { code = n == 0 ? ENOSPC : errno; return }
+                written += n
+            }
+        }
+        guard code == 0 else {
+            if written > 0 { _ = ftruncate(fd, size) }
+            throw RunError("cannot append to metrics log \(path): \(String(cString: strerror(code)))")
+        }
+        size += off_t(written)
+    }
+
+    /// A process killed in the middle of a line leaves it without its newline: remove that
+    /// fragment so the next line starts on its own.
+    private func dropTornLine() {
+        guard size > 0 else { return }
+        var last: UInt8 = 0
+        guard pread(fd, &last, 1, size - 1) == 1, last != UInt8(ascii: "\n") else { return }
+        var end = size
+        var byte: UInt8 = 0
+        while end > 0, pread(fd, &byte, 1, end - 1) == 1, byte != UInt8(ascii: "\n") { end -= 1 }
+        if ftruncate(fd, end) == 0 { size = end }
     }
 }
 

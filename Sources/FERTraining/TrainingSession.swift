@@ -72,6 +72,8 @@ public final class TrainingSession: @unchecked Sendable {
     private var run: RunDirectory
     private var bestAccuracy = -1.0
     private var step = 0
+    /// The step of the newest checkpoint on disk (-1: none yet), for the message of a failed save.
+    private var savedStep = -1
     /// The run's total: the configuration's, until a deadline shortens it.
     private var plannedSteps = 0
     /// Time spent paused (it does not count against the deadline).
@@ -183,6 +185,7 @@ public final class TrainingSession: @unchecked Sendable {
         }
         classifier = model
         step = model.step
+        if configuration.resume { savedStep = step }
         let firstStep = step
         plannedSteps = configuration.totalSteps
         let batchSize = configuration.batchSize
@@ -192,7 +195,7 @@ public final class TrainingSession: @unchecked Sendable {
                                   testCount: dataset.test.count, batchSize: batchSize,
                                   totalSteps: configuration.totalSteps, firstStep: firstStep,
                                   runDirectory: run.path)))
-        metrics.append([("event", .text(firstStep > 0 ? "resumed" : "started")), ("step", .int(firstStep)),
+        try record(metrics, [("event", .text(firstStep > 0 ? "resumed" : "started")), ("step", .int(firstStep)),
                         ("dataset", .text(dataset.name)), ("architecture", .text(configuration.architecture.rawValue))])
 
         let batches = BatchPreparer(set: train, sampler: sampler, augmentation: configuration.augmentation,
@@ -222,7 +225,7 @@ public final class TrainingSession: @unchecked Sendable {
             sink(.step(StepReport(step: step, epoch: epoch, loss: loss,
                                   learningRate: model.hyperparameters.learningRate,
                                   imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)))
-            metrics.append([("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
+            try record(metrics, [("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
                             ("lr", .number(Double(model.hyperparameters.learningRate))),
                             ("train_seconds", .number(activeSeconds))])
             if step % configuration.evalEvery == 0 || step == plannedSteps {
@@ -233,7 +236,7 @@ public final class TrainingSession: @unchecked Sendable {
                 plannedSteps = fitted
                 let epochs = String(format: "%.1f", Double(fitted) * Double(batchSize) / Double(train.count))
                 let reason = "time budget: at the pace so far the run ends at step \(fitted) (epoch \(epochs))"
-                metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(fitted))])
+                try record(metrics, [("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(fitted))])
                 sink(.replanned(totalSteps: fitted, reason: reason))
                 if step == plannedSteps && evaluatedAt != step {
                     try evaluateAndSave(model, metrics: metrics)
@@ -246,7 +249,7 @@ public final class TrainingSession: @unchecked Sendable {
             try saveCheckpoint(model, isBest: false)
         }
         let stoppedEarly = step < plannedSteps
-        metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step))])
+        try record(metrics, [("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step))])
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
     }
 
@@ -297,7 +300,7 @@ public final class TrainingSession: @unchecked Sendable {
         let result = Evaluator.evaluate(model, on: validation)
         sink(.evaluated(EvaluationReport(step: step, validationLoss: result.loss, confusion: result.confusion,
                                          misclassified: result.misclassified)))
-        metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
+        try record(metrics, [("step", .int(step)), ("val_loss", .number(Double(result.loss))),
                         ("val_accuracy", .number(result.confusion.accuracy)),
                         ("confusion", .intMatrix(result.confusion.counts))])
         let isBest = result.confusion.accuracy > bestAccuracy
@@ -312,12 +315,32 @@ public final class TrainingSession: @unchecked Sendable {
         metadata["best_accuracy"] = String(bestAccuracy)
         metadata["dataset"] = dataset.name
         let bytes = model.checkpointBytes(metadata: metadata)
-        try RunDirectory.writeAtomically(bytes, to: run.latestCheckpoint)
-        sink(.checkpointSaved(CheckpointReport(step: step, path: run.latestCheckpoint, isBest: false)))
-        if isBest {
-            try RunDirectory.writeAtomically(bytes, to: run.bestCheckpoint)
-            sink(.checkpointSaved(CheckpointReport(step: step, path: run.bestCheckpoint, isBest: true)))
+        do {
+            try RunDirectory.writeAtomically(bytes, to: run.latestCheckpoint)
+            savedStep = step
+            sink(.checkpointSaved(CheckpointReport(step: step, path: run.latestCheckpoint, isBest: false)))
+            if isBest {
+                try RunDirectory.writeAtomically(bytes, to: run.bestCheckpoint)
+                sink(.checkpointSaved(CheckpointReport(step: step, path: run.bestCheckpoint, isBest: true)))
+            }
+        } catch let error as RunError {
+            throw stoppedBy(error)
         }
+    }
+
+    private func record(_ metrics: MetricsLog, _ fields: [(String, MetricValue)]) throws {
+        do {
+            try metrics.append(fields)
+        } catch let error as RunError {
+            throw stoppedBy(error)
+        }
+    }
+
+    /// Training stops when its files cannot be written (see README, "When the disk is full"):
+    /// going on would spend hours on weights that cannot be kept. What is on disk stays valid.
+    private func stoppedBy(_ error: RunError) -> RunError {
+        let kept = savedStep >= 0 ? "the checkpoint of step \(savedStep) is intact" : "no checkpoint was saved yet"
+        return RunError("\(error.description). Training stopped at step \(step); \(kept) and \(run.metrics) holds every line written so far. Free space (or fix the directory) and continue with --resume --run-dir \(run.path).")
     }
 
     /// Between mini-batches: answers predictions, saves on request, waits while paused.

@@ -19,7 +19,7 @@ public struct FaceDetectorError: Error, CustomStringConvertible, Sendable, Equat
 
 /// A Haar cascade after validation, flattened into arrays so the hot loop does no lookups in
 /// nested structures. Every index stored here was range-checked by the loader.
-struct HaarCascade: Sendable {
+package struct HaarCascade: Sendable {
     /// The training window (24×24 for the frontal face cascades).
     var windowWidth: Int
     var windowHeight: Int
@@ -79,7 +79,7 @@ extension HaarCascade {
     }
 
     /// Parses cascade XML held in memory; `name` is used in error messages.
-    static func parse(data: Data, name: String) throws -> HaarCascade {
+    package static func parse(data: Data, name: String) throws -> HaarCascade {
         let root = try XMLTree.parse(data: data, name: name)
         do {
             return try CascadeReader.read(root)
