@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData"]),
         .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData"]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]

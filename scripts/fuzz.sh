@@ -39,6 +39,7 @@ max_len=4096
 # Swift's crash backtracer would wait on a crashing input; libFuzzer reports crashes itself.
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/Tests/FuzzReplayTests/lsan.supp:print_suppressions=0}"
 export FERFUZZ_TARGET="$target"
 log="$work/fuzz.log"
 set +e
@@ -47,8 +48,8 @@ set +e
     -artifact_prefix="$artifacts/" -print_final_stats=1 2>"$log"
 status=$?
 set -e
-grep -E "^#[0-9]+ +(DONE|INITED)" "$log" | tail -2
-grep -E "^stat::(number_of_executed_units|peak_rss_mb)" "$log"
+grep -E "^#[0-9]+[[:space:]]+(DONE|INITED)" "$log" | tail -2 || true
+grep -E "^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)" "$log" || true
 if ((status != 0)); then
     echo "fuzz.sh: $target FOUND A PROBLEM (exit $status); log $log, input under $artifacts" >&2
     grep -E "ERROR|Fatal error|SUMMARY|ferfuzz:" "$log" | head -5 >&2
