@@ -70,10 +70,14 @@ public struct ProtoWriter {
 
     /// Little-endian IEEE floats as raw bytes (ONNX's TensorProto.raw_data).
     public static func rawFloats(_ values: [Float]) -> [UInt8] {
+        #if _endian(little)
+        return values.withUnsafeBytes { Array($0) }   // already the wire's byte order
+        #else
         var out = ProtoWriter()
         out.bytes.reserveCapacity(values.count * 4)
         for v in values { out.littleEndian(v.bitPattern) }
         return out.bytes
+        #endif
     }
 
     // MARK: - Encoding primitives

@@ -8,9 +8,9 @@ final class InferenceGraphTests: XCTestCase {
     func testSeedGraphMatchesClassifier() {
         let model = Classifier(architecture: .seed, seed: 1)
         // The seed's own init (σ 0.02) gives near-uniform outputs that would hide mistakes.
-        let scales: [String: Float] = ["conv1.weight": 0.3, "conv2.weight": 0.1, "fc1.weight": 0.02, "fc2.weight": 0.3]
+        let scales: [String: Float] = ["conv1.weight": 0.3, "conv2.weight": 0.1, "fc1.weight": 0.05, "fc2.weight": 1]
         for (i, p) in model.network.parameters.enumerated() { fill(p, seed: 10 + UInt64(i), scale: scales[p.name] ?? 0.05) }
-        compare(model, images: 4)
+        compare(model, images: 3)
         XCTAssertEqual(opNames(model.inferenceGraph()),
                        ["conv", "relu", "pool", "conv", "relu", "pool", "flatten", "dense", "relu", "dense", "softmax"])
     }
@@ -80,22 +80,30 @@ final class InferenceGraphTests: XCTestCase {
                 let co = weight.shape[0], k = weight.shape[2]
                 precondition(weight.shape[1] == c)
                 var y = [Float](repeating: 0, count: co * h * w)
-                for o in 0..<co {
-                    for oy in 0..<h {
-                        for ox in 0..<w {
-                            var s = bias.values[o]
-                            for i in 0..<c {
-                                for ky in 0..<k {
-                                    let iy = oy + ky - pad
-                                    guard iy >= 0 && iy < h else { continue }
-                                    for kx in 0..<k {
-                                        let ix = ox + kx - pad
-                                        guard ix >= 0 && ix < w else { continue }
-                                        s += weight.values[((o * c + i) * k + ky) * k + kx] * x[(i * h + iy) * w + ix]
+                // Unsafe buffers only so a debug build runs this in seconds; the loops are the
+                // definition: y[o, oy, ox] = b[o] + Σ_i,ky,kx W[o, i, ky, kx] · x[i, oy+ky−p, ox+kx−p].
+                weight.values.withUnsafeBufferPointer { wv in
+                    x.withUnsafeBufferPointer { xv in
+                        y.withUnsafeMutableBufferPointer { yv in
+                            for o in 0..<co {
+                                for oy in 0..<h {
+                                    for ox in 0..<w {
+                                        var s = bias.values[o]
+                                        for i in 0..<c {
+                                            for ky in 0..<k {
+                                                let iy = oy + ky - pad
+                                                guard iy >= 0 && iy < h else { continue }
+                                                for kx in 0..<k {
+                                                    let ix = ox + kx - pad
+                                                    guard ix >= 0 && ix < w else { continue }
+                                                    s += wv[((o * c + i) * k + ky) * k + kx] * xv[(i * h + iy) * w + ix]
+                                                }
+                                            }
+                                        }
+                                        yv[(o * h + oy) * w + ox] = s
                                     }
                                 }
                             }
-                            y[(o * h + oy) * w + ox] = s
                         }
                     }
                 }
@@ -124,8 +132,10 @@ final class InferenceGraphTests: XCTestCase {
                 let inputs = weight.shape[0], outs = weight.shape[1]
                 precondition(inputs == x.count)
                 var y = bias.values
-                for i in 0..<inputs {
-                    for o in 0..<outs { y[o] += x[i] * weight.values[i * outs + o] }
+                weight.values.withUnsafeBufferPointer { wv in
+                    for i in 0..<inputs {
+                        for o in 0..<outs { y[o] += x[i] * wv[i * outs + o] }
+                    }
                 }
                 x = y
                 c = outs
