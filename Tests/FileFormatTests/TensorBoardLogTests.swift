@@ -78,6 +78,18 @@ final class TensorBoardLogTests: XCTestCase {
         }
     }
 
+    /// A full disk while writing: the error names the file and the reason, nothing crashes.
+    func testWriteFailureIsAClearError() throws {
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        try FileManager.default.createSymbolicLink(atPath: root + "/events.out.tfevents.1700000000.full",
+                                                   withDestinationPath: "/dev/full")
+        XCTAssertThrowsError(try TensorBoardLog(directory: root, date: date, host: "full")) { error in
+            let text = String(describing: error)
+            XCTAssertTrue(text.contains("cannot write TensorBoard event file " + root + "/events.out.tfevents.1700000000.full"), text)
+            XCTAssertTrue(text.contains("No space left"), text)
+        }
+    }
+
     private func le32<C: Collection>(_ bytes: C, _ at: Int) -> UInt32 where C.Element == UInt8, C.Index == Int {
         (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) }
     }
