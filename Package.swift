@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "FERDataTests", dependencies: ["FERData"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData"]),
         .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData"]),
-        .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel"]),
+        .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel", "FERData"]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI"], exclude: ["__Snapshots__"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData"], exclude: ["__Snapshots__"]),
     ],

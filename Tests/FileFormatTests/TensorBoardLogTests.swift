@@ -42,8 +42,8 @@ final class TensorBoardLogTests: XCTestCase {
         XCTAssertEqual(record.count, 8 + 4 + 3 + 4)
         XCTAssertEqual(Array(record[0..<8]), [3, 0, 0, 0, 0, 0, 0, 0])
         XCTAssertEqual(Array(record[12..<15]), [1, 2, 3])
-        XCTAssertEqual(le32(record, 8), CRC32C.masked(record[0..<8]))
-        XCTAssertEqual(le32(record, 15), CRC32C.masked([1, 2, 3] as [UInt8]))
+        XCTAssertEqual(littleEndian32(record, 8), CRC32C.masked(record[0..<8]))
+        XCTAssertEqual(littleEndian32(record, 15), CRC32C.masked([1, 2, 3] as [UInt8]))
     }
 
     /// Writes a file as training does and reads it back with a reader written here from the
@@ -55,17 +55,11 @@ final class TensorBoardLogTests: XCTestCase {
         try log.add(step: 1, [("train/loss", 2.25), ("train/learning_rate", 1e-3)], wallTime: 1_700_000_001)
         try log.add(step: 20, [("val/accuracy", 0.5)], wallTime: 1_700_000_002.25)
 
-        let events = try readEvents(log.path)   // log still open: nothing may be buffered
+        let events = try tensorBoardEvents(log.path)   // log still open: nothing may be buffered
         XCTAssertEqual(events.count, 3)
         XCTAssertEqual(events[0].string(3), "brain.Event:2")
         XCTAssertEqual(events[0].double(1), 1_700_000_000)
-        var scalars: [String] = []
-        for event in events.dropFirst() {
-            let step = try XCTUnwrap(event.int64(2))
-            for value in try XCTUnwrap(event.message(5)).messages(1) {
-                scalars.append("\(step) \(value.string(1)!) \(value.float(2)!)")
-            }
-        }
+        let scalars = try tensorBoardScalars(events)
         XCTAssertEqual(scalars, ["1 train/loss 2.25", "1 train/learning_rate 0.001", "20 val/accuracy 0.5"])
         XCTAssertEqual(events[2].double(1), 1_700_000_002.25)
         withExtendedLifetime(log) {}
@@ -88,25 +82,5 @@ final class TensorBoardLogTests: XCTestCase {
             XCTAssertTrue(text.contains("cannot write TensorBoard event file " + root + "/events.out.tfevents.1700000000.full"), text)
             XCTAssertTrue(text.contains("No space left"), text)
         }
-    }
-
-    private func le32<C: Collection>(_ bytes: C, _ at: Int) -> UInt32 where C.Element == UInt8, C.Index == Int {
-        (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) }
-    }
-
-    private func readEvents(_ path: String) throws -> [ProtoMessage] {
-        let bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: path)))
-        var events: [ProtoMessage] = []
-        var i = 0
-        while i < bytes.count {
-            XCTAssertLessThanOrEqual(i + 12, bytes.count, "truncated record header")
-            let length = Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << (8 * UInt64($1)) })
-            XCTAssertEqual(le32(bytes, i + 8), CRC32C.masked(bytes[i..<(i + 8)]), "length CRC at \(i)")
-            let data = bytes[(i + 12)..<(i + 12 + length)]
-            XCTAssertEqual(le32(bytes, i + 12 + length), CRC32C.masked(data), "data CRC at \(i)")
-            events.append(try ProtoMessage(data))
-            i += 12 + length + 4
-        }
-        return events
     }
 }
