@@ -12,7 +12,7 @@ packages=(tensorboard onnx onnxruntime numpy)
 
 if ! "$venv/bin/python" -c "import tensorboard, onnx, onnxruntime, numpy" 2>/dev/null; then
     echo "interop: installing ${packages[*]} into $venv" >&2
-    python3 -m venv "$venv"
+    python3 -m venv "$venv" || { echo "interop: python3 cannot make a virtual environment (Debian: apt-get install python3-venv)" >&2; exit 1; }
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
 fi
 
