@@ -18,4 +18,4 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-exec "$venv/bin/python" "$root/scripts/interop_check.py" "$bin" "$work"
+"$venv/bin/python" "$root/scripts/interop_check.py" "$bin" "$work"
