@@ -3,7 +3,8 @@ import Foundation
 
 /// The files of one training run, and the only code that writes them.
 ///
-/// Layout: `checkpoint-latest.ferdash`, `checkpoint-best.ferdash` and `metrics.jsonl`.
+/// Layout: `checkpoint-latest.ferdash`, `checkpoint-best.ferdash`, `metrics.jsonl` and the
+/// TensorBoard event file (TensorBoardLog) with the same scalars.
 /// Checkpoints are written to a temporary file, flushed and renamed over the old one, so a crash
 /// (even `kill -9`) at any moment leaves either the previous or the new checkpoint, never half of one.
 public struct RunDirectory: Sendable {
@@ -63,6 +64,7 @@ public struct RunDirectory: Sendable {
     /// the file and the system's reason.
     public static func writeAtomically(_ bytes: [UInt8], to destination: String) throws {
         let temporary = destination + ".tmp-\(getpid())"
+        // Messages name the destination: the temporary name is ours, not the user's.
         func failure(_ what: String, _ code: Int32) -> RunError {
             RunError("cannot \(what) \(destination): \(String(cString: strerror(code)))")
         }
@@ -157,56 +159,78 @@ public struct RunDirectory: Sendable {
     }
 }
 
-/// Appends one JSON object per line, each with a single write, so a crash loses nothing already
-/// reported. A line that cannot be written whole (no space, file too large) is cut off again and
-/// the error thrown: the lines before it stay intact and the file stays one object per line.
-public final class MetricsLog {
-    public let path: String
+/// A file only ever written at its end, one whole record per `append`, so a crash loses nothing
+/// already appended. A record that cannot be written whole (no space, read-only, file too large)
+/// is cut off again and the error thrown: the file never holds part of one.
+final class AppendOnlyFile {
+    let path: String
+    private let what: String
     private let fd: Int32
-    private var size: off_t
+    private(set) var size: off_t
 
-    public init(path: String) throws {
+    /// `what` names the file in errors ("metrics log").
+    init(path: String, what: String) throws {
         self.path = path
+        self.what = what
         fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw RunError("cannot open metrics log \(path): \(String(cString: strerror(errno)))")
-        }
+        guard fd >= 0 else { throw RunError("cannot open \(what) \(path): \(String(cString: strerror(errno)))") }
         size = lseek(fd, 0, SEEK_END)
-        dropTornLine()
     }
 
     deinit { close(fd) }
 
-    public func append(_ fields: [(String, MetricValue)]) throws {
-        let body = fields.map { "\"\($0.0)\":\($0.1.json)" }.joined(separator: ",")
-        let line = Array("{\(body)}\n".utf8)
+    func append(_ record: [UInt8]) throws {
         var code: Int32 = 0
         var written = 0
-        line.withUnsafeBytes { raw in
+        record.withUnsafeBytes { raw in
             while written < raw.count {
                 let n = write(fd, raw.baseAddress! + written, raw.count - written)
                 if n < 0 && errno == EINTR { continue }
+                // A write of 0 bytes makes no progress: the device is full.
                 guard n > 0 else { code = n == 0 ? ENOSPC : errno; return }
                 written += n
             }
         }
         guard code == 0 else {
             if written > 0 { _ = ftruncate(fd, size) }
-            throw RunError("cannot append to metrics log \(path): \(String(cString: strerror(code)))")
+            throw RunError("cannot append to \(what) \(path): \(String(cString: strerror(code)))")
         }
         size += off_t(written)
+    }
+
+    /// Cuts the file to its first `length` bytes.
+    func truncate(to length: off_t) {
+        if ftruncate(fd, length) == 0 { size = length }
+    }
+
+    func byte(at offset: off_t) -> UInt8? {
+        var byte: UInt8 = 0
+        return pread(fd, &byte, 1, offset) == 1 ? byte : nil
+    }
+}
+
+/// Appends one JSON object per line (see `AppendOnlyFile`: never half a line).
+public final class MetricsLog {
+    private let file: AppendOnlyFile
+    public var path: String { file.path }
+
+    public init(path: String) throws {
+        file = try AppendOnlyFile(path: path, what: "metrics log")
+        dropTornLine()
+    }
+
+    public func append(_ fields: [(String, MetricValue)]) throws {
+        let body = fields.map { "\"\($0.0)\":\($0.1.json)" }.joined(separator: ",")
+        try file.append(Array("{\(body)}\n".utf8))
     }
 
     /// A process killed in the middle of a line leaves it without its newline: remove that
     /// fragment so the next line starts on its own.
     private func dropTornLine() {
-        guard size > 0 else { return }
-        var last: UInt8 = 0
-        guard pread(fd, &last, 1, size - 1) == 1, last != UInt8(ascii: "\n") else { return }
-        var end = size
-        var byte: UInt8 = 0
-        while end > 0, pread(fd, &byte, 1, end - 1) == 1, byte != UInt8(ascii: "\n") { end -= 1 }
-        if ftruncate(fd, end) == 0 { size = end }
+        var end = file.size
+        guard end > 0, file.byte(at: end - 1) != UInt8(ascii: "\n") else { return }
+        while end > 0, let byte = file.byte(at: end - 1), byte != UInt8(ascii: "\n") { end -= 1 }
+        file.truncate(to: end)
     }
 }
 
@@ -215,6 +239,7 @@ public enum MetricValue {
     case number(Double)
     case text(String)
     case intMatrix([[Int]])
+    case numbers([Double])
 
     var json: String {
         switch self {
@@ -222,6 +247,7 @@ public enum MetricValue {
         case .number(let v): return v.isFinite ? String(v) : "null"
         case .text(let s): return jsonQuoted(s)
         case .intMatrix(let m): return "[" + m.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+        case .numbers(let v): return "[" + v.map { MetricValue.number($0).json }.joined(separator: ",") + "]"
         }
     }
 }
