@@ -28,7 +28,8 @@ pass() { echo "PASS: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1"; failed=$((failed + 1)); [[ -n ${2:-} && -f $2 ]] && tail -8 "$2" | sed 's/^/    | /'; }
 no_temporaries() { ! ls "$1" | grep -q "\.tmp-"; }
 metrics_whole() { python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1], 'rb').read().split(b'\n')[:-1]]; assert open(sys.argv[1], 'rb').read().endswith(b'\n')" "$1"; }
-loads_at_step() { timeout 60 "$bin" evaluate --model "$1" --split validation --json >"$work/eval.json" 2>"$work/eval.err" \
+"$bin" synth --out "$work/few.csv" --count 30 --seed 1 >/dev/null 2>&1   # evaluate on a few faces: quick
+loads_at_step() { timeout 300 "$bin" evaluate --data "$work/few.csv" --model "$1" --split validation --json >"$work/eval.json" 2>"$work/eval.err" \
     && python3 -c "import json; assert json.load(open('$work/eval.json'))['accuracy'] >= 0" && grep -q "\"step\":$2," "$3"; }
 
 # --- 1. no space: 64 MB holds the latest and the best seed checkpoint (28.6 MB each), not a third copy
@@ -73,9 +74,10 @@ grep -q "cannot use $mnt/afile as the run directory: a file is in the way" "$wor
 
 # --- 4. the dashboard on a full disk
 rm -rf "$mnt"/*
-head -c $((60 << 20)) /dev/zero >"$mnt/filler"   # 4 MB left: the first checkpoint cannot fit
+free=$(df --output=avail -B1 "$mnt" | tail -1)
+head -c $((free - (4 << 20))) /dev/zero >"$mnt/filler"   # 4 MB left: the first checkpoint cannot fit
 tmux new-session -d -s "$session" -x 120 -y 40 \
-    "TERM=xterm-256color timeout 300 '$bin' train --arch seed --steps 1000 --eval-every 3 --run-dir '$mnt/dash'; echo EXITED \$?; sleep 600"
+    "TERM=xterm-256color timeout --foreground 300 '$bin' train --arch seed --steps 1000 --eval-every 3 --run-dir '$mnt/dash'; echo EXITED \$?; sleep 600"
 # wait_screen SECONDS PATTERN: polls the pane until PATTERN shows.
 wait_screen() {
     local deadline=$((SECONDS + $1))

@@ -25,8 +25,10 @@ poll() {
     local deadline=$((SECONDS + $1)); shift
     until "$@"; do ((SECONDS < deadline)) || return 1; sleep 0.02; done
 }
+# `evaluate` loads the checkpoint as any command does; a few faces keep it quick.
+"$bin" synth --out "$work/few.csv" --count 30 --seed 1 >/dev/null 2>&1 || { echo "FAIL: ferdash synth"; exit 1; }
 checkpoint_step() {
-    timeout 60 "$bin" evaluate --model "$run/checkpoint-latest.ferdash" --split validation --json 2>"$work/eval.err" \
+    timeout 300 "$bin" evaluate --data "$work/few.csv" --model "$run/checkpoint-latest.ferdash" --split validation --json 2>"$work/eval.err" \
         | python3 -c "import json,sys; d=json.load(sys.stdin); assert 0 <= d['accuracy'] <= 1" 2>/dev/null || return 1
     python3 - "$run/checkpoint-latest.ferdash" <<'EOF'
 import struct, sys
@@ -48,7 +50,7 @@ for round in $(seq 1 "$rounds"); do
     [[ -f $run/checkpoint-latest.ferdash ]] && resume=(--resume)
     "$bin" train --headless --arch seed --steps 100000 --eval-every 3 --run-dir "$run" "${resume[@]}" >"$work/train.txt" 2>&1 &
     pid=$!
-    if ! poll 60 grep -q "^Run directory:" "$work/train.txt"; then fail "the run did not start within 60 s" "$work/train.txt"; kill -9 "$pid"; wait "$pid" 2>/dev/null; continue; fi
+    if ! poll 300 grep -q "^Run directory:" "$work/train.txt"; then fail "the run did not start within 300 s (waited for its \"Run directory:\" line)" "$work/train.txt"; kill -9 "$pid"; wait "$pid" 2>/dev/null; continue; fi
     if ((${#resume[@]})); then
         if grep -q "^Resuming $run from step $last_step " "$work/train.txt"; then resumed=$((resumed + 1))
         else fail "--resume did not continue from step $last_step" "$work/train.txt"; fi
@@ -56,7 +58,7 @@ for round in $(seq 1 "$rounds"); do
     fi
     if ((round % 2 == 0)); then
         # During a checkpoint write: as soon as its temporary file appears.
-        poll 60 has_temporary && in_write=1 || in_write=0
+        poll 300 has_temporary && in_write=1 || in_write=0
     else
         sleep "$(python3 -c "import random; print(round(random.uniform(0.2, 4.0), 2))")"
         has_temporary && in_write=1 || in_write=0
