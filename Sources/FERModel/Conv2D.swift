@@ -169,6 +169,14 @@ final class ConvCore {
     let transposed: Bool
     /// The Winograd forward, for 3×3 layers whose shapes it supports (nil: im2col forward).
     let winograd: WinogradConv3x3?
+    /// The Winograd backward (nil: im2col GEMMs): the data gradient is the 3×3 convolution of
+    /// dy with the filters rotated by 180° and in/out swapped, so it is a forward pass of a
+    /// transposed geometry; the weight gradient is the forward's adjoint (weightGradient).
+    let winogradData: WinogradConv3x3?
+    let winogradWeights: WinogradConv3x3?
+    /// The rotated, transposed filters for winogradData, and the zero bias it adds.
+    private let flipped: FloatBuffer
+    let zeroBias: FloatBuffer
     /// [W; b] as one (K+1)×Cout matrix, refreshed from the parameters before each pass.
     private let augmented: FloatBuffer
 
@@ -187,7 +195,8 @@ final class ConvCore {
     /// [dW; db] partial sums, one per work slice of the last backward.
     private var partials: [FloatBuffer] = []
 
-    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int, winogradForward: Bool) {
+    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int, winogradForward: Bool,
+         winogradBackward: Bool = false) {
         precondition(kernel % 2 == 1, "SAME padding with stride 1 is implemented for odd kernels")
         geometry = ConvGeometry(input: input, kernel: kernel, outChannels: outChannels)
         weight = Parameter(name: name + ".weight", count: geometry.patch * outChannels, decayed: true)
@@ -195,6 +204,15 @@ final class ConvCore {
         chunkRows = max(1, chunkImages) * input.height
         transposed = input.channels == 1
         winograd = winogradForward && WinogradConv3x3.supports(geometry) ? WinogradConv3x3(geometry) : nil
+        let dataGeometry = ConvGeometry(input: Shape(input.height, input.width, outChannels), kernel: kernel,
+                                      outChannels: input.channels)
+        let backward = winogradBackward && WinogradConv3x3.supports(geometry) && WinogradConv3x3.supports(dataGeometry)
+        winogradData = backward ? WinogradConv3x3(dataGeometry) : nil
+        // Larger chunks than the forward's: the GEMMs' inner dimension is the chunk's tile
+        // count, and each chunk re-reads and re-writes all of dU.
+        winogradWeights = backward ? WinogradConv3x3(geometry, chunkTiles: 96) : nil
+        flipped = FloatBuffer(backward ? geometry.patch * outChannels : 1)
+        zeroBias = FloatBuffer(input.channels)
         augmented = FloatBuffer((geometry.patch + 1) * outChannels)
     }
 
@@ -215,6 +233,19 @@ final class ConvCore {
         let wc = weight.count
         augmented.pointer.update(from: weight.value.pointer, count: wc)
         (augmented.pointer + wc).update(from: bias.value.pointer, count: bias.count)
+    }
+
+    /// The filters for the data gradient: flipped[ky][kx][co][ci] = W[2−ky][2−kx][ci][co].
+    func flippedWeights() -> UnsafePointer<Float> {
+        let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
+        let w = weight.value.pointer, f = flipped.pointer
+        for tap in 0..<9 {
+            let src = w + (8 - tap) * plane, dst = f + tap * plane
+            for i in 0..<ci {
+                for o in 0..<co { dst[o * ci + i] = src[i * co + o] }
+            }
+        }
+        return UnsafePointer(f)
     }
 
     /// Patches (with the trailing 1) of conv output rows `rows` into `col`.
@@ -288,13 +319,14 @@ final class Conv2D: Layer {
     var outputShape: Shape { core.geometry.output }
     var parameters: [Parameter] { [core.weight, core.bias] }
 
-    /// `winogradForward`: off by default so vgg7 keeps the exact arithmetic its published run
-    /// used (docs/ARCH.md); the Winograd path is tested against im2col either way.
+    /// `winograd`: forward, data gradient and weight gradient by Winograd F(2×2, 3×3) where the
+    /// shape allows it (3×3, even sides, channels in multiples of 8); else, and by default, im2col.
+    /// The two agree to rounding (WinogradTests).
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8,
-         winogradForward: Bool = false) {
+         winograd: Bool = false) {
         self.name = name
         core = ConvCore(name: name, input: input, kernel: kernel, outChannels: outChannels,
-                        chunkImages: chunkImages, winogradForward: winogradForward)
+                        chunkImages: chunkImages, winogradForward: winograd, winogradBackward: winograd)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
@@ -326,8 +358,18 @@ final class Conv2D: Layer {
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
-        let items = workItems(workers: ctx.workers, units: batch)
         let core = self.core
+        if let data = core.winogradData, let weights = core.winogradWeights {
+            let tileRows = batch * H / 2
+            weights.weightGradient(x, dy, tileRows: tileRows, workers: ctx.workers,
+                                   weightGrad: core.weight.grad.pointer, biasGrad: core.bias.grad.pointer)
+            if let dx {
+                data.run(dy, weights: core.flippedWeights(), bias: core.zeroBias.pointer, tileRows: tileRows,
+                         workers: ctx.workers, .plain(dx))
+            }
+            return
+        }
+        let items = workItems(workers: ctx.workers, units: batch)
         core.refreshAugmented()
         let partials = core.partials(items)
         // Whole images per worker and per chunk: col2im writes into neighbouring rows, never

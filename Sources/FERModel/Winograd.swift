@@ -46,6 +46,11 @@ final class WinogradConv3x3 {
     }
     private var pool: [Scratch] = []
     private let poolLock = PthreadLock()
+    /// [dU; db] partial sums, one per work slice of the last weight gradient.
+    private var partials: [FloatBuffer] = []
+
+    /// The filter transform G (4×3).
+    static let G: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
 
     static func supports(_ g: ConvGeometry) -> Bool {
         g.kernel == 3 && g.input.height % 2 == 0 && g.input.width % 2 == 0
@@ -79,7 +84,7 @@ final class WinogradConv3x3 {
     /// 0.1 ms for the seed's conv2, half of that layer's batch-1 time.)
     func refresh(weights w: UnsafePointer<Float>) {
         let plane = geometry.input.channels * geometry.outChannels
-        let G: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        let G = Self.G
         for r in 0..<4 {
             for j in 0..<4 {
                 let u = filters.pointer + (r * 4 + j) * plane
@@ -122,6 +127,87 @@ final class WinogradConv3x3 {
             }
             transformOutput(s.m.pointer, bias: bias, firstRow: r, tiles: tiles, quad: s.quad.pointer, epilogue)
             r += n
+        }
+    }
+
+    /// The weight gradient of the pass that `forward` computes: for x and dL/dy over all
+    /// `tileRows` tile rows, writes dL/dW (HWIO) into `weightGrad` and dL/db into `biasGrad`.
+    ///
+    /// The adjoint of each forward step, in reverse: dM = A dy Aᵀ per tile (4×4 from the 2×2
+    /// output gradient), dU[ξ] = V[ξ]ᵀ · dM[ξ] summed over tiles (16 GEMMs per chunk, into one
+    /// partial per work slice), then dW = Gᵀ dU G. Slices are summed in slice order, so the
+    /// result depends only on the worker count.
+    func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, tileRows: Int, workers: Int,
+                        weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>) {
+        let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
+        let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / 2)
+        let stride = 16 * plane + co
+        while partials.count < parts { partials.append(FloatBuffer(stride)) }
+        let partials = self.partials
+        parallelFor(parts) { w in
+            withScratch { s in
+                let dU = partials[w].pointer, db = dU + 16 * plane
+                dU.update(repeating: 0, count: stride)
+                let rows = slice(tileRows, parts: parts, index: w)
+                var r = rows.lowerBound
+                while r < rows.upperBound {
+                    let n = min(tileRowsPerChunk, rows.upperBound - r)
+                    let tiles = n * tilesPerRow
+                    for k in 0..<n { transformInput(x, tileRow: r + k, s, firstTile: k * tilesPerRow, tiles: tiles) }
+                    transformOutputGradient(dy, firstRow: r, tiles: tiles, into: s.m.pointer, biasGrad: db)
+                    for xi in 0..<16 {
+                        gemm(transA: true, m: ci, n: co, k: tiles, a: s.v.pointer + xi * tiles * ci, lda: ci,
+                             b: s.m.pointer + xi * tiles * co, ldb: co, beta: 1, c: dU + xi * plane, ldc: co)
+                    }
+                    r += n
+                }
+            }
+        }
+        let total = partials[0].pointer
+        for w in 1..<max(parts, 1) {
+            let p = partials[w].pointer
+            for i in 0..<stride { total[i] += p[i] }
+        }
+        // dW[ky][kx] = Σ_{r,j} G[r][ky]·G[j][kx]·dU[r][j], one weight plane at a time.
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                let g = weightGrad + (ky * 3 + kx) * plane
+                g.update(repeating: 0, count: plane)
+                for r in 0..<4 {
+                    for j in 0..<4 {
+                        let coefficient = Self.G[r][ky] * Self.G[j][kx]
+                        guard coefficient != 0 else { continue }
+                        let u = UnsafePointer(total + (r * 4 + j) * plane)
+                        for i in 0..<plane { g[i] += coefficient * u[i] }
+                    }
+                }
+            }
+        }
+        biasGrad.update(from: total + 16 * plane, count: co)
+    }
+
+    /// dM = A dy Aᵀ for the tiles of a chunk (the adjoint of `transformOutput`), and adds the
+    /// tiles' output gradients into `biasGrad`.
+    private func transformOutputGradient(_ dy: UnsafePointer<Float>, firstRow: Int, tiles: Int,
+                                         into m: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>) {
+        let W = geometry.input.width, C = geometry.outChannels, half = W / 2
+        let plane = tiles * C
+        for t in 0..<tiles {
+            let p = firstRow + t / half, tx = t % half
+            let d00 = dy + (2 * p * W + 2 * tx) * C, d01 = d00 + C, d10 = d00 + W * C, d11 = d10 + C
+            let base = m + t * C
+            var c = 0
+            while c < C {
+                let a = load(d00 + c), b = load(d01 + c), e = load(d10 + c), f = load(d11 + c)
+                // Rows of A dy: (a, b), (a + e, b + f), (a − e, b − f), (−e, −f); then each row times Aᵀ.
+                @inline(__always) func row(_ i: Int, _ u: S, _ v: S) {
+                    let o = base + 4 * i * plane + c
+                    store(u, o); store(u + v, o + plane); store(u - v, o + 2 * plane); store(-v, o + 3 * plane)
+                }
+                row(0, a, b); row(1, a + e, b + f); row(2, a - e, b - f); row(3, -e, -f)
+                store(load(biasGrad + c) + ((a + b) + (e + f)), biasGrad + c)
+                c += 8
+            }
         }
     }
 
