@@ -22,6 +22,8 @@ final class BatchNorm: Layer {
     /// separate layer's buffers). Backward reads the output: y > 0 ⇔ the pre-activation was.
     let relu: Bool
     var parameters: [Parameter] { [gamma, beta, runningMean, runningVariance] }
+    var backwardReadsInput: Bool { true }
+    var backwardReadsOutput: Bool { false }
 
     /// Per-channel statistics of the last training forward, for backward.
     private let mean: FloatBuffer
@@ -157,18 +159,23 @@ final class BatchNorm: Layer {
         let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
         let mu = UnsafePointer(mean.pointer), inv = UnsafePointer(inverseStd.pointer), g = gamma.value.pointer
         let items = items(ctx, rows: rows)
-        // With the fused ReLU, dy is first gated by the output (the gradient reaching the affine
-        // step is 0 wherever the ReLU was closed), in a pass of its own into dx: in a plain loop
-        // the test becomes a vector blend; inside the reductions it stayed a branch on a random
-        // pattern and cost ≈80 ms at 128×48×48×32. Without dx (first layer) a scratch buffer.
+        // With the fused ReLU, dy is first gated (the gradient reaching the affine step is 0
+        // wherever the ReLU was closed), in a pass of its own into dx: in a plain loop the test
+        // becomes a vector blend; inside the reductions it stayed a branch on a random pattern
+        // and cost ≈80 ms at 128×48×48×32. Without dx (first layer) a scratch buffer. The gate
+        // is recomputed from x with the forward's own scale and shift (the same arithmetic, so
+        // the same decision) rather than read from y: y is then dead once the next layer has
+        // run, and the Network lets it share memory (backwardReadsOutput).
         var g0 = dy
         if relu {
             let gated: UnsafeMutablePointer<Float>
             if let dx { gated = dx } else { gatedScratch.reserve(rows * C); gated = gatedScratch.pointer }
+            let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer)
             parallelFor(items) { w in
-                let r = slice(rows * C, parts: items, index: w)
-                let d = dy + r.lowerBound, out = y + r.lowerBound, o = gated + r.lowerBound
-                for i in 0..<r.count { o[i] = out[i] > 0 ? d[i] : 0 }
+                for r in slice(rows, parts: items, index: w) {
+                    let d = dy + r * C, src = x + r * C, o = gated + r * C
+                    for c in 0..<C { o[c] = sc[c] * src[c] + sh[c] > 0 ? d[c] : 0 }
+                }
             }
             g0 = UnsafePointer(gated)
         }
@@ -222,6 +229,8 @@ final class GlobalAveragePool: Layer {
     let name: String
     let inputShape: Shape
     let outputShape: Shape
+    var backwardReadsInput: Bool { false }
+    var backwardReadsOutput: Bool { false }
 
     init(name: String, input: Shape) {
         self.name = name

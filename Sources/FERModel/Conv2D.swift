@@ -318,6 +318,8 @@ final class Conv2D: Layer {
     var inputShape: Shape { core.geometry.input }
     var outputShape: Shape { core.geometry.output }
     var parameters: [Parameter] { [core.weight, core.bias] }
+    var backwardReadsInput: Bool { true }
+    var backwardReadsOutput: Bool { false }
 
     /// `winograd`: forward, data gradient and weight gradient by Winograd F(2×2, 3×3) where the
     /// shape allows it (3×3, even sides, channels in multiples of 8); else, and by default, im2col.

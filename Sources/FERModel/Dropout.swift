@@ -11,6 +11,8 @@ final class Dropout: Layer {
     /// Tests set this to reuse the current mask, turning dropout into a fixed linear map that
     /// finite differences can check.
     var frozenMask = false
+    var backwardReadsInput: Bool { false }
+    var backwardReadsOutput: Bool { false }
 
     init(name: String, shape: Shape, keep: Float) {
         precondition(keep > 0 && keep <= 1, "keep probability must be in (0, 1]")

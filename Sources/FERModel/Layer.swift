@@ -46,8 +46,16 @@ protocol Layer: AnyObject {
     /// is non-nil, writes dL/dx. The first layer gets dx == nil and skips that work.
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext)
+
+    /// Whether backward reads x, or y (default: both). An activation that neither its layer's
+    /// nor the next layer's backward reads is dead after the next forward, and the Network
+    /// lets such activations share memory.
+    var backwardReadsInput: Bool { get }
+    var backwardReadsOutput: Bool { get }
 }
 
 extension Layer {
     var parameters: [Parameter] { [] }
+    var backwardReadsInput: Bool { true }
+    var backwardReadsOutput: Bool { true }
 }

@@ -18,6 +18,31 @@ final class NetworkTests: XCTestCase {
         return out
     }
 
+    /// Outputs that no backward reads share memory, and gradients alternate between two
+    /// buffers: a training step must give bit for bit the gradients of the plan where every
+    /// tensor has its own buffer.
+    func testSharedBuffersGiveTheSameGradients() {
+        let nets = [true, false].map { NetworkFactory.vggStyle(blocks: [[8], [16, 16]], firstKernel: 5, hidden: 16, shareBuffers: $0) }
+        for net in nets {
+            var rng = Xoshiro256(seed: 7)
+            NetworkFactory.heInitialize(net, rng: &rng)
+        }
+        let batch = 3, labels: [Int32] = [1, 4, 6]
+        let x = Self.images(batch, seed: 8)
+        for net in nets {
+            var ctx = PassContext(training: true, workers: 2, rng: Xoshiro256(seed: 9))
+            x.withUnsafeBufferPointer { xb in
+                let out = net.forward(xb.baseAddress!, batch: batch, &ctx)
+                _ = Loss.softmaxCrossEntropy(logits: out, labels: labels, classes: 7, gradient: net.outputGradient)
+                net.backward(xb.baseAddress!, batch: batch, ctx)
+            }
+        }
+        for (shared, own) in zip(nets[0].parameters, nets[1].parameters) {
+            XCTAssertEqual(shared.grad.array(shared.count), own.grad.array(own.count), shared.name)
+            XCTAssertTrue(shared.grad.array(shared.count).contains { $0 != 0 } || !shared.trainable, shared.name)
+        }
+    }
+
     /// The whole seed network, loss included (mean CE + the conv-only L2 term), against finite
     /// differences at a few coordinates of every tensor: the largest gradients and random ones.
     func testSeedNetworkGradientsMatchFiniteDifferences() {
