@@ -72,6 +72,17 @@ final class BatchNorm: Layer {
         partials.deallocate()
     }
 
+    /// The inference-mode affine map y = s·x + t per channel (before the ReLU), computed as the
+    /// forward computes it, for folding into the preceding convolution.
+    func inferenceAffine(scale s: UnsafeMutablePointer<Float>, shift t: UnsafeMutablePointer<Float>) {
+        let g = gamma.value.pointer, b = beta.value.pointer
+        let rm = runningMean.value.pointer, rv = runningVariance.value.pointer
+        for c in 0..<inputShape.channels {
+            s[c] = g[c] * (1 / (rv[c] + epsilon).squareRoot())
+            t[c] = b[c] - rm[c] * s[c]
+        }
+    }
+
     /// Work slices over `rows` positions: at least a few thousand values each, or dispatch costs
     /// more than the arithmetic (small layers and gradient checks stay on one thread).
     private func items(_ ctx: PassContext, rows: Int) -> Int {

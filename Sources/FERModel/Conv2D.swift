@@ -177,6 +177,11 @@ final class ConvCore {
     /// The rotated, transposed filters for winogradData, and the zero bias it adds.
     private let flipped: FloatBuffer
     let zeroBias: FloatBuffer
+    /// Inference with the next batch norm folded in: [W·s; b·s + t] with the BN's per-channel
+    /// scale s and shift t, and (Winograd layers) its own filter transform of those weights,
+    /// both computed once per change of the parameters rather than in every pass.
+    let folded: FloatBuffer
+    let foldedWinograd: WinogradConv3x3?
     /// [W; b] as one (K+1)×Cout matrix, refreshed from the parameters before each pass.
     private let augmented: FloatBuffer
 
@@ -213,6 +218,8 @@ final class ConvCore {
         winogradWeights = backward ? WinogradConv3x3(geometry, chunkTiles: 96) : nil
         flipped = FloatBuffer(backward ? geometry.patch * outChannels : 1)
         zeroBias = FloatBuffer(input.channels)
+        folded = FloatBuffer((geometry.patch + 1) * outChannels)
+        foldedWinograd = winograd == nil ? nil : WinogradConv3x3(geometry)
         augmented = FloatBuffer((geometry.patch + 1) * outChannels)
     }
 
@@ -257,12 +264,24 @@ final class ConvCore {
         }
     }
 
-    /// out[M, Cout] = [col | 1] · [W; b]
+    /// out[M, Cout] = [col | 1] · [W; b] (or the folded weights)
     @inline(__always)
-    func multiply(_ col: UnsafePointer<Float>, positions: Int, into out: UnsafeMutablePointer<Float>) {
+    func multiply(_ col: UnsafePointer<Float>, positions: Int, into out: UnsafeMutablePointer<Float>,
+                  folded useFolded: Bool = false) {
         let g = geometry, K1 = g.patch + 1
         gemm(transA: transposed, m: positions, n: g.outChannels, k: K1, a: col, lda: transposed ? positions : K1,
-             b: augmented.pointer, ldb: g.outChannels, beta: 0, c: out, ldc: g.outChannels)
+             b: useFolded ? folded.pointer : augmented.pointer, ldb: g.outChannels, beta: 0, c: out, ldc: g.outChannels)
+    }
+
+    /// Folds y = s·(conv + b) + t into the weights: [W·s; b·s + t], and their Winograd transform.
+    func fold(scale s: UnsafePointer<Float>, shift t: UnsafePointer<Float>) {
+        let K = geometry.patch, Co = geometry.outChannels
+        let w = weight.value.pointer, b = bias.value.pointer, f = folded.pointer
+        for k in 0..<K {
+            for o in 0..<Co { f[k * Co + o] = w[k * Co + o] * s[o] }
+        }
+        for o in 0..<Co { f[K * Co + o] = b[o] * s[o] + t[o] }
+        foldedWinograd?.refresh(weights: f)
     }
 
     /// [dW; db][K+1, Cout] (+)= [col | 1]ᵀ · dout
@@ -352,6 +371,43 @@ final class Conv2D: Layer {
                     core.patches(x, rows: r..<(r + rows), into: s.col.pointer)
                     core.multiply(s.col.pointer, positions: rows * W, into: y + r * W * Co)
                     r += rows
+                }
+            }
+        }
+    }
+
+    /// Inference through conv + batch norm + ReLU (+ 2×2 max-pool when `pool`) in one pass,
+    /// with the weights `core.fold` left: y = ReLU(conv_folded(x)), pooled as max then ReLU
+    /// (ReLU is monotone). Writes only the final output; nothing is kept for backward.
+    func forwardFolded(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pooled pool: Bool, batch: Int,
+                       workers: Int) {
+        let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
+        let pairs = batch * H / 2
+        let core = self.core
+        if let wino = core.foldedWinograd {
+            wino.run(x, weights: nil, bias: core.folded.pointer + g.patch * Co, tileRows: pairs, workers: workers,
+                     pool ? .reluPool(y, arg: nil) : .relu(y))
+            return
+        }
+        let items = workItems(workers: workers, units: pairs, grain: H / 2)
+        let chunkPairs = core.chunkRows / 2
+        parallelFor(items) { w in
+            let range = slice(pairs, parts: items, index: w)
+            core.withScratch { s in
+                var p = range.lowerBound
+                while p < range.upperBound {
+                    let n = min(chunkPairs, range.upperBound - p)
+                    core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
+                    if pool {
+                        core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer, folded: true)
+                        ConvReLUPool.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
+                                                 y: y + p * (W / 2) * Co, arg: nil)
+                    } else {
+                        let out = y + 2 * p * W * Co
+                        core.multiply(s.col.pointer, positions: 2 * n * W, into: out, folded: true)
+                        for i in 0..<(2 * n * W * Co) { out[i] = max(out[i], 0) }
+                    }
+                    p += n
                 }
             }
         }

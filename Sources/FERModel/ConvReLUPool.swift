@@ -65,7 +65,7 @@ final class ConvReLUPool: Layer {
     /// Pools pairs of conv rows. Each inner loop writes one stream only: with several store
     /// streams the compiler cannot cheaply prove the pointers do not overlap and leaves the loop
     /// scalar (Swift has no `restrict`), with one it vectorises behind a runtime overlap check.
-    private static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
+    static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
                                     y: UnsafeMutablePointer<Float>,
                                     arg: UnsafeMutablePointer<UInt8>?) {
         let rowStride = W * C, half = W / 2

@@ -13,6 +13,19 @@ final class Network {
     private var activations: [FloatBuffer]
     private var gradients: [FloatBuffer]
     private(set) var capacity = 0
+    /// Inference runs each conv → batch norm + ReLU (→ max-pool) as one folded pass, keyed by
+    /// the conv's index. The folded weights are recomputed on the first inference pass after a
+    /// batch-statistics pass (which precedes every optimizer step and moves the running
+    /// statistics) or `parametersChanged()`.
+    private let folds: [Int: Fold]
+    private var foldsCurrent = false
+    struct Fold {
+        let conv: Conv2D
+        let norm: BatchNorm
+        let pooled: Bool
+        /// The last layer index the fold covers.
+        let last: Int
+    }
     /// Seconds spent per layer while profiling is on (nil: off, no clock reads).
     var profile: [(forward: Double, backward: Double)]?
     /// Profiling clock: this thread's CPU time when everything runs on it (one worker), which
@@ -34,6 +47,7 @@ final class Network {
                          "\(a.name) gives \(a.outputShape) but \(b.name) takes \(b.inputShape)")
         }
         self.layers = layers
+        folds = Self.findFolds(layers)
         inputShape = layers[0].inputShape
         parameters = layers.flatMap(\.parameters)
         if shareBuffers {
@@ -62,6 +76,30 @@ final class Network {
 
     var outputShape: Shape { layers[layers.count - 1].outputShape }
 
+    private static func findFolds(_ layers: [Layer]) -> [Int: Fold] {
+        var folds: [Int: Fold] = [:]
+        for i in layers.indices.dropLast() {
+            guard let conv = layers[i] as? Conv2D, let norm = layers[i + 1] as? BatchNorm, norm.relu else { continue }
+            let pooled = i + 2 < layers.count && layers[i + 2] is MaxPool2x2
+            folds[i] = Fold(conv: conv, norm: norm, pooled: pooled, last: i + (pooled ? 2 : 1))
+        }
+        return folds
+    }
+
+    /// Call after writing parameters directly (tests, checkpoint loading): the next inference
+    /// pass refolds.
+    func parametersChanged() { foldsCurrent = false }
+
+    private func refold() {
+        for fold in folds.values {
+            let c = fold.norm.inputShape.channels
+            var scale = [Float](repeating: 0, count: c), shift = scale
+            fold.norm.inferenceAffine(scale: &scale, shift: &shift)
+            fold.conv.core.fold(scale: scale, shift: shift)
+        }
+        foldsCurrent = true
+    }
+
     func reserve(batch: Int) {
         guard batch > capacity else { return }
         for (i, layer) in layers.enumerated() {
@@ -75,13 +113,26 @@ final class Network {
     @discardableResult
     func forward(_ input: UnsafePointer<Float>, batch: Int, _ ctx: inout PassContext) -> UnsafeMutablePointer<Float> {
         reserve(batch: batch)
+        let folding = !ctx.usesBatchStatistics && !folds.isEmpty
+        if folding && !foldsCurrent { refold() }
+        if !folding { foldsCurrent = false }
         var x = input
-        for (i, layer) in layers.enumerated() {
-            let y = activations[i].pointer
+        var i = 0
+        while i < layers.count {
             let t0 = profile == nil ? 0 : Self.clock()
-            layer.forward(x, y, batch: batch, &ctx)
+            let last: Int
+            if folding, let fold = folds[i] {
+                // The folded layers' time shows under the conv.
+                last = fold.last
+                fold.conv.forwardFolded(x, activations[last].pointer, pooled: fold.pooled, batch: batch,
+                                        workers: ctx.workers)
+            } else {
+                last = i
+                layers[i].forward(x, activations[i].pointer, batch: batch, &ctx)
+            }
             if profile != nil { profile![i].forward += Double(Self.clock() - t0) / 1e9 }
-            x = UnsafePointer(y)
+            x = UnsafePointer(activations[last].pointer)
+            i = last + 1
         }
         return activations[layers.count - 1].pointer
     }

@@ -28,6 +28,8 @@ final class WinogradConv3x3 {
     enum Epilogue {
         /// conv + bias, NHWC (the output of the whole pass starts at the pointer).
         case plain(UnsafeMutablePointer<Float>)
+        /// ReLU(conv + bias), NHWC: folded conv + batch norm + ReLU for inference.
+        case relu(UnsafeMutablePointer<Float>)
         /// ReLU(max over each 2×2 tile + bias), and the winner 0…3 per value when `arg` is set.
         case reluPool(UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<UInt8>?)
     }
@@ -102,10 +104,11 @@ final class WinogradConv3x3 {
     }
 
     /// A whole pass over `tileRows` tile rows (flattened image·H/2 + tile row): refreshes the
-    /// filters, then splits the rows over the workers like the layers' im2col paths do.
-    func run(_ x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    /// filters from `weights` (nil: keep the last ones, as folded inference does), then splits
+    /// the rows over the workers like the layers' im2col paths do.
+    func run(_ x: UnsafePointer<Float>, weights: UnsafePointer<Float>?, bias: UnsafePointer<Float>,
              tileRows: Int, workers: Int, _ epilogue: Epilogue) {
-        refresh(weights: weights)
+        if let weights { refresh(weights: weights) }
         let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / 2)
         parallelFor(parts) { w in
             withScratch { forward(x, bias: bias, rows: slice(tileRows, parts: parts, index: w), $0, epilogue) }
@@ -268,8 +271,10 @@ final class WinogradConv3x3 {
             // The tile's 2×2 outputs: straight into y for a plain conv, else into `quad`
             // (4 rows of C, row-major in the window) for pooling.
             let y00, y01, y10, y11: UnsafeMutablePointer<Float>
+            var relu = false
             switch epilogue {
-            case .plain(let y):
+            case .plain(let y), .relu(let y):
+                if case .relu = epilogue { relu = true }
                 // Conv rows 2p and 2p+1 of the flattened batch (2p is always an image's even row).
                 y00 = y + (2 * p * W + 2 * tx) * C; y01 = y00 + C
                 y10 = y00 + W * C; y11 = y10 + C
@@ -287,8 +292,13 @@ final class WinogradConv3x3 {
                 let s0 = column(0), s1 = column(1), s2 = column(2), s3 = column(3)
                 let b = load(bias + c)
                 let top = at(s0.0, s1.0, s2.0, s3.0), bottom = at(s0.1, s1.1, s2.1, s3.1)
-                store(top.0 + b, y00 + c); store(top.1 + b, y01 + c)
-                store(bottom.0 + b, y10 + c); store(bottom.1 + b, y11 + c)
+                if relu {
+                    store(pointwiseMax(top.0 + b, S()), y00 + c); store(pointwiseMax(top.1 + b, S()), y01 + c)
+                    store(pointwiseMax(bottom.0 + b, S()), y10 + c); store(pointwiseMax(bottom.1 + b, S()), y11 + c)
+                } else {
+                    store(top.0 + b, y00 + c); store(top.1 + b, y01 + c)
+                    store(bottom.0 + b, y10 + c); store(bottom.1 + b, y11 + c)
+                }
                 c += 8
             }
             guard case .reluPool(let y, let arg) = epilogue else { continue }

@@ -43,6 +43,56 @@ final class NetworkTests: XCTestCase {
         }
     }
 
+    /// Inference folds conv → batch norm + ReLU (→ max-pool) into one pass: it must agree with
+    /// running the layers one by one, for the im2col (5×5, one channel) and Winograd convs,
+    /// pooled and not, and refold after a training pass changed the statistics and weights.
+    func testFoldedInferenceMatchesLayerByLayer() {
+        let net = NetworkFactory.vggStyle(blocks: [[8], [16, 16]], firstKernel: 5, hidden: 16)
+        var rng = Xoshiro256(seed: 11)
+        NetworkFactory.heInitialize(net, rng: &rng)
+        for (i, layer) in net.layers.enumerated() {
+            guard let norm = layer as? BatchNorm else { continue }
+            fill(norm.gamma, seed: 20 + UInt64(i), scale: 1)
+            fill(norm.beta, seed: 40 + UInt64(i), scale: 0.5)
+            fill(norm.runningMean, seed: 60 + UInt64(i), scale: 0.5)
+            for c in 0..<norm.runningVariance.count { norm.runningVariance.value.pointer[c] = 0.2 + Float(c % 5) * 0.3 }
+        }
+        net.parametersChanged()
+        let batch = 3
+        let x = Self.images(batch, seed: 12)
+
+        func folded() -> [Float] {
+            var ctx = PassContext(training: false, workers: 2, rng: Xoshiro256(seed: 1))
+            return x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: net.forward($0.baseAddress!, batch: batch, &ctx), count: batch * 7)) }
+        }
+        func layerByLayer() -> [Float] {
+            var ctx = PassContext(training: false, workers: 2, rng: Xoshiro256(seed: 1))
+            var current = x
+            for layer in net.layers {
+                var y = [Float](repeating: .nan, count: batch * layer.outputShape.count)
+                current.withUnsafeBufferPointer { xb in
+                    y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: batch, &ctx) }
+                }
+                current = y
+            }
+            return current
+        }
+        func assertAgree(_ what: String) {
+            let a = folded(), b = layerByLayer()
+            let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            XCTAssertLessThan(worst, 1e-4, what)
+            XCTAssertGreaterThan(b.map { abs($0) }.max()!, 0.01, "logits should not be trivially zero")
+        }
+        assertAgree("fresh")
+        // A training pass moves the running statistics; then change the weights as an optimizer would.
+        var ctx = PassContext(training: true, workers: 2, rng: Xoshiro256(seed: 2))
+        x.withUnsafeBufferPointer { _ = net.forward($0.baseAddress!, batch: batch, &ctx) }
+        for p in net.parameters where p.trainable {
+            for i in 0..<p.count { p.value.pointer[i] *= 1.1 }
+        }
+        assertAgree("after a training pass")
+    }
+
     /// The whole seed network, loss included (mean CE + the conv-only L2 term), against finite
     /// differences at a few coordinates of every tensor: the largest gradients and random ones.
     func testSeedNetworkGradientsMatchFiniteDifferences() {
