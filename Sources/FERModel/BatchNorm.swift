@@ -24,6 +24,7 @@ final class BatchNorm: Layer {
     var parameters: [Parameter] { [gamma, beta, runningMean, runningVariance] }
     var backwardReadsInput: Bool { true }
     var backwardReadsOutput: Bool { false }
+    var backwardInPlace: Bool { true }
 
     /// Per-channel statistics of the last training forward, for backward.
     private let mean: FloatBuffer
@@ -31,7 +32,8 @@ final class BatchNorm: Layer {
     /// y = scale·x + shift per channel (γ/σ and β − μγ/σ folded once per pass).
     private let scale: FloatBuffer
     private let shift: FloatBuffer
-    private let offset: FloatBuffer
+    /// Backward's per-channel coefficients (scale and shift must survive: the gate reads them).
+    private let coefficients: FloatBuffer
     /// Gated dy when there is no dx to hold it (batch norm as the first layer).
     private let gatedScratch = FloatBuffer(1)
     /// Per-slice Double partial sums (2·C per slice), summed in slice order so the result
@@ -60,7 +62,7 @@ final class BatchNorm: Layer {
         inverseStd = FloatBuffer(c)
         scale = FloatBuffer(c)
         shift = FloatBuffer(c)
-        offset = FloatBuffer(c)
+        coefficients = FloatBuffer(3 * c)
         sums = .allocate(capacity: 2 * c)
         sums.initialize(repeating: 0, count: 2 * c)
         partials = .allocate(capacity: 2 * c)
@@ -182,10 +184,17 @@ final class BatchNorm: Layer {
             let gated: UnsafeMutablePointer<Float>
             if let dx { gated = dx } else { gatedScratch.reserve(rows * C); gated = gatedScratch.pointer }
             let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer)
+            // In place (the Network gives dx and dy one buffer): one pointer for both, so the
+            // loop needs no overlap check, which would fail and leave it scalar.
+            let inPlace = UnsafePointer(gated) == dy
             parallelFor(items) { w in
                 for r in slice(rows, parts: items, index: w) {
                     let d = dy + r * C, src = x + r * C, o = gated + r * C
-                    for c in 0..<C { o[c] = sc[c] * src[c] + sh[c] > 0 ? d[c] : 0 }
+                    if inPlace {
+                        for c in 0..<C { o[c] = sc[c] * src[c] + sh[c] > 0 ? o[c] : 0 }
+                    } else {
+                        for c in 0..<C { o[c] = sc[c] * src[c] + sh[c] > 0 ? d[c] : 0 }
+                    }
                 }
             }
             g0 = UnsafePointer(gated)
@@ -214,9 +223,8 @@ final class BatchNorm: Layer {
         guard let dx else { return }
         // Training statistics: dx = γ/(σm)·(m·dy' − Σdy' − x̂·Σ(dy'x̂)), x̂ = (x − μ)/σ, folded into
         // per-channel coefficients dx = a·dy' + k·(x − μ) + b0. Inference statistics are
-        // constants, so the layer is affine: k = b0 = 0. The forward recomputes scale/shift, so
-        // backward may reuse them (and `offset`) as scratch.
-        let coefA = scale.pointer, coefK = shift.pointer, coefB = offset.pointer
+        // constants, so the layer is affine: k = b0 = 0.
+        let coefA = coefficients.pointer, coefK = coefA + C, coefB = coefA + 2 * C
         let training = ctx.usesBatchStatistics
         let m = Double(rows)
         for c in 0..<C {

@@ -273,6 +273,35 @@ final class ConvCore {
              b: useFolded ? folded.pointer : augmented.pointer, ldb: g.outChannels, beta: 0, c: out, ldc: g.outChannels)
     }
 
+    /// ReLU(conv with the folded weights) (+ 2×2 max-pool) through im2col, split by rows.
+    func forwardFoldedIm2col(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pooled pool: Bool,
+                             batch: Int, workers: Int) {
+        let H = geometry.input.height, W = geometry.input.width, Co = geometry.outChannels
+        let pairs = batch * H / 2
+        let items = workItems(workers: workers, units: pairs, grain: H / 2)
+        let chunkPairs = chunkRows / 2
+        parallelFor(items) { w in
+            let range = slice(pairs, parts: items, index: w)
+            withScratch { s in
+                var p = range.lowerBound
+                while p < range.upperBound {
+                    let n = min(chunkPairs, range.upperBound - p)
+                    patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
+                    if pool {
+                        multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer, folded: true)
+                        ConvReLUPool.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
+                                                 y: y + p * (W / 2) * Co, arg: nil)
+                    } else {
+                        let out = y + 2 * p * W * Co
+                        multiply(s.col.pointer, positions: 2 * n * W, into: out, folded: true)
+                        for i in 0..<(2 * n * W * Co) { out[i] = max(out[i], 0) }
+                    }
+                    p += n
+                }
+            }
+        }
+    }
+
     /// Folds y = s·(conv + b) + t into the weights: [W·s; b·s + t], and their Winograd transform.
     func fold(scale s: UnsafePointer<Float>, shift t: UnsafePointer<Float>) {
         let K = geometry.patch, Co = geometry.outChannels
@@ -389,28 +418,7 @@ final class Conv2D: Layer {
                      pool ? .reluPool(y, arg: nil) : .relu(y))
             return
         }
-        let items = workItems(workers: workers, units: pairs, grain: H / 2)
-        let chunkPairs = core.chunkRows / 2
-        parallelFor(items) { w in
-            let range = slice(pairs, parts: items, index: w)
-            core.withScratch { s in
-                var p = range.lowerBound
-                while p < range.upperBound {
-                    let n = min(chunkPairs, range.upperBound - p)
-                    core.patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
-                    if pool {
-                        core.multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer, folded: true)
-                        ConvReLUPool.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
-                                                 y: y + p * (W / 2) * Co, arg: nil)
-                    } else {
-                        let out = y + 2 * p * W * Co
-                        core.multiply(s.col.pointer, positions: 2 * n * W, into: out, folded: true)
-                        for i in 0..<(2 * n * W * Co) { out[i] = max(out[i], 0) }
-                    }
-                    p += n
-                }
-            }
-        }
+        core.forwardFoldedIm2col(x, y, pooled: pool, batch: batch, workers: workers)
     }
 
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,

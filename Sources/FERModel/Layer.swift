@@ -52,10 +52,14 @@ protocol Layer: AnyObject {
     /// lets such activations share memory.
     var backwardReadsInput: Bool { get }
     var backwardReadsOutput: Bool { get }
+    /// Whether backward may be given dx and dy in the same buffer (element-wise layers): the
+    /// Network then lets the two gradients share it.
+    var backwardInPlace: Bool { get }
 }
 
 extension Layer {
     var parameters: [Parameter] { [] }
     var backwardReadsInput: Bool { true }
     var backwardReadsOutput: Bool { true }
+    var backwardInPlace: Bool { false }
 }

@@ -62,16 +62,22 @@ final class Network {
     /// backward reads (neither its own layer's nor the next one's) is dead once the next layer
     /// has run, so such outputs share two buffers, alternating by layer index (the next layer's
     /// output is never in the same one). Backward needs only the gradients of one layer's
-    /// output and input at a time, so all gradients alternate between two buffers too. For
-    /// vgg7 at batch 128 this keeps 271 MB instead of 410 MB.
+    /// output and input at a time, so all gradients alternate between two buffers too (an
+    /// element-wise layer's two in the same one). For vgg7 at batch 128 this keeps 252 MB
+    /// instead of 410 MB.
     private static func plan(_ layers: [Layer]) -> (activations: [FloatBuffer], gradients: [FloatBuffer]) {
-        let shared = [FloatBuffer(1), FloatBuffer(1)], gradients = [FloatBuffer(1), FloatBuffer(1)]
+        let shared = [FloatBuffer(1), FloatBuffer(1)], pair = [FloatBuffer(1), FloatBuffer(1)]
         let activations = layers.indices.map { i -> FloatBuffer in
             let read = layers[i].backwardReadsOutput || i == layers.count - 1
                 || (i + 1 < layers.count && layers[i + 1].backwardReadsInput)
             return read ? FloatBuffer(1) : shared[i % 2]
         }
-        return (activations, layers.indices.map { gradients[$0 % 2] })
+        // Layer i's backward reads gradient i and writes gradient i − 1.
+        var side = [Int](repeating: 0, count: layers.count)
+        for i in stride(from: layers.count - 2, through: 0, by: -1) {
+            side[i] = layers[i + 1].backwardInPlace ? side[i + 1] : 1 - side[i + 1]
+        }
+        return (activations, side.map { pair[$0] })
     }
 
     var outputShape: Shape { layers[layers.count - 1].outputShape }
@@ -177,6 +183,15 @@ enum NetworkFactory {
         var layers: [Layer] = []
         var shape = input
         for (b, widths) in blocks.enumerated() {
+            if b == 0 && widths.count == 1 {
+                // A single full-resolution conv: one layer that recomputes its conv output
+                // instead of storing four 48×48×C tensors (ConvNormPool).
+                let block = ConvNormPool(name: "conv1_1+bn+pool1", convName: "conv1_1", input: shape,
+                                         kernel: firstKernel, outChannels: widths[0])
+                layers.append(block)
+                shape = block.outputShape
+                continue
+            }
             for (i, width) in widths.enumerated() {
                 let name = "conv\(b + 1)_\(i + 1)"
                 // One chunk's patches + output should stay near L2 size (see seed()); at 48×48 a
@@ -243,8 +258,8 @@ extension NetworkFactory {
         for layer in network.layers {
             let fanIn: Int
             let weight: Parameter, bias: Parameter
-            if let conv = layer as? Conv2D {
-                fanIn = conv.core.geometry.patch; weight = conv.core.weight; bias = conv.core.bias
+            if let core = (layer as? Conv2D)?.core ?? (layer as? ConvNormPool)?.core {
+                fanIn = core.geometry.patch; weight = core.weight; bias = core.bias
             } else if let dense = layer as? Dense {
                 fanIn = dense.inputs; weight = dense.weight; bias = dense.bias
             } else {

@@ -11,6 +11,38 @@ final class NormalizationTests: XCTestCase {
         GradientCheck(eps: 1e-2, atol: 2e-3, rtol: 1e-2).check(layer, batch: 3, input: x, training: true)
     }
 
+    /// The Network hands batch norm one buffer for dy and dx: the result must not change.
+    func testBatchNormBackwardInPlaceMatchesSeparateBuffers() {
+        for relu in [false, true] {
+            let layer = BatchNorm(name: "bn", shape: Shape(3, 4, 16), relu: relu)
+            fill(layer.gamma, seed: 50, scale: 1.5)
+            fill(layer.beta, seed: 51, scale: 0.5)
+            let batch = 5, n = batch * 3 * 4 * 16
+            let x = randomFloats(n, seed: 52, scale: 2)
+            let dy = randomFloats(n, seed: 53)
+            var y = [Float](repeating: 0, count: n), separate = [Float](repeating: .nan, count: n), inPlace = dy
+            var ctx = PassContext(training: true, workers: 2, rng: Xoshiro256(seed: 1))
+            x.withUnsafeBufferPointer { xb in
+                y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: batch, &ctx) }
+                y.withUnsafeBufferPointer { yb in
+                    dy.withUnsafeBufferPointer { db in
+                        separate.withUnsafeMutableBufferPointer {
+                            layer.backward(xb.baseAddress!, yb.baseAddress!, db.baseAddress!, $0.baseAddress!, batch: batch, ctx)
+                        }
+                    }
+                    let gammaGrad = layer.gamma.grad.array(16)
+                    inPlace.withUnsafeMutableBufferPointer {
+                        layer.backward(xb.baseAddress!, yb.baseAddress!, UnsafePointer($0.baseAddress!), $0.baseAddress!,
+                                       batch: batch, ctx)
+                    }
+                    XCTAssertEqual(layer.gamma.grad.array(16), gammaGrad, "relu \(relu)")
+                }
+            }
+            XCTAssertEqual(inPlace, separate, "relu \(relu)")
+            XCTAssertTrue(separate.contains { $0 != 0 })
+        }
+    }
+
     func testBatchNormInferenceGradients() {
         let layer = BatchNorm(name: "bn", shape: Shape(1, 2, 4))
         fill(layer.gamma, seed: 43, scale: 1.5)
