@@ -172,45 +172,72 @@ final class BatchNorm: Layer {
         let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
         let mu = UnsafePointer(mean.pointer), inv = UnsafePointer(inverseStd.pointer), g = gamma.value.pointer
         let items = items(ctx, rows: rows)
-        // With the fused ReLU, dy is first gated (the gradient reaching the affine step is 0
-        // wherever the ReLU was closed), in a pass of its own into dx: in a plain loop the test
-        // becomes a vector blend; inside the reductions it stayed a branch on a random pattern
-        // and cost ≈80 ms at 128×48×48×32. Without dx (first layer) a scratch buffer. The gate
-        // is recomputed from x with the forward's own scale and shift (the same arithmetic, so
-        // the same decision) rather than read from y: y is then dead once the next layer has
-        // run, and the Network lets it share memory (backwardReadsOutput).
-        var g0 = dy
-        if relu {
-            let gated: UnsafeMutablePointer<Float>
-            if let dx { gated = dx } else { gatedScratch.reserve(rows * C); gated = gatedScratch.pointer }
-            let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer)
-            // In place (the Network gives dx and dy one buffer): one pointer for both, so the
-            // loop needs no overlap check, which would fail and leave it scalar.
-            let inPlace = UnsafePointer(gated) == dy
-            parallelFor(items) { w in
-                for r in slice(rows, parts: items, index: w) {
-                    let d = dy + r * C, src = x + r * C, o = gated + r * C
-                    if inPlace {
-                        for c in 0..<C { o[c] = sc[c] * src[c] + sh[c] > 0 ? o[c] : 0 }
-                    } else {
-                        for c in 0..<C { o[c] = sc[c] * src[c] + sh[c] > 0 ? d[c] : 0 }
+        // With the fused ReLU, dy is first gated: the gradient reaching the affine step is 0
+        // wherever the ReLU was closed. The gate is recomputed from x with the forward's own
+        // scale and shift (the same arithmetic, so the same decision) rather than read from y:
+        // y is then dead once the next layer has run, and the Network lets it share memory
+        // (backwardReadsOutput). Gated dy goes to dx (or, for a first layer, scratch).
+        let gdy: UnsafePointer<Float>
+        if !relu {
+            gdy = dy
+        } else if let dx {
+            gdy = UnsafePointer(dx)
+        } else {
+            gatedScratch.reserve(rows * C)
+            gdy = UnsafePointer(gatedScratch.pointer)
+        }
+        let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer), relu = self.relu
+        if C % 8 == 0 {
+            // One pass: gate, Σg and Σg·(x − μ) together, 8 channels at a time, in Float over
+            // blocks of 16 rows and then in Double. (As plain per-channel loops with Double
+            // accumulators this took three passes, the gate stayed a branch inside the
+            // reductions, and the layer cost more than its convolution's forward.)
+            let out = UnsafeMutablePointer(mutating: gdy)
+            reduceRows(rows: rows, items: items) { range, acc in
+                var r = range.lowerBound
+                while r < range.upperBound {
+                    let end = min(r + 16, range.upperBound)
+                    var c = 0
+                    while c < C {
+                        let m = load(mu + c), a = load(sc + c), b = load(sh + c)
+                        var sumG = SIMD8<Float>(), sumGX = SIMD8<Float>()
+                        for i in r..<end {
+                            let xv = load(x + i * C + c)
+                            var g = load(dy + i * C + c)
+                            if relu {
+                                g.replace(with: 0, where: .!(a * xv + b .> 0))
+                                store(g, out + i * C + c)
+                            }
+                            sumG += g
+                            sumGX += g * (xv - m)
+                        }
+                        for j in 0..<8 {
+                            acc[c + j] += Double(sumG[j])
+                            acc[C + c + j] += Double(sumGX[j])
+                        }
+                        c += 8
+                    }
+                    r = end
+                }
+            }
+        } else {
+            if relu {
+                let o = UnsafeMutablePointer(mutating: gdy)
+                parallelFor(items) { w in
+                    for r in slice(rows, parts: items, index: w) {
+                        let d = dy + r * C, src = x + r * C, g = o + r * C
+                        for c in 0..<C { g[c] = sc[c] * src[c] + sh[c] > 0 ? d[c] : 0 }
                     }
                 }
             }
-            g0 = UnsafePointer(gated)
-        }
-        let gdy = g0
-        reduceRows(rows: rows, items: items) { range, acc in
-            let sumDy = acc, sumDyXhat = acc + C
-            // One store stream per loop: with two accumulators written in one loop the compiler
-            // cannot rule out aliasing with the inputs and leaves it scalar.
-            for r in range {
-                let d = gdy + r * C
-                for c in 0..<C { sumDy[c] += Double(d[c]) }
-            }
-            for r in range {
-                let src = x + r * C, d = gdy + r * C
-                for c in 0..<C { sumDyXhat[c] += Double(d[c] * (src[c] - mu[c])) }
+            reduceRows(rows: rows, items: items) { range, acc in
+                for r in range {
+                    let src = x + r * C, d = gdy + r * C
+                    for c in 0..<C {
+                        acc[c] += Double(d[c])
+                        acc[C + c] += Double(d[c] * (src[c] - mu[c]))
+                    }
+                }
             }
         }
         // Σ dy·x̂ = Σ dy·(x − μ) · inv: the per-channel factor moves out of the loop.
@@ -233,11 +260,17 @@ final class BatchNorm: Layer {
             coefK[c] = training ? Float(-gi * Double(inv[c]) * sumDyXhat[c] / m) : 0
             coefB[c] = training ? Float(-gi * sumDy[c] / m) : 0
         }
-        // In place when gated dy already lives in dx: each element is read before it is written.
+        // Usually in place (gated dy lives in dx, or the Network gave dy and dx one buffer):
+        // then through one pointer, as an overlap check would fail and leave the loop scalar.
+        let inPlace = gdy == UnsafePointer(dx)
         parallelFor(items) { w in
             for r in slice(rows, parts: items, index: w) {
                 let src = x + r * C, d = gdy + r * C, o = dx + r * C
-                for c in 0..<C { o[c] = coefA[c] * d[c] + coefK[c] * (src[c] - mu[c]) + coefB[c] }
+                if inPlace {
+                    for c in 0..<C { o[c] = coefA[c] * o[c] + coefK[c] * (src[c] - mu[c]) + coefB[c] }
+                } else {
+                    for c in 0..<C { o[c] = coefA[c] * d[c] + coefK[c] * (src[c] - mu[c]) + coefB[c] }
+                }
             }
         }
     }
@@ -285,4 +318,14 @@ final class GlobalAveragePool: Layer {
             }
         }
     }
+}
+
+@inline(__always)
+private func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }

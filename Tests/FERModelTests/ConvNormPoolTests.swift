@@ -49,9 +49,12 @@ final class ConvNormPoolTests: XCTestCase {
         return (inputs.last!, grad)
     }
 
-    private func assertClose(_ a: [Float], _ b: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    /// Relative to the larger of the reference's scale and `floor`: the conv bias gradient
+    /// under batch norm is 0 in exact arithmetic, so both sides are rounding noise there.
+    private func assertClose(_ a: [Float], _ b: [Float], _ what: String, floor: Float = 1e-2,
+                             file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.count, b.count, what, file: file, line: line)
-        let scale = max(b.map { abs($0) }.max() ?? 0, 1e-6)
+        let scale = max(b.map { abs($0) }.max() ?? 0, floor)
         let worst = zip(a, b).map { abs($0 - $1) / scale }.max() ?? 0
         XCTAssertLessThan(worst, 1e-4, what, file: file, line: line)
         XCTAssertFalse(a.contains { $0.isNaN }, what + ": unwritten values", file: file, line: line)

@@ -11,6 +11,17 @@ final class NormalizationTests: XCTestCase {
         GradientCheck(eps: 1e-2, atol: 2e-3, rtol: 1e-2).check(layer, batch: 3, input: x, training: true)
     }
 
+    /// Channels in multiples of 8 take the vectorised backward (gate and both sums in one pass).
+    func testBatchNormTrainingGradientsVectorisedPath() {
+        for relu in [false, true] {
+            let layer = BatchNorm(name: "bn", shape: Shape(2, 3, 16), relu: relu)
+            fill(layer.gamma, seed: 46, scale: 1.5)
+            fill(layer.beta, seed: 47, scale: 0.5)
+            let x = randomFloats(3 * 96, seed: 48, scale: 2).map { $0 + 3 }
+            GradientCheck(eps: 1e-3, atol: 2e-3, rtol: 1e-2).check(layer, batch: 3, input: x, training: true)
+        }
+    }
+
     /// The Network hands batch norm one buffer for dy and dx: the result must not change.
     func testBatchNormBackwardInPlaceMatchesSeparateBuffers() {
         for relu in [false, true] {
