@@ -1,5 +1,5 @@
 // Winograd F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
-// 2016) for the forward pass of 3×3 SAME convolutions.
+// 2016) for 3×3 SAME convolutions.
 //
 // Each 2×2 block of outputs comes from a 4×4 input tile. Transformed into the Winograd domain,
 // the 3×3 filter and the tile meet in 16 element-wise products instead of 36 multiply-adds, and
@@ -14,7 +14,9 @@
 // replaced by V (4·Cin per position). The output tile is exactly a 2×2 pooling window, so the
 // fused conv + ReLU + pool layer pools straight out of the output transform.
 //
-// Only the forward runs here; backward keeps the im2col GEMMs of ConvCore. Tiles run in chunks
+// Backward (Conv2D): the data gradient is this forward on a transposed geometry (dy in, the
+// filters rotated by 180° with in/out swapped); the weight gradient is the forward's adjoint
+// (`weightGradient`). ConvReLUPool (the seed) keeps im2col for its backward. Tiles run in chunks
 // of whole tile rows ("pairs" of conv rows, flattened over the batch like ConvReLUPool's work).
 // The transforms vectorise over channels in SIMD8 lanes, hence channels must be multiples of 8.
 
