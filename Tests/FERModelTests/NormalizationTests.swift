@@ -5,14 +5,15 @@ final class NormalizationTests: XCTestCase {
     /// Channels in multiples of 8 take the vectorised backward (gate and both sums in one
     /// pass), others the per-channel loops; both with and without the ReLU.
     func testBatchNormTrainingGradients() {
-        let cases: [(Shape, Bool, Float)] = [(Shape(2, 2, 3), false, 1e-2), (Shape(2, 3, 16), false, 1e-3),
-                                             (Shape(2, 3, 16), true, 1e-3)]
-        for (shape, relu, eps) in cases {
+        // (With the ReLU, seeds whose values keep clear of the kink within ±eps.)
+        let cases: [(Shape, Bool, Float, UInt64)] = [(Shape(2, 2, 3), false, 1e-2, 40), (Shape(2, 3, 16), false, 1e-3, 46),
+                                                     (Shape(2, 3, 16), true, 1e-3, 46)]
+        for (shape, relu, eps, seed) in cases {
             let layer = BatchNorm(name: "bn", shape: shape, relu: relu)
-            fill(layer.gamma, seed: 40, scale: 1.5)
-            fill(layer.beta, seed: 41, scale: 0.5)
+            fill(layer.gamma, seed: seed, scale: 1.5)
+            fill(layer.beta, seed: seed + 1, scale: 0.5)
             // Offset and scaled inputs: normalisation must undo both.
-            let x = randomFloats(3 * shape.count, seed: 42, scale: 2).map { $0 + 3 }
+            let x = randomFloats(3 * shape.count, seed: seed + 2, scale: 2).map { $0 + 3 }
             GradientCheck(eps: eps, atol: 2e-3, rtol: 1e-2).check(layer, batch: 3, input: x, training: true)
         }
     }
