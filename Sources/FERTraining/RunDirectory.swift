@@ -142,9 +142,14 @@ public enum MetricValue {
     case number(Double)
     case text(String)
     case intMatrix([[Int]])
+    case bool(Bool)
+    /// A nested object, keys in the order given.
+    case object([(String, MetricValue)])
 
     var json: String {
         switch self {
+        case .bool(let b): return b ? "true" : "false"
+        case .object(let fields): return "{" + fields.map { "\(jsonQuoted($0.0)):\($0.1.json)" }.joined(separator: ",") + "}"
         case .int(let v): return String(v)
         case .number(let v): return v.isFinite ? String(v) : "null"
         case .text(let s): return jsonQuoted(s)

@@ -25,6 +25,8 @@ public struct TrainingConfiguration: Sendable {
     /// When the run must be over (`DispatchTime` uptime, nanoseconds); time spent paused
     /// moves it later. The session shortens the run to fit (see `fitToDeadline`). nil: none.
     public var deadline: UInt64?
+    /// How the run was launched, recorded for viewers of the run (`ferdash watch`, `ferdash runs`).
+    public var launch = LaunchRecord()
     public init(runDirectory: String) { self.runDirectory = runDirectory }
 
     public var learningRateSchedule: LearningRateSchedule {
@@ -43,6 +45,24 @@ public struct TrainingConfiguration: Sendable {
             "label_smoothing": String(hyperparameters.labelSmoothing),
             "augmentation": augmentation.isNone ? "none" : augmentation.summary,
         ]
+    }
+}
+
+/// Where a run's data came from and who started it: what another process needs to open the run
+/// (`ferdash watch` loads the same dataset to browse it). Written into the `started` event.
+public struct LaunchRecord: Sendable, Equatable {
+    /// Absolute path of the dataset; nil for the built-in synthetic faces.
+    public var datasetPath: String?
+    /// The loader options, so a viewer gets the very same splits.
+    public var splitSeed: UInt64 = 0
+    public var skipBadRows = false
+    /// The command line that started the run.
+    public var arguments: [String] = []
+    public init(datasetPath: String? = nil, splitSeed: UInt64 = 0, skipBadRows: Bool = false, arguments: [String] = []) {
+        self.datasetPath = datasetPath
+        self.splitSeed = splitSeed
+        self.skipBadRows = skipBadRows
+        self.arguments = arguments
     }
 }
 
@@ -187,13 +207,46 @@ public final class TrainingSession: @unchecked Sendable {
         plannedSteps = configuration.totalSteps
         let batchSize = configuration.batchSize
         let sampler = BatchSampler(count: train.count, batchSize: batchSize, seed: configuration.seed)
-        sink(.started(SessionInfo(architecture: configuration.architecture.rawValue, datasetName: dataset.name,
-                                  trainCount: train.count, validationCount: dataset.validation.count,
-                                  testCount: dataset.test.count, batchSize: batchSize,
-                                  totalSteps: configuration.totalSteps, firstStep: firstStep,
-                                  runDirectory: run.path)))
-        metrics.append([("event", .text(firstStep > 0 ? "resumed" : "started")), ("step", .int(firstStep)),
-                        ("dataset", .text(dataset.name)), ("architecture", .text(configuration.architecture.rawValue))])
+        let info = SessionInfo(architecture: configuration.architecture.rawValue, datasetName: dataset.name,
+                               trainCount: train.count, validationCount: dataset.validation.count,
+                               testCount: dataset.test.count, batchSize: batchSize,
+                               totalSteps: configuration.totalSteps, firstStep: firstStep, runDirectory: run.path)
+        sink(.started(info))
+        metrics.append(startRecord(info))
+        do {
+            try trainSteps(model, metrics: metrics, sampler: sampler, firstStep: firstStep)
+        } catch {
+            // The run's own file says how it ended, so a viewer never mistakes a crash for a stall.
+            metrics.append([("event", .text("failed")), ("step", .int(step)), ("message", .text(String(describing: error))),
+                            ("time", .number(Date().timeIntervalSince1970))])
+            throw error
+        }
+    }
+
+    /// The `started` (or `resumed`) line: everything a viewer of the run needs to show it.
+    private func startRecord(_ info: SessionInfo) -> [(String, MetricValue)] {
+        let c = configuration
+        let launch = c.launch
+        let recipe = c.metadata.sorted { $0.key < $1.key }.map { ($0.key, MetricValue.text($0.value)) }
+        return [
+            ("event", .text(info.firstStep > 0 ? "resumed" : "started")), ("step", .int(info.firstStep)),
+            ("time", .number(Date().timeIntervalSince1970)),
+            ("dataset", .text(info.datasetName)), ("dataset_path", .text(launch.datasetPath ?? "built-in")),
+            ("split_seed", .text(String(launch.splitSeed))), ("skip_bad_rows", .bool(launch.skipBadRows)),
+            ("train_count", .int(info.trainCount)), ("validation_count", .int(info.validationCount)),
+            ("test_count", .int(info.testCount)),
+            ("architecture", .text(info.architecture)), ("total_steps", .int(info.totalSteps)),
+            ("batch_size", .int(info.batchSize)), ("steps_per_epoch", .int(info.stepsPerEpoch)),
+            ("eval_every", .int(c.evalEvery)), ("seed", .text(String(c.seed))),
+            ("recipe", .object(recipe)),
+            ("command", .text(launch.arguments.joined(separator: " "))),
+            ("pid", .int(Int(getpid()))), ("host", .text(ProcessInfo.processInfo.hostName)),
+        ]
+    }
+
+    private func trainSteps(_ model: Classifier, metrics: MetricsLog, sampler: BatchSampler, firstStep: Int) throws {
+        let train = dataset.train
+        let batchSize = configuration.batchSize
 
         let batches = BatchPreparer(set: train, sampler: sampler, augmentation: configuration.augmentation,
                                     seed: configuration.seed)
@@ -246,7 +299,9 @@ public final class TrainingSession: @unchecked Sendable {
             try saveCheckpoint(model, isBest: false)
         }
         let stoppedEarly = step < plannedSteps
-        metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step))])
+        metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step)),
+                        ("total_steps", .int(plannedSteps)), ("train_seconds", .number(activeSeconds)),
+                        ("time", .number(Date().timeIntervalSince1970))])
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
     }
 

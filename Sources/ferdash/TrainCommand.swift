@@ -127,6 +127,7 @@ struct Train: ParsableCommand {
         configuration.seed = pick(seed, "seed", 0)
         configuration.threads = threads ?? defaultThreads()
         configuration.resume = resume
+        configuration.launch = dataOptions.launchRecord()
         let stepsPerEpoch = Double(dataset.train.count) / Double(batch)
         // The recipe's time budget belongs to the recipe's run length; an explicit length, or
         // a resumed run's stored one, runs in full unless --time-budget says otherwise.
