@@ -111,7 +111,8 @@ public enum DashboardView {
 
     static func drawStatus(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
-        let inner = Widgets.box(&g, r, title: "ferdash " + (glyphs.unicode ? "— " : "- ") + "Status", glyphs: glyphs)
+        let inner = Widgets.box(&g, r, title: "ferdash " + (s.watch != nil ? "watch " : "") + (glyphs.unicode ? "— " : "- ") + "Status",
+                                glyphs: glyphs)
         guard !inner.isEmpty else { return }
         var msg = s.message
         var msgIsError = s.messageIsError
@@ -120,23 +121,26 @@ public enum DashboardView {
         // The message always keeps the last line; progress and data flow into the rest.
         let (flowR, msgR) = msg != nil && inner.height >= 2 ? inner.splitBottom(1) : (inner, Rect(x: 0, y: 0, width: 0, height: 0))
         let word = s.quitting && s.phase.isLive ? "stopping" : (s.pauseRequested && s.phase == .running ? "pausing" : s.phase.word)
-        var segs: [Segment] = [.text(word, phaseStyle(s.phase, caps))]
+        var segs: [Segment] = [s.watch.map { watchWord($0, caps) } ?? .text(word, phaseStyle(s.phase, caps))]
         let step = s.lastStep?.step ?? s.info?.firstStep ?? 0
         if let info = s.info {
             let frac = info.totalSteps > 0 ? Double(step) / Double(info.totalSteps) : 0
-            segs.append(.text("step \(step)/\(info.totalSteps)", .bold))
+            // An older run may not have recorded its planned length.
+            segs.append(.text(info.totalSteps > 0 ? "step \(step)/\(info.totalSteps)" : "step \(step)", .bold))
             segs.append(.bar(width: inner.width >= 110 ? 24 : 12, fraction: frac, style: caps.hasColor ? Style(fg: .green) : .plain))
             segs.append(.text(String(format: "%.1f%%", frac * 100), .plain))
             segs.append(.text(String(format: "epoch %.2f", s.lastStep?.epoch ?? 0), .plain))
             if let st = s.lastStep {
                 // Most useful first: on a narrow screen the tail is what gets dropped.
                 let done = Double(st.step - (s.firstStepSeen ?? info.firstStep))
-                let eta = done > 0 && s.phase.isLive ? st.elapsed / done * Double(info.totalSteps - st.step) : .nan
+                let eta = done > 0 && s.progressing ? st.elapsed / done * Double(info.totalSteps - st.step) : .nan
                 segs.append(.text("ETA \(duration(eta))", .plain))
                 segs.append(.text(String(format: "%.0f img/s", st.imagesPerSecond), .plain))
                 segs.append(.text("elapsed \(duration(st.elapsed))", .plain))
                 segs.append(.text(String(format: "lr %.2e", st.learningRate), .plain))
             }
+        } else if s.watch != nil {
+            segs.append(.text("the run has not written its start yet", .dim))
         } else if s.phase == .starting {
             segs.append(.text("waiting for the training session…", .dim))
         } else if s.phase == .browsing {
@@ -152,12 +156,43 @@ public enum DashboardView {
             segs.append(.text("arch \(info.architecture)  batch \(info.batchSize)", .plain))
             segs.append(.text("run \(info.runDirectory)", .plain))
         }
+        if let w = s.watch {
+            if let last = w.lastWrite { segs.append(.text("written \(ago(w.checkedAt.timeIntervalSince(last)))", .plain)) }
+            if let trainer = w.trainer { segs.append(.text("trainer \(trainer)", .dim)) }
+        }
         _ = flow(&g, flowR, segs, glyphs: glyphs)
         if let m = msg, !msgR.isEmpty {
             let style: Style = msgIsError ? (caps.hasColor ? Style(fg: .red, bold: true) : .bold) : .plain
             g.fill(msgR)
             g.put(m.clipped(msgR.width, ellipsis: glyphs.ellipsis), x: msgR.x, y: msgR.y, style, clip: msgR)
         }
+    }
+
+    /// Watching: the run's state as its files tell it.
+    static func watchWord(_ w: WatchStatus, _ caps: Capabilities) -> Segment {
+        let style: Style
+        var word = w.state.word
+        switch w.state {
+        case .running: style = phaseStyle(.running, caps)
+        case .finished, .stopped: style = phaseStyle(.finished(stoppedEarly: false), caps)
+        case .failed: style = phaseStyle(.failed(""), caps)
+        case .stale(let since):
+            style = caps.hasColor ? Style(fg: .yellow, bold: true) : .reverse
+            word += " since " + clockTime(since, w.timeZone)
+        }
+        return .text(word, style)
+    }
+
+    static func clockTime(_ date: Date, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+
+    static func ago(_ seconds: Double) -> String {
+        let t = max(0, Int(seconds))
+        return t < 60 ? "\(t)s ago" : (t < 3600 ? "\(t / 60)m ago" : "\(t / 3600)h \(t / 60 % 60)m ago")
     }
 
     // MARK: loss
@@ -258,6 +293,10 @@ public enum DashboardView {
             pixels = Array(set.image(idx))
             let l = Int(set.labels[idx])
             truth = l >= 0 ? l : nil
+        } else if let note = s.watch?.datasetNote, s.dataset.train.isEmpty && s.dataset.validation.isEmpty && s.dataset.test.isEmpty {
+            var y = inner.y
+            for line in wrapped(note, width: inner.width) where y < inner.maxY { g.put(line, x: inner.x, y: y, .dim, clip: inner); y += 1 }
+            return
         } else {
             g.put("no images in this split", x: inner.x, y: inner.y, .dim, clip: inner)
             return
@@ -342,12 +381,25 @@ public enum DashboardView {
         }
     }
 
+    /// Words flowed into lines of at most `width` characters (a longer word is cut).
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+            while line.count > width { lines.append(String(line.prefix(width))); line = String(line.dropFirst(width)) }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
     // MARK: hint bar and overlays
 
     static func drawHint(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         guard !r.isEmpty else { return }
         g.fill(r, Cell(" ", .reverse))
-        let text = KeyTable.hintLine(unicode: caps.unicode, width: r.width - 1, training: s.phase.isLive)
+        let text = KeyTable.hintLine(unicode: caps.unicode, width: r.width - 1, training: s.controlsTraining)
         g.put(" " + text.clipped(r.width - 1), x: r.x, y: r.y, .reverse, clip: r)
     }
 

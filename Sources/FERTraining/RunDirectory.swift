@@ -143,12 +143,17 @@ public enum MetricValue {
     case text(String)
     case intMatrix([[Int]])
     case bool(Bool)
+    case null
+    /// Already JSON (e.g. an array built by the caller).
+    case raw(String)
     /// A nested object, keys in the order given.
     case object([(String, MetricValue)])
 
-    var json: String {
+    public var json: String {
         switch self {
         case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .raw(let text): return text
         case .object(let fields): return "{" + fields.map { "\(jsonQuoted($0.0)):\($0.1.json)" }.joined(separator: ",") + "}"
         case .int(let v): return String(v)
         case .number(let v): return v.isFinite ? String(v) : "null"
