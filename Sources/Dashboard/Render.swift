@@ -223,6 +223,10 @@ public enum DashboardView {
             g.put("no training in this session (browse)", x: chartR.x + 1, y: chartR.y + chartR.height / 2, .dim, clip: chartR)
             return
         }
+        if let info = s.info, !s.comparisons.isEmpty {
+            drawComparison(&g, chartR, legendR: accR, s, info: info, live: series, caps)
+            return
+        }
         LineChart(series: series, logY: s.logY).draw(&g, chartR, caps: caps)
         // Validation accuracy under the chart: latest, best and a sparkline of every evaluation.
         if let last = s.evals.last {
@@ -236,6 +240,51 @@ public enum DashboardView {
             g.put("val acc: no evaluation yet", x: accR.x, y: accR.y, .dim, clip: accR)
         }
     }
+
+    /// `--compare`: other runs' validation loss behind the live curves and, when there is room,
+    /// a validation-accuracy chart under them on the same axis; one legend line names the runs.
+    static func drawComparison(_ g: inout CellGrid, _ r: Rect, legendR: Rect, _ s: AppState, info: SessionInfo,
+                               live: [ChartSeries], _ caps: Capabilities) {
+        let color = caps.hasColor
+        // An epoch of another run sits where the live run reaches the same epoch; its curve is
+        // shown over the live run's planned length.
+        let perEpoch = Double(info.stepsPerEpoch)
+        let end = Double(max(info.totalSteps, s.lastStep?.step ?? 0, 1))
+        let others = s.comparisons.enumerated().map { i, run in
+            (run: run, style: color ? Style(fg: comparePalette[i % comparePalette.count]) : .plain,
+             marker: compareMarkers[i % compareMarkers.count],
+             points: run.points.map { (x: $0.epoch * perEpoch, p: $0) }.filter { $0.x <= end })
+        }
+        let xs = live.flatMap { $0.points.map(\.x) } + others.flatMap { $0.points.map(\.x) }
+        let xRange = (xs.min() ?? 0)...max(xs.max() ?? 1, (xs.min() ?? 0) + 1)
+        let lossSeries = others.map {
+            ChartSeries(name: $0.run.name, points: $0.points.map { (x: $0.x, y: $0.p.loss) }, style: $0.style,
+                        marker: $0.marker, inLegend: false)
+        } + live   // drawn last: the live run stays in front
+        let withAccuracy = r.height >= 14
+        let (lossR, accuracyR) = withAccuracy ? r.splitBottom(r.height * 2 / 5) : (r, Rect(x: 0, y: 0, width: 0, height: 0))
+        LineChart(series: lossSeries, logY: s.logY, xRange: xRange).draw(&g, lossR, caps: caps)
+        if withAccuracy {
+            let accuracySeries = others.map {
+                ChartSeries(name: $0.run.name, points: $0.points.map { (x: $0.x, y: $0.p.accuracy) }, style: $0.style,
+                            marker: $0.marker, inLegend: false)
+            } + [ChartSeries(name: "validation accuracy", points: s.evals.map { (x: Double($0.step), y: $0.accuracy) },
+                             style: color ? Style(fg: .yellow, bold: true) : .bold, marker: "o")]
+            LineChart(series: accuracySeries, xRange: xRange).draw(&g, accuracyR, caps: caps)
+        }
+        // Legend: each run's colour, name and best validation accuracy.
+        func best(_ a: Double?) -> String { a.map { String(format: " %.1f%%", $0 * 100) } ?? "" }
+        let mark = caps.unicode ? "━" : "-"
+        var x = g.put(mark, x: legendR.x, y: legendR.y, color ? Style(fg: .yellow, bold: true) : .bold, clip: legendR)
+        x = g.put(" this run" + best(s.evals.map(\.accuracy).max()) + "  ", x: x, y: legendR.y, .bold, clip: legendR)
+        for o in others {
+            x = g.put(caps.unicode ? mark : String(o.marker), x: x, y: legendR.y, o.style, clip: legendR)
+            x = g.put(" " + o.run.name + best(o.run.bestAccuracy) + "  ", x: x, y: legendR.y, .plain, clip: legendR)
+        }
+    }
+
+    static let comparePalette: [Color] = [.magenta, .blue, .red, .green, .white]
+    static let compareMarkers: [Character] = ["+", "x", "#", "%", "&"]
 
     // MARK: confusion
 

@@ -66,7 +66,8 @@ func resolveRun(_ given: String?) throws -> String {
 func loadComparisons(_ paths: [String]) throws -> [ComparedRun] {
     let names = paths.map { ($0 as NSString).lastPathComponent }
     return try paths.enumerated().map { i, path in
-        let directory = try resolveRun(path)
+        let directory: String
+        do { directory = try resolveRun(path) } catch { throw UsageError("--compare \(error)") }
         let (summary, _) = try RunSummary.read(RunDirectory(path: directory).metrics)
         // Two runs called alike (runs/a/x, old/a/x) are told apart by the path given.
         let name = names.filter { $0 == names[i] }.count > 1 ? path : names[i]
