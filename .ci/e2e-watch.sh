@@ -49,6 +49,8 @@ wait_until() {
     echo "  (waited ${limit}s for $what)"
     return 1
 }
+checkpoint_step() { screen | grep -oE "checkpoint of step [0-9]+" | head -1 | grep -oE '[0-9]+$'; }
+newer_checkpoint() { local c; c=$(checkpoint_step); [[ -n $c && $c -gt $1 ]]; }
 step_now() { screen | grep -oE 'step [0-9]+/[0-9]+' | head -1 | grep -oE '[0-9]+' | head -1; }
 start_shell() {
     tm new-session -d -s "$sess" -x 120 -y 40 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e PS1='e2e$ ' "bash --norc --noprofile"
@@ -89,6 +91,10 @@ for panel in 'ferdash watch' Loss Confusion Sample; do
 done
 wait_for "a prediction from the run's checkpoint" 'pred [a-z]+ [0-9]+%' 60 && pass "the Sample panel predicts with the run's checkpoint" \
     || fail "no prediction from the run's checkpoint"
+ck1=$(checkpoint_step)
+if [[ -n $ck1 ]] && wait_until "a checkpoint newer than step $ck1 to be loaded" 90 newer_checkpoint "$ck1"; then
+    pass "a newer checkpoint is picked up (step $ck1 -> $(checkpoint_step))"
+else fail "no newer checkpoint after step ${ck1:-?}"; fi
 keys Space
 wait_for "the pause refusal" 'pause needs the training process \(pid' 3 && pass "space says pausing needs the trainer" || fail "space in watch"
 keys s

@@ -89,16 +89,19 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
     switch e {
     case .started(let info):
         s.info = info
-        if info.firstStep > 0 {
-            // A resumed run: what was trained after its checkpoint is gone, and so is its curve.
+        if !s.lossSteps.isEmpty {
+            // A watched run resumed (what was trained after its checkpoint is gone, and so is
+            // its curve) or started afresh in the same folder (nothing before it counts).
             let keep = s.lossSteps.firstIndex { $0 > info.firstStep } ?? s.lossSteps.count
             s.lossSteps.removeSubrange(keep...)
             s.losses.removeSubrange(keep...)
             s.evals.removeAll { $0.step > info.firstStep }
+            if let e = s.latestEval, e.step > info.firstStep { s.latestEval = nil }
             s.firstStepSeen = nil
             s.finish = nil
         }
-        if s.phase == .starting || s.phase == .browsing { s.phase = .running }
+        // A watched run that ended may be resumed by another process: it runs again.
+        if s.phase == .starting || s.phase == .browsing || s.watch != nil { s.phase = .running }
         requestPrediction(&s, &fx)
     case .step(let r):
         s.lastStep = r
@@ -163,7 +166,7 @@ private func watchChanged(_ s: inout AppState, _ w: WatchStatus, _ fx: inout [Ef
         setMessage(&s, "predicting with the run's checkpoint of step \(step)")
         requestPrediction(&s, &fx)
     }
-    if let note = w.checkpointNote, note != old?.checkpointNote { setMessage(&s, note, error: true) }
+    if let note = w.fileNote, note != old?.fileNote { setMessage(&s, note, error: true) }
     if w.problemCount > (old?.problemCount ?? 0), let first = w.firstProblem {
         let more = w.problemCount > 1 ? " (and \(w.problemCount - 1) more)" : ""
         setMessage(&s, "skipped \(first)\(more); showing the rest", error: true)

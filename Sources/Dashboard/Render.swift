@@ -395,13 +395,15 @@ public enum DashboardView {
         }
         let size = img.cellSize(scale: scale)
         img.draw(&g, at: (body.x + (scale == 1 ? (body.width - size.width) / 2 : 0), body.y), scale: scale, caps: caps)
-        drawBars(&g, barsR, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel, caps: caps)
+        drawBars(&g, barsR, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel,
+                 noModel: s.watch != nil ? "no checkpoint yet: predictions start with the run's first" : nil, caps: caps)
     }
 
-    static func drawBars(_ g: inout CellGrid, _ r: Rect, probs: [Float]?, truth: Int?, predicted: Int?, hasModel: Bool, caps: Capabilities) {
+    static func drawBars(_ g: inout CellGrid, _ r: Rect, probs: [Float]?, truth: Int?, predicted: Int?, hasModel: Bool,
+                         noModel: String? = nil, caps: Capabilities) {
         guard !r.isEmpty else { return }
         guard let probs, probs.count >= classNames.count else {
-            g.put(hasModel ? "predicting…" : "no model: no probabilities", x: r.x, y: r.y, .dim, clip: r)
+            g.put(hasModel ? "predicting…" : noModel ?? "no model: no probabilities", x: r.x, y: r.y, .dim, clip: r)
             return
         }
         let glyphs = Glyphs(unicode: caps.unicode)

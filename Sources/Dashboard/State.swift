@@ -59,8 +59,8 @@ public struct WatchStatus: Equatable, Sendable {
     public var datasetNote: String?
     /// Step of the checkpoint predictions come from; nil while the run has none.
     public var checkpointStep: Int?
-    /// Why the newest checkpoint could not be loaded, if it could not.
-    public var checkpointNote: String?
+    /// Why a file of the run could not be read (the newest checkpoint, the metrics), if so.
+    public var fileNote: String?
     /// Clock times ("stale since 22:41:05") are shown in this zone (tests fix it).
     public var timeZone: TimeZone
     public init(run: String, state: RunState, lastWrite: Date?, checkedAt: Date, timeZone: TimeZone = .current) {

@@ -335,14 +335,16 @@ public struct RunSummary: Sendable {
     public mutating func apply(_ record: MetricsRecord) {
         switch record {
         case .started(let s):
+            // Steps after the checkpoint a run resumes from were lost with the old process; a
+            // run started afresh in the same folder (step 0) replaces everything before it.
+            let keep = lossSteps.firstIndex { $0 > s.step } ?? lossSteps.count
+            lossSteps.removeSubrange(keep...)
+            losses.removeSubrange(keep...)
+            evaluations.removeAll { $0.step > s.step }
             if s.resumed {
-                // Steps after the checkpoint it resumes from were lost with the old process.
-                let keep = lossSteps.firstIndex { $0 > s.step } ?? lossSteps.count
-                lossSteps.removeSubrange(keep...)
-                losses.removeSubrange(keep...)
-                evaluations.removeAll { $0.step > s.step }
                 earlierSeconds += segmentSeconds
-            } else if start == nil || startedAt == nil {
+            } else {
+                earlierSeconds = 0
                 startedAt = s.time.map { Date(timeIntervalSince1970: $0) }
             }
             segmentSeconds = 0

@@ -184,3 +184,29 @@ public struct RunError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// Notices when a run's newest checkpoint changes, by the file's identity (inode, modification
+/// time, size) rather than its contents. Checkpoints are replaced by rename, so a changed
+/// identity means a whole new file: opening it never reads half of one.
+public struct CheckpointWatch: Sendable {
+    public let run: RunDirectory
+    private var seen: [Int]?
+
+    public init(run: RunDirectory) { self.run = run }
+
+    /// The newest checkpoint's path when it differs from the one seen last time, else nil.
+    public mutating func changed() -> String? {
+        var newest: (path: String, identity: [Int])?
+        for path in [run.latestCheckpoint, run.bestCheckpoint] {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            let modified = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+            if newest == nil || modified > newest!.identity[1] {
+                newest = (path, [Int(info.st_ino), modified, Int(info.st_size)])
+            }
+        }
+        guard let newest, newest.identity != seen else { return nil }
+        seen = newest.identity
+        return newest.path
+    }
+}

@@ -167,8 +167,8 @@ final class RunWatcher: @unchecked Sendable {
     private var status: WatchStatus
     private var posted: WatchStatus?
     private var postedAt = Date.distantPast
-    /// Identity of the checkpoint file last loaded (or tried): a rename gives a new inode.
-    private var checkpointKey: [Int]?
+    private var checkpoints: CheckpointWatch
+    private let dataset: Dataset
     private let stopped = NSCondition()
     private var stopRequested = false
     private var finished = false
@@ -178,6 +178,8 @@ final class RunWatcher: @unchecked Sendable {
         self.inbox = inbox
         self.control = control
         follower = MetricsFollower(path: run.metrics)
+        checkpoints = CheckpointWatch(run: run)
+        self.dataset = dataset
         translator = RunEventTranslator(runDirectory: path, dataset: dataset)
         status = WatchStatus(run: path, state: .running, lastWrite: nil, checkedAt: Date())
         status.datasetNote = datasetNote
@@ -221,11 +223,11 @@ final class RunWatcher: @unchecked Sendable {
         var actions: [Action] = []
         do {
             let chunk = try follower.poll()
-            if chunk.restarted { translator = RunEventTranslator(runDirectory: run.path, dataset: Dataset(name: "", train: ImageSet(), validation: ImageSet(), test: ImageSet())) }
+            if chunk.restarted { translator = RunEventTranslator(runDirectory: run.path, dataset: dataset) }
             summary.apply(chunk)
             for record in chunk.records { actions += translator.events(for: record).map(Action.event) }
         } catch {
-            status.checkpointNote = "\(error)"
+            status.fileNote = "\(error)"   // the metrics file went away: keep showing what was read
         }
         let now = Date()
         status.state = summary.state(lastWrite: follower.lastWrite, now: now)
@@ -247,27 +249,17 @@ final class RunWatcher: @unchecked Sendable {
         inbox.post(actions)
     }
 
-    /// Loads the newest checkpoint when its file changed. Checkpoints are replaced by rename, so
-    /// an open file is always a whole one; a file that still does not decode is reported, not used.
+    /// Loads the newest checkpoint when its file changed (a file that does not decode is
+    /// reported and not used; the next replacement is tried again).
     private func checkCheckpoint() {
-        var newest: (path: String, key: [Int], modified: Int)?
-        for path in [run.latestCheckpoint, run.bestCheckpoint] {
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            let modified = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
-            if newest == nil || modified > newest!.modified {
-                newest = (path, [Int(info.st_ino), modified, Int(info.st_size)], modified)
-            }
-        }
-        guard let newest, newest.key != checkpointKey else { return }
-        checkpointKey = newest.key
+        guard let path = checkpoints.changed() else { return }
         do {
-            let (classifier, _) = try RunDirectory.loadCheckpoint(newest.path)
+            let (classifier, _) = try RunDirectory.loadCheckpoint(path)
             control.use(classifier)
             status.checkpointStep = classifier.step
-            status.checkpointNote = nil
+            status.fileNote = nil
         } catch {
-            status.checkpointNote = "cannot load the run's checkpoint: \(error)"
+            status.fileNote = "cannot load the run's checkpoint: \(error)"
         }
     }
 }

@@ -117,6 +117,8 @@ final class WatchTests: XCTestCase {
 
     func testAResumeDropsTheCurveAfterItsCheckpoint() {
         var s = Self.watchedState()
+        s = Fixture.apply(s, [.event(.finished(FinishReport(step: 240, elapsed: 120, stoppedEarly: true)))])
+        XCTAssertEqual(s.phase, .finished(stoppedEarly: true))
         var resumed = RunStart()
         resumed.resumed = true
         resumed.step = 150
@@ -125,6 +127,8 @@ final class WatchTests: XCTestCase {
         s = Fixture.apply(s, t.events(for: .started(resumed)).map(Action.event))
         XCTAssertEqual(s.lossSteps.last, 150)
         XCTAssertEqual(s.evals.map(\.step), [100])
+        XCTAssertNil(s.latestEval, "the evaluation at 200 was lost with the old process")
+        XCTAssertEqual(s.phase, .running, "resumed by another process: running again")
     }
 
     func testStaleRunWithItsDatasetGone120x40() {

@@ -143,6 +143,13 @@ final class MetricsReaderTests: XCTestCase {
         // 2.5 s before the resume (step 5's line), then 3 s in the new process.
         XCTAssertEqual(s.trainSeconds, 5.5)
         XCTAssertEqual(s.state(lastWrite: nil, now: Date()), .finished)
+        // Trained afresh into the same folder (metrics are appended to): only the new run counts.
+        let again = summary([started, stepLine(1), stepLine(2), evalLine(2, accuracy: 0.4), #"{"event":"finished","step":2}"#,
+                             started, stepLine(1)])
+        XCTAssertEqual(again.lossSteps, [1])
+        XCTAssertTrue(again.evaluations.isEmpty)
+        XCTAssertEqual(again.trainSeconds, 0.5)
+        XCTAssertEqual(again.state(lastWrite: Date(), now: Date()), .running)
     }
 
     func testStatesFromTheRunsOwnEventsAndFromSilence() {
