@@ -51,7 +51,7 @@ public enum DashboardView {
 
     // MARK: status
 
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite && seconds >= 0 else { return "--" }
         let t = Int(seconds)
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
@@ -183,16 +183,18 @@ public enum DashboardView {
         return .text(word, style)
     }
 
-    static func clockTime(_ date: Date, _ zone: TimeZone) -> String {
+    public static func clockTime(_ date: Date, _ zone: TimeZone = .current) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let c = calendar.dateComponents([.hour, .minute, .second], from: date)
         return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
     }
 
-    static func ago(_ seconds: Double) -> String {
+    public static func ago(_ seconds: Double) -> String {
         let t = max(0, Int(seconds))
-        return t < 60 ? "\(t)s ago" : (t < 3600 ? "\(t / 60)m ago" : "\(t / 3600)h \(t / 60 % 60)m ago")
+        if t < 60 { return "\(t)s ago" }
+        if t < 3600 { return "\(t / 60)m ago" }
+        return t < 86400 ? "\(t / 3600)h \(t / 60 % 60)m ago" : "\(t / 86400)d ago"
     }
 
     // MARK: loss

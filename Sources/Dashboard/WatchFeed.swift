@@ -57,28 +57,8 @@ public struct RunEventTranslator {
     }
 }
 
-/// Actions produced off the UI thread (the watcher), picked up by the loop each tick in order.
-public final class ActionInbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pending: [Action] = []
-
-    public init() {}
-
-    public func post(_ actions: [Action]) {
-        guard !actions.isEmpty else { return }
-        lock.lock()
-        pending += actions
-        lock.unlock()
-    }
-
-    public func drain() -> [Action] {
-        lock.lock()
-        defer { lock.unlock() }
-        let out = pending
-        pending.removeAll(keepingCapacity: true)
-        return out
-    }
-}
+/// Actions produced off the UI thread (the run watcher), picked up by the loop each tick in order.
+public typealias ActionInbox = Inbox<Action>
 
 extension ComparedRun {
     /// Another run's evaluations placed on the epoch axis; nil when the run says nothing that

@@ -247,7 +247,7 @@ public struct MetricsFollower: Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw RunError("\(path): cannot stat: \(String(cString: strerror(errno)))") }
-        lastWrite = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        lastWrite = Date(timeIntervalSince1970: Double(modificationNanoseconds(info)) / 1e9)
         var chunk = Chunk()
         let size = UInt64(info.st_size)
         if size < offset {

@@ -200,7 +200,7 @@ public struct CheckpointWatch: Sendable {
         for path in [run.latestCheckpoint, run.bestCheckpoint] {
             var info = stat()
             guard stat(path, &info) == 0 else { continue }
-            let modified = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+            let modified = modificationNanoseconds(info)
             if newest == nil || modified > newest!.identity[1] {
                 newest = (path, [Int(info.st_ino), modified, Int(info.st_size)])
             }
@@ -209,4 +209,9 @@ public struct CheckpointWatch: Sendable {
         seen = newest.identity
         return newest.path
     }
+}
+
+/// A file's modification time in nanoseconds since 1970, from its `stat`.
+func modificationNanoseconds(_ info: stat) -> Int {
+    Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import FERTraining
 import Foundation
 
@@ -37,15 +38,15 @@ enum RunTable {
             let s = r.summary
             let best = s.best
             var state = r.state.word
-            if case .stale(let since) = r.state { state += " since " + clock(since) }
+            if case .stale(let since) = r.state { state += " since " + DashboardView.clockTime(since) }
             return [
                 r.name, r.architecture ?? "?", ((r.dataset ?? "?") as NSString).lastPathComponent,
                 "\(s.step)/" + (s.totalSteps.map(String.init) ?? "?"),
                 best.map { String(format: "%.1f%%", $0.accuracy * 100) } ?? "-",
                 best.map { String($0.step) } ?? "-",
                 s.latestEvaluation.map { String(format: "%.4f", $0.loss) } ?? "-",
-                duration(s.trainSeconds), state,
-                r.lastWrite.map { ago(now.timeIntervalSince($0)) } ?? "-",
+                DashboardView.duration(s.trainSeconds), state,
+                r.lastWrite.map { DashboardView.ago(now.timeIntervalSince($0)) } ?? "-",
             ]
         }
         let table = [header] + rows
@@ -57,24 +58,5 @@ enum RunTable {
                 return (3...7).contains(c) ? pad + cell : cell + pad
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        let t = Int(seconds)
-        return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
-    }
-
-    static func ago(_ seconds: Double) -> String {
-        let s = max(0, Int(seconds))
-        if s < 60 { return "\(s)s ago" }
-        if s < 3600 { return "\(s / 60)m ago" }
-        if s < 86400 { return "\(s / 3600)h \(s / 60 % 60)m ago" }
-        return "\(s / 86400)d ago"
-    }
-
-    static func clock(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.dateFormat = "HH:mm:ss"
-        return f.string(from: date)
     }
 }

@@ -246,7 +246,7 @@ final class RunWatcher: @unchecked Sendable {
             posted = status
             postedAt = now
         }
-        inbox.post(actions)
+        inbox.post(contentsOf: actions)
     }
 
     /// Loads the newest checkpoint when its file changed (a file that does not decode is
