@@ -96,6 +96,8 @@ public final class TrainingSession: @unchecked Sendable {
     private var plannedSteps = 0
     /// Time spent paused (it does not count against the deadline).
     private var pausedNanoseconds: UInt64 = 0
+    /// The run's metrics hold this session's `started` line (so a failure belongs there too).
+    private var startRecorded = false
 
     public init(dataset: Dataset, configuration: TrainingConfiguration,
                 sink: @escaping @Sendable (TrainingEvent) -> Void) {
@@ -129,6 +131,7 @@ public final class TrainingSession: @unchecked Sendable {
             do {
                 try train()
             } catch {
+                recordFailure(error)
                 sink(.failed(message: String(describing: error)))
             }
             markDone()
@@ -213,40 +216,7 @@ public final class TrainingSession: @unchecked Sendable {
                                totalSteps: configuration.totalSteps, firstStep: firstStep, runDirectory: run.path)
         sink(.started(info))
         metrics.append(startRecord(info))
-        do {
-            try trainSteps(model, metrics: metrics, sampler: sampler, firstStep: firstStep)
-        } catch {
-            // The run's own file says how it ended, so a viewer never mistakes a crash for a stall.
-            metrics.append([("event", .text("failed")), ("step", .int(step)), ("message", .text(String(describing: error))),
-                            ("time", .number(Date().timeIntervalSince1970))])
-            throw error
-        }
-    }
-
-    /// The `started` (or `resumed`) line: everything a viewer of the run needs to show it.
-    private func startRecord(_ info: SessionInfo) -> [(String, MetricValue)] {
-        let c = configuration
-        let launch = c.launch
-        let recipe = c.metadata.sorted { $0.key < $1.key }.map { ($0.key, MetricValue.text($0.value)) }
-        return [
-            ("event", .text(info.firstStep > 0 ? "resumed" : "started")), ("step", .int(info.firstStep)),
-            ("time", .number(Date().timeIntervalSince1970)),
-            ("dataset", .text(info.datasetName)), ("dataset_path", .text(launch.datasetPath ?? "built-in")),
-            ("split_seed", .text(String(launch.splitSeed))), ("skip_bad_rows", .bool(launch.skipBadRows)),
-            ("train_count", .int(info.trainCount)), ("validation_count", .int(info.validationCount)),
-            ("test_count", .int(info.testCount)),
-            ("architecture", .text(info.architecture)), ("total_steps", .int(info.totalSteps)),
-            ("batch_size", .int(info.batchSize)), ("steps_per_epoch", .int(info.stepsPerEpoch)),
-            ("eval_every", .int(c.evalEvery)), ("seed", .text(String(c.seed))),
-            ("recipe", .object(recipe)),
-            ("command", .text(launch.arguments.joined(separator: " "))),
-            ("pid", .int(Int(getpid()))), ("host", .text(ProcessInfo.processInfo.hostName)),
-        ]
-    }
-
-    private func trainSteps(_ model: Classifier, metrics: MetricsLog, sampler: BatchSampler, firstStep: Int) throws {
-        let train = dataset.train
-        let batchSize = configuration.batchSize
+        startRecorded = true
 
         let batches = BatchPreparer(set: train, sampler: sampler, augmentation: configuration.augmentation,
                                     seed: configuration.seed)
@@ -303,6 +273,34 @@ public final class TrainingSession: @unchecked Sendable {
                         ("total_steps", .int(plannedSteps)), ("train_seconds", .number(activeSeconds)),
                         ("time", .number(Date().timeIntervalSince1970))])
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
+    }
+
+    /// The `started` (or `resumed`) line: everything a viewer of the run needs to show it.
+    private func startRecord(_ info: SessionInfo) -> [(String, MetricValue)] {
+        let c = configuration
+        let launch = c.launch
+        let recipe = c.metadata.sorted { $0.key < $1.key }.map { ($0.key, MetricValue.text($0.value)) }
+        return [
+            ("event", .text(info.firstStep > 0 ? "resumed" : "started")), ("step", .int(info.firstStep)),
+            ("time", .number(Date().timeIntervalSince1970)),
+            ("dataset", .text(info.datasetName)), ("dataset_path", .text(launch.datasetPath ?? "built-in")),
+            ("split_seed", .text(String(launch.splitSeed))), ("skip_bad_rows", .bool(launch.skipBadRows)),
+            ("train_count", .int(info.trainCount)), ("validation_count", .int(info.validationCount)),
+            ("test_count", .int(info.testCount)),
+            ("architecture", .text(info.architecture)), ("total_steps", .int(info.totalSteps)),
+            ("batch_size", .int(info.batchSize)), ("steps_per_epoch", .int(info.stepsPerEpoch)),
+            ("eval_every", .int(c.evalEvery)), ("seed", .text(String(c.seed))),
+            ("recipe", .object(recipe)),
+            ("command", .text(launch.arguments.joined(separator: " "))),
+            ("pid", .int(Int(getpid()))), ("host", .text(ProcessInfo.processInfo.hostName)),
+        ]
+    }
+
+    /// The run's own file says how it ended, so a viewer never mistakes a crash for a stall.
+    private func recordFailure(_ error: Error) {
+        guard startRecorded, let metrics = try? MetricsLog(path: run.metrics) else { return }
+        metrics.append([("event", .text("failed")), ("step", .int(step)), ("message", .text(String(describing: error))),
+                        ("time", .number(Date().timeIntervalSince1970))])
     }
 
     /// With a deadline, the total that ends the run in time, when that is below the current
