@@ -25,6 +25,9 @@ public struct TrainingConfiguration: Sendable {
     /// When the run must be over (`DispatchTime` uptime, nanoseconds); time spent paused
     /// moves it later. The session shortens the run to fit (see `fitToDeadline`). nil: none.
     public var deadline: UInt64?
+    /// The command line that started the run, kept in checkpoints (and so in exported models).
+    public var command: String?
+    public static let commandKey = "command"
     /// How the run was launched, recorded for viewers of the run (`ferdash watch`, `ferdash runs`).
     public var launch = LaunchRecord()
     public init(runDirectory: String) { self.runDirectory = runDirectory }
@@ -36,7 +39,7 @@ public struct TrainingConfiguration: Sendable {
 
     /// Everything `--resume` needs to continue the same run, as checkpoint metadata.
     public var metadata: [String: String] {
-        [
+        var settings = [
             "seed": String(seed), "batch_size": String(batchSize), "total_steps": String(totalSteps),
             "architecture": architecture.rawValue, "schedule": schedule.rawValue,
             "learning_rate": String(hyperparameters.learningRate), "warmup_steps": String(warmupSteps),
@@ -45,10 +48,12 @@ public struct TrainingConfiguration: Sendable {
             "label_smoothing": String(hyperparameters.labelSmoothing),
             "augmentation": augmentation.isNone ? "none" : augmentation.summary,
         ]
+        settings[Self.commandKey] = command
+        return settings
     }
 }
 
-/// Where a run's data came from and who started it: what another process needs to open the run
+/// Where a run's data came from: what another process needs to open the run
 /// (`ferdash watch` loads the same dataset to browse it). Written into the `started` event.
 public struct LaunchRecord: Sendable, Equatable {
     /// Absolute path of the dataset; nil for the built-in synthetic faces.
@@ -56,13 +61,10 @@ public struct LaunchRecord: Sendable, Equatable {
     /// The loader options, so a viewer gets the very same splits.
     public var splitSeed: UInt64 = 0
     public var skipBadRows = false
-    /// The command line that started the run.
-    public var arguments: [String] = []
-    public init(datasetPath: String? = nil, splitSeed: UInt64 = 0, skipBadRows: Bool = false, arguments: [String] = []) {
+    public init(datasetPath: String? = nil, splitSeed: UInt64 = 0, skipBadRows: Bool = false) {
         self.datasetPath = datasetPath
         self.splitSeed = splitSeed
         self.skipBadRows = skipBadRows
-        self.arguments = arguments
     }
 }
 
@@ -196,6 +198,7 @@ public final class TrainingSession: @unchecked Sendable {
         ComputeThreads.set(configuration.threads)
         try run.create()
         let metrics = try MetricsLog(path: run.metrics)
+        let tensorboard = try TensorBoardLog(directory: run.path)
 
         let model: Classifier
         if configuration.resume {
@@ -245,11 +248,14 @@ public final class TrainingSession: @unchecked Sendable {
             sink(.step(StepReport(step: step, epoch: epoch, loss: loss,
                                   learningRate: model.hyperparameters.learningRate,
                                   imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)))
+            let learningRate = model.hyperparameters.learningRate, imagesPerSecond = throughput.imagesPerSecond
             metrics.append([("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
-                            ("lr", .number(Double(model.hyperparameters.learningRate))),
+                            ("lr", .number(Double(learningRate))), ("images_per_s", .number(imagesPerSecond)),
                             ("train_seconds", .number(activeSeconds))])
+            try tensorboard.add(step: step, [("train/loss", loss), ("train/learning_rate", learningRate),
+                                             ("train/images_per_s", Float(imagesPerSecond))])
             if step % configuration.evalEvery == 0 || step == plannedSteps {
-                try evaluateAndSave(model, metrics: metrics)
+                try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                 evaluatedAt = step
             }
             if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
@@ -259,7 +265,7 @@ public final class TrainingSession: @unchecked Sendable {
                 metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(fitted))])
                 sink(.replanned(totalSteps: fitted, reason: reason))
                 if step == plannedSteps && evaluatedAt != step {
-                    try evaluateAndSave(model, metrics: metrics)
+                    try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                     evaluatedAt = step
                 }
             }
@@ -279,7 +285,8 @@ public final class TrainingSession: @unchecked Sendable {
     private func startRecord(_ info: SessionInfo) -> [(String, MetricValue)] {
         let c = configuration
         let launch = c.launch
-        let recipe = c.metadata.sorted { $0.key < $1.key }.map { ($0.key, MetricValue.text($0.value)) }
+        let recipe = c.metadata.filter { $0.key != TrainingConfiguration.commandKey }.sorted { $0.key < $1.key }
+            .map { ($0.key, MetricValue.text($0.value)) }
         return [
             ("event", .text(info.firstStep > 0 ? "resumed" : "started")), ("step", .int(info.firstStep)),
             ("time", .number(Date().timeIntervalSince1970)),
@@ -291,7 +298,7 @@ public final class TrainingSession: @unchecked Sendable {
             ("batch_size", .int(info.batchSize)), ("steps_per_epoch", .int(info.stepsPerEpoch)),
             ("eval_every", .int(c.evalEvery)), ("seed", .text(String(c.seed))),
             ("recipe", .object(recipe)),
-            ("command", .text(launch.arguments.joined(separator: " "))),
+            ("command", c.command.map(MetricValue.text) ?? .null),
             ("pid", .int(Int(getpid()))), ("host", .text(ProcessInfo.processInfo.hostName)),
         ]
     }
@@ -341,7 +348,7 @@ public final class TrainingSession: @unchecked Sendable {
         return (model, Double(metadata["best_accuracy"] ?? "") ?? -1)
     }
 
-    private func evaluateAndSave(_ model: Classifier, metrics: MetricsLog) throws {
+    private func evaluateAndSave(_ model: Classifier, metrics: MetricsLog, tensorboard: TensorBoardLog) throws {
         let validation = dataset.validation
         guard validation.count > 0, validation.isLabeled else {
             try saveCheckpoint(model, isBest: false)
@@ -350,9 +357,13 @@ public final class TrainingSession: @unchecked Sendable {
         let result = Evaluator.evaluate(model, on: validation)
         sink(.evaluated(EvaluationReport(step: step, validationLoss: result.loss, confusion: result.confusion,
                                          misclassified: result.misclassified)))
+        let confusion = result.confusion
+        let recall = (0..<confusion.classes).map(confusion.recall)
         metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
-                        ("val_accuracy", .number(result.confusion.accuracy)),
-                        ("confusion", .intMatrix(result.confusion.counts))])
+                        ("val_accuracy", .number(confusion.accuracy)), ("val_recall", .numbers(recall)),
+                        ("confusion", .intMatrix(confusion.counts))])
+        try tensorboard.add(step: step, [("val/loss", result.loss), ("val/accuracy", Float(confusion.accuracy))]
+                            + Emotion.allCases.map { ("val/recall/\($0.name)", Float(recall[$0.rawValue])) })
         let isBest = result.confusion.accuracy > bestAccuracy
         if isBest { bestAccuracy = result.confusion.accuracy }
         try saveCheckpoint(model, isBest: isBest)

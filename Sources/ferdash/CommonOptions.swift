@@ -28,7 +28,7 @@ struct DataOptions: ParsableArguments {
     /// another directory (`ferdash watch`) can load the same splits.
     func launchRecord() -> LaunchRecord {
         LaunchRecord(datasetPath: data.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, splitSeed: splitSeed,
-                     skipBadRows: skipBadRows, arguments: CommandLine.arguments)
+                     skipBadRows: skipBadRows)
     }
 }
 

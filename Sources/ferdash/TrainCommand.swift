@@ -133,6 +133,8 @@ struct Train: ParsableCommand {
         configuration.seed = pick(seed, "seed", 0)
         configuration.threads = threads ?? defaultThreads()
         configuration.resume = resume
+        // A resumed run keeps the command that started it.
+        configuration.command = stored[TrainingConfiguration.commandKey] ?? shellCommand(CommandLine.arguments)
         configuration.launch = dataOptions.launchRecord()
         let stepsPerEpoch = Double(dataset.train.count) / Double(batch)
         // The recipe's time budget belongs to the recipe's run length; an explicit length, or
@@ -174,6 +176,15 @@ struct Train: ParsableCommand {
         }
         return configuration
     }
+}
+
+/// The arguments as one shell-ready line: `ferdash` and each argument, quoted where needed.
+func shellCommand(_ arguments: [String]) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+    let words = ["ferdash"] + arguments.dropFirst()
+    return words.map { word in
+        !word.isEmpty && word.allSatisfy(safe.contains) ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }.joined(separator: " ")
 }
 
 extension Int32 {

@@ -174,7 +174,8 @@ final class MetricsReaderTests: XCTestCase {
         c.batchSize = 8
         c.evalEvery = 5
         c.threads = 1
-        c.launch = LaunchRecord(datasetPath: "/somewhere/bands.csv", splitSeed: 7, arguments: ["ferdash", "train", "--steps", "12"])
+        c.launch = LaunchRecord(datasetPath: "/somewhere/bands.csv", splitSeed: 7)
+        c.command = "ferdash train --steps 12"
         let recorder = EventRecorder()
         let session = TrainingSession(dataset: bandDataset(), configuration: c) { recorder.record($0) }
         session.start()
