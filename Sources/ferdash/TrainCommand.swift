@@ -92,6 +92,9 @@ struct Train: ParsableCommand {
         let dataset = try dataOptions.load()
         let configuration = try makeConfiguration(dataset: dataset, launched: launched)
         if headless || !isatty(STDOUT_FILENO).boolValue {
+            if !compare.isEmpty {
+                FileHandle.standardError.write("ferdash: --compare is drawn by the dashboard; headless training ignores it (`ferdash watch RUN --compare …` shows it)\n")
+            }
             try HeadlessTraining(dataset: dataset, configuration: configuration).run()
         } else {
             let status = try DashboardLauncher.train(dataset: dataset, configuration: configuration, display: display,
