@@ -158,6 +158,10 @@ final class Network {
         }
     }
 
+    /// Layer `layer`'s output of the last forward. Only outputs a backward reads (and the last
+    /// layer's) keep their own buffer; the others share one with later outputs, and inference
+    /// writes a folded block's result straight into its last layer's buffer (the BN output
+    /// inside it is never written). Pooled block outputs feeding a dense layer are always kept.
     func activation(_ layer: Int) -> UnsafeMutablePointer<Float> { activations[layer].pointer }
 }
 
