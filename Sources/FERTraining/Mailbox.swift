@@ -1,25 +1,35 @@
 import Foundation
 
-/// A lock-protected queue of events: the training queue posts, the UI loop drains each tick.
+/// A lock-protected queue: producers on other threads post, the UI loop drains each tick.
 /// (The UI thread sits in getch, so DispatchQueue.main would never deliver.)
-public final class EventMailbox: @unchecked Sendable {
+public final class Inbox<Element>: @unchecked Sendable {
     private let lock = NSLock()
-    private var pending: [TrainingEvent] = []
+    private var pending: [Element] = []
 
     public init() {}
 
-    public func post(_ event: TrainingEvent) {
+    public func post(_ element: Element) {
         lock.lock()
-        pending.append(event)
+        pending.append(element)
+        lock.unlock()
+    }
+
+    public func post(contentsOf elements: [Element]) {
+        guard !elements.isEmpty else { return }
+        lock.lock()
+        pending += elements
         lock.unlock()
     }
 
     /// Everything posted since the last drain, in order.
-    public func drain() -> [TrainingEvent] {
+    public func drain() -> [Element] {
         lock.lock()
         defer { lock.unlock() }
-        let events = pending
+        let elements = pending
         pending.removeAll(keepingCapacity: true)
-        return events
+        return elements
     }
 }
+
+/// The training session's events, on their way to the dashboard.
+public typealias EventMailbox = Inbox<TrainingEvent>

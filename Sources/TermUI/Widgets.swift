@@ -189,7 +189,11 @@ public struct LineChart {
     public var series: [ChartSeries]
     public var logY: Bool
     public var yLabelWidth = 7
-    public init(series: [ChartSeries], logY: Bool = false) { self.series = series; self.logY = logY }
+    /// A fixed x extent (charts stacked over one axis); nil fits the data.
+    public var xRange: ClosedRange<Double>?
+    public init(series: [ChartSeries], logY: Bool = false, xRange: ClosedRange<Double>? = nil) {
+        self.series = series; self.logY = logY; self.xRange = xRange
+    }
 
     static func format(_ v: Double) -> String {
         let a = abs(v)
@@ -218,7 +222,8 @@ public struct LineChart {
         let all = series.flatMap { $0.points }.filter { $0.y.isFinite && $0.x.isFinite }
         // Axes even when empty so the panel never looks broken.
         for y in plot.y..<plot.maxY { grid[plot.x - 1, y] = Cell(glyphs.v, .dim) }
-        guard let minX0 = all.map({ $0.x }).min(), let maxX0 = all.map({ $0.x }).max() else {
+        guard let minX0 = xRange?.lowerBound ?? all.map({ $0.x }).min(), let maxX0 = xRange?.upperBound ?? all.map({ $0.x }).max(),
+              !all.isEmpty else {
             grid.put("waiting for data", x: plot.x + 1, y: plot.y + plot.height / 2, .dim, clip: plot)
             return
         }
