@@ -38,7 +38,7 @@ let package = Package(
         ], swiftSettings: optimized),
         // Drives each parser with arbitrary bytes: a file replayer, or libFuzzer's driver when
         // scripts/fuzz.sh builds it with -sanitize=fuzzer (see the file's header).
-        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection"]),
+        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection", "FERTraining"]),
 
         .testTarget(name: "FERModelTests", dependencies: ["FERModel"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData"]),

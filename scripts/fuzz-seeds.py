@@ -120,6 +120,18 @@ put("cascade", "tiny.xml", """<?xml version="1.0"?>
 </opencv_storage>
 """)
 
+# --- metrics.jsonl: the records a run writes (shapes as in RunDirectory/TrainingSession), a torn last line
+start = ('{"event":"started","step":0,"time":1795996657.86,"dataset":"few.csv","dataset_path":"/tmp/few.csv","split_seed":"0",'
+         '"skip_bad_rows":false,"train_count":32,"validation_count":4,"test_count":4,"architecture":"seed","total_steps":4,'
+         '"batch_size":8,"steps_per_epoch":4,"eval_every":2,"seed":"0","recipe":{"architecture":"seed","schedule":"constant"},'
+         '"command":"ferdash train --arch seed","pid":17022,"host":"vm"}\n')
+steps = "".join(f'{{"step":{i},"epoch":{i / 4},"loss":1.97{i},"lr":0.001,"images_per_s":41.5,"train_seconds":0.{i}}}\n' for i in (1, 2))
+evaluation = ('{"step":2,"val_loss":1.92,"val_accuracy":0.25,"val_recall":[0.0,0.0,0.0,1.0,0.0,0.0,0.0],'
+              '"confusion":[[0,0,0,0,0,0,0],[0,0,0,0,0,0,0],[0,0,0,1,0,0,0],[0,0,0,1,0,0,0],[0,0,0,0,0,0,0],[0,0,0,1,0,0,0],[0,0,0,1,0,0,0]]}\n')
+put("metrics", "run.jsonl", start + steps + evaluation + '{"event":"finished","step":4,"total_steps":4,"train_seconds":0.6,"time":1795996658.1}\n')
+put("metrics", "failed.jsonl", start + steps + '{"event":"failed","step":2,"message":"cannot write \\"x\\": No space left on device\\n\\u0001","time":1.5e9}\n')
+put("metrics", "torn.jsonl", start + steps + '{"event":"replanned","step":2,"total_steps":3}\r\n{"step":3,"epoch":0.7')
+
 # --- dictionaries (libFuzzer format)
 os.makedirs(dicts, exist_ok=True)
 def dictionary(target, words):
@@ -138,4 +150,6 @@ dictionary("checkpoint", [b"FERDASH\x00", b"\x01\x00\x00\x00", "seed", "vgg7", b
 dictionary("cascade", ["<cascade>", "</cascade>", "<stages>", "<_>", "</_>", "<features>", "<rects>", "<tilted>1</tilted>", "<internalNodes>", "<leafValues>",
                        "<stageNum>", "<maxWeakCount>", "<stageThreshold>", "<weakClassifiers>", "<width>", "<height>", "<featureType>HAAR</featureType>",
                        "<stageType>BOOST</stageType>", "<opencv_storage>", "-1.", "1e308", "nan", "<![CDATA[", "&amp;"])
+dictionary("metrics", ['"event"', '"step"', '"started"', '"resumed"', '"finished"', '"stopped"', '"failed"', '"replanned"', '"loss"', '"val_loss"',
+                        '"val_accuracy"', '"val_recall"', '"confusion"', '"epoch"', '"lr"', '"recipe"', '"time"', "null", "true", "false", "1e308", "-0", "\\u0000", "\\ud800", "[[", "]]", "{}", ":", ","])
 print("seeds written under", os.path.relpath(root))

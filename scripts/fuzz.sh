@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of one parser with libFuzzer + AddressSanitizer.
-# Usage: scripts/fuzz.sh TARGET SECONDS    (TARGET: csv csv-gzip png jpeg pnm exif checkpoint cascade; `all` runs each)
+# Usage: scripts/fuzz.sh TARGET SECONDS    (TARGET: csv csv-gzip png jpeg pnm exif checkpoint cascade metrics; `all` runs each)
 #
 # Builds `ferfuzz` with -sanitize=fuzzer,address into .build-fuzz (debug: bounds and overflow
 # checks on), then mutates the committed seeds of Tests/FuzzReplayTests/corpus/TARGET with the
@@ -17,7 +17,7 @@ seconds="${2:?usage: fuzz.sh TARGET SECONDS}"
 cd "$root"
 source scripts/setup.sh
 
-targets=(csv csv-gzip png jpeg pnm exif checkpoint cascade)
+targets=(csv csv-gzip png jpeg pnm exif checkpoint cascade metrics)
 if [[ $target == all ]]; then
     for t in "${targets[@]}"; do "$0" "$t" "$seconds" || exit 1; done
     exit 0

@@ -1,6 +1,7 @@
 import FaceDetection
 import FERData
 import FERModel
+import FERTraining
 import Foundation
 
 /// One parser driven with arbitrary bytes. Every input must end in a value or a thrown error;
@@ -14,6 +15,7 @@ enum FuzzTarget: String, CaseIterable {
     case exif           // the EXIF orientation reader of JPEG APP1 segments
     case checkpoint     // the checkpoint decoder
     case cascade        // OpenCV Haar cascade XML, then a detection with what it accepted
+    case metrics        // metrics.jsonl as `ferdash watch` reads another process's file
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -23,6 +25,7 @@ enum FuzzTarget: String, CaseIterable {
         case .exif: Self.exif(bytes)
         case .checkpoint: Self.checkpoint(Array(bytes))
         case .cascade: Self.cascade(bytes)
+        case .metrics: Self.metrics(Array(bytes))
         }
     }
 
@@ -102,6 +105,22 @@ enum FuzzTarget: String, CaseIterable {
             _ = detector.detect(in: GrayImage(width: 40, height: 40, pixels: pixels), minFaceSize: 1)
         } catch {
             requireNamed(error, "fuzz.xml")
+        }
+    }
+
+    /// The file is read while another process appends to it, so lines arrive cut anywhere:
+    /// reading it in two pieces (cut where the first byte says) must give what reading it whole does.
+    private static func metrics(_ bytes: [UInt8]) {
+        var whole = MetricsParser()
+        let once = whole.feed(bytes)
+        let cut = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+        var pieces = MetricsParser()
+        let first = pieces.feed(Array(bytes[..<cut])), second = pieces.feed(Array(bytes[cut...]))
+        require(first.records + second.records == once.records, "records differ when the file arrives in two pieces (cut at \(cut))")
+        require(first.problems + second.problems == once.problems, "problems differ when the file arrives in two pieces (cut at \(cut))")
+        require(whole.pendingBytes == pieces.pendingBytes && whole.lineCount == pieces.lineCount, "line bookkeeping differs")
+        for problem in once.problems {
+            require(problem.description.hasPrefix("\(RunDirectory.metricsName) line \(problem.line): "), "problem without its line: \(problem)")
         }
     }
 
