@@ -48,12 +48,14 @@ last_step=-1; killed_in_write=0; resumed=0
 for round in $(seq 1 "$rounds"); do
     resume=()
     [[ -f $run/checkpoint-latest.ferdash ]] && resume=(--resume)
-    "$bin" train --headless --arch seed --steps 100000 --eval-every 3 --run-dir "$run" "${resume[@]}" >"$work/train.txt" 2>&1 &
+    # A fresh log per round: polling a reused one could read the previous round's lines.
+    log="$work/train-$round.txt"
+    "$bin" train --headless --arch seed --steps 100000 --eval-every 3 --run-dir "$run" "${resume[@]}" >"$log" 2>&1 &
     pid=$!
-    if ! poll 300 grep -q "^Run directory:" "$work/train.txt"; then fail "the run did not start within 300 s (waited for its \"Run directory:\" line)" "$work/train.txt"; kill -9 "$pid"; wait "$pid" 2>/dev/null; continue; fi
+    if ! poll 300 grep -q "^Run directory:" "$log"; then fail "the run did not start within 300 s (waited for its \"Run directory:\" line)" "$log"; kill -9 "$pid"; wait "$pid" 2>/dev/null; continue; fi
     if ((${#resume[@]})); then
-        if grep -q "^Resuming $run from step $last_step " "$work/train.txt"; then resumed=$((resumed + 1))
-        else fail "--resume did not continue from step $last_step" "$work/train.txt"; fi
+        if grep -q "^Resuming $run from step $last_step " "$log"; then resumed=$((resumed + 1))
+        else fail "--resume did not continue from step $last_step" "$log"; fi
         if [[ -n ${stale:-} ]] && compgen -G "$stale" >/dev/null; then fail "stale temporary $stale survived the restart"; fi
     fi
     if ((round % 2 == 0)); then
