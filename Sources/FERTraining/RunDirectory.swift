@@ -193,7 +193,7 @@ final class AppendOnlyFile {
         }
         guard code == 0 else {
             if written > 0 { _ = ftruncate(fd, size) }
-            throw RunError("cannot append to \(what) \(path): \(String(cString: strerror(code)))")
+            throw RunError("cannot write \(what) \(path): \(String(cString: strerror(code)))")
         }
         size += off_t(written)
     }

@@ -90,7 +90,7 @@ final class FullDiskTests: XCTestCase {
         try withFileSizeLimit(before.utf8.count + 10) {
             XCTAssertThrowsError(try log.append([("step", .int(2)), ("note", .text(String(repeating: "x", count: 200)))])) { error in
                 let text = String(describing: error)
-                XCTAssertTrue(text.contains("cannot append to metrics log \(path)") && text.contains("File too large"), text)
+                XCTAssertTrue(text.contains("cannot write metrics log \(path)") && text.contains("File too large"), text)
             }
         }
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), before, "no partial line")
