@@ -52,7 +52,7 @@ for round in $(seq 1 "$rounds"); do
     log="$work/train-$round.txt"
     "$bin" train --headless --arch seed --steps 100000 --eval-every 3 --run-dir "$run" "${resume[@]}" >"$log" 2>&1 &
     pid=$!
-    if ! poll 300 grep -q "^Run directory:" "$log"; then fail "the run did not start within 300 s (waited for its \"Run directory:\" line)" "$log"; kill -9 "$pid"; wait "$pid" 2>/dev/null; continue; fi
+    if ! poll 300 grep -qs "^Run directory:" "$log"; then fail "the run did not start within 300 s (waited for its \"Run directory:\" line)" "$log"; kill -9 "$pid"; wait "$pid" 2>/dev/null; continue; fi
     if ((${#resume[@]})); then
         if grep -q "^Resuming $run from step $last_step " "$log"; then resumed=$((resumed + 1))
         else fail "--resume did not continue from step $last_step" "$log"; fi
