@@ -4,8 +4,8 @@
 #
 # Builds `ferfuzz` with -sanitize=fuzzer,address into .build-fuzz (debug: bounds and overflow
 # checks on), then mutates the committed seeds of Tests/FuzzReplayTests/corpus/TARGET with the
-# target's dictionary. New interesting inputs go to a scratch corpus (FERFUZZ_WORK, default
-# /tmp/ferfuzz-TARGET), never into the repository. Memory is capped at 2 GB, one input at 60 s
+# target's dictionary. New interesting inputs go to a scratch corpus (FERFUZZ_WORK/corpus, default
+# /tmp/ferfuzz-TARGET/corpus; the log is FERFUZZ_WORK/fuzz.log), never into the repository. Memory is capped at 2 GB, one input at 60 s
 # (generous: on a loaded machine under nice a 0.3 s input took 12 s, a false "timeout").
 # A finding (crash, leak, timeout, out-of-memory) is saved as .../artifacts/TARGET/<kind>-<hash>;
 # reproduce it with `swift run ferfuzz TARGET FILE`, fix it, and commit the file under
@@ -31,7 +31,8 @@ bin="$root/.build-fuzz/debug/ferfuzz"
 
 work="${FERFUZZ_WORK:-/tmp/ferfuzz-$target}"
 artifacts="$root/.build-fuzz/artifacts/$target"
-mkdir -p "$work" "$artifacts"
+# The log beside the corpus, never in it: libFuzzer would read it as an input, reduce it and delete it.
+mkdir -p "$work/corpus" "$artifacts"
 dict=()
 [[ -f Tests/FuzzReplayTests/dictionaries/$target.dict ]] && dict=(-dict="Tests/FuzzReplayTests/dictionaries/$target.dict")
 max_len=4096
@@ -44,7 +45,7 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/Tests/FuzzReplayTests/ls
 export FERFUZZ_TARGET="$target"
 log="$work/fuzz.log"
 set +e
-"$bin" "$work" "Tests/FuzzReplayTests/corpus/$target" "${dict[@]}" \
+"$bin" "$work/corpus" "Tests/FuzzReplayTests/corpus/$target" "${dict[@]}" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=60 -max_len="$max_len" \
     -artifact_prefix="$artifacts/" -print_final_stats=1 2>"$log"
 status=$?
