@@ -10,6 +10,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/setup.sh
+set +e   # setup.sh turns on -e; a failing run must be reported here, not end the script
 which="${1:-all}"
 export SWIFT_BACKTRACE=enable=no   # sanitizers print their own reports
 status=0
@@ -37,8 +38,10 @@ run() {
 }
 
 if [[ $which == thread || $which == all ]]; then
+    # Not TrainingDeadlineTests: they need 25 steps within a 3-second budget, which code running
+    # 5-15x slower under TSan cannot do; the same session threads run in TrainingSessionTests.
     run thread .build-tsan thread \
-        'TrainingSessionTests|TrainingDeadlineTests|ConcurrencyTests|FullDiskTests|WorkerPoolTests|LoopTests|CSVStreamTests'
+        'TrainingSessionTests|ConcurrencyTests|FullDiskTests|WorkerPoolTests|LoopTests|CSVStreamTests'
 fi
 if [[ $which == address || $which == all ]]; then
     run address .build-asan address
