@@ -27,9 +27,9 @@ public enum SyntheticFaces {
     /// Face i depends only on (seed, i), so generation runs in parallel and any prefix is stable.
     public static func generate(count: Int, seed: UInt64) -> ImageSet {
         guard count > 0 else { return ImageSet() }
-        let side = ImageSet.pixelsPerImage
+        let imageBytes = ImageSet.pixelsPerImage
         var labels = [Int8](repeating: 0, count: count)
-        let pixels = [UInt8](unsafeUninitializedCapacity: count * side) { dst, initialized in
+        let pixels = [UInt8](unsafeUninitializedCapacity: count * imageBytes) { dst, initialized in
             let base = dst.baseAddress!
             labels.withUnsafeMutableBufferPointer { lab in
                 let labBase = lab.baseAddress!
@@ -39,13 +39,13 @@ public enum SyntheticFaces {
                     while i < count {
                         var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
                         let emotion = Emotion(rawValue: rng.below(7))!
-                        FaceRenderer.render(emotion, rng: &rng, into: base + i * side)
+                        FaceRenderer.render(emotion, rng: &rng, into: base + i * imageBytes)
                         labBase[i] = Int8(emotion.rawValue)
                         i += workers
                     }
                 }
             }
-            initialized = count * side
+            initialized = count * imageBytes
         }
         return ImageSet(pixels: pixels, labels: labels)
     }
