@@ -22,8 +22,9 @@ public struct TrainingConfiguration: Sendable {
     public var scheduleFloor: Float = 0
     /// Training-image perturbation, drawn per (seed, step, slot).
     public var augmentation: Augmentation = .none
-    /// When the run must be over (`DispatchTime` uptime, nanoseconds); time spent paused
-    /// moves it later. The session shortens the run to fit (see `fitToDeadline`). nil: none.
+    /// When the run must be over (nanoseconds on the session's clock, by default `DispatchTime`
+    /// uptime); time spent paused moves it later. The session shortens the run to fit (see
+    /// `fitToDeadline`). nil: none.
     public var deadline: UInt64?
     public init(runDirectory: String) { self.runDirectory = runDirectory }
 
@@ -77,10 +78,16 @@ public final class TrainingSession: @unchecked Sendable {
     /// Time spent paused (it does not count against the deadline).
     private var pausedNanoseconds: UInt64 = 0
 
+    /// Monotonic nanoseconds (`DispatchTime` uptime unless a test injects its own): step
+    /// times, throughput, time spent paused and the deadline are all read from it.
+    private let clock: @Sendable () -> UInt64
+
     public init(dataset: Dataset, configuration: TrainingConfiguration,
+                clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
                 sink: @escaping @Sendable (TrainingEvent) -> Void) {
         self.dataset = dataset
         self.configuration = configuration
+        self.clock = clock
         self.sink = sink
         self.run = RunDirectory(path: configuration.runDirectory)
     }
@@ -201,10 +208,10 @@ public final class TrainingSession: @unchecked Sendable {
         var throughput = ThroughputWindow()
         var activeSeconds = 0.0
         var evaluatedAt = -1
-        let loopStarted = DispatchTime.now().uptimeNanoseconds
+        let loopStarted = clock()
         while step < plannedSteps {
             if try controlPoint(model) { break }
-            let started = DispatchTime.now().uptimeNanoseconds
+            let started = clock()
             // The batch for this step was (normally) prepared while the previous one trained;
             // ask for the next one before training on this.
             let batch = batches.take(step: step)
@@ -214,7 +221,7 @@ public final class TrainingSession: @unchecked Sendable {
                                        labels: batch.labels)
             batches.release(batch)
             step += 1
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let seconds = Double(clock() - started) / 1e9
             activeSeconds += seconds
             throughput.add(images: batchSize, seconds: seconds)
             guard loss.isFinite else { throw RunError("training diverged at step \(step): the loss is \(loss)") }
@@ -259,7 +266,7 @@ public final class TrainingSession: @unchecked Sendable {
     private func fitToDeadline(since started: UInt64, firstStep: Int) -> Int? {
         guard let deadline = configuration.deadline else { return nil }
         let done = step - firstStep
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock()
         let active = now &- started &- pausedNanoseconds
         let remaining = Double(Int64(bitPattern: deadline &+ pausedNanoseconds &- now)) / 1e9
         let fitted: Int
@@ -323,7 +330,10 @@ public final class TrainingSession: @unchecked Sendable {
     /// Between mini-batches: answers predictions, saves on request, waits while paused.
     /// Returns true when the run should stop.
     private func controlPoint(_ model: Classifier) throws -> Bool {
-        var announcedPause = false
+        // Set when the pause is announced; the whole pause, from then until training goes on
+        // or stops, is added to `pausedNanoseconds`.
+        var pauseStarted: UInt64?
+        defer { if let pauseStarted { pausedNanoseconds += clock() - pauseStarted } }
         while true {
             answerPredictions(model)
             condition.lock()
@@ -332,16 +342,14 @@ public final class TrainingSession: @unchecked Sendable {
             let stop = stopRequested
             let paused = pauseRequested
             if paused && !stop && !save && pendingPredictions.isEmpty {
-                if !announcedPause {
+                if pauseStarted == nil {
                     condition.unlock()
+                    pauseStarted = clock()
                     sink(.paused(step: step))
-                    announcedPause = true
                     continue
                 }
                 // Woken early by any flag change; the timeout only bounds a missed signal.
-                let waitStarted = DispatchTime.now().uptimeNanoseconds
                 _ = condition.wait(until: Date(timeIntervalSinceNow: 0.25))
-                pausedNanoseconds += DispatchTime.now().uptimeNanoseconds - waitStarted
                 condition.unlock()
                 continue
             }
@@ -349,7 +357,7 @@ public final class TrainingSession: @unchecked Sendable {
             if save { try saveCheckpoint(model, isBest: false) }
             if stop { return true }
             if !paused {
-                if announcedPause { sink(.resumed(step: step)) }
+                if pauseStarted != nil { sink(.resumed(step: step)) }
                 return false
             }
         }
