@@ -10,10 +10,18 @@ public enum DashboardView {
 
     public static func render(_ s: AppState, width: Int, height: Int, caps: Capabilities) -> CellGrid {
         var g = CellGrid(width: width, height: height)
+        draw(s, into: &g, caps: caps)
+        return g
+    }
+
+    /// Draws the screen over whatever `g` holds: every cell is written (the tests start from a
+    /// grid of "x" to prove it), so no earlier frame can show through.
+    public static func draw(_ s: AppState, into g: inout CellGrid, caps: Capabilities) {
+        let width = g.width, height = g.height
         let glyphs = Glyphs(unicode: caps.unicode)
         guard width >= minWidth && height >= minHeight else {
             drawTooSmall(&g, glyphs: glyphs)
-            return g
+            return
         }
         let full = width >= 120 && height >= 40
         var (statusR, rest) = g.bounds.splitTop(full ? 5 : 4)
@@ -36,10 +44,10 @@ public enum DashboardView {
         case .prompt(let field): drawPrompt(&g, hintR, field, s, caps)
         case .none: break
         }
-        return g
     }
 
     static func drawTooSmall(_ g: inout CellGrid, glyphs: Glyphs) {
+        g.fill(g.bounds)
         let lines = ["terminal too small (need \(minWidth)×\(minHeight))".replacingOccurrences(of: "×", with: glyphs.unicode ? "×" : "x"),
                      "now \(g.width)\(glyphs.unicode ? "×" : "x")\(g.height)", "q quits"]
         let top = max(0, (g.height - lines.count) / 2)

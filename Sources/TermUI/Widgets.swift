@@ -30,11 +30,15 @@ extension String {
     public func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }
 
+// A widget given a rect owns every cell of it: it clears what it does not draw and never draws
+// outside. (The tests draw widgets into a grid of "x" to hold them to that.)
+
 public enum Widgets {
-    /// A border with a title; returns the interior.
+    /// A border with a title around a cleared interior; returns the interior.
     @discardableResult
     public static func box(_ grid: inout CellGrid, _ r: Rect, title: String, glyphs: Glyphs,
                            style: Style = .plain, titleStyle: Style = .bold) -> Rect {
+        grid.fill(r)
         guard r.width >= 2 && r.height >= 2 else { return Rect(x: r.x, y: r.y, width: 0, height: 0) }
         for x in r.x + 1..<r.maxX - 1 {
             grid[x, r.y] = Cell(glyphs.h, style); grid[x, r.maxY - 1] = Cell(glyphs.h, style)
@@ -200,6 +204,7 @@ public struct LineChart {
     }
 
     public func draw(_ grid: inout CellGrid, _ r: Rect, caps: Capabilities) {
+        grid.fill(r)
         guard r.width >= 12 && r.height >= 4 else {
             if r.height >= 1 { grid.put("(too small)".clipped(r.width), x: r.x, y: r.y, .dim) }
             return
@@ -306,6 +311,7 @@ public struct ConfusionView {
 
     /// Draws rows = true class, columns = predicted, with precision and recall when room allows.
     public func draw(_ grid: inout CellGrid, _ r: Rect, caps: Capabilities) {
+        grid.fill(r)
         let k = counts.count
         guard k > 0, r.width > 0, r.height > 0 else { return }
         let maxCount = counts.flatMap { $0 }.max() ?? 0
@@ -384,6 +390,7 @@ public struct TextField: Equatable, Sendable {
 
     /// Draws `label` then the text, scrolled so the cursor is visible; the cursor cell is reversed.
     public func draw(_ grid: inout CellGrid, _ r: Rect, label: String) {
+        grid.fill(r)
         guard r.width > 0, r.height > 0 else { return }
         let x0 = grid.put(label, x: r.x, y: r.y, .bold, clip: r)
         let room = r.maxX - x0

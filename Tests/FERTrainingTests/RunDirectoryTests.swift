@@ -1,17 +1,10 @@
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 final class RunDirectoryTests: XCTestCase {
-    var root: String!
-
-    override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "ferdash-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
-    }
+    let dir = TempDir()
+    var root: String { dir.path }
 
     func testAtomicWriteReplacesWholeFileAndLeavesNoTemporary() throws {
         let file = root + "/c.bin"
