@@ -1,25 +1,28 @@
 import Foundation
 
-/// A lock-protected queue of events: the training queue posts, the UI loop drains each tick.
-/// (The UI thread sits in getch, so DispatchQueue.main would never deliver.)
-public final class EventMailbox: @unchecked Sendable {
+/// A lock-protected queue: background work posts, the UI loop drains it each tick. (The UI
+/// thread sits in getch, so DispatchQueue.main would never deliver.)
+public final class Mailbox<Message>: @unchecked Sendable {
     private let lock = NSLock()
-    private var pending: [TrainingEvent] = []
+    private var pending: [Message] = []
 
     public init() {}
 
-    public func post(_ event: TrainingEvent) {
+    public func post(_ message: Message) {
         lock.lock()
-        pending.append(event)
+        pending.append(message)
         lock.unlock()
     }
 
     /// Everything posted since the last drain, in order.
-    public func drain() -> [TrainingEvent] {
+    public func drain() -> [Message] {
         lock.lock()
         defer { lock.unlock() }
-        let events = pending
+        let messages = pending
         pending.removeAll(keepingCapacity: true)
-        return events
+        return messages
     }
 }
+
+/// Where the training session's events wait for the UI loop.
+public typealias EventMailbox = Mailbox<TrainingEvent>
