@@ -236,44 +236,8 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
         s.misclassifiedOnly = false
         s.position = -1   // force a change so the prediction is requested
         move(&s, to: 0, &fx)
-    case .misclassified:
-        if s.misclassifiedOnly {
-            s.misclassifiedOnly = false
-            s.position = -1
-            move(&s, to: 0, &fx)
-            setMessage(&s, "showing all \(s.split.rawValue) samples")
-        } else if s.latestEval == nil {
-            setMessage(&s, "no evaluation yet: nothing to filter")
-        } else if s.misclassifiedIndices.isEmpty {
-            setMessage(&s, "no misclassified validation samples")
-        } else {
-            s.misclassifiedOnly = true
-            s.position = -1
-            move(&s, to: 0, &fx)
-            setMessage(&s, "\(s.misclassifiedIndices.count) misclassified validation samples")
-        }
-    case .pauseResume:
-        switch s.phase {
-        case .running, .starting:
-            if s.pauseRequested {
-                // Changed their mind before the batch ended.
-                s.pauseRequested = false
-                fx.append(.resume)
-                setMessage(&s, "resumed")
-            } else {
-                // "paused" is shown only once the session confirms, so the word never lies.
-                s.pauseRequested = true
-                fx.append(.pause)
-                setMessage(&s, "pausing after the current batch…")
-            }
-        case .paused:
-            s.phase = .running
-            s.pauseRequested = false
-            fx.append(.resume)
-            setMessage(&s, "resumed")
-        default:
-            setMessage(&s, "training is not running")
-        }
+    case .misclassified: toggleMisclassified(&s, &fx)
+    case .pauseResume: pauseOrResume(&s, &fx)
     case .save:
         if s.phase.isLive {
             fx.append(.saveCheckpoint)
@@ -299,5 +263,49 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
         } else { s.message = nil }
     case .redraw: fx.append(.redraw)
     case .quit: quit(&s, &fx)
+    }
+}
+
+/// `m`: only the misclassified validation samples, or back to all of them.
+private func toggleMisclassified(_ s: inout AppState, _ fx: inout [Effect]) {
+    if s.misclassifiedOnly {
+        s.misclassifiedOnly = false
+        s.position = -1
+        move(&s, to: 0, &fx)
+        setMessage(&s, "showing all \(s.split.rawValue) samples")
+    } else if s.latestEval == nil {
+        setMessage(&s, "no evaluation yet: nothing to filter")
+    } else if s.misclassifiedIndices.isEmpty {
+        setMessage(&s, "no misclassified validation samples")
+    } else {
+        s.misclassifiedOnly = true
+        s.position = -1
+        move(&s, to: 0, &fx)
+        setMessage(&s, "\(s.misclassifiedIndices.count) misclassified validation samples")
+    }
+}
+
+/// Space: pause (confirmed later by the session's `paused` event), or resume.
+private func pauseOrResume(_ s: inout AppState, _ fx: inout [Effect]) {
+    switch s.phase {
+    case .running, .starting:
+        if s.pauseRequested {
+            // Changed their mind before the batch ended.
+            s.pauseRequested = false
+            fx.append(.resume)
+            setMessage(&s, "resumed")
+        } else {
+            // "paused" is shown only once the session confirms, so the word never lies.
+            s.pauseRequested = true
+            fx.append(.pause)
+            setMessage(&s, "pausing after the current batch…")
+        }
+    case .paused:
+        s.phase = .running
+        s.pauseRequested = false
+        fx.append(.resume)
+        setMessage(&s, "resumed")
+    default:
+        setMessage(&s, "training is not running")
     }
 }
