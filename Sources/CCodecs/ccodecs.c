@@ -12,8 +12,6 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-int ccodecs_version(void) { return 2; }
-
 void ccodecs_free(void *p) { free(p); }
 
 static void set_message(char *message, size_t cap, const char *text) {
