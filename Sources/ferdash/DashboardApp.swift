@@ -59,18 +59,6 @@ func runDashboard(_ env: DashboardEnvironment) -> Int32 {
 
 // MARK: - Wiring helpers for the command layer
 
-/// Forwards the dashboard's requests to a `TrainingSession`. (An adapter rather than a
-/// conformance, so it cannot clash if TrainingSession later conforms itself.)
-final class TrainingSessionControl: DashboardSessionControl {
-    let session: TrainingSession
-    init(_ session: TrainingSession) { self.session = session }
-    func pause() { session.pause() }
-    func resume() { session.resume() }
-    func stop() { session.stop() }
-    func saveCheckpointNow() { session.saveCheckpointNow() }
-    func requestPrediction(pixels: [UInt8], tag: Int) { session.requestPrediction(pixels: pixels, tag: tag) }
-}
-
 /// Image file → the 48×48 input and a note, through the same face preparation as `ferdash predict`.
 /// Without a usable face cascade it still predicts, on the centre crop, and says so.
 func dashboardFilePredictor() -> (String) -> Result<FilePrediction, Error> {
@@ -105,7 +93,7 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
     let mailbox = EventMailbox()
     let session = TrainingSession(dataset: dataset, configuration: configuration) { mailbox.post($0) }
     var started = false
-    let env = DashboardEnvironment(dataset: dataset, control: TrainingSessionControl(session), mailbox: mailbox,
+    let env = DashboardEnvironment(dataset: dataset, control: session, mailbox: mailbox,
                                    predictFile: dashboardFilePredictor(), options: options, training: true,
                                    onReady: { started = true; session.start() })
     let status = runDashboard(env)
@@ -119,7 +107,7 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
 func runBrowseDashboard(dataset: Dataset, classifier: Classifier?, options: DisplayOptions) -> Int32 {
     let mailbox = EventMailbox()
     let session = classifier.map { TrainingSession.serving($0, evaluationSet: dataset.validation) { mailbox.post($0) } }
-    let env = DashboardEnvironment(dataset: dataset, control: session.map(TrainingSessionControl.init), mailbox: mailbox,
+    let env = DashboardEnvironment(dataset: dataset, control: session, mailbox: mailbox,
                                    predictFile: dashboardFilePredictor(), options: options, training: false)
     let status = runDashboard(env)
     session?.close()
