@@ -22,12 +22,15 @@ let package = Package(
         .target(name: "FERModel", dependencies: ["CBLAS"], swiftSettings: optimized),
         .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized),
         .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: optimized),
-        .target(name: "FERTraining", dependencies: ["FERModel", "FERData"], swiftSettings: optimized),
+        // Protocol Buffers wire encoding, shared by the TensorBoard and ONNX writers.
+        .target(name: "ProtoWire"),
+        .target(name: "FERTraining", dependencies: ["FERModel", "FERData", "ProtoWire"], swiftSettings: optimized),
+        .target(name: "ONNXExport", dependencies: ["FERModel", "ProtoWire"]),
         .target(name: "TermUI"),
         .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"]),
         .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData"]),
         .executableTarget(name: "ferdash", dependencies: [
-            "FERModel", "FERData", "FERTraining", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
+            "FERModel", "FERData", "FERTraining", "ONNXExport", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimized),
 
@@ -38,6 +41,8 @@ let package = Package(
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData", "FERTestSupport"]),
         .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"]),
+        .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel", "FERData",
+                                                           "FERTestSupport"]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData", "FERTestSupport"],

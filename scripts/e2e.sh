@@ -101,6 +101,16 @@ printf '\x55' | dd of=damaged.ferdash bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect_error "damaged checkpoint" "damaged.ferdash" "$bin" evaluate --model damaged.ferdash --split validation
 expect_error "missing model" "nowhere" "$bin" predict "$png" --model nowhere
 expect_error "missing data" "nothing-here.csv" "$bin" train --headless --data nothing-here.csv --steps 1
+# export: each bad input named, and no output file (not even half of one) left behind
+"$bin" export --model run1 --output model.onnx >log.txt 2>&1 && [[ -s model.onnx ]] \
+    && pass "export writes an ONNX file" || fail "export" log.txt
+expect_error "export of a damaged checkpoint" "damaged.ferdash" "$bin" export --model damaged.ferdash --output bad1.onnx
+expect_error "export of a missing model" "nowhere" "$bin" export --model nowhere --output bad2.onnx
+expect_error "export into a missing folder" "no-such-folder/bad3.onnx" "$bin" export --model run1 --output no-such-folder/bad3.onnx
+mkdir -p bad4.onnx
+expect_error "export onto a folder" "bad4.onnx" "$bin" export --model run1 --output bad4.onnx
+leftovers=$(ls -d bad1.onnx* bad2.onnx* bad4.onnx.* 2>/dev/null)
+[[ -z $leftovers && -d bad4.onnx ]] && pass "failed exports leave no file behind" || fail "failed exports left: $leftovers"
 
 # --- the dashboard, driven in tmux
 if [[ -f "$root/.ci/e2e-dashboard.sh" ]]; then

@@ -3,7 +3,8 @@ import Foundation
 
 /// The files of one training run, and the only code that writes them.
 ///
-/// Layout: `checkpoint-latest.ferdash`, `checkpoint-best.ferdash` and `metrics.jsonl`.
+/// Layout: `checkpoint-latest.ferdash`, `checkpoint-best.ferdash`, `metrics.jsonl` and the
+/// TensorBoard event file (TensorBoardLog) with the same scalars.
 /// Checkpoints are written to a temporary file, flushed and renamed over the old one, so a crash
 /// (even `kill -9`) at any moment leaves either the previous or the new checkpoint, never half of one.
 public struct RunDirectory: Sendable {
@@ -39,7 +40,8 @@ public struct RunDirectory: Sendable {
     public static func writeAtomically(_ bytes: [UInt8], to destination: String) throws {
         let temporary = destination + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw RunError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        // The message names the destination: the temporary name is ours, not the user's.
+        guard fd >= 0 else { throw RunError("cannot write \(destination): \(String(cString: strerror(errno)))") }
         var written = 0
         let ok = bytes.withUnsafeBytes { raw -> Bool in
             while written < raw.count {
@@ -142,6 +144,7 @@ public enum MetricValue {
     case number(Double)
     case text(String)
     case intMatrix([[Int]])
+    case numbers([Double])
 
     var json: String {
         switch self {
@@ -149,6 +152,7 @@ public enum MetricValue {
         case .number(let v): return v.isFinite ? String(v) : "null"
         case .text(let s): return jsonQuoted(s)
         case .intMatrix(let m): return "[" + m.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+        case .numbers(let v): return "[" + v.map { MetricValue.number($0).json }.joined(separator: ",") + "]"
         }
     }
 }

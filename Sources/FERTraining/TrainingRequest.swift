@@ -20,6 +20,8 @@ public struct TrainingRequest: Sendable {
     public var seed: UInt64?
     public var threads: Int?
     public var resume = false
+    /// The command line asking for the run (a resumed run keeps the one that started it).
+    public var command: String?
     public init() {}
 }
 
@@ -53,6 +55,7 @@ extension TrainingConfiguration {
         c.seed = pick(request.seed, "seed", 0)
         c.threads = request.threads ?? defaultThreads
         c.resume = request.resume
+        c.command = stored[commandKey] ?? request.command
         let stepsPerEpoch = Double(trainCount) / Double(c.batchSize)
         c.totalSteps = totalSteps(request, stored: stored, recipe: recipe, stepsPerEpoch: stepsPerEpoch)
         // The recipe's time budget belongs to the recipe's run length; an explicit length, or

@@ -26,6 +26,9 @@ public struct TrainingConfiguration: Sendable {
     /// uptime); time spent paused moves it later. The session shortens the run to fit (see
     /// `fitToDeadline`). nil: none.
     public var deadline: UInt64?
+    /// The command line that started the run, kept in checkpoints (and so in exported models).
+    public var command: String?
+    public static let commandKey = "command"
     public init(runDirectory: String) { self.runDirectory = runDirectory }
 
     public var learningRateSchedule: LearningRateSchedule {
@@ -35,7 +38,7 @@ public struct TrainingConfiguration: Sendable {
 
     /// Everything `--resume` needs to continue the same run, as checkpoint metadata.
     public var metadata: [String: String] {
-        [
+        var settings = [
             "seed": String(seed), "batch_size": String(batchSize), "total_steps": String(totalSteps),
             "architecture": architecture.rawValue, "schedule": schedule.rawValue,
             "learning_rate": String(hyperparameters.learningRate), "warmup_steps": String(warmupSteps),
@@ -44,6 +47,8 @@ public struct TrainingConfiguration: Sendable {
             "label_smoothing": String(hyperparameters.labelSmoothing),
             "augmentation": augmentation.isNone ? "none" : augmentation.summary,
         ]
+        settings[Self.commandKey] = command
+        return settings
     }
 }
 
@@ -180,6 +185,7 @@ public final class TrainingSession: @unchecked Sendable {
         ComputeThreads.set(configuration.threads)
         try run.create()
         let metrics = try MetricsLog(path: run.metrics)
+        let tensorboard = try TensorBoardLog(directory: run.path)
 
         let model: Classifier
         if configuration.resume {
@@ -229,11 +235,14 @@ public final class TrainingSession: @unchecked Sendable {
             sink(.step(StepReport(step: step, epoch: epoch, loss: loss,
                                   learningRate: model.hyperparameters.learningRate,
                                   imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)))
+            let learningRate = model.hyperparameters.learningRate, imagesPerSecond = throughput.imagesPerSecond
             metrics.append([("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
-                            ("lr", .number(Double(model.hyperparameters.learningRate))),
+                            ("lr", .number(Double(learningRate))), ("images_per_s", .number(imagesPerSecond)),
                             ("train_seconds", .number(activeSeconds))])
+            try tensorboard.add(step: step, [("train/loss", loss), ("train/learning_rate", learningRate),
+                                             ("train/images_per_s", Float(imagesPerSecond))])
             if step % configuration.evalEvery == 0 || step == plannedSteps {
-                try evaluateAndSave(model, metrics: metrics)
+                try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                 evaluatedAt = step
             }
             if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
@@ -243,7 +252,7 @@ public final class TrainingSession: @unchecked Sendable {
                 metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(fitted))])
                 sink(.replanned(totalSteps: fitted, reason: reason))
                 if step == plannedSteps && evaluatedAt != step {
-                    try evaluateAndSave(model, metrics: metrics)
+                    try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                     evaluatedAt = step
                 }
             }
@@ -295,7 +304,7 @@ public final class TrainingSession: @unchecked Sendable {
         return (model, Double(metadata["best_accuracy"] ?? "") ?? -1)
     }
 
-    private func evaluateAndSave(_ model: Classifier, metrics: MetricsLog) throws {
+    private func evaluateAndSave(_ model: Classifier, metrics: MetricsLog, tensorboard: TensorBoardLog) throws {
         let validation = dataset.validation
         guard validation.count > 0, validation.isLabeled else {
             try saveCheckpoint(model, isBest: false)
@@ -304,9 +313,13 @@ public final class TrainingSession: @unchecked Sendable {
         let result = Evaluator.evaluate(model, on: validation)
         sink(.evaluated(EvaluationReport(step: step, validationLoss: result.loss, confusion: result.confusion,
                                          misclassified: result.misclassified)))
+        let confusion = result.confusion
+        let recall = (0..<confusion.classes).map(confusion.recall)
         metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
-                        ("val_accuracy", .number(result.confusion.accuracy)),
-                        ("confusion", .intMatrix(result.confusion.counts))])
+                        ("val_accuracy", .number(confusion.accuracy)), ("val_recall", .numbers(recall)),
+                        ("confusion", .intMatrix(confusion.counts))])
+        try tensorboard.add(step: step, [("val/loss", result.loss), ("val/accuracy", Float(confusion.accuracy))]
+                            + Emotion.allCases.map { ("val/recall/\($0.name)", Float(recall[$0.rawValue])) })
         let isBest = result.confusion.accuracy > bestAccuracy
         if isBest { bestAccuracy = result.confusion.accuracy }
         try saveCheckpoint(model, isBest: isBest)

@@ -133,8 +133,18 @@ struct Train: ParsableCommand {
         r.seed = seed
         r.threads = threads
         r.resume = resume
+        r.command = shellCommand(CommandLine.arguments)
         return r
     }
+}
+
+/// The arguments as one shell-ready line: `ferdash` and each argument, quoted where needed.
+func shellCommand(_ arguments: [String]) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+    let words = ["ferdash"] + arguments.dropFirst()
+    return words.map { word in
+        !word.isEmpty && word.allSatisfy(safe.contains) ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }.joined(separator: " ")
 }
 
 extension Int32 {

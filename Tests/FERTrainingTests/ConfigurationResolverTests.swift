@@ -77,6 +77,15 @@ final class ConfigurationResolverTests: XCTestCase {
         XCTAssertTrue(c.resume)
     }
 
+    func testTheCommandThatStartedARunStaysWithIt() {
+        var request = TrainingRequest()
+        request.command = "ferdash train --steps 10"
+        XCTAssertEqual(resolve(request).command, "ferdash train --steps 10")
+        request.resume = true
+        request.command = "ferdash train --resume"
+        XCTAssertEqual(resolve(request, stored: ["command": "ferdash train --arch seed"]).command, "ferdash train --arch seed")
+    }
+
     func testAFlagBeatsTheStoredSettingWhichBeatsTheRecipe() {
         let stored = ["architecture": "vgg7", "batch_size": "64", "learning_rate": "0.0005", "seed": "9",
                       "augmentation": "none", "schedule": "constant"]

@@ -1,0 +1,39 @@
+import ArgumentParser
+import FERData
+import FERModel
+import FERTraining
+import ONNXExport
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a trained network as an ONNX model (input [N,1,48,48] pixels in [0,1], output [N,7] probabilities).")
+
+    @Option(help: "A checkpoint file or a run directory (its best checkpoint). Default: the newest run under ./runs.")
+    var model: String?
+
+    @Option(help: "The .onnx file to write (replaced atomically).")
+    var output: String
+
+    func run() throws {
+        let checkpoint = try RunDirectory.resolveModel(model)
+        let (classifier, metadata) = try RunDirectory.loadCheckpoint(checkpoint)
+        let bytes = ONNXWriter.encode(classifier.inferenceGraph(), metadata: Self.metadata(classifier, metadata))
+        try RunDirectory.writeAtomically(bytes, to: output)
+        print("Wrote \(output): \(classifier.architecture.rawValue) from \(checkpoint) (step \(classifier.step)), \(bytes.count) bytes, ONNX opset \(ONNXWriter.opsetVersion)")
+    }
+
+    /// What a consumer needs to read the output, then how the model was trained.
+    static func metadata(_ classifier: Classifier, _ checkpoint: [String: String]) -> [(key: String, value: String)] {
+        var props: [(key: String, value: String)] = [
+            ("class_names", Emotion.allCases.map(\.name).joined(separator: ",")),
+            ("input", "float32 [N,1,48,48]: grayscale face, pixel/255"),
+            ("architecture", classifier.architecture.rawValue),
+            ("step", String(classifier.step)),
+        ]
+        if let command = checkpoint[TrainingConfiguration.commandKey] { props.append(("training_command", command)) }
+        for key in checkpoint.keys.sorted() where key != TrainingConfiguration.commandKey && key != "architecture" && key != "step" {
+            props.append(("training." + key, checkpoint[key]!))
+        }
+        return props
+    }
+}
