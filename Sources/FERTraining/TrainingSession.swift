@@ -207,7 +207,15 @@ public final class TrainingSession: @unchecked Sendable {
                                   runDirectory: run.path)))
         metrics.append([("event", .text(firstStep > 0 ? "resumed" : "started")), ("step", .int(firstStep)),
                         ("dataset", .text(dataset.name)), ("architecture", .text(configuration.architecture.rawValue))])
+        try trainSteps(model, metrics: metrics, tensorboard: tensorboard, sampler: sampler, firstStep: firstStep)
+    }
 
+    /// A step per batch until the plan is done or a stop is asked for; then the last checkpoint
+    /// and `finished`.
+    private func trainSteps(_ model: Classifier, metrics: MetricsLog, tensorboard: TensorBoardLog,
+                            sampler: BatchSampler, firstStep: Int) throws {
+        let train = dataset.train
+        let batchSize = configuration.batchSize
         let batches = BatchPreparer(set: train, sampler: sampler, augmentation: configuration.augmentation,
                                     seed: configuration.seed)
         let schedule = configuration.learningRateSchedule
@@ -231,26 +239,16 @@ public final class TrainingSession: @unchecked Sendable {
             activeSeconds += seconds
             throughput.add(images: batchSize, seconds: seconds)
             guard loss.isFinite else { throw RunError("training diverged at step \(step): the loss is \(loss)") }
-            let epoch = sampler.epoch(afterSteps: step)
-            sink(.step(StepReport(step: step, epoch: epoch, loss: loss,
-                                  learningRate: model.hyperparameters.learningRate,
-                                  imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)))
-            let learningRate = model.hyperparameters.learningRate, imagesPerSecond = throughput.imagesPerSecond
-            metrics.append([("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
-                            ("lr", .number(Double(learningRate))), ("images_per_s", .number(imagesPerSecond)),
-                            ("train_seconds", .number(activeSeconds))])
-            try tensorboard.add(step: step, [("train/loss", loss), ("train/learning_rate", learningRate),
-                                             ("train/images_per_s", Float(imagesPerSecond))])
+            let report = StepReport(step: step, epoch: sampler.epoch(afterSteps: step), loss: loss,
+                                    learningRate: model.hyperparameters.learningRate,
+                                    imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)
+            try record(report, metrics: metrics, tensorboard: tensorboard)
             if step % configuration.evalEvery == 0 || step == plannedSteps {
                 try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                 evaluatedAt = step
             }
             if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
-                plannedSteps = fitted
-                let epochs = String(format: "%.1f", Double(fitted) * Double(batchSize) / Double(train.count))
-                let reason = "time budget: at the pace so far the run ends at step \(fitted) (epoch \(epochs))"
-                metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(fitted))])
-                sink(.replanned(totalSteps: fitted, reason: reason))
+                replan(to: fitted, metrics: metrics)
                 if step == plannedSteps && evaluatedAt != step {
                     try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                     evaluatedAt = step
@@ -264,6 +262,25 @@ public final class TrainingSession: @unchecked Sendable {
         let stoppedEarly = step < plannedSteps
         metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step))])
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
+    }
+
+    /// A finished step to the UI, metrics.jsonl and the TensorBoard file.
+    private func record(_ r: StepReport, metrics: MetricsLog, tensorboard: TensorBoardLog) throws {
+        sink(.step(r))
+        metrics.append([("step", .int(r.step)), ("epoch", .number(r.epoch)), ("loss", .number(Double(r.loss))),
+                        ("lr", .number(Double(r.learningRate))), ("images_per_s", .number(r.imagesPerSecond)),
+                        ("train_seconds", .number(r.elapsed))])
+        try tensorboard.add(step: r.step, [("train/loss", r.loss), ("train/learning_rate", r.learningRate),
+                                           ("train/images_per_s", Float(r.imagesPerSecond))])
+    }
+
+    /// The time budget shortened the run to `total` steps: say so, and follow the new plan.
+    private func replan(to total: Int, metrics: MetricsLog) {
+        plannedSteps = total
+        let epochs = String(format: "%.1f", Double(total) * Double(configuration.batchSize) / Double(dataset.train.count))
+        let reason = "time budget: at the pace so far the run ends at step \(total) (epoch \(epochs))"
+        metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(total))])
+        sink(.replanned(totalSteps: total, reason: reason))
     }
 
     /// With a deadline, the total that ends the run in time, when that is below the current
