@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of the real binary, as a person would use it: headless training, resume after
-# kill -9, evaluate, predict, synth, inspect, bad inputs; then the dashboard in tmux.
+# kill -9, evaluate, predict, synth, inspect, bad inputs; then the dashboard in tmux, and watch/runs
+# attached to a headless trainer.
 # Usage: scripts/e2e.sh path/to/ferdash
 set -uo pipefail
 bin="$(realpath "${1:?usage: e2e.sh path/to/ferdash}")"
@@ -117,6 +118,13 @@ if [[ -f "$root/.ci/e2e-dashboard.sh" ]]; then
     if bash "$root/.ci/e2e-dashboard.sh" "$bin" "$work/dash-run" >dash.txt 2>&1; then pass "dashboard end to end"
     else fail "dashboard end to end" dash.txt; fi
     grep -E "^(PASS|FAIL)" dash.txt | sed 's/^/    /'
+fi
+
+# --- watch and runs against a headless trainer, in tmux
+if [[ -f "$root/.ci/e2e-watch.sh" ]]; then
+    if bash "$root/.ci/e2e-watch.sh" "$bin" >watch.txt 2>&1; then pass "watch and runs end to end"
+    else fail "watch and runs end to end" watch.txt; fi
+    grep -E "^(PASS|FAIL)" watch.txt | sed 's/^/    /'
 fi
 
 echo "e2e: $passed passed, $failed failed"

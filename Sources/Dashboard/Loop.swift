@@ -9,9 +9,11 @@ public struct DashboardLoop {
     let term: Terminal
     let control: DashboardSessionControl?
     let mailbox: EventMailbox
+    /// Actions from elsewhere than the session (the run watcher), drained after its events.
+    let feed: ActionInbox?
     let predictFile: (String) -> Result<FilePrediction, Error>
     /// Where background file loads leave their results for the UI thread.
-    let fileResults = Mailbox<(path: String, result: Result<FilePrediction, FileLoadError>)>()
+    let fileResults = Inbox<(path: String, result: Result<FilePrediction, FileLoadError>)>()
     /// Serial, so the loader (decoder, face detector) never runs twice at once.
     let fileQueue = DispatchQueue(label: "ferdash.dashboard.file-load", qos: .userInitiated)
     let presenter: FramePresenter
@@ -34,7 +36,8 @@ public struct DashboardLoop {
 
     public init(terminal: Terminal, dataset: Dataset, control: DashboardSessionControl?, mailbox: EventMailbox,
                 predictFile: @escaping (String) -> Result<FilePrediction, Error>, training: Bool, quitTimeout: Double = 60,
-                clock: (() -> Double)? = nil) {
+                clock: (() -> Double)? = nil, feed: ActionInbox? = nil, watch: WatchStatus? = nil,
+                comparisons: [ComparedRun] = []) {
         term = terminal
         self.control = control
         self.mailbox = mailbox
@@ -42,6 +45,10 @@ public struct DashboardLoop {
         presenter = FramePresenter(backend: terminal)
         state = AppState(dataset: dataset, training: training, hasModel: control != nil)
         state.quitTimeout = quitTimeout
+        self.feed = feed
+        state.watch = watch
+        state.comparisons = comparisons
+        if watch != nil { state.hasModel = false }   // until the watcher loads a checkpoint
         let start = Date()
         self.clock = clock ?? { Date().timeIntervalSince(start) }
     }
@@ -126,6 +133,7 @@ public struct DashboardLoop {
         let events = mailbox.drain()
         for e in events { dispatch(.event(e)) }
         if !events.isEmpty { dirty = true }
+        for action in feed?.drain() ?? [] { dispatch(action) }
         dispatch(.tick(now: now))
         if let p = pendingPrediction {
             control?.requestPrediction(pixels: p.pixels, tag: p.tag)

@@ -19,7 +19,7 @@ public func reduce(into s: inout AppState, _ action: Action) -> [Effect] {
         requestPrediction(&s, &fx)
     case .terminate:
         s.overlay = .none
-        if s.phase.isLive && !s.quitting { beginQuit(&s, &fx) } else { s.exitCode = s.quitting ? 1 : 0; fx.append(.exit(s.exitCode!)) }
+        if s.controlsTraining && !s.quitting { beginQuit(&s, &fx) } else { s.exitCode = s.quitting ? 1 : 0; fx.append(.exit(s.exitCode!)) }
     case .tick(let now):
         s.now = now
         if s.quitting, let t0 = s.quitStartedAt, now - t0 > s.quitTimeout {
@@ -29,6 +29,8 @@ public func reduce(into s: inout AppState, _ action: Action) -> [Effect] {
         }
     case .event(let e):
         handleEvent(&s, e, &fx)
+    case .watch(let w):
+        watchChanged(&s, w, &fx)
     case .key(let key):
         handleKey(&s, key, &fx)
     case .fileLoaded(let path, let result):
@@ -87,7 +89,19 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
     switch e {
     case .started(let info):
         s.info = info
-        if s.phase == .starting || s.phase == .browsing { s.phase = .running }
+        if !s.lossSteps.isEmpty {
+            // A watched run resumed (what was trained after its checkpoint is gone, and so is
+            // its curve) or started afresh in the same folder (nothing before it counts).
+            let keep = s.lossSteps.firstIndex { $0 > info.firstStep } ?? s.lossSteps.count
+            s.lossSteps.removeSubrange(keep...)
+            s.losses.removeSubrange(keep...)
+            s.evals.removeAll { $0.step > info.firstStep }
+            if let e = s.latestEval, e.step > info.firstStep { s.latestEval = nil }
+            s.firstStepSeen = nil
+            s.finish = nil
+        }
+        // A watched run that ended may be resumed by another process: it runs again.
+        if s.phase == .starting || s.phase == .browsing || s.watch != nil { s.phase = .running }
         requestPrediction(&s, &fx)
     case .step(let r):
         s.lastStep = r
@@ -142,6 +156,29 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
     }
 }
 
+/// A new reading of the watched run: new weights mean fresh probabilities; a corrupt line or
+/// an unreadable checkpoint is said once, when it first appears.
+private func watchChanged(_ s: inout AppState, _ w: WatchStatus, _ fx: inout [Effect]) {
+    let old = s.watch
+    s.watch = w
+    if let step = w.checkpointStep, step != old?.checkpointStep {
+        s.hasModel = true
+        setMessage(&s, "predicting with the run's checkpoint of step \(step)")
+        requestPrediction(&s, &fx)
+    }
+    if let note = w.fileNote, note != old?.fileNote { setMessage(&s, note, error: true) }
+    if w.problemCount > (old?.problemCount ?? 0), let first = w.firstProblem {
+        let more = w.problemCount > 1 ? " (and \(w.problemCount - 1) more)" : ""
+        setMessage(&s, "skipped \(first)\(more); showing the rest", error: true)
+    }
+}
+
+/// What a key meant for the trainer says it cannot reach it from here.
+private func needsTrainer(_ s: inout AppState, _ what: String) {
+    let who = s.watch?.trainer.map { " (\($0))" } ?? ""
+    setMessage(&s, "\(what) needs the training process\(who): watch only reads the run")
+}
+
 private func handleKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) {
     switch s.overlay {
     case .confirmQuit:
@@ -149,7 +186,7 @@ private func handleKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) {
         case .char("y"), .char("Y"), .ctrl("c"):
             s.overlay = .none
             // Training may have ended while the question was open: then there is nothing to wait for.
-            if s.phase.isLive { beginQuit(&s, &fx) } else { s.exitCode = 0; fx.append(.exit(0)) }
+            if s.controlsTraining { beginQuit(&s, &fx) } else { s.exitCode = 0; fx.append(.exit(0)) }
         case .char("n"), .char("N"), .escape, .char("q"):
             s.overlay = .none
             setMessage(&s, "quit cancelled")
@@ -205,7 +242,7 @@ private func quit(_ s: inout AppState, _ fx: inout [Effect]) {
         // Asked twice while waiting for the session: the person really wants out.
         s.exitCode = 1
         fx.append(.exit(1))
-    } else if s.phase.isLive {
+    } else if s.controlsTraining {
         s.overlay = .confirmQuit
     } else {
         s.exitCode = 0
@@ -237,6 +274,8 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
         s.position = -1   // force a change so the prediction is requested
         move(&s, to: 0, &fx)
     case .misclassified: toggleMisclassified(&s, &fx)
+    case .pauseResume where s.watch != nil: needsTrainer(&s, "pause")
+    case .save where s.watch != nil: needsTrainer(&s, "saving a checkpoint")
     case .pauseResume: pauseOrResume(&s, &fx)
     case .save:
         if s.phase.isLive {
@@ -273,6 +312,8 @@ private func toggleMisclassified(_ s: inout AppState, _ fx: inout [Effect]) {
         s.position = -1
         move(&s, to: 0, &fx)
         setMessage(&s, "showing all \(s.split.rawValue) samples")
+    } else if s.watch != nil && s.latestEval != nil && s.latestEval!.misclassified.isEmpty {
+        setMessage(&s, "the run's metrics do not list which samples were misclassified")
     } else if s.latestEval == nil {
         setMessage(&s, "no evaluation yet: nothing to filter")
     } else if s.misclassifiedIndices.isEmpty {

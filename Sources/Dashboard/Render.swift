@@ -59,7 +59,7 @@ public enum DashboardView {
 
     // MARK: status
 
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite && seconds >= 0 else { return "--" }
         let t = Int(seconds)
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
@@ -109,7 +109,8 @@ public enum DashboardView {
 
     static func drawStatus(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
-        let inner = Widgets.box(&g, r, title: "ferdash " + (glyphs.unicode ? "— " : "- ") + "Status", glyphs: glyphs)
+        let inner = Widgets.box(&g, r, title: "ferdash " + (s.watch != nil ? "watch " : "") + (glyphs.unicode ? "— " : "- ") + "Status",
+                                glyphs: glyphs)
         guard !inner.isEmpty else { return }
         var msg = s.message
         var msgIsError = s.messageIsError
@@ -119,23 +120,26 @@ public enum DashboardView {
         let (flowR, msgR) = msg != nil && inner.height >= 2 ? inner.splitBottom(1) : (inner, Rect(x: 0, y: 0, width: 0, height: 0))
         let word = s.quitting && s.phase.isLive ? "stopping" : (s.pauseRequested && s.phase == .running ? "pausing" : s.phase.word)
         let theme = Theme(caps: caps)
-        var segs: [Segment] = [.text(word, theme.phase(s.phase))]
+        var segs: [Segment] = [s.watch.map { watchWord($0, theme) } ?? .text(word, theme.phase(s.phase))]
         let step = s.lastStep?.step ?? s.info?.firstStep ?? 0
         if let info = s.info {
             let frac = info.totalSteps > 0 ? Double(step) / Double(info.totalSteps) : 0
-            segs.append(.text("step \(step)/\(info.totalSteps)", .bold))
+            // An older run may not have recorded its planned length.
+            segs.append(.text(info.totalSteps > 0 ? "step \(step)/\(info.totalSteps)" : "step \(step)", .bold))
             segs.append(.bar(width: inner.width >= 110 ? 24 : 12, fraction: frac, style: theme.progress))
             segs.append(.text(String(format: "%.1f%%", frac * 100), .plain))
             segs.append(.text(String(format: "epoch %.2f", s.lastStep?.epoch ?? 0), .plain))
             if let st = s.lastStep {
                 // Most useful first: on a narrow screen the tail is what gets dropped.
                 let done = Double(st.step - (s.firstStepSeen ?? info.firstStep))
-                let eta = done > 0 && s.phase.isLive ? st.elapsed / done * Double(info.totalSteps - st.step) : .nan
+                let eta = done > 0 && s.progressing ? st.elapsed / done * Double(info.totalSteps - st.step) : .nan
                 segs.append(.text("ETA \(duration(eta))", .plain))
                 segs.append(.text(String(format: "%.0f img/s", st.imagesPerSecond), .plain))
                 segs.append(.text("elapsed \(duration(st.elapsed))", .plain))
                 segs.append(.text(String(format: "lr %.2e", st.learningRate), .plain))
             }
+        } else if s.watch != nil {
+            segs.append(.text("the run has not written its start yet", .dim))
         } else if s.phase == .starting {
             segs.append(.text("waiting for the training session…", .dim))
         } else if s.phase == .browsing {
@@ -151,12 +155,45 @@ public enum DashboardView {
             segs.append(.text("arch \(info.architecture)  batch \(info.batchSize)", .plain))
             segs.append(.text("run \(info.runDirectory)", .plain))
         }
+        if let w = s.watch {
+            if let last = w.lastWrite { segs.append(.text("written \(ago(w.checkedAt.timeIntervalSince(last)))", .plain)) }
+            if let trainer = w.trainer { segs.append(.text("trainer \(trainer)", .dim)) }
+        }
         _ = flow(&g, flowR, segs, glyphs: glyphs)
         if let m = msg, !msgR.isEmpty {
             let style: Style = msgIsError ? theme.error : .plain
             g.fill(msgR)
             g.put(m.clipped(msgR.width, ellipsis: glyphs.ellipsis), x: msgR.x, y: msgR.y, style, clip: msgR)
         }
+    }
+
+    /// Watching: the run's state as its files tell it.
+    static func watchWord(_ w: WatchStatus, _ theme: Theme) -> Segment {
+        let style: Style
+        var word = w.state.word
+        switch w.state {
+        case .running: style = theme.working
+        case .finished, .stopped: style = theme.done
+        case .failed: style = theme.broken
+        case .stale(let since):
+            style = theme.halted
+            word += " since " + clockTime(since, w.timeZone)
+        }
+        return .text(word, style)
+    }
+
+    public static func clockTime(_ date: Date, _ zone: TimeZone = .current) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+
+    public static func ago(_ seconds: Double) -> String {
+        let t = max(0, Int(seconds))
+        if t < 60 { return "\(t)s ago" }
+        if t < 3600 { return "\(t / 60)m ago" }
+        return t < 86400 ? "\(t / 3600)h \(t / 60 % 60)m ago" : "\(t / 86400)d ago"
     }
 
     // MARK: loss
@@ -187,6 +224,10 @@ public enum DashboardView {
             g.put("no training in this session (browse)", x: chartR.x + 1, y: chartR.y + chartR.height / 2, .dim, clip: chartR)
             return
         }
+        if let info = s.info, !s.comparisons.isEmpty {
+            drawComparison(&g, chartR, legendR: accR, s, info: info, live: series, caps)
+            return
+        }
         LineChart(series: series, logY: s.logY).draw(&g, chartR, caps: caps)
         // Validation accuracy under the chart: latest, best and a sparkline of every evaluation.
         if let last = s.evals.last {
@@ -200,6 +241,50 @@ public enum DashboardView {
             g.put("val acc: no evaluation yet", x: accR.x, y: accR.y, .dim, clip: accR)
         }
     }
+
+    /// `--compare`: other runs' validation loss behind the live curves and, when there is room,
+    /// a validation-accuracy chart under them on the same axis; one legend line names the runs.
+    static func drawComparison(_ g: inout CellGrid, _ r: Rect, legendR: Rect, _ s: AppState, info: SessionInfo,
+                               live: [ChartSeries], _ caps: Capabilities) {
+        let theme = Theme(caps: caps)
+        // An epoch of another run sits where the live run reaches the same epoch; its curve is
+        // shown over the live run's planned length.
+        let perEpoch = Double(info.stepsPerEpoch)
+        let end = Double(max(info.totalSteps, s.lastStep?.step ?? 0, 1))
+        let others = s.comparisons.enumerated().map { i, run in
+            (run: run, style: theme.comparedRun(i),
+             marker: compareMarkers[i % compareMarkers.count],
+             points: run.points.map { (x: $0.epoch * perEpoch, p: $0) }.filter { $0.x <= end })
+        }
+        let xs = live.flatMap { $0.points.map(\.x) } + others.flatMap { $0.points.map(\.x) }
+        let xRange = (xs.min() ?? 0)...max(xs.max() ?? 1, (xs.min() ?? 0) + 1)
+        let lossSeries = others.map {
+            ChartSeries(name: $0.run.name, points: $0.points.map { (x: $0.x, y: $0.p.loss) }, style: $0.style,
+                        marker: $0.marker, inLegend: false)
+        } + live   // drawn last: the live run stays in front
+        let withAccuracy = r.height >= 14
+        let (lossR, accuracyR) = withAccuracy ? r.splitBottom(r.height * 2 / 5) : (r, Rect(x: 0, y: 0, width: 0, height: 0))
+        LineChart(series: lossSeries, logY: s.logY, xRange: xRange).draw(&g, lossR, caps: caps)
+        if withAccuracy {
+            let accuracySeries = others.map {
+                ChartSeries(name: $0.run.name, points: $0.points.map { (x: $0.x, y: $0.p.accuracy) }, style: $0.style,
+                            marker: $0.marker, inLegend: false)
+            } + [ChartSeries(name: "validation accuracy", points: s.evals.map { (x: Double($0.step), y: $0.accuracy) },
+                             style: theme.secondCurve, marker: "o")]
+            LineChart(series: accuracySeries, xRange: xRange).draw(&g, accuracyR, caps: caps)
+        }
+        // Legend: each run's colour, name and best validation accuracy.
+        func best(_ a: Double?) -> String { a.map { String(format: " %.1f%%", $0 * 100) } ?? "" }
+        let mark = caps.unicode ? "━" : "-"
+        var x = g.put(mark, x: legendR.x, y: legendR.y, theme.secondCurve, clip: legendR)
+        x = g.put(" this run" + best(s.evals.map(\.accuracy).max()) + "  ", x: x, y: legendR.y, .bold, clip: legendR)
+        for o in others {
+            x = g.put(caps.unicode ? mark : String(o.marker), x: x, y: legendR.y, o.style, clip: legendR)
+            x = g.put(" " + o.run.name + best(o.run.bestAccuracy) + "  ", x: x, y: legendR.y, .plain, clip: legendR)
+        }
+    }
+
+    static let compareMarkers: [Character] = ["+", "x", "#", "%", "&"]
 
     // MARK: confusion
 
@@ -232,6 +317,8 @@ public enum DashboardView {
     enum SampleContent {
         case face(header: String, pixels: [UInt8]?, truth: Int?, note: String?)
         case fileError(String)
+        /// Watching a run whose dataset could not be loaded: why.
+        case datasetNote(String)
         case empty
     }
 
@@ -240,7 +327,12 @@ public enum DashboardView {
             return .face(header: (f.path as NSString).lastPathComponent, pixels: f.pixels, truth: nil, note: f.note)
         }
         if let err = s.fileError { return .fileError(err) }
-        guard let idx = s.currentIndex else { return .empty }
+        guard let idx = s.currentIndex else {
+            if let note = s.watch?.datasetNote, s.dataset.train.isEmpty && s.dataset.validation.isEmpty && s.dataset.test.isEmpty {
+                return .datasetNote(note)
+            }
+            return .empty
+        }
         let set = s.dataset[s.currentSplit]
         var header = "\(s.currentSplit.rawValue) #\(idx)/\(set.count)"
         if s.misclassifiedOnly { header += " miscl \(s.position + 1)/\(s.browseCount)" }
@@ -257,6 +349,9 @@ public enum DashboardView {
             drawFace(&g, inner, header: header, pixels: pixels, truth: truth, note: note, s, caps)
         case .fileError(let message):
             drawFileError(&g, inner, message, Theme(caps: caps))
+        case .datasetNote(let note):
+            var y = inner.y
+            for line in wrapped(note, width: inner.width) where y < inner.maxY { g.put(line, x: inner.x, y: y, .dim, clip: inner); y += 1 }
         case .empty:
             g.put("no images in this split", x: inner.x, y: inner.y, .dim, clip: inner)
         }
@@ -294,7 +389,8 @@ public enum DashboardView {
         let layout = SampleLayout(body: body)
         ShadedImage(pixels: px, width: ImageSet.side, height: ImageSet.side)
             .draw(&g, at: layout.face, scale: layout.scale, caps: caps)
-        drawBars(&g, layout.bars, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel, caps: caps)
+        drawBars(&g, layout.bars, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel,
+                 noModel: s.watch != nil ? "no checkpoint yet: predictions start with the run's first" : nil, caps: caps)
     }
 
     /// "header  true neutral  pred fear 55%": class names spelled out when the line fits,
@@ -316,10 +412,11 @@ public enum DashboardView {
         return line
     }
 
-    static func drawBars(_ g: inout CellGrid, _ r: Rect, probs: [Float]?, truth: Int?, predicted: Int?, hasModel: Bool, caps: Capabilities) {
+    static func drawBars(_ g: inout CellGrid, _ r: Rect, probs: [Float]?, truth: Int?, predicted: Int?, hasModel: Bool,
+                         noModel: String? = nil, caps: Capabilities) {
         guard !r.isEmpty else { return }
         guard let probs, probs.count >= classNames.count else {
-            g.put(hasModel ? "predicting…" : "no model: no probabilities", x: r.x, y: r.y, .dim, clip: r)
+            g.put(hasModel ? "predicting…" : noModel ?? "no model: no probabilities", x: r.x, y: r.y, .dim, clip: r)
             return
         }
         let glyphs = Glyphs(unicode: caps.unicode)
@@ -347,12 +444,25 @@ public enum DashboardView {
         }
     }
 
+    /// Words flowed into lines of at most `width` characters (a longer word is cut).
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+            while line.count > width { lines.append(String(line.prefix(width))); line = String(line.dropFirst(width)) }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
     // MARK: hint bar and overlays
 
     static func drawHint(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         guard !r.isEmpty else { return }
         g.fill(r, Cell(" ", .reverse))
-        let text = KeyTable.hintLine(unicode: caps.unicode, width: r.width - 1, training: s.phase.isLive)
+        let text = KeyTable.hintLine(unicode: caps.unicode, width: r.width - 1, training: s.controlsTraining)
         g.put(" " + text.clipped(r.width - 1), x: r.x, y: r.y, .reverse, clip: r)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import FERData
 import FERTraining
 import TermUI
@@ -38,6 +39,48 @@ public enum Overlay: Equatable, Sendable {
     case help
     case prompt(TextField)
     case confirmQuit
+}
+
+/// `ferdash watch`: the run is written by another process; this one only reads it.
+/// The watcher (I/O side) builds it from the run's files and posts it whenever it changes.
+public struct WatchStatus: Equatable, Sendable {
+    /// The run directory as given.
+    public var run: String
+    public var state: RunState
+    /// When the metrics file was last written, and when that was checked (for "written 3s ago").
+    public var lastWrite: Date?
+    public var checkedAt: Date
+    /// Who writes the run: "pid 123 on host", when recorded.
+    public var trainer: String?
+    /// Corrupt metrics lines so far, and the first one's description (line number and reason).
+    public var problemCount = 0
+    public var firstProblem: String?
+    /// Why the Sample panel has nothing to browse (dataset gone, not recorded…), if so.
+    public var datasetNote: String?
+    /// Step of the checkpoint predictions come from; nil while the run has none.
+    public var checkpointStep: Int?
+    /// Why a file of the run could not be read (the newest checkpoint, the metrics), if so.
+    public var fileNote: String?
+    /// Clock times ("stale since 22:41:05") are shown in this zone (tests fix it).
+    public var timeZone: TimeZone
+    public init(run: String, state: RunState, lastWrite: Date?, checkedAt: Date, timeZone: TimeZone = .current) {
+        self.run = run; self.state = state; self.lastWrite = lastWrite; self.checkedAt = checkedAt; self.timeZone = timeZone
+    }
+}
+
+/// Another run overlaid on the Loss panel (`--compare`): its validation results by epoch, so
+/// runs of different batch sizes or dataset sizes line up.
+public struct ComparedRun: Equatable, Sendable {
+    public struct Point: Equatable, Sendable {
+        public var epoch: Double
+        public var loss: Double
+        public var accuracy: Double
+        public init(epoch: Double, loss: Double, accuracy: Double) { self.epoch = epoch; self.loss = loss; self.accuracy = accuracy }
+    }
+    public var name: String
+    public var points: [Point]
+    public init(name: String, points: [Point]) { self.name = name; self.points = points }
+    public var bestAccuracy: Double? { points.map(\.accuracy).max() }
 }
 
 public struct EvalPoint: Equatable, Sendable {
@@ -81,6 +124,11 @@ public struct AppState {
     public var probabilities: [Float]?
     public var probabilitiesFor: SampleSource?
 
+    /// Set in `ferdash watch`: another process trains; this one never controls it.
+    public var watch: WatchStatus?
+    /// Runs overlaid on the Loss panel, in their legend order.
+    public var comparisons: [ComparedRun] = []
+
     public var overlay: Overlay = .none
     public var message: String?
     public var messageIsError = false
@@ -103,6 +151,11 @@ public struct AppState {
     }
 
     public var smoothing: Double { Double(smoothingPercent) / 100 }
+
+    /// Training runs in this process: quitting must stop it, pause and save reach it.
+    public var controlsTraining: Bool { watch == nil && phase.isLive }
+    /// Steps are still coming (in this process or, watched, in another one): ETA makes sense.
+    public var progressing: Bool { watch.map { $0.state == .running } ?? phase.isLive }
 
     /// The misclassified filter reads validation indices from the latest evaluation.
     public var currentSplit: SplitName { misclassifiedOnly ? .validation : split }
@@ -133,6 +186,8 @@ public enum Action {
     case appeared
     case fileLoaded(path: String, result: Result<FilePrediction, FileLoadError>)
     case completions(for: String, candidates: [String])
+    /// `ferdash watch`: the run's state, files and problems as last read.
+    case watch(WatchStatus)
     /// SIGTERM/SIGINT from outside: stop training cleanly without asking; twice exits at once.
     case terminate
 }

@@ -1,28 +1,35 @@
 import Foundation
 
-/// A lock-protected queue: background work posts, the UI loop drains it each tick. (The UI
-/// thread sits in getch, so DispatchQueue.main would never deliver.)
-public final class Mailbox<Message>: @unchecked Sendable {
+/// A lock-protected queue: producers on other threads post, the UI loop drains each tick.
+/// (The UI thread sits in getch, so DispatchQueue.main would never deliver.)
+public final class Inbox<Element>: @unchecked Sendable {
     private let lock = NSLock()
-    private var pending: [Message] = []
+    private var pending: [Element] = []
 
     public init() {}
 
-    public func post(_ message: Message) {
+    public func post(_ element: Element) {
         lock.lock()
-        pending.append(message)
+        pending.append(element)
+        lock.unlock()
+    }
+
+    public func post(contentsOf elements: [Element]) {
+        guard !elements.isEmpty else { return }
+        lock.lock()
+        pending += elements
         lock.unlock()
     }
 
     /// Everything posted since the last drain, in order.
-    public func drain() -> [Message] {
+    public func drain() -> [Element] {
         lock.lock()
         defer { lock.unlock() }
-        let messages = pending
+        let elements = pending
         pending.removeAll(keepingCapacity: true)
-        return messages
+        return elements
     }
 }
 
-/// Where the training session's events wait for the UI loop.
-public typealias EventMailbox = Mailbox<TrainingEvent>
+/// The training session's events, on their way to the dashboard.
+public typealias EventMailbox = Inbox<TrainingEvent>

@@ -145,9 +145,19 @@ public enum MetricValue {
     case text(String)
     case intMatrix([[Int]])
     case numbers([Double])
+    case bool(Bool)
+    case null
+    /// Already JSON (e.g. an array built by the caller).
+    case raw(String)
+    /// A nested object, keys in the order given.
+    case object([(String, MetricValue)])
 
-    var json: String {
+    public var json: String {
         switch self {
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .raw(let text): return text
+        case .object(let fields): return "{" + fields.map { "\(jsonQuoted($0.0)):\($0.1.json)" }.joined(separator: ",") + "}"
         case .int(let v): return String(v)
         case .number(let v): return v.isFinite ? String(v) : "null"
         case .text(let s): return jsonQuoted(s)
@@ -177,4 +187,35 @@ public func jsonQuoted(_ s: String) -> String {
 public struct RunError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Notices when a run's newest checkpoint changes, by the file's identity (inode, modification
+/// time, size) rather than its contents. Checkpoints are replaced by rename, so a changed
+/// identity means a whole new file: opening it never reads half of one.
+public struct CheckpointWatch: Sendable {
+    public let run: RunDirectory
+    private var seen: [Int]?
+
+    public init(run: RunDirectory) { self.run = run }
+
+    /// The newest checkpoint's path when it differs from the one seen last time, else nil.
+    public mutating func changed() -> String? {
+        var newest: (path: String, identity: [Int])?
+        for path in [run.latestCheckpoint, run.bestCheckpoint] {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            let modified = modificationNanoseconds(info)
+            if newest == nil || modified > newest!.identity[1] {
+                newest = (path, [Int(info.st_ino), modified, Int(info.st_size)])
+            }
+        }
+        guard let newest, newest.identity != seen else { return nil }
+        seen = newest.identity
+        return newest.path
+    }
+}
+
+/// A file's modification time in nanoseconds since 1970, from its `stat`.
+func modificationNanoseconds(_ info: stat) -> Int {
+    Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
 }

@@ -29,6 +29,8 @@ public struct TrainingConfiguration: Sendable {
     /// The command line that started the run, kept in checkpoints (and so in exported models).
     public var command: String?
     public static let commandKey = "command"
+    /// How the run was launched, recorded for viewers of the run (`ferdash watch`, `ferdash runs`).
+    public var launch = LaunchRecord()
     public init(runDirectory: String) { self.runDirectory = runDirectory }
 
     public var learningRateSchedule: LearningRateSchedule {
@@ -49,6 +51,21 @@ public struct TrainingConfiguration: Sendable {
         ]
         settings[Self.commandKey] = command
         return settings
+    }
+}
+
+/// Where a run's data came from: what another process needs to open the run
+/// (`ferdash watch` loads the same dataset to browse it). Written into the `started` event.
+public struct LaunchRecord: Sendable, Equatable {
+    /// Absolute path of the dataset; nil for the built-in synthetic faces.
+    public var datasetPath: String?
+    /// The loader options, so a viewer gets the very same splits.
+    public var splitSeed: UInt64 = 0
+    public var skipBadRows = false
+    public init(datasetPath: String? = nil, splitSeed: UInt64 = 0, skipBadRows: Bool = false) {
+        self.datasetPath = datasetPath
+        self.splitSeed = splitSeed
+        self.skipBadRows = skipBadRows
     }
 }
 
@@ -82,6 +99,8 @@ public final class TrainingSession: @unchecked Sendable {
     private var plannedSteps = 0
     /// Time spent paused (it does not count against the deadline).
     private var pausedNanoseconds: UInt64 = 0
+    /// The run's metrics hold this session's `started` line (so a failure belongs there too).
+    private var startRecorded = false
 
     /// Monotonic nanoseconds (`DispatchTime` uptime unless a test injects its own): step
     /// times, throughput, time spent paused and the deadline are all read from it.
@@ -121,6 +140,7 @@ public final class TrainingSession: @unchecked Sendable {
             do {
                 try train()
             } catch {
+                recordFailure(error)
                 sink(.failed(message: String(describing: error)))
             }
             markDone()
@@ -200,13 +220,13 @@ public final class TrainingSession: @unchecked Sendable {
         plannedSteps = configuration.totalSteps
         let batchSize = configuration.batchSize
         let sampler = BatchSampler(count: train.count, batchSize: batchSize, seed: configuration.seed)
-        sink(.started(SessionInfo(architecture: configuration.architecture.rawValue, datasetName: dataset.name,
-                                  trainCount: train.count, validationCount: dataset.validation.count,
-                                  testCount: dataset.test.count, batchSize: batchSize,
-                                  totalSteps: configuration.totalSteps, firstStep: firstStep,
-                                  runDirectory: run.path)))
-        metrics.append([("event", .text(firstStep > 0 ? "resumed" : "started")), ("step", .int(firstStep)),
-                        ("dataset", .text(dataset.name)), ("architecture", .text(configuration.architecture.rawValue))])
+        let info = SessionInfo(architecture: configuration.architecture.rawValue, datasetName: dataset.name,
+                               trainCount: train.count, validationCount: dataset.validation.count,
+                               testCount: dataset.test.count, batchSize: batchSize,
+                               totalSteps: configuration.totalSteps, firstStep: firstStep, runDirectory: run.path)
+        sink(.started(info))
+        metrics.append(startRecord(info))
+        startRecorded = true
         try trainSteps(model, metrics: metrics, tensorboard: tensorboard, sampler: sampler, firstStep: firstStep)
     }
 
@@ -260,7 +280,9 @@ public final class TrainingSession: @unchecked Sendable {
             try saveCheckpoint(model, isBest: false)
         }
         let stoppedEarly = step < plannedSteps
-        metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step))])
+        metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step)),
+                        ("total_steps", .int(plannedSteps)), ("train_seconds", .number(activeSeconds)),
+                        ("time", .number(Date().timeIntervalSince1970))])
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
     }
 
@@ -281,6 +303,35 @@ public final class TrainingSession: @unchecked Sendable {
         let reason = "time budget: at the pace so far the run ends at step \(total) (epoch \(epochs))"
         metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(total))])
         sink(.replanned(totalSteps: total, reason: reason))
+    }
+
+    /// The `started` (or `resumed`) line: everything a viewer of the run needs to show it.
+    private func startRecord(_ info: SessionInfo) -> [(String, MetricValue)] {
+        let c = configuration
+        let launch = c.launch
+        let recipe = c.metadata.filter { $0.key != TrainingConfiguration.commandKey }.sorted { $0.key < $1.key }
+            .map { ($0.key, MetricValue.text($0.value)) }
+        return [
+            ("event", .text(info.firstStep > 0 ? "resumed" : "started")), ("step", .int(info.firstStep)),
+            ("time", .number(Date().timeIntervalSince1970)),
+            ("dataset", .text(info.datasetName)), ("dataset_path", .text(launch.datasetPath ?? "built-in")),
+            ("split_seed", .text(String(launch.splitSeed))), ("skip_bad_rows", .bool(launch.skipBadRows)),
+            ("train_count", .int(info.trainCount)), ("validation_count", .int(info.validationCount)),
+            ("test_count", .int(info.testCount)),
+            ("architecture", .text(info.architecture)), ("total_steps", .int(info.totalSteps)),
+            ("batch_size", .int(info.batchSize)), ("steps_per_epoch", .int(info.stepsPerEpoch)),
+            ("eval_every", .int(c.evalEvery)), ("seed", .text(String(c.seed))),
+            ("recipe", .object(recipe)),
+            ("command", c.command.map(MetricValue.text) ?? .null),
+            ("pid", .int(Int(getpid()))), ("host", .text(ProcessInfo.processInfo.hostName)),
+        ]
+    }
+
+    /// The run's own file says how it ended, so a viewer never mistakes a crash for a stall.
+    private func recordFailure(_ error: Error) {
+        guard startRecorded, let metrics = try? MetricsLog(path: run.metrics) else { return }
+        metrics.append([("event", .text("failed")), ("step", .int(step)), ("message", .text(String(describing: error))),
+                        ("time", .number(Date().timeIntervalSince1970))])
     }
 
     /// With a deadline, the total that ends the run in time, when that is below the current

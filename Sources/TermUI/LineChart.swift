@@ -46,7 +46,11 @@ public struct LineChart {
     public var series: [ChartSeries]
     public var logY: Bool
     public var yLabelWidth = 7
-    public init(series: [ChartSeries], logY: Bool = false) { self.series = series; self.logY = logY }
+    /// A fixed x extent (charts stacked over one axis); nil fits the data.
+    public var xRange: ClosedRange<Double>?
+    public init(series: [ChartSeries], logY: Bool = false, xRange: ClosedRange<Double>? = nil) {
+        self.series = series; self.logY = logY; self.xRange = xRange
+    }
 
     static func format(_ v: Double) -> String {
         let a = abs(v)
@@ -66,7 +70,7 @@ public struct LineChart {
         let plot = layout.plot
         // The axis even when empty, so the panel never looks broken.
         for y in plot.y..<plot.maxY { grid[layout.axisX, y] = Cell(Glyphs(unicode: caps.unicode).v, .dim) }
-        guard let scale = ChartScale(series, logY: logY) else {
+        guard let scale = ChartScale(series, logY: logY, xRange: xRange) else {
             grid.put("waiting for data", x: plot.x + 1, y: plot.y + plot.height / 2, .dim, clip: plot)
             return
         }
@@ -158,8 +162,8 @@ struct ChartLayout {
     }
 }
 
-/// Data to dot coordinates: x spans the steps seen; y (log10 with `logY`) spans the values
-/// with 5% headroom above and below, and a flat series gets a unit-high band around it.
+/// Data to dot coordinates: x spans the steps seen (or a given range); y (log10 with `logY`)
+/// spans the values with 5% headroom above and below, and a flat series gets a unit-high band.
 struct ChartScale {
     let logY: Bool
     let minX: Double, maxX: Double
@@ -167,10 +171,11 @@ struct ChartScale {
     let lastX: Double
     let minY: Double, maxY: Double
 
-    init?(_ series: [ChartSeries], logY: Bool) {
+    init?(_ series: [ChartSeries], logY: Bool, xRange: ClosedRange<Double>? = nil) {
         self.logY = logY
         let all = series.flatMap { $0.points }.filter { $0.y.isFinite && $0.x.isFinite }
-        guard let firstX = all.map({ $0.x }).min(), let lastX = all.map({ $0.x }).max() else { return nil }
+        guard let firstX = xRange?.lowerBound ?? all.map({ $0.x }).min(),
+              let lastX = xRange?.upperBound ?? all.map({ $0.x }).max(), !all.isEmpty else { return nil }
         let ys = all.map { Self.transform($0.y, logY: logY) }
         var low = ys.min()!, high = ys.max()!
         if high - low < 1e-9 { low -= 0.5; high += 0.5 }

@@ -40,6 +40,12 @@ public struct Theme: Equatable, Sendable {
         Style(fg: hasColor ? .index(caps.colors >= 256 ? 244 : 7) : .default, dim: true)
     }
 
+    /// The `index`th other run drawn for comparison, each in a colour of its own.
+    public func comparedRun(_ index: Int) -> Style {
+        let palette: [Color] = [.magenta, .blue, .red, .green, .white]
+        return colored(Style(fg: palette[index % palette.count]), else: .plain)
+    }
+
     /// A class bar: the true class green, a wrong prediction red, the rest blue.
     public func classBar(isTrue: Bool, isPredicted: Bool) -> Style {
         colored(Style(fg: isTrue ? .green : (isPredicted ? .red : .blue)), else: .plain)

@@ -23,6 +23,13 @@ struct DataOptions: ParsableArguments {
         }
         return dataset
     }
+
+    /// Where this data lives, as a run records it: an absolute path so another process in
+    /// another directory (`ferdash watch`) can load the same splits.
+    func launchRecord() -> LaunchRecord {
+        LaunchRecord(datasetPath: data.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, splitSeed: splitSeed,
+                     skipBadRows: skipBadRows)
+    }
 }
 
 extension Architecture: ExpressibleByArgument {}

@@ -25,6 +25,11 @@ struct DashboardEnvironment {
     /// Called once the terminal is ready (e.g. `session.start()`), so nothing starts when the
     /// terminal cannot show the dashboard.
     var onReady: (() -> Void)?
+    /// `watch`: actions from the run watcher, and the run's status to start with.
+    var feed: ActionInbox?
+    var watch: WatchStatus?
+    /// Runs overlaid on the Loss panel (`--compare`).
+    var comparisons: [ComparedRun] = []
 
     init(dataset: Dataset, control: DashboardSessionControl?, mailbox: EventMailbox,
          predictFile: @escaping (String) -> Result<FilePrediction, Error>,
@@ -53,7 +58,8 @@ func runDashboard(_ env: DashboardEnvironment) -> Int32 {
     defer { term.shutdown() }
     env.onReady?()
     var loop = DashboardLoop(terminal: term, dataset: env.dataset, control: env.control, mailbox: env.mailbox,
-                             predictFile: env.predictFile, training: env.training, quitTimeout: env.quitTimeout)
+                             predictFile: env.predictFile, training: env.training, quitTimeout: env.quitTimeout,
+                             feed: env.feed, watch: env.watch, comparisons: env.comparisons)
     return loop.run()
 }
 
@@ -89,13 +95,15 @@ func dashboardFilePredictor() -> (String) -> Result<FilePrediction, Error> {
 }
 
 /// `ferdash` / `ferdash train` on a terminal: trains behind the dashboard. Returns the exit status.
-func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration, options: DisplayOptions) -> Int32 {
+func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration, options: DisplayOptions,
+                          comparisons: [ComparedRun] = []) -> Int32 {
     let mailbox = EventMailbox()
     let session = TrainingSession(dataset: dataset, configuration: configuration) { mailbox.post($0) }
     var started = false
-    let env = DashboardEnvironment(dataset: dataset, control: session, mailbox: mailbox,
+    var env = DashboardEnvironment(dataset: dataset, control: session, mailbox: mailbox,
                                    predictFile: dashboardFilePredictor(), options: options, training: true,
                                    onReady: { started = true; session.start() })
+    env.comparisons = comparisons
     let status = runDashboard(env)
     // q/Ctrl-C already waited for `finished`; this only matters when the wait timed out.
     if started { session.wait(timeout: 5) }

@@ -16,7 +16,8 @@ struct DisplayFlags: ParsableArguments {
 
 /// Wires datasets and sessions to the dashboard.
 enum DashboardLauncher {
-    static func train(dataset: Dataset, configuration: TrainingConfiguration, display: DisplayFlags) throws -> Int32 {
-        runTrainingDashboard(dataset: dataset, configuration: configuration, options: display.options)
+    static func train(dataset: Dataset, configuration: TrainingConfiguration, display: DisplayFlags,
+                      comparisons: [ComparedRun] = []) throws -> Int32 {
+        runTrainingDashboard(dataset: dataset, configuration: configuration, options: display.options, comparisons: comparisons)
     }
 }

@@ -10,7 +10,8 @@ struct Ferdash: ParsableCommand {
             synthetic faces. Data: fer2013.csv (or .csv.gz), the seed chapter's train.csv/test.csv, \
             or image folders train|test/<class>/.
             """,
-        subcommands: [Train.self, Browse.self, Predict.self, Evaluate.self, Export.self, Inspect.self, Synth.self, Bench.self],
+        subcommands: [Train.self, Watch.self, Runs.self, Browse.self, Predict.self, Evaluate.self, Export.self, Inspect.self, Synth.self,
+                      Bench.self],
         defaultSubcommand: Train.self
     )
 }

@@ -65,6 +65,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Plain log lines instead of the dashboard.")
     var headless = false
 
+    @Option(name: .customLong("compare"), help: "Overlay this earlier run's validation loss and accuracy on the Loss panel, aligned by epoch (repeatable).")
+    var compare: [String] = []
+
     @OptionGroup var display: DisplayFlags
 
     func validate() throws {
@@ -84,12 +87,18 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let launched = DispatchTime.now().uptimeNanoseconds   // the time budget counts loading too
+        // Before the (slow) data: a wrong --compare is said at once.
+        let comparisons = try loadComparisons(compare)
         let dataset = try dataOptions.load()
         let configuration = try makeConfiguration(dataset: dataset, launched: launched)
         if headless || !isatty(STDOUT_FILENO).boolValue {
+            if !compare.isEmpty {
+                FileHandle.standardError.write("ferdash: --compare is drawn by the dashboard; headless training ignores it (`ferdash watch RUN --compare …` shows it)\n")
+            }
             try HeadlessTraining(dataset: dataset, configuration: configuration).run()
         } else {
-            let status = try DashboardLauncher.train(dataset: dataset, configuration: configuration, display: display)
+            let status = try DashboardLauncher.train(dataset: dataset, configuration: configuration, display: display,
+                                                     comparisons: comparisons)
             if status != 0 { throw ExitCode(status) }
         }
     }
@@ -109,9 +118,11 @@ struct Train: ParsableCommand {
         if resume && !FileManager.default.fileExists(atPath: RunDirectory(path: directory).latestCheckpoint) {
             throw UsageError("--resume: \(directory) holds no \(RunDirectory.latestName) to continue from")
         }
-        return TrainingConfiguration.resolve(request, stored: resume ? storedSettings(directory) : [:],
-                                             runDirectory: directory, trainCount: dataset.train.count,
-                                             launched: launched, defaultThreads: defaultThreads())
+        var configuration = TrainingConfiguration.resolve(request, stored: resume ? storedSettings(directory) : [:],
+                                                          runDirectory: directory, trainCount: dataset.train.count,
+                                                          launched: launched, defaultThreads: defaultThreads())
+        configuration.launch = dataOptions.launchRecord()
+        return configuration
     }
 
     /// The flags, as the resolver in FERTraining takes them.

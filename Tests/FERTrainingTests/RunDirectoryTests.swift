@@ -72,3 +72,24 @@ final class RunDirectoryTests: XCTestCase {
         XCTAssertEqual(ConfusionMatrix().accuracy, 0, "empty matrix scores 0, not NaN")
     }
 }
+
+final class CheckpointWatchTests: XCTestCase {
+    func testNoticesEachAtomicReplacementOnceAndPrefersTheNewerFile() throws {
+        let dir = TempDir()
+        let run = RunDirectory(path: dir.path)
+        try run.create()
+        var watch = CheckpointWatch(run: run)
+        XCTAssertNil(watch.changed(), "no checkpoint yet")
+        try RunDirectory.writeAtomically([1, 2, 3], to: run.latestCheckpoint)
+        XCTAssertEqual(watch.changed(), run.latestCheckpoint)
+        XCTAssertNil(watch.changed(), "the same file is not reported twice")
+        // Same size, same second: the rename still gives it away (a new inode).
+        try RunDirectory.writeAtomically([4, 5, 6], to: run.latestCheckpoint)
+        XCTAssertEqual(watch.changed(), run.latestCheckpoint)
+        XCTAssertNil(watch.changed())
+        // A best checkpoint written later is the newest.
+        usleep(20_000)
+        try RunDirectory.writeAtomically([7], to: run.bestCheckpoint)
+        XCTAssertEqual(watch.changed(), run.bestCheckpoint)
+    }
+}
