@@ -89,17 +89,7 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
     switch e {
     case .started(let info):
         s.info = info
-        if !s.lossSteps.isEmpty {
-            // A watched run resumed (what was trained after its checkpoint is gone, and so is
-            // its curve) or started afresh in the same folder (nothing before it counts).
-            let keep = s.lossSteps.firstIndex { $0 > info.firstStep } ?? s.lossSteps.count
-            s.lossSteps.removeSubrange(keep...)
-            s.losses.removeSubrange(keep...)
-            s.evals.removeAll { $0.step > info.firstStep }
-            if let e = s.latestEval, e.step > info.firstStep { s.latestEval = nil }
-            s.firstStepSeen = nil
-            s.finish = nil
-        }
+        if !s.lossSteps.isEmpty { forgetAfter(step: info.firstStep, &s) }
         // A watched run that ended may be resumed by another process: it runs again.
         if s.phase == .starting || s.phase == .browsing || s.watch != nil { s.phase = .running }
         requestPrediction(&s, &fx)
@@ -154,6 +144,18 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
             fx.append(.exit(1))
         }
     }
+}
+
+/// A watched run resumed from its checkpoint at `step` (what was trained after it is gone, and
+/// so is its curve) or started afresh in the same folder (step 0: nothing before it counts).
+private func forgetAfter(step: Int, _ s: inout AppState) {
+    let keep = s.lossSteps.firstIndex { $0 > step } ?? s.lossSteps.count
+    s.lossSteps.removeSubrange(keep...)
+    s.losses.removeSubrange(keep...)
+    s.evals.removeAll { $0.step > step }
+    if let e = s.latestEval, e.step > step { s.latestEval = nil }
+    s.firstStepSeen = nil
+    s.finish = nil
 }
 
 /// A new reading of the watched run: new weights mean fresh probabilities; a corrupt line or
