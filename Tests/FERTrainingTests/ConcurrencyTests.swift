@@ -1,6 +1,7 @@
 import FERData
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 /// The two hand-overs between threads in FERTraining, under load: scripts/sanitize.sh runs these
 /// (with the session's and the dashboard loop's tests) under Thread Sanitizer.

@@ -1,21 +1,14 @@
 import FERModel
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 /// Writes that fail half-way, injected for real: RLIMIT_FSIZE makes the kernel refuse bytes past
 /// a size (EFBIG) exactly as a full disk refuses them (ENOSPC), mid-file, with part of the data
 /// already written. scripts/e2e-full-disk.sh does the same on a real full tmpfs.
 final class FullDiskTests: XCTestCase {
-    var root: String!
-
-    override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "ferdash-fulldisk-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
-    }
+    let dir = TempDir()
+    var root: String { dir.path }
 
     /// Runs `body` while no file of this process may grow past `bytes`.
     func withFileSizeLimit(_ bytes: Int, _ body: () throws -> Void) rethrows {
