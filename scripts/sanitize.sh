@@ -38,10 +38,8 @@ run() {
 }
 
 if [[ $which == thread || $which == all ]]; then
-    # Not TrainingDeadlineTests: they need 25 steps within a 3-second budget, which code running
-    # 5-15x slower under TSan cannot do; the same session threads run in TrainingSessionTests.
     run thread .build-tsan thread \
-        'TrainingSessionTests|ConcurrencyTests|FullDiskTests|WorkerPoolTests|LoopTests|CSVStreamTests'
+        'TrainingSessionTests|TrainingDeadlineTests|ConcurrencyTests|FullDiskTests|WorkerPoolTests|LoopTests|CSVStreamTests'
 fi
 if [[ $which == address || $which == all ]]; then
     run address .build-asan address
