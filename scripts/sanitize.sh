@@ -3,10 +3,8 @@
 #   thread   the tests of the code that hands data between threads — the training session, the
 #            event mailbox, the worker pool, the batch preparer, the dashboard loop, the CSV
 #            block pipeline, the full-disk session test — under Thread Sanitizer;
-#   address  the whole suite under Address Sanitizer (with LeakSanitizer).
-# Any sanitizer report (LeakSanitizer's at exit included; the one known leak inside Foundation is
-# suppressed by Tests/FuzzReplayTests/lsan.supp) fails the run, even if every test passed.
-# Prints how long each took.
+#   address  the whole suite under Address Sanitizer (memory errors; leaks: see below).
+# Any sanitizer report fails the run, even if every test passed. Prints how long each took.
 # Usage: scripts/sanitize.sh [thread|address|all]   (default all; slow: see README "Testing")
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,8 +23,10 @@ run() {
     [[ -n $filter ]] && args+=(--filter "$filter")
     # halt_on_error=0: report every race, not only the first; exitcode makes any report fail.
     TSAN_OPTIONS="halt_on_error=0:exitcode=66:second_deadlock_stack=1" \
-    ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:exitcode=66" \
-    LSAN_OPTIONS="suppressions=$root/Tests/FuzzReplayTests/lsan.supp:print_suppressions=0" \
+    # No leak check at exit here: swift-corelibs-xctest keeps every test case in reference cycles,
+    # so whatever a test object holds shows up as "leaked". Leaks are checked where they mean
+    # something: per input by the fuzzers (scripts/fuzz.sh) and over a long run by scripts/soak.sh.
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:exitcode=66" \
         swift test "${args[@]}" >"$log" 2>&1
     local result=$?
     local reports
