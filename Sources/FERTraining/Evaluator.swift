@@ -69,6 +69,21 @@ public enum Evaluator {
         return p
     }
 
+    /// Saliency map (48×48, 0...1; see Classifier.saliency) of class `target` for one 48×48 image.
+    /// `mirrorAverage` matches test-time augmentation: the mirror image's map, mirrored back,
+    /// is averaged in, as its probabilities are.
+    public static func saliency(_ classifier: Classifier, pixels: [UInt8], class target: Int, mirrorAverage: Bool = false) -> [Float] {
+        var image = pixels.map { Float($0) / 255 }
+        var map = image.withUnsafeBufferPointer { classifier.saliency(image: $0, class: target) }
+        if mirrorAverage {
+            mirror(&image, count: 1)
+            var other = image.withUnsafeBufferPointer { classifier.saliency(image: $0, class: target) }
+            mirror(&other, count: 1)
+            for i in map.indices { map[i] = (map[i] + other[i]) / 2 }
+        }
+        return map
+    }
+
     /// Writes images `indices` of `set` into `buffer` as floats in [0, 1].
     public static func fill<C: Collection>(_ buffer: inout [Float], from set: ImageSet, indices: C) where C.Element == Int {
         let size = ImageSet.pixelsPerImage
