@@ -10,7 +10,7 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
     private var stopped = false
     private var closed = false
     private var saveRequested = false
-    private var predictions: [(pixels: [UInt8], tag: Int)] = []
+    private var predictions: [(pixels: [UInt8], tag: Int, saliency: Bool)] = []
     private let sink: @Sendable (TrainingEvent) -> Void
     public let info: SessionInfo
     public var stepDelay: Double
@@ -30,8 +30,19 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
     public func saveCheckpointNow() { lock.lock(); saveRequested = true; lock.unlock() }
     /// Ends the background thread (after `finished` it keeps answering predictions until closed).
     public func close() { lock.lock(); closed = true; stopped = true; lock.unlock() }
-    public func requestPrediction(pixels: [UInt8], tag: Int) {
-        lock.lock(); predictions.append((pixels, tag)); lock.unlock()
+    public func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool) {
+        lock.lock(); predictions.append((pixels, tag, saliency)); lock.unlock()
+    }
+
+    /// Answers one request: fake probabilities and, when asked, a fake saliency map (the
+    /// image's brightness: the demo has no network to explain).
+    private func answer(_ q: (pixels: [UInt8], tag: Int, saliency: Bool), step: Int, total: Int) {
+        let p = Self.fakeProbabilities(q.pixels, step: step, total: total)
+        sink(.prediction(tag: q.tag, probabilities: p))
+        if q.saliency {
+            let top = Float(max(1, q.pixels.max() ?? 1))
+            sink(.saliency(tag: q.tag, classIndex: p.indices.max { p[$0] < p[$1] }!, map: q.pixels.map { Float($0) / top }))
+        }
     }
 
     /// Deterministic fake probabilities that sharpen as training proceeds.
@@ -61,7 +72,7 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
                 saveRequested = false
                 predictions.removeAll()
                 lock.unlock()
-                for q in preds { sink(.prediction(tag: q.tag, probabilities: Self.fakeProbabilities(q.pixels, step: step, total: info.totalSteps))) }
+                for q in preds { answer(q, step: step, total: info.totalSteps) }
                 if save { sink(.checkpointSaved(CheckpointReport(step: step, path: info.runDirectory + "/checkpoint.bin", isBest: false))) }
                 if st { break }
                 if p {
@@ -97,7 +108,7 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
             while true {
                 lock.lock(); let preds = predictions; predictions.removeAll(); let done = closed; lock.unlock()
                 if done { return }
-                for q in preds { sink(.prediction(tag: q.tag, probabilities: Self.fakeProbabilities(q.pixels, step: step, total: info.totalSteps))) }
+                for q in preds { answer(q, step: step, total: info.totalSteps) }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }

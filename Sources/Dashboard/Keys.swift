@@ -6,7 +6,7 @@ public enum Command: Hashable, Sendable {
     case previous, next, back(Int), forward(Int), first, last
     case split(SplitName), misclassified
     case pauseResume, save, predictFile
-    case smoothMore, smoothLess, logY, countsPercent
+    case smoothMore, smoothLess, logY, countsPercent, saliency
     case help, close, redraw, quit
 }
 
@@ -45,6 +45,7 @@ public enum KeyTable {
             KeyBinding(keys: [.char("-"), .char("_")], label: "", help: "", hint: nil, command: .smoothLess),
             KeyBinding(keys: [.char("l")], label: "l", help: "log / linear loss axis", hint: "log", command: .logY),
             KeyBinding(keys: [.char("c")], label: "c", help: "confusion counts / row percent", hint: "counts", command: .countsPercent),
+            KeyBinding(keys: [.char("x")], label: "x", help: "saliency overlay: where the network looks for its predicted class (HiResCAM, last convolution block)", hint: "saliency", command: .saliency),
             KeyBinding(keys: [.char("?")], label: "?", help: "this help", hint: "help", command: .help),
             KeyBinding(keys: [.escape], label: "Esc", help: "close help, prompt or file preview", hint: nil, command: .close),
             KeyBinding(keys: [.ctrl("l")], label: "Ctrl-L", help: "redraw the screen", hint: nil, command: .redraw),
@@ -62,7 +63,7 @@ public enum KeyTable {
     }
 
     /// Hints dropped first when the bar is too narrow (help and quit always stay).
-    static let hintDropOrder = ["smooth", "log", "counts", "miscl", "save", "split", "sample"]
+    static let hintDropOrder = ["smooth", "log", "counts", "saliency", "miscl", "save", "split", "sample"]
 
     /// `training: false` leaves out keys that only act on a live session (pause, save).
     public static func hintLine(unicode: Bool, width: Int = .max, training: Bool = true) -> String {

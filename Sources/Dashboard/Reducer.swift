@@ -82,7 +82,7 @@ private func requestPrediction(_ s: inout AppState, _ fx: inout [Effect]) {
     s.nextTag += 1
     s.requestedTag = tag
     s.requestedFor = s.showing
-    fx.append(.requestPrediction(pixels: pixels, tag: tag))
+    fx.append(.requestPrediction(pixels: pixels, tag: tag, saliency: s.saliencyShown))
 }
 
 private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [Effect]) {
@@ -135,6 +135,11 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
         if tag == s.requestedTag {
             s.probabilities = probs
             s.probabilitiesFor = s.requestedFor
+        }
+    case .saliency(let tag, let classIndex, let map):
+        if tag == s.requestedTag {
+            s.saliency = SaliencyMap(classIndex: classIndex, values: map)
+            s.saliencyFor = s.requestedFor
         }
     case .finished(let f):
         s.finish = f
@@ -330,6 +335,13 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
     case .smoothLess: s.smoothingPercent = max(0, s.smoothingPercent - 5)
     case .logY: s.logY.toggle()
     case .countsPercent: s.confusionPercent.toggle()
+    case .saliency:
+        if !s.hasModel { setMessage(&s, "no model yet: nothing to explain"); return }
+        s.saliencyShown.toggle()
+        setMessage(&s, s.saliencyShown ? "saliency: HiResCAM of the predicted class on the last convolution block" : "saliency off")
+        // The map comes with a prediction from the current weights at the session's next
+        // control point, like the probabilities.
+        if s.saliencyShown && s.saliencyFor != s.showing { requestPrediction(&s, &fx) }
     case .help: s.overlay = s.overlay == .help ? .none : .help
     case .close:
         if s.overlay != .none { s.overlay = .none }

@@ -123,6 +123,10 @@ public struct AppState {
     public var requestedFor: SampleSource?
     public var probabilities: [Float]?
     public var probabilitiesFor: SampleSource?
+    /// `x`: the Sample panel draws the saliency map of the predicted class over the face.
+    public var saliencyShown = false
+    public var saliency: SaliencyMap?
+    public var saliencyFor: SampleSource?
 
     /// Set in `ferdash watch`: another process trains; this one never controls it.
     public var watch: WatchStatus?
@@ -203,9 +207,17 @@ public enum Effect: Equatable {
     case resume
     case stop
     case saveCheckpoint
-    case requestPrediction(pixels: [UInt8], tag: Int)
+    case requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool)
     case loadFile(String)
     case completePath(String)
     case redraw
     case exit(Int32)
+}
+
+/// Where the network looked for one image (`Classifier.saliency`): 48×48 values in 0...1 for
+/// the class it predicted.
+public struct SaliencyMap: Equatable, Sendable {
+    public var classIndex: Int
+    public var values: [Float]
+    public init(classIndex: Int, values: [Float]) { self.classIndex = classIndex; self.values = values }
 }

@@ -12,6 +12,9 @@ public enum TrainingEvent: Sendable {
     case replanned(totalSteps: Int, reason: String)
     /// Answer to `TrainingSession.requestPrediction`: softmax probabilities for the tagged image.
     case prediction(tag: Int, probabilities: [Float])
+    /// Answer to `requestPrediction(…, saliency: true)`: the 48×48 saliency map (0...1) of the
+    /// tagged image for its predicted class `classIndex`.
+    case saliency(tag: Int, classIndex: Int, map: [Float])
     case finished(FinishReport)
     case failed(message: String)
 }

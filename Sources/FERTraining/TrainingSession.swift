@@ -85,7 +85,7 @@ public final class TrainingSession: @unchecked Sendable {
     private var pauseRequested = false
     private var stopRequested = false
     private var saveRequested = false
-    private var pendingPredictions: [(pixels: [UInt8], tag: Int)] = []
+    private var pendingPredictions: [(pixels: [UInt8], tag: Int, saliency: Bool)] = []
     private var done = false
     private var closed = false
 
@@ -146,9 +146,11 @@ public final class TrainingSession: @unchecked Sendable {
     public func stop() { setFlag { $0.stopRequested = true } }
     public func saveCheckpointNow() { setFlag { $0.saveRequested = true } }
 
-    /// Predicts on a 48×48 image with the current weights; answered by a `.prediction` event.
-    public func requestPrediction(pixels: [UInt8], tag: Int) {
-        setFlag { $0.pendingPredictions.append((pixels, tag)) }
+    /// Predicts on a 48×48 image with the current weights; answered by a `.prediction` event,
+    /// and with `saliency` also by a `.saliency` event: the map for the predicted class
+    /// (`Evaluator.saliency`), from the same weights at the same control point.
+    public func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool = false) {
+        setFlag { $0.pendingPredictions.append((pixels, tag, saliency)) }
         // While training runs the loop answers at its next control point; once it has ended,
         // this block (queued behind it on the serial queue) does.
         queue.async { [self] in
@@ -427,6 +429,11 @@ public final class TrainingSession: @unchecked Sendable {
         for request in requests {
             let probabilities = Evaluator.probabilities(model, pixels: request.pixels)
             sink(.prediction(tag: request.tag, probabilities: probabilities))
+            if request.saliency {
+                let predicted = argmax(probabilities)
+                let map = Evaluator.saliency(model, pixels: request.pixels, class: predicted)
+                sink(.saliency(tag: request.tag, classIndex: predicted, map: map))
+            }
         }
     }
 

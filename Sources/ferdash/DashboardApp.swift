@@ -100,7 +100,9 @@ final class TrainingSessionControl: DashboardSessionControl {
     func resume() { session.resume() }
     func stop() { session.stop() }
     func saveCheckpointNow() { session.saveCheckpointNow() }
-    func requestPrediction(pixels: [UInt8], tag: Int) { session.requestPrediction(pixels: pixels, tag: tag) }
+    func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool) {
+        session.requestPrediction(pixels: pixels, tag: tag, saliency: saliency)
+    }
 }
 
 /// Image file → the 48×48 input and a note, through the same face preparation as `ferdash predict`.
