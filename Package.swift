@@ -3,6 +3,9 @@ import PackageDescription
 
 // One executable over a stack of small libraries; see docs/DESIGN.md for who may import whom.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+// The engine's kernels (SIMD types above all: every lane operation is a call at -Onone) run
+// 4-50x slower unoptimised, so its tests and the debug tool keep -O.
+let engine: [SwiftSetting] = optimized + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "ferdash",
@@ -19,7 +22,7 @@ let package = Package(
             .linkedLibrary("z"), .linkedLibrary("png16"), .linkedLibrary("jpeg"),
         ]),
 
-        .target(name: "FERModel", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "FERModel", dependencies: ["CBLAS"], swiftSettings: engine),
         .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized),
         .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: optimized),
         // Protocol Buffers wire encoding, shared by the TensorBoard and ONNX writers.

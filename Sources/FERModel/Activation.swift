@@ -4,6 +4,8 @@ final class ReLU: Layer {
     let name: String
     let inputShape: Shape
     var outputShape: Shape { inputShape }
+    var backwardReadsInput: Bool { false }
+    var backwardReadsOutput: Bool { true }
 
     init(name: String, shape: Shape) {
         self.name = name

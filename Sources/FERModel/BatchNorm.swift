@@ -22,6 +22,9 @@ final class BatchNorm: Layer {
     /// separate layer's buffers). Backward reads the output: y > 0 ⇔ the pre-activation was.
     let relu: Bool
     var parameters: [Parameter] { [gamma, beta, runningMean, runningVariance] }
+    var backwardReadsInput: Bool { true }
+    var backwardReadsOutput: Bool { false }
+    var backwardInPlace: Bool { true }
 
     /// Per-channel statistics of the last training forward, for backward.
     private let mean: FloatBuffer
@@ -29,7 +32,8 @@ final class BatchNorm: Layer {
     /// y = scale·x + shift per channel (γ/σ and β − μγ/σ folded once per pass).
     private let scale: FloatBuffer
     private let shift: FloatBuffer
-    private let offset: FloatBuffer
+    /// Backward's per-channel coefficients (scale and shift must survive: the gate reads them).
+    private let coefficients: FloatBuffer
     /// Gated dy when there is no dx to hold it (batch norm as the first layer).
     private let gatedScratch = FloatBuffer(1)
     /// Per-slice Double partial sums (2·C per slice), summed in slice order so the result
@@ -58,7 +62,7 @@ final class BatchNorm: Layer {
         inverseStd = FloatBuffer(c)
         scale = FloatBuffer(c)
         shift = FloatBuffer(c)
-        offset = FloatBuffer(c)
+        coefficients = FloatBuffer(3 * c)
         sums = .allocate(capacity: 2 * c)
         sums.initialize(repeating: 0, count: 2 * c)
         partials = .allocate(capacity: 2 * c)
@@ -68,6 +72,17 @@ final class BatchNorm: Layer {
     deinit {
         sums.deallocate()
         partials.deallocate()
+    }
+
+    /// The inference-mode affine map y = s·x + t per channel (before the ReLU), computed as the
+    /// forward computes it, for folding into the preceding convolution.
+    func inferenceAffine(scale s: UnsafeMutablePointer<Float>, shift t: UnsafeMutablePointer<Float>) {
+        let g = gamma.value.pointer, b = beta.value.pointer
+        let rm = runningMean.value.pointer, rv = runningVariance.value.pointer
+        for c in 0..<inputShape.channels {
+            s[c] = g[c] * (1 / (rv[c] + epsilon).squareRoot())
+            t[c] = b[c] - rm[c] * s[c]
+        }
     }
 
     /// Work slices over `rows` positions: at least a few thousand values each, or dispatch costs
@@ -157,33 +172,72 @@ final class BatchNorm: Layer {
         let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
         let mu = UnsafePointer(mean.pointer), inv = UnsafePointer(inverseStd.pointer), g = gamma.value.pointer
         let items = items(ctx, rows: rows)
-        // With the fused ReLU, dy is first gated by the output (the gradient reaching the affine
-        // step is 0 wherever the ReLU was closed), in a pass of its own into dx: in a plain loop
-        // the test becomes a vector blend; inside the reductions it stayed a branch on a random
-        // pattern and cost ≈80 ms at 128×48×48×32. Without dx (first layer) a scratch buffer.
-        var g0 = dy
-        if relu {
-            let gated: UnsafeMutablePointer<Float>
-            if let dx { gated = dx } else { gatedScratch.reserve(rows * C); gated = gatedScratch.pointer }
-            parallelFor(items) { w in
-                let r = slice(rows * C, parts: items, index: w)
-                let d = dy + r.lowerBound, out = y + r.lowerBound, o = gated + r.lowerBound
-                for i in 0..<r.count { o[i] = out[i] > 0 ? d[i] : 0 }
-            }
-            g0 = UnsafePointer(gated)
+        // With the fused ReLU, dy is first gated: the gradient reaching the affine step is 0
+        // wherever the ReLU was closed. The gate is recomputed from x with the forward's own
+        // scale and shift (the same arithmetic, so the same decision) rather than read from y:
+        // y is then dead once the next layer has run, and the Network lets it share memory
+        // (backwardReadsOutput). Gated dy goes to dx (or, for a first layer, scratch).
+        let gdy: UnsafePointer<Float>
+        if !relu {
+            gdy = dy
+        } else if let dx {
+            gdy = UnsafePointer(dx)
+        } else {
+            gatedScratch.reserve(rows * C)
+            gdy = UnsafePointer(gatedScratch.pointer)
         }
-        let gdy = g0
-        reduceRows(rows: rows, items: items) { range, acc in
-            let sumDy = acc, sumDyXhat = acc + C
-            // One store stream per loop: with two accumulators written in one loop the compiler
-            // cannot rule out aliasing with the inputs and leaves it scalar.
-            for r in range {
-                let d = gdy + r * C
-                for c in 0..<C { sumDy[c] += Double(d[c]) }
+        let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer), relu = self.relu
+        if C % 8 == 0 {
+            // One pass: gate, Σg and Σg·(x − μ) together, 8 channels at a time, in Float over
+            // blocks of 16 rows and then in Double. (As plain per-channel loops with Double
+            // accumulators this took three passes, the gate stayed a branch inside the
+            // reductions, and the layer cost more than its convolution's forward.)
+            let out = UnsafeMutablePointer(mutating: gdy)
+            reduceRows(rows: rows, items: items) { range, acc in
+                var r = range.lowerBound
+                while r < range.upperBound {
+                    let end = min(r + 16, range.upperBound)
+                    var c = 0
+                    while c < C {
+                        let m = load(mu + c), a = load(sc + c), b = load(sh + c)
+                        var sumG = SIMD8<Float>(), sumGX = SIMD8<Float>()
+                        for i in r..<end {
+                            let xv = load(x + i * C + c)
+                            var g = load(dy + i * C + c)
+                            if relu {
+                                g.replace(with: 0, where: .!(a * xv + b .> 0))
+                                store(g, out + i * C + c)
+                            }
+                            sumG += g
+                            sumGX += g * (xv - m)
+                        }
+                        for j in 0..<8 {
+                            acc[c + j] += Double(sumG[j])
+                            acc[C + c + j] += Double(sumGX[j])
+                        }
+                        c += 8
+                    }
+                    r = end
+                }
             }
-            for r in range {
-                let src = x + r * C, d = gdy + r * C
-                for c in 0..<C { sumDyXhat[c] += Double(d[c] * (src[c] - mu[c])) }
+        } else {
+            if relu {
+                let o = UnsafeMutablePointer(mutating: gdy)
+                parallelFor(items) { w in
+                    for r in slice(rows, parts: items, index: w) {
+                        let d = dy + r * C, src = x + r * C, g = o + r * C
+                        for c in 0..<C { g[c] = sc[c] * src[c] + sh[c] > 0 ? d[c] : 0 }
+                    }
+                }
+            }
+            reduceRows(rows: rows, items: items) { range, acc in
+                for r in range {
+                    let src = x + r * C, d = gdy + r * C
+                    for c in 0..<C {
+                        acc[c] += Double(d[c])
+                        acc[C + c] += Double(d[c] * (src[c] - mu[c]))
+                    }
+                }
             }
         }
         // Σ dy·x̂ = Σ dy·(x − μ) · inv: the per-channel factor moves out of the loop.
@@ -196,9 +250,8 @@ final class BatchNorm: Layer {
         guard let dx else { return }
         // Training statistics: dx = γ/(σm)·(m·dy' − Σdy' − x̂·Σ(dy'x̂)), x̂ = (x − μ)/σ, folded into
         // per-channel coefficients dx = a·dy' + k·(x − μ) + b0. Inference statistics are
-        // constants, so the layer is affine: k = b0 = 0. The forward recomputes scale/shift, so
-        // backward may reuse them (and `offset`) as scratch.
-        let coefA = scale.pointer, coefK = shift.pointer, coefB = offset.pointer
+        // constants, so the layer is affine: k = b0 = 0.
+        let coefA = coefficients.pointer, coefK = coefA + C, coefB = coefA + 2 * C
         let training = ctx.usesBatchStatistics
         let m = Double(rows)
         for c in 0..<C {
@@ -207,11 +260,17 @@ final class BatchNorm: Layer {
             coefK[c] = training ? Float(-gi * Double(inv[c]) * sumDyXhat[c] / m) : 0
             coefB[c] = training ? Float(-gi * sumDy[c] / m) : 0
         }
-        // In place when gated dy already lives in dx: each element is read before it is written.
+        // Usually in place (gated dy lives in dx, or the Network gave dy and dx one buffer):
+        // then through one pointer, as an overlap check would fail and leave the loop scalar.
+        let inPlace = gdy == UnsafePointer(dx)
         parallelFor(items) { w in
             for r in slice(rows, parts: items, index: w) {
                 let src = x + r * C, d = gdy + r * C, o = dx + r * C
-                for c in 0..<C { o[c] = coefA[c] * d[c] + coefK[c] * (src[c] - mu[c]) + coefB[c] }
+                if inPlace {
+                    for c in 0..<C { o[c] = coefA[c] * o[c] + coefK[c] * (src[c] - mu[c]) + coefB[c] }
+                } else {
+                    for c in 0..<C { o[c] = coefA[c] * d[c] + coefK[c] * (src[c] - mu[c]) + coefB[c] }
+                }
             }
         }
     }
@@ -222,6 +281,8 @@ final class GlobalAveragePool: Layer {
     let name: String
     let inputShape: Shape
     let outputShape: Shape
+    var backwardReadsInput: Bool { false }
+    var backwardReadsOutput: Bool { false }
 
     init(name: String, input: Shape) {
         self.name = name
@@ -257,4 +318,14 @@ final class GlobalAveragePool: Layer {
             }
         }
     }
+}
+
+@inline(__always)
+private func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }

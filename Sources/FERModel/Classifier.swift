@@ -165,6 +165,7 @@ public final class Classifier {
             t.m.withUnsafeBufferPointer { p.m.pointer.update(from: $0.baseAddress!, count: p.count) }
             t.v.withUnsafeBufferPointer { p.v.pointer.update(from: $0.baseAddress!, count: p.count) }
         }
+        c.network.parametersChanged()
         return (c, state.metadata)
     }
 

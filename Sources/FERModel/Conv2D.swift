@@ -169,6 +169,19 @@ final class ConvCore {
     let transposed: Bool
     /// The Winograd forward, for 3×3 layers whose shapes it supports (nil: im2col forward).
     let winograd: WinogradConv3x3?
+    /// The Winograd backward (nil: im2col GEMMs): the data gradient is the 3×3 convolution of
+    /// dy with the filters rotated by 180° and in/out swapped, so it is a forward pass of a
+    /// transposed geometry; the weight gradient is the forward's adjoint (weightGradient).
+    let winogradData: WinogradConv3x3?
+    let winogradWeights: WinogradConv3x3?
+    /// The rotated, transposed filters for winogradData, and the zero bias it adds.
+    private let flipped: FloatBuffer
+    let zeroBias: FloatBuffer
+    /// Inference with the next batch norm folded in: [W·s; b·s + t] with the BN's per-channel
+    /// scale s and shift t, and (Winograd layers) its own filter transform of those weights,
+    /// both computed once per change of the parameters rather than in every pass.
+    let folded: FloatBuffer
+    let foldedWinograd: WinogradConv3x3?
     /// [W; b] as one (K+1)×Cout matrix, refreshed from the parameters before each pass.
     private let augmented: FloatBuffer
 
@@ -187,7 +200,8 @@ final class ConvCore {
     /// [dW; db] partial sums, one per work slice of the last backward.
     private var partials: [FloatBuffer] = []
 
-    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int, winogradForward: Bool) {
+    init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int, winogradForward: Bool,
+         winogradBackward: Bool = false) {
         precondition(kernel % 2 == 1, "SAME padding with stride 1 is implemented for odd kernels")
         geometry = ConvGeometry(input: input, kernel: kernel, outChannels: outChannels)
         weight = Parameter(name: name + ".weight", count: geometry.patch * outChannels, decayed: true)
@@ -195,6 +209,17 @@ final class ConvCore {
         chunkRows = max(1, chunkImages) * input.height
         transposed = input.channels == 1
         winograd = winogradForward && WinogradConv3x3.supports(geometry) ? WinogradConv3x3(geometry) : nil
+        let dataGeometry = ConvGeometry(input: Shape(input.height, input.width, outChannels), kernel: kernel,
+                                      outChannels: input.channels)
+        let backward = winogradBackward && WinogradConv3x3.supports(geometry) && WinogradConv3x3.supports(dataGeometry)
+        winogradData = backward ? WinogradConv3x3(dataGeometry) : nil
+        // Larger chunks than the forward's: the GEMMs' inner dimension is the chunk's tile
+        // count, and each chunk re-reads and re-writes all of dU.
+        winogradWeights = backward ? WinogradConv3x3(geometry, chunkTiles: 96) : nil
+        flipped = FloatBuffer(backward ? geometry.patch * outChannels : 1)
+        zeroBias = FloatBuffer(input.channels)
+        folded = FloatBuffer((geometry.patch + 1) * outChannels)
+        foldedWinograd = winograd == nil ? nil : WinogradConv3x3(geometry)
         augmented = FloatBuffer((geometry.patch + 1) * outChannels)
     }
 
@@ -217,6 +242,19 @@ final class ConvCore {
         (augmented.pointer + wc).update(from: bias.value.pointer, count: bias.count)
     }
 
+    /// The filters for the data gradient: flipped[ky][kx][co][ci] = W[2−ky][2−kx][ci][co].
+    func flippedWeights() -> UnsafePointer<Float> {
+        let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
+        let w = weight.value.pointer, f = flipped.pointer
+        for tap in 0..<9 {
+            let src = w + (8 - tap) * plane, dst = f + tap * plane
+            for i in 0..<ci {
+                for o in 0..<co { dst[o * ci + i] = src[i * co + o] }
+            }
+        }
+        return UnsafePointer(f)
+    }
+
     /// Patches (with the trailing 1) of conv output rows `rows` into `col`.
     func patches(_ x: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
         if transposed {
@@ -226,12 +264,53 @@ final class ConvCore {
         }
     }
 
-    /// out[M, Cout] = [col | 1] · [W; b]
+    /// out[M, Cout] = [col | 1] · [W; b] (or the folded weights)
     @inline(__always)
-    func multiply(_ col: UnsafePointer<Float>, positions: Int, into out: UnsafeMutablePointer<Float>) {
+    func multiply(_ col: UnsafePointer<Float>, positions: Int, into out: UnsafeMutablePointer<Float>,
+                  folded useFolded: Bool = false) {
         let g = geometry, K1 = g.patch + 1
         gemm(transA: transposed, m: positions, n: g.outChannels, k: K1, a: col, lda: transposed ? positions : K1,
-             b: augmented.pointer, ldb: g.outChannels, beta: 0, c: out, ldc: g.outChannels)
+             b: useFolded ? folded.pointer : augmented.pointer, ldb: g.outChannels, beta: 0, c: out, ldc: g.outChannels)
+    }
+
+    /// ReLU(conv with the folded weights) (+ 2×2 max-pool) through im2col, split by rows.
+    func forwardFoldedIm2col(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pooled pool: Bool,
+                             batch: Int, workers: Int) {
+        let H = geometry.input.height, W = geometry.input.width, Co = geometry.outChannels
+        let pairs = batch * H / 2
+        let items = workItems(workers: workers, units: pairs, grain: H / 2)
+        let chunkPairs = chunkRows / 2
+        parallelFor(items) { w in
+            let range = slice(pairs, parts: items, index: w)
+            withScratch { s in
+                var p = range.lowerBound
+                while p < range.upperBound {
+                    let n = min(chunkPairs, range.upperBound - p)
+                    patches(x, rows: (2 * p)..<(2 * (p + n)), into: s.col.pointer)
+                    if pool {
+                        multiply(s.col.pointer, positions: 2 * n * W, into: s.out.pointer, folded: true)
+                        ConvReLUPool.poolForward(s.out.pointer, pairs: n, width: W, channels: Co,
+                                                 y: y + p * (W / 2) * Co, arg: nil)
+                    } else {
+                        let out = y + 2 * p * W * Co
+                        multiply(s.col.pointer, positions: 2 * n * W, into: out, folded: true)
+                        for i in 0..<(2 * n * W * Co) { out[i] = max(out[i], 0) }
+                    }
+                    p += n
+                }
+            }
+        }
+    }
+
+    /// Folds y = s·(conv + b) + t into the weights: [W·s; b·s + t], and their Winograd transform.
+    func fold(scale s: UnsafePointer<Float>, shift t: UnsafePointer<Float>) {
+        let K = geometry.patch, Co = geometry.outChannels
+        let w = weight.value.pointer, b = bias.value.pointer, f = folded.pointer
+        for k in 0..<K {
+            for o in 0..<Co { f[k * Co + o] = w[k * Co + o] * s[o] }
+        }
+        for o in 0..<Co { f[K * Co + o] = b[o] * s[o] + t[o] }
+        foldedWinograd?.refresh(weights: f)
     }
 
     /// [dW; db][K+1, Cout] (+)= [col | 1]ᵀ · dout
@@ -287,14 +366,17 @@ final class Conv2D: Layer {
     var inputShape: Shape { core.geometry.input }
     var outputShape: Shape { core.geometry.output }
     var parameters: [Parameter] { [core.weight, core.bias] }
+    var backwardReadsInput: Bool { true }
+    var backwardReadsOutput: Bool { false }
 
-    /// `winogradForward`: off by default so vgg7 keeps the exact arithmetic its published run
-    /// used (docs/ARCH.md); the Winograd path is tested against im2col either way.
+    /// `winograd`: forward, data gradient and weight gradient by Winograd F(2×2, 3×3) where the
+    /// shape allows it (3×3, even sides, channels in multiples of 8); else, and by default, im2col.
+    /// The two agree to rounding (WinogradTests).
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8,
-         winogradForward: Bool = false) {
+         winograd: Bool = false) {
         self.name = name
         core = ConvCore(name: name, input: input, kernel: kernel, outChannels: outChannels,
-                        chunkImages: chunkImages, winogradForward: winogradForward)
+                        chunkImages: chunkImages, winogradForward: winograd, winogradBackward: winograd)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
@@ -323,11 +405,37 @@ final class Conv2D: Layer {
         }
     }
 
+    /// Inference through conv + batch norm + ReLU (+ 2×2 max-pool when `pool`) in one pass,
+    /// with the weights `core.fold` left: y = ReLU(conv_folded(x)), pooled as max then ReLU
+    /// (ReLU is monotone). Writes only the final output; nothing is kept for backward.
+    func forwardFolded(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pooled pool: Bool, batch: Int,
+                       workers: Int) {
+        let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
+        let pairs = batch * H / 2
+        let core = self.core
+        if let wino = core.foldedWinograd {
+            wino.run(x, weights: nil, bias: core.folded.pointer + g.patch * Co, tileRows: pairs, workers: workers,
+                     pool ? .reluPool(y, arg: nil) : .relu(y))
+            return
+        }
+        core.forwardFoldedIm2col(x, y, pooled: pool, batch: batch, workers: workers)
+    }
+
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
-        let items = workItems(workers: ctx.workers, units: batch)
         let core = self.core
+        if let data = core.winogradData, let weights = core.winogradWeights {
+            let tileRows = batch * H / 2
+            weights.weightGradient(x, dy, tileRows: tileRows, workers: ctx.workers,
+                                   weightGrad: core.weight.grad.pointer, biasGrad: core.bias.grad.pointer)
+            if let dx {
+                data.run(dy, weights: core.flippedWeights(), bias: core.zeroBias.pointer, tileRows: tileRows,
+                         workers: ctx.workers, .plain(dx))
+            }
+            return
+        }
+        let items = workItems(workers: ctx.workers, units: batch)
         core.refreshAugmented()
         let partials = core.partials(items)
         // Whole images per worker and per chunk: col2im writes into neighbouring rows, never

@@ -65,7 +65,7 @@ final class ConvReLUPool: Layer {
     /// Pools pairs of conv rows. Each inner loop writes one stream only: with several store
     /// streams the compiler cannot cheaply prove the pointers do not overlap and leaves the loop
     /// scalar (Swift has no `restrict`), with one it vectorises behind a runtime overlap check.
-    private static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
+    static func poolForward(_ out: UnsafePointer<Float>, pairs: Int, width W: Int, channels C: Int,
                                     y: UnsafeMutablePointer<Float>,
                                     arg: UnsafeMutablePointer<UInt8>?) {
         let rowStride = W * C, half = W / 2
@@ -130,7 +130,7 @@ final class ConvReLUPool: Layer {
     /// Rebuilds the dense conv-output gradient of a chunk: zero it (memset runs at memory
     /// speed), then write each pooled gradient to its window's winner — branch-free, writing 0
     /// when the ReLU was closed, since the open/closed pattern is random and would mispredict.
-    private static func poolBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, arg: UnsafePointer<UInt8>,
+    static func poolBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, arg: UnsafePointer<UInt8>,
                                      pairs: Int, width W: Int, channels C: Int,
                                      dout: UnsafeMutablePointer<Float>) {
         let rowStride = W * C, half = W / 2

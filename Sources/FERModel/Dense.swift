@@ -13,6 +13,8 @@ final class Dense: Layer {
     var parameters: [Parameter] { [weight, bias] }
     let inputs: Int
     let outputs: Int
+    var backwardReadsInput: Bool { true }
+    var backwardReadsOutput: Bool { false }
 
     init(name: String, input: Shape, outputs: Int, decayed: Bool = false) {
         self.name = name

@@ -11,6 +11,9 @@ final class Dropout: Layer {
     /// Tests set this to reuse the current mask, turning dropout into a fixed linear map that
     /// finite differences can check.
     var frozenMask = false
+    var backwardReadsInput: Bool { false }
+    var backwardReadsOutput: Bool { false }
+    var backwardInPlace: Bool { true }
 
     init(name: String, shape: Shape, keep: Float) {
         precondition(keep > 0 && keep <= 1, "keep probability must be in (0, 1]")
@@ -41,7 +44,7 @@ final class Dropout: Layer {
         guard let dx else { return }
         let n = batch * inputShape.count
         guard ctx.training else {
-            dx.update(from: dy, count: n)
+            if UnsafePointer(dx) != dy { dx.update(from: dy, count: n) }
             return
         }
         let m = mask.pointer

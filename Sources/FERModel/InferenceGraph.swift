@@ -51,6 +51,8 @@ extension Classifier {
                 if norm?.relu == true { ops.append(.relu) }
                 i += norm == nil ? 1 : 2
                 continue
+            case let block as ConvNormPool:
+                ops += [Self.convolution(block.core, folding: block.norm), .relu, .maxPool2x2]
             case let block as ConvReLUPool:
                 // ReLU before the pool, as the layer defines it (the two commute).
                 ops += [Self.convolution(block.core, folding: nil), .relu, .maxPool2x2]
@@ -84,13 +86,8 @@ extension Classifier {
     /// exactly as BatchNorm.forward does with running statistics.
     private static func affine(_ norm: BatchNorm) -> (scale: [Float], shift: [Float]) {
         let c = norm.inputShape.channels
-        let g = norm.gamma.value.pointer, b = norm.beta.value.pointer
-        let mean = norm.runningMean.value.pointer, variance = norm.runningVariance.value.pointer
         var scale = [Float](repeating: 1, count: c), shift = [Float](repeating: 0, count: c)
-        for j in 0..<c {
-            scale[j] = g[j] * (1 / (variance[j] + norm.epsilon).squareRoot())
-            shift[j] = b[j] - mean[j] * scale[j]
-        }
+        norm.inferenceAffine(scale: &scale, shift: &shift)
         return (scale, shift)
     }
 

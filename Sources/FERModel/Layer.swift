@@ -5,10 +5,11 @@
 // How FERModel fits together, bottom up:
 //   Buffers, Random, Threads   raw storage, the seeded generator, worker split + sgemm wrapper
 //   WorkerPool                 the threads behind parallelFor, awake between layers
-//   Conv2D (+ ConvCore), ConvReLUPool, MaxPool, Dense, Activation, Dropout, BatchNorm
-//                              layers, NHWC, forward and backward in the same file
-//   Winograd                   the F(2×2, 3×3) forward of 3×3 convolutions
-//   Network                    a stack of layers + NetworkFactory (one function per architecture)
+//   Conv2D (+ ConvCore), ConvReLUPool, ConvNormPool, MaxPool, Dense, Activation, Dropout,
+//   BatchNorm                  layers, NHWC, forward and backward in the same file
+//   Winograd                   F(2×2, 3×3) for 3×3 convolutions: forward, data and weight gradient
+//   Network                    a stack of layers, its buffer plan and inference folding, and
+//                              NetworkFactory (one function per architecture)
 //   Loss, Adam, Initializers   softmax cross-entropy, the conv-only L2 term, TF1 Adam, init
 //   Classifier                 the public face: train/infer/evaluate, checkpoints (CheckpointCodec)
 //   Saliency                   HiResCAM heat maps on the last convolution block (Classifier.saliency)
@@ -16,7 +17,9 @@
 //   Benchmark                  EngineBenchmark for `ferdash bench`
 //
 // Adding a layer: conform to Layer, keep x/y/dy/dx in NHWC, overwrite (not accumulate) parameter
-// gradients, split over `ctx.workers` with fixed slices, and add a finite-difference test.
+// gradients, split over `ctx.workers` with fixed slices, say what backward reads
+// (backwardReadsInput/Output: the Network shares the memory of outputs nobody reads), and add a
+// finite-difference test.
 // Adding a network: a case in Architecture and a function in NetworkFactory listing layers;
 // checkpoints follow automatically (tensor names and sizes come from the layers).
 
@@ -48,8 +51,20 @@ protocol Layer: AnyObject {
     /// is non-nil, writes dL/dx. The first layer gets dx == nil and skips that work.
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext)
+
+    /// Whether backward reads x, or y (default: both). An activation that neither its layer's
+    /// nor the next layer's backward reads is dead after the next forward, and the Network
+    /// lets such activations share memory.
+    var backwardReadsInput: Bool { get }
+    var backwardReadsOutput: Bool { get }
+    /// Whether backward may be given dx and dy in the same buffer (element-wise layers): the
+    /// Network then lets the two gradients share it.
+    var backwardInPlace: Bool { get }
 }
 
 extension Layer {
     var parameters: [Parameter] { [] }
+    var backwardReadsInput: Bool { true }
+    var backwardReadsOutput: Bool { true }
+    var backwardInPlace: Bool { false }
 }

@@ -6,6 +6,8 @@ final class MaxPool2x2: Layer {
     let inputShape: Shape
     let outputShape: Shape
     private let argmax = ByteBuffer(1)
+    var backwardReadsInput: Bool { false }
+    var backwardReadsOutput: Bool { false }
 
     init(name: String, input: Shape) {
         precondition(input.height % 2 == 0 && input.width % 2 == 0, "2×2 pooling needs even sides")

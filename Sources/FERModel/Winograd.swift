@@ -1,5 +1,5 @@
 // Winograd F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
-// 2016) for the forward pass of 3×3 SAME convolutions.
+// 2016) for 3×3 SAME convolutions.
 //
 // Each 2×2 block of outputs comes from a 4×4 input tile. Transformed into the Winograd domain,
 // the 3×3 filter and the tile meet in 16 element-wise products instead of 36 multiply-adds, and
@@ -14,7 +14,9 @@
 // replaced by V (4·Cin per position). The output tile is exactly a 2×2 pooling window, so the
 // fused conv + ReLU + pool layer pools straight out of the output transform.
 //
-// Only the forward runs here; backward keeps the im2col GEMMs of ConvCore. Tiles run in chunks
+// Backward (Conv2D): the data gradient is this forward on a transposed geometry (dy in, the
+// filters rotated by 180° with in/out swapped); the weight gradient is the forward's adjoint
+// (`weightGradient`). ConvReLUPool (the seed) keeps im2col for its backward. Tiles run in chunks
 // of whole tile rows ("pairs" of conv rows, flattened over the batch like ConvReLUPool's work).
 // The transforms vectorise over channels in SIMD8 lanes, hence channels must be multiples of 8.
 
@@ -28,6 +30,8 @@ final class WinogradConv3x3 {
     enum Epilogue {
         /// conv + bias, NHWC (the output of the whole pass starts at the pointer).
         case plain(UnsafeMutablePointer<Float>)
+        /// ReLU(conv + bias), NHWC: folded conv + batch norm + ReLU for inference.
+        case relu(UnsafeMutablePointer<Float>)
         /// ReLU(max over each 2×2 tile + bias), and the winner 0…3 per value when `arg` is set.
         case reluPool(UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<UInt8>?)
     }
@@ -46,6 +50,11 @@ final class WinogradConv3x3 {
     }
     private var pool: [Scratch] = []
     private let poolLock = PthreadLock()
+    /// [dU; db] partial sums, one per work slice of the last weight gradient.
+    private var partials: [FloatBuffer] = []
+
+    /// The filter transform G (4×3).
+    static let G: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
 
     static func supports(_ g: ConvGeometry) -> Bool {
         g.kernel == 3 && g.input.height % 2 == 0 && g.input.width % 2 == 0
@@ -79,7 +88,7 @@ final class WinogradConv3x3 {
     /// 0.1 ms for the seed's conv2, half of that layer's batch-1 time.)
     func refresh(weights w: UnsafePointer<Float>) {
         let plane = geometry.input.channels * geometry.outChannels
-        let G: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        let G = Self.G
         for r in 0..<4 {
             for j in 0..<4 {
                 let u = filters.pointer + (r * 4 + j) * plane
@@ -97,10 +106,11 @@ final class WinogradConv3x3 {
     }
 
     /// A whole pass over `tileRows` tile rows (flattened image·H/2 + tile row): refreshes the
-    /// filters, then splits the rows over the workers like the layers' im2col paths do.
-    func run(_ x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    /// filters from `weights` (nil: keep the last ones, as folded inference does), then splits
+    /// the rows over the workers like the layers' im2col paths do.
+    func run(_ x: UnsafePointer<Float>, weights: UnsafePointer<Float>?, bias: UnsafePointer<Float>,
              tileRows: Int, workers: Int, _ epilogue: Epilogue) {
-        refresh(weights: weights)
+        if let weights { refresh(weights: weights) }
         let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / 2)
         parallelFor(parts) { w in
             withScratch { forward(x, bias: bias, rows: slice(tileRows, parts: parts, index: w), $0, epilogue) }
@@ -122,6 +132,87 @@ final class WinogradConv3x3 {
             }
             transformOutput(s.m.pointer, bias: bias, firstRow: r, tiles: tiles, quad: s.quad.pointer, epilogue)
             r += n
+        }
+    }
+
+    /// The weight gradient of the pass that `forward` computes: for x and dL/dy over all
+    /// `tileRows` tile rows, writes dL/dW (HWIO) into `weightGrad` and dL/db into `biasGrad`.
+    ///
+    /// The adjoint of each forward step, in reverse: dM = A dy Aᵀ per tile (4×4 from the 2×2
+    /// output gradient), dU[ξ] = V[ξ]ᵀ · dM[ξ] summed over tiles (16 GEMMs per chunk, into one
+    /// partial per work slice), then dW = Gᵀ dU G. Slices are summed in slice order, so the
+    /// result depends only on the worker count.
+    func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, tileRows: Int, workers: Int,
+                        weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>) {
+        let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
+        let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / 2)
+        let stride = 16 * plane + co
+        while partials.count < parts { partials.append(FloatBuffer(stride)) }
+        let partials = self.partials
+        parallelFor(parts) { w in
+            withScratch { s in
+                let dU = partials[w].pointer, db = dU + 16 * plane
+                dU.update(repeating: 0, count: stride)
+                let rows = slice(tileRows, parts: parts, index: w)
+                var r = rows.lowerBound
+                while r < rows.upperBound {
+                    let n = min(tileRowsPerChunk, rows.upperBound - r)
+                    let tiles = n * tilesPerRow
+                    for k in 0..<n { transformInput(x, tileRow: r + k, s, firstTile: k * tilesPerRow, tiles: tiles) }
+                    transformOutputGradient(dy, firstRow: r, tiles: tiles, into: s.m.pointer, biasGrad: db)
+                    for xi in 0..<16 {
+                        gemm(transA: true, m: ci, n: co, k: tiles, a: s.v.pointer + xi * tiles * ci, lda: ci,
+                             b: s.m.pointer + xi * tiles * co, ldb: co, beta: 1, c: dU + xi * plane, ldc: co)
+                    }
+                    r += n
+                }
+            }
+        }
+        let total = partials[0].pointer
+        for w in 1..<max(parts, 1) {
+            let p = partials[w].pointer
+            for i in 0..<stride { total[i] += p[i] }
+        }
+        // dW[ky][kx] = Σ_{r,j} G[r][ky]·G[j][kx]·dU[r][j], one weight plane at a time.
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                let g = weightGrad + (ky * 3 + kx) * plane
+                g.update(repeating: 0, count: plane)
+                for r in 0..<4 {
+                    for j in 0..<4 {
+                        let coefficient = Self.G[r][ky] * Self.G[j][kx]
+                        guard coefficient != 0 else { continue }
+                        let u = UnsafePointer(total + (r * 4 + j) * plane)
+                        for i in 0..<plane { g[i] += coefficient * u[i] }
+                    }
+                }
+            }
+        }
+        biasGrad.update(from: total + 16 * plane, count: co)
+    }
+
+    /// dM = A dy Aᵀ for the tiles of a chunk (the adjoint of `transformOutput`), and adds the
+    /// tiles' output gradients into `biasGrad`.
+    private func transformOutputGradient(_ dy: UnsafePointer<Float>, firstRow: Int, tiles: Int,
+                                         into m: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>) {
+        let W = geometry.input.width, C = geometry.outChannels, half = W / 2
+        let plane = tiles * C
+        for t in 0..<tiles {
+            let p = firstRow + t / half, tx = t % half
+            let d00 = dy + (2 * p * W + 2 * tx) * C, d01 = d00 + C, d10 = d00 + W * C, d11 = d10 + C
+            let base = m + t * C
+            var c = 0
+            while c < C {
+                let a = load(d00 + c), b = load(d01 + c), e = load(d10 + c), f = load(d11 + c)
+                // Rows of A dy: (a, b), (a + e, b + f), (a − e, b − f), (−e, −f); then each row times Aᵀ.
+                @inline(__always) func row(_ i: Int, _ u: S, _ v: S) {
+                    let o = base + 4 * i * plane + c
+                    store(u, o); store(u + v, o + plane); store(u - v, o + 2 * plane); store(-v, o + 3 * plane)
+                }
+                row(0, a, b); row(1, a + e, b + f); row(2, a - e, b - f); row(3, -e, -f)
+                store(load(biasGrad + c) + ((a + b) + (e + f)), biasGrad + c)
+                c += 8
+            }
         }
     }
 
@@ -182,8 +273,10 @@ final class WinogradConv3x3 {
             // The tile's 2×2 outputs: straight into y for a plain conv, else into `quad`
             // (4 rows of C, row-major in the window) for pooling.
             let y00, y01, y10, y11: UnsafeMutablePointer<Float>
+            var relu = false
             switch epilogue {
-            case .plain(let y):
+            case .plain(let y), .relu(let y):
+                if case .relu = epilogue { relu = true }
                 // Conv rows 2p and 2p+1 of the flattened batch (2p is always an image's even row).
                 y00 = y + (2 * p * W + 2 * tx) * C; y01 = y00 + C
                 y10 = y00 + W * C; y11 = y10 + C
@@ -201,8 +294,13 @@ final class WinogradConv3x3 {
                 let s0 = column(0), s1 = column(1), s2 = column(2), s3 = column(3)
                 let b = load(bias + c)
                 let top = at(s0.0, s1.0, s2.0, s3.0), bottom = at(s0.1, s1.1, s2.1, s3.1)
-                store(top.0 + b, y00 + c); store(top.1 + b, y01 + c)
-                store(bottom.0 + b, y10 + c); store(bottom.1 + b, y11 + c)
+                if relu {
+                    store(pointwiseMax(top.0 + b, S()), y00 + c); store(pointwiseMax(top.1 + b, S()), y01 + c)
+                    store(pointwiseMax(bottom.0 + b, S()), y10 + c); store(pointwiseMax(bottom.1 + b, S()), y11 + c)
+                } else {
+                    store(top.0 + b, y00 + c); store(top.1 + b, y01 + c)
+                    store(bottom.0 + b, y10 + c); store(bottom.1 + b, y11 + c)
+                }
                 c += 8
             }
             guard case .reluPool(let y, let arg) = epilogue else { continue }

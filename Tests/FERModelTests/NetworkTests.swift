@@ -18,6 +18,81 @@ final class NetworkTests: XCTestCase {
         return out
     }
 
+    /// Outputs that no backward reads share memory, and gradients alternate between two
+    /// buffers: a training step must give bit for bit the gradients of the plan where every
+    /// tensor has its own buffer.
+    func testSharedBuffersGiveTheSameGradients() {
+        let nets = [true, false].map { NetworkFactory.vggStyle(blocks: [[8], [16, 16]], firstKernel: 5, hidden: 16, shareBuffers: $0) }
+        for net in nets {
+            var rng = Xoshiro256(seed: 7)
+            NetworkFactory.heInitialize(net, rng: &rng)
+        }
+        let batch = 3, labels: [Int32] = [1, 4, 6]
+        let x = Self.images(batch, seed: 8)
+        for net in nets {
+            var ctx = PassContext(training: true, workers: 2, rng: Xoshiro256(seed: 9))
+            x.withUnsafeBufferPointer { xb in
+                let out = net.forward(xb.baseAddress!, batch: batch, &ctx)
+                _ = Loss.softmaxCrossEntropy(logits: out, labels: labels, classes: 7, gradient: net.outputGradient)
+                net.backward(xb.baseAddress!, batch: batch, ctx)
+            }
+        }
+        for (shared, own) in zip(nets[0].parameters, nets[1].parameters) {
+            XCTAssertEqual(shared.grad.array(shared.count), own.grad.array(own.count), shared.name)
+            XCTAssertTrue(shared.grad.array(shared.count).contains { $0 != 0 } || !shared.trainable, shared.name)
+        }
+    }
+
+    /// Inference folds conv → batch norm + ReLU (→ max-pool) into one pass: it must agree with
+    /// running the layers one by one, for the im2col (5×5, one channel) and Winograd convs,
+    /// pooled and not, and refold after a training pass changed the statistics and weights.
+    func testFoldedInferenceMatchesLayerByLayer() {
+        let net = NetworkFactory.vggStyle(blocks: [[8], [16, 16]], firstKernel: 5, hidden: 16)
+        var rng = Xoshiro256(seed: 11)
+        NetworkFactory.heInitialize(net, rng: &rng)
+        for (i, layer) in net.layers.enumerated() {
+            guard let norm = layer as? BatchNorm else { continue }
+            fill(norm.gamma, seed: 20 + UInt64(i), scale: 1)
+            fill(norm.beta, seed: 40 + UInt64(i), scale: 0.5)
+            fill(norm.runningMean, seed: 60 + UInt64(i), scale: 0.5)
+            for c in 0..<norm.runningVariance.count { norm.runningVariance.value.pointer[c] = 0.2 + Float(c % 5) * 0.3 }
+        }
+        net.parametersChanged()
+        let batch = 3
+        let x = Self.images(batch, seed: 12)
+
+        func folded() -> [Float] {
+            var ctx = PassContext(training: false, workers: 2, rng: Xoshiro256(seed: 1))
+            return x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: net.forward($0.baseAddress!, batch: batch, &ctx), count: batch * 7)) }
+        }
+        func layerByLayer() -> [Float] {
+            var ctx = PassContext(training: false, workers: 2, rng: Xoshiro256(seed: 1))
+            var current = x
+            for layer in net.layers {
+                var y = [Float](repeating: .nan, count: batch * layer.outputShape.count)
+                current.withUnsafeBufferPointer { xb in
+                    y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: batch, &ctx) }
+                }
+                current = y
+            }
+            return current
+        }
+        func assertAgree(_ what: String) {
+            let a = folded(), b = layerByLayer()
+            let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            XCTAssertLessThan(worst, 1e-4, what)
+            XCTAssertGreaterThan(b.map { abs($0) }.max()!, 0.01, "logits should not be trivially zero")
+        }
+        assertAgree("fresh")
+        // A training pass moves the running statistics; then change the weights as an optimizer would.
+        var ctx = PassContext(training: true, workers: 2, rng: Xoshiro256(seed: 2))
+        x.withUnsafeBufferPointer { _ = net.forward($0.baseAddress!, batch: batch, &ctx) }
+        for p in net.parameters where p.trainable {
+            for i in 0..<p.count { p.value.pointer[i] *= 1.1 }
+        }
+        assertAgree("after a training pass")
+    }
+
     /// The whole seed network, loss included (mean CE + the conv-only L2 term), against finite
     /// differences at a few coordinates of every tensor: the largest gradients and random ones.
     func testSeedNetworkGradientsMatchFiniteDifferences() {
@@ -75,6 +150,25 @@ final class NetworkTests: XCTestCase {
         let a = run(seed: 11), b = run(seed: 11), other = run(seed: 12)
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a, other)
+    }
+
+    /// vgg7 through Winograd passes, the recomputing first block and the folded inference:
+    /// the same seed and thread count give the same bits, with work split into several slices.
+    func testVgg7IsDeterministicForASeedAndThreadCount() {
+        let batch = 12
+        let x = Self.images(batch, seed: 3), labels = (0..<batch).map { Int32($0 % 7) }
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        ComputeThreads.set(2)
+        func run() -> [Float] {
+            let c = Classifier(architecture: .vgg7, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 13)
+            return x.withUnsafeBufferPointer { xb in
+                (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
+            }
+        }
+        let a = run(), b = run()
+        XCTAssertEqual(a, b)
+        XCTAssertLessThan(a[2], a[0], "three steps on the same batch should lower its loss")
     }
 
     func testOneAndTwoThreadsAgree() {

@@ -35,7 +35,7 @@ final class WinogradTests: XCTestCase {
 
     func testPlainConvMatchesIm2col() {
         for (input, out) in shapes {
-            let fast = Conv2D(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, winogradForward: true)
+            let fast = Conv2D(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, winograd: true)
             let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1)
             XCTAssertNotNil(fast.core.winograd)
             XCTAssertNil(reference.core.winograd)
@@ -78,9 +78,64 @@ final class WinogradTests: XCTestCase {
             .check(layer, batch: 2, input: randomFloats(2 * 4 * 6 * 8, seed: 39))
     }
 
+    /// Runs backward on `layer` (after a training forward) and returns dx, dW and db.
+    private func gradients(_ layer: Conv2D, _ x: [Float], _ dy: [Float], batch: Int,
+                           workers: Int) -> (dx: [Float], dW: [Float], db: [Float]) {
+        let y = forward(layer, x, batch: batch, workers: workers, training: true)
+        var dx = [Float](repeating: .nan, count: x.count)
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeBufferPointer { yb in
+                dy.withUnsafeBufferPointer { db in
+                    dx.withUnsafeMutableBufferPointer {
+                        layer.backward(xb.baseAddress!, yb.baseAddress!, db.baseAddress!, $0.baseAddress!,
+                                       batch: batch, PassContext(training: true, workers: workers, rng: Xoshiro256(seed: 1)))
+                    }
+                }
+            }
+        }
+        return (dx, layer.core.weight.grad.array(layer.core.weight.count), layer.core.bias.grad.array(layer.core.bias.count))
+    }
+
+    /// The Winograd data and weight gradients equal im2col's (up to rounding), across chunks and
+    /// slices, with one and two workers.
+    func testBackwardMatchesIm2col() {
+        for (input, out) in shapes + [(Shape(12, 12, 64), 128)] {
+            let fast = Conv2D(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, winograd: true)
+            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1)
+            XCTAssertNotNil(fast.core.winogradData)
+            XCTAssertNotNil(fast.core.winogradWeights)
+            shareRandomWeights(fast.core, reference.core, seed: 40)
+            let batch = 5
+            let x = randomFloats(batch * input.count, seed: 41)
+            let dy = randomFloats(batch * fast.outputShape.count, seed: 42)
+            for workers in [1, 2] {
+                let a = gradients(fast, x, dy, batch: batch, workers: workers)
+                let b = gradients(reference, x, dy, batch: batch, workers: workers)
+                let what = "\(input) → \(out), \(workers) workers"
+                assertClose(a.dx, b.dx, what + ": dx")
+                // dW and db sum over every position: compare relative to the gradient's own scale.
+                for (fastGrad, referenceGrad, name) in [(a.dW, b.dW, "dW"), (a.db, b.db, "db")] {
+                    let scale = referenceGrad.map { abs($0) }.max()!
+                    assertClose(fastGrad.map { $0 / scale }, referenceGrad.map { $0 / scale }, what + ": " + name)
+                }
+            }
+        }
+    }
+
+    /// Finite differences through the Winograd forward and both Winograd backward passes.
+    func testConvGradientsThroughWinogradBackward() {
+        let layer = Conv2D(name: "c", input: Shape(4, 6, 8), kernel: 3, outChannels: 8, chunkImages: 1, winograd: true)
+        XCTAssertNotNil(layer.core.winogradData)
+        fill(layer.core.weight, seed: 43, scale: 0.3)
+        fill(layer.core.bias, seed: 44, scale: 0.2)
+        GradientCheck(eps: 0.05, atol: 1e-3, rtol: 1e-3).check(layer, batch: 2, input: randomFloats(2 * 4 * 6 * 8, seed: 45))
+    }
+
     func testShapesItCannotTakeFallBackToIm2col() {
         XCTAssertNil(ConvReLUPool(name: "a", input: Shape(8, 8, 3), kernel: 3, outChannels: 8).core.winograd)
         XCTAssertNil(ConvReLUPool(name: "b", input: Shape(8, 8, 8), kernel: 5, outChannels: 8).core.winograd)
-        XCTAssertNil(Conv2D(name: "c", input: Shape(7, 8, 8), kernel: 3, outChannels: 8, winogradForward: true).core.winograd)
+        XCTAssertNil(Conv2D(name: "c", input: Shape(7, 8, 8), kernel: 3, outChannels: 8, winograd: true).core.winograd)
+        // A data gradient with 4 output channels (in multiples of 8 only) stays on im2col.
+        XCTAssertNil(Conv2D(name: "d", input: Shape(8, 8, 4), kernel: 3, outChannels: 8, winograd: true).core.winogradData)
     }
 }

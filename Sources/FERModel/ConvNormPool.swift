@@ -1,0 +1,269 @@
+// conv (SAME, stride 1) → batch norm + ReLU → 2×2 max-pool as one layer that never stores the
+// conv output: it recomputes it one image at a time instead.
+//
+// vgg7's first block runs at 48×48×32: its conv output, BN output and their two gradients
+// were 4 × 37.7 MB at batch 128, the largest buffers of a training step, for a conv that costs
+// 3.7 MFLOP per image (1% of the step). Here the only stored tensors are the pooled output
+// (9.4 MB) and one winner byte per pooled value; each pass recomputes an image's conv output
+// in per-worker scratch (≈300 KB, in L2):
+//
+//   forward   1. conv → per-channel Σx and Σ(x − mean_image)² in Double (exact two-pass per
+//                image, merged across images with Chan's formula), giving μ, σ
+//             2. conv → s·x + t → 2×2 max → ReLU, winners
+//   backward  1. conv → g = dy at the winners where the output was open; Σg, Σg·(x − μ)
+//             2. conv → dz = a·g + k·(x − μ) + b (batch norm's backward) → dW, db (and dx)
+//
+// Every pass cuts the batch into the same one-image chunks, so the recomputed outputs are the
+// same bits every time. Batch-norm arithmetic is BatchNorm's; the parameters keep the names
+// of the separate layers (conv…, conv….bn…), so checkpoints are interchangeable with them.
+
+final class ConvNormPool: Layer {
+    let name: String
+    let core: ConvCore
+    /// Holds γ, β and the running statistics (and their names); its own passes are not used.
+    let norm: BatchNorm
+    let outputShape: Shape
+    var inputShape: Shape { core.geometry.input }
+    var parameters: [Parameter] { [core.weight, core.bias] + norm.parameters }
+    /// Backward recomputes the conv from x and gates by the pooled output.
+    var backwardReadsInput: Bool { true }
+    var backwardReadsOutput: Bool { true }
+
+    private let argmax = ByteBuffer(1)
+    private let mean: FloatBuffer
+    private let inverseStd: FloatBuffer
+    private let scale: FloatBuffer
+    private let shift: FloatBuffer
+    /// Per-slice Double accumulators (4·C each), grown before a parallel region, never inside.
+    private var partials: UnsafeMutablePointer<Double>
+    private var partialSlices = 0
+    /// Per-slice dense gradient of one image's conv output.
+    private var gradients: [FloatBuffer] = []
+
+    /// `convName`: the name the conv's and batch norm's parameters carry.
+    init(name: String, convName: String, input: Shape, kernel: Int, outChannels: Int) {
+        precondition(input.height % 2 == 0 && input.width % 2 == 0, "2×2 pooling needs even sides")
+        self.name = name
+        core = ConvCore(name: convName, input: input, kernel: kernel, outChannels: outChannels, chunkImages: 1,
+                        winogradForward: false)
+        norm = BatchNorm(name: convName + ".bn", shape: core.geometry.output, relu: true)
+        outputShape = Shape(input.height / 2, input.width / 2, outChannels)
+        mean = FloatBuffer(outChannels)
+        inverseStd = FloatBuffer(outChannels)
+        scale = FloatBuffer(outChannels)
+        shift = FloatBuffer(outChannels)
+        partials = .allocate(capacity: 1)
+    }
+
+    deinit { partials.deallocate() }
+
+    private var channels: Int { core.geometry.outChannels }
+    private var positions: Int { inputShape.height * inputShape.width }
+
+    /// Work slices (whole images) with their accumulators and gradient scratch.
+    private func items(_ ctx: PassContext, batch: Int) -> Int {
+        let n = workItems(workers: ctx.workers, units: batch)
+        if n > partialSlices {
+            partials.deallocate()
+            partials = .allocate(capacity: 4 * channels * n)
+            partialSlices = n
+        }
+        while gradients.count < n { gradients.append(FloatBuffer(positions * channels)) }
+        return n
+    }
+
+    /// The conv output of image `n` into the scratch's `out` (its patches stay in `col`).
+    @inline(__always)
+    private func convolve(_ x: UnsafePointer<Float>, image n: Int, _ s: ConvCore.Scratch) {
+        let H = inputShape.height
+        core.patches(x, rows: (n * H)..<((n + 1) * H), into: s.col.pointer)
+        core.multiply(s.col.pointer, positions: positions, into: s.out.pointer)
+    }
+
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+                 _ ctx: inout PassContext) {
+        let C = channels, P = positions, core = self.core
+        let items = items(ctx, batch: batch)
+        core.refreshAugmented()
+        let mu = mean.pointer, inv = inverseStd.pointer
+        if ctx.usesBatchStatistics {
+            let partials = self.partials
+            parallelFor(items) { w in
+                // [mean, M2] of the slice so far, then one image's [Σx, Σ(x − m)²].
+                let acc = partials + 4 * C * w, m2 = acc + C, sum = acc + 2 * C, sq = acc + 3 * C
+                acc.update(repeating: 0, count: 2 * C)
+                var seen = 0.0
+                core.withScratch { s in
+                    for n in slice(batch, parts: items, index: w) {
+                        convolve(x, image: n, s)
+                        let out = UnsafePointer(s.out.pointer)
+                        sum.update(repeating: 0, count: 2 * C)
+                        for p in 0..<P {
+                            let row = out + p * C
+                            for c in 0..<C { sum[c] += Double(row[c]) }
+                        }
+                        for c in 0..<C { sum[c] /= Double(P) }
+                        for p in 0..<P {
+                            let row = out + p * C
+                            for c in 0..<C { let d = Double(row[c]) - sum[c]; sq[c] += d * d }
+                        }
+                        Self.merge(mean: acc, m2: m2, count: seen, withMean: sum, m2: sq, count: Double(P), channels: C)
+                        seen += Double(P)
+                    }
+                }
+            }
+            // Slices in order: the statistics depend only on the thread count.
+            let total = partials, perSlice = Double(P)
+            var seen = Double(slice(batch, parts: items, index: 0).count) * perSlice
+            for w in 1..<items {
+                let acc = partials + 4 * C * w, count = Double(slice(batch, parts: items, index: w).count) * perSlice
+                Self.merge(mean: total, m2: total + C, count: seen, withMean: acc, m2: acc + C, count: count, channels: C)
+                seen += count
+            }
+            let rm = norm.runningMean.value.pointer, rv = norm.runningVariance.value.pointer
+            let momentum = norm.momentum
+            for c in 0..<C {
+                let variance = total[C + c] / seen
+                mu[c] = Float(total[c])
+                inv[c] = Float(1 / (variance + Double(norm.epsilon)).squareRoot())
+                rm[c] = momentum * rm[c] + (1 - momentum) * mu[c]
+                rv[c] = momentum * rv[c] + (1 - momentum) * Float(variance)
+            }
+        } else {
+            let rm = norm.runningMean.value.pointer, rv = norm.runningVariance.value.pointer
+            for c in 0..<C {
+                mu[c] = rm[c]
+                inv[c] = 1 / (rv[c] + norm.epsilon).squareRoot()
+            }
+        }
+        let g = norm.gamma.value.pointer, b = norm.beta.value.pointer
+        let sc = scale.pointer, sh = shift.pointer
+        for c in 0..<C {
+            sc[c] = g[c] * inv[c]
+            sh[c] = b[c] - mu[c] * sc[c]
+        }
+        if !ctx.usesBatchStatistics {
+            // Inference: batch norm folded into the weights (26×32 products, refolded every
+            // pass), and the rows split over the workers so one image uses both cores.
+            core.fold(scale: sc, shift: sh)
+            core.forwardFoldedIm2col(x, y, pooled: true, batch: batch, workers: ctx.workers)
+            return
+        }
+        if ctx.training { argmax.reserve(batch * outputShape.count) }
+        let arg = ctx.training ? argmax.pointer : nil
+        let W = inputShape.width, pooled = outputShape.count, H = inputShape.height
+        parallelFor(items) { w in
+            core.withScratch { s in
+                for n in slice(batch, parts: items, index: w) {
+                    convolve(x, image: n, s)
+                    let out = s.out.pointer
+                    for p in 0..<P {
+                        let row = out + p * C
+                        for c in 0..<C { row[c] = sc[c] * row[c] + sh[c] }
+                    }
+                    // max then ReLU = ReLU then max (monotone); winners as MaxPool2x2 picks them
+                    // wherever they matter (an open output).
+                    ConvReLUPool.poolForward(out, pairs: H / 2, width: W, channels: C, y: y + n * pooled,
+                                             arg: arg.map { $0 + n * pooled })
+                }
+            }
+        }
+    }
+
+    /// Chan et al.'s pairwise update: (mean, M2) of a set ∪ another set, in place in the first.
+    private static func merge(mean: UnsafeMutablePointer<Double>, m2: UnsafeMutablePointer<Double>, count na: Double,
+                              withMean other: UnsafePointer<Double>, m2 otherM2: UnsafePointer<Double>, count nb: Double,
+                              channels: Int) {
+        let n = na + nb
+        for c in 0..<channels {
+            let delta = other[c] - mean[c]
+            mean[c] += delta * nb / n
+            m2[c] += otherM2[c] + delta * delta * na * nb / n
+        }
+    }
+
+    func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                  _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
+        let C = channels, P = positions, H = inputShape.height, W = inputShape.width
+        let core = self.core, pooled = outputShape.count
+        let items = items(ctx, batch: batch)
+        core.refreshAugmented()
+        let mu = UnsafePointer(mean.pointer), arg = UnsafePointer(argmax.pointer)
+        let partials = self.partials, gradients = self.gradients
+
+        /// Image n's conv output (in s.out) and the gradient reaching batch norm's affine step.
+        @inline(__always)
+        func recompute(_ n: Int, _ s: ConvCore.Scratch, _ grad: UnsafeMutablePointer<Float>) {
+            convolve(x, image: n, s)
+            ConvReLUPool.poolBackward(dy: dy + n * pooled, y: y + n * pooled, arg: arg + n * pooled,
+                                      pairs: H / 2, width: W, channels: C, dout: grad)
+        }
+
+        parallelFor(items) { w in
+            let sumG = partials + 4 * C * w, sumGX = sumG + C
+            sumG.update(repeating: 0, count: 2 * C)
+            let grad = gradients[w].pointer
+            core.withScratch { s in
+                for n in slice(batch, parts: items, index: w) {
+                    recompute(n, s, grad)
+                    let out = UnsafePointer(s.out.pointer), g = UnsafePointer(grad)
+                    for p in 0..<P {
+                        let d = g + p * C
+                        for c in 0..<C { sumG[c] += Double(d[c]) }
+                    }
+                    for p in 0..<P {
+                        let d = g + p * C, src = out + p * C
+                        for c in 0..<C { sumGX[c] += Double(d[c] * (src[c] - mu[c])) }
+                    }
+                }
+            }
+        }
+        var sumG = [Double](repeating: 0, count: C), sumGX = sumG
+        for w in 0..<items {
+            let p = partials + 4 * C * w
+            for c in 0..<C { sumG[c] += p[c]; sumGX[c] += p[C + c] }
+        }
+        // As in BatchNorm.backward: dz = a·g + k·(x − μ) + b per channel.
+        let inv = inverseStd.pointer, gamma = norm.gamma.value.pointer
+        let training = ctx.usesBatchStatistics, m = Double(batch * P)
+        var a = [Float](repeating: 0, count: C), k = a, b = a
+        for c in 0..<C {
+            let sumGXhat = sumGX[c] * Double(inv[c])
+            norm.gamma.grad.pointer[c] = Float(sumGXhat)
+            norm.beta.grad.pointer[c] = Float(sumG[c])
+            let gi = Double(gamma[c]) * Double(inv[c])
+            a[c] = Float(gi)
+            k[c] = training ? Float(-gi * Double(inv[c]) * sumGXhat / m) : 0
+            b[c] = training ? Float(-gi * sumG[c] / m) : 0
+        }
+        let convPartials = core.partials(items)
+        a.withUnsafeBufferPointer { a in
+            k.withUnsafeBufferPointer { k in
+                b.withUnsafeBufferPointer { b in
+                    let a = a.baseAddress!, k = k.baseAddress!, b = b.baseAddress!
+                    parallelFor(items) { w in
+                        let grad = gradients[w].pointer
+                        core.withScratch { s in
+                            var first = true
+                            for n in slice(batch, parts: items, index: w) {
+                                recompute(n, s, grad)
+                                let out = UnsafePointer(s.out.pointer)
+                                for p in 0..<P {
+                                    let d = grad + p * C, src = out + p * C
+                                    for c in 0..<C { d[c] = a[c] * d[c] + k[c] * (src[c] - mu[c]) + b[c] }
+                                }
+                                core.accumulateWeightGrad(s.col.pointer, grad, positions: P,
+                                                          into: convPartials[w].pointer, first: first)
+                                if let dx {
+                                    core.inputGrad(grad, rows: (n * H)..<((n + 1) * H), scratch: s.col.pointer, into: dx)
+                                }
+                                first = false
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        core.reduceGrads(slices: items)
+    }
+}
