@@ -316,7 +316,8 @@ public enum DashboardView {
 
     static func drawSample(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
-        let inner = Widgets.box(&g, r, title: s.file != nil ? "Sample  file" : "Sample", glyphs: glyphs)
+        let title = (s.file != nil ? "Sample  file" : "Sample") + (s.saliencyShown ? "  saliency" : "")
+        let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
         guard !inner.isEmpty else { return }
         var header: String
         var pixels: [UInt8]?
@@ -396,9 +397,29 @@ public enum DashboardView {
             barsR = Rect(x: body.x + 17, y: body.y, width: body.width - 17, height: body.height)
         }
         let size = img.cellSize(scale: scale)
-        img.draw(&g, at: (body.x + (scale == 1 ? (body.width - size.width) / 2 : 0), body.y), scale: scale, caps: caps)
+        let origin = (x: body.x + (scale == 1 ? (body.width - size.width) / 2 : 0), y: body.y)
+        img.draw(&g, at: origin, scale: scale, caps: caps)
         drawBars(&g, barsR, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel,
                  noModel: s.watch != nil ? "no checkpoint yet: predictions start with the run's first" : nil, caps: caps)
+        if s.saliencyShown { drawSaliency(&g, s, panel: r, image: img, origin: origin, scale: scale, caps: caps) }
+    }
+
+    /// The `x` overlay: the map over the face once it has come back for this very image, and its
+    /// legend written into the panel's bottom border (the body has no row to spare at 80×24).
+    static func drawSaliency(_ g: inout CellGrid, _ s: AppState, panel: Rect, image: ShadedImage, origin: (x: Int, y: Int),
+                             scale: Int, caps: Capabilities) {
+        let legendR = Rect(x: panel.x + 2, y: panel.maxY - 1, width: panel.width - 4, height: 1)
+        guard let map = s.saliency, s.saliencyFor == s.showing else {
+            g.put(" computing saliency… ", x: legendR.x, y: legendR.y, .dim, clip: legendR)
+            return
+        }
+        let overlay = HeatOverlay(values: map.values, width: 48, height: 48, ramp: HeatRamp.rgb)
+        overlay.draw(&g, over: image, at: origin, scale: scale, caps: caps)
+        var x = g.put(" ", x: legendR.x, y: legendR.y, .plain, clip: legendR)
+        for (text, style) in overlay.legend(width: legendR.width - classNames[map.classIndex].count - 4, caps: caps) {
+            x = g.put(text, x: x, y: legendR.y, style, clip: legendR)
+        }
+        g.put("  " + classNames[map.classIndex] + " ", x: x, y: legendR.y, .dim, clip: legendR)
     }
 
     static func drawBars(_ g: inout CellGrid, _ r: Rect, probs: [Float]?, truth: Int?, predicted: Int?, hasModel: Bool,
