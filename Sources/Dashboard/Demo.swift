@@ -92,13 +92,15 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
                     let acc = min(0.9, 0.15 + Double(step) / Double(info.totalSteps) * 0.6)
                     var cm = ConfusionMatrix()
                     var wrong: [Int] = []
+                    var predicted = [Int8](repeating: 0, count: validationLabels.count)
                     for (i, l) in validationLabels.enumerated() where l >= 0 {
                         let ok = Double.random(in: 0..<1, using: &rng) < acc
                         let pred = ok ? Int(l) : (Int(l) + Int.random(in: 1..<7, using: &rng)) % 7
                         cm.add(truth: Int(l), predicted: pred)
                         if !ok { wrong.append(i) }
+                        predicted[i] = Int8(pred)
                     }
-                    sink(.evaluated(EvaluationReport(step: step, validationLoss: Float(base * 1.1), confusion: cm, misclassified: wrong)))
+                    sink(.evaluated(EvaluationReport(step: step, validationLoss: Float(base * 1.1), confusion: cm, misclassified: wrong, predicted: predicted)))
                 }
             }
             sink(.checkpointSaved(CheckpointReport(step: step, path: info.runDirectory + "/checkpoint.bin", isBest: false)))

@@ -292,7 +292,8 @@ public enum DashboardView {
 
     static func drawConfusion(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
-        var title = "Confusion"
+        let focused = s.focus == .confusion
+        var title = focused ? (caps.unicode ? "▶ Confusion" : "> Confusion") : "Confusion"
         if let e = s.latestEval {
             title += String(format: "  step %d  acc %.1f%%  %@", e.step, e.accuracy * 100, s.confusionPercent ? "row %" : "counts")
         }
@@ -302,7 +303,8 @@ public enum DashboardView {
             g.put("no evaluation yet", x: inner.x, y: inner.y, .dim, clip: inner)
             return
         }
-        ConfusionView(counts: e.confusion.counts, names: classNames, percent: s.confusionPercent).draw(&g, inner, caps: caps)
+        ConfusionView(counts: e.confusion.counts, names: classNames, percent: s.confusionPercent,
+                      cursor: focused ? (s.confusionCursor.truth, s.confusionCursor.predicted) : nil).draw(&g, inner, caps: caps)
         let footY = inner.y + e.confusion.classes + 1
         if footY < inner.maxY {
             let c = e.confusion
@@ -316,7 +318,13 @@ public enum DashboardView {
 
     static func drawSample(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
-        let title = (s.file != nil ? "Sample  file" : "Sample") + (s.saliencyShown ? "  saliency" : "")
+        var title = s.file != nil ? "Sample  file" : "Sample"
+        if s.file == nil, let f = s.filter {
+            // Three-letter class names when the full ones do not fit the border.
+            let full = f.title(names: classNames, unicode: caps.unicode)
+            title += "  " + (title.count + full.count + 16 <= r.width ? full : f.title(names: classNames.map { String($0.prefix(3)) }, unicode: caps.unicode))
+        }
+        if s.saliencyShown { title += "  saliency" }
         let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
         guard !inner.isEmpty else { return }
         var header: String
@@ -341,7 +349,7 @@ public enum DashboardView {
         } else if let idx = s.currentIndex {
             let set = s.dataset[s.currentSplit]
             header = "\(s.currentSplit.rawValue) #\(idx)/\(set.count)"
-            if s.misclassifiedOnly { header += " miscl \(s.position + 1)/\(s.browseCount)" }
+            if let f = s.filter { header += " \(f == .misclassified ? "miscl" : "sel") \(s.position + 1)/\(s.browseCount)" }
             pixels = Array(set.image(idx))
             let l = Int(set.labels[idx])
             truth = l >= 0 ? l : nil

@@ -12,6 +12,8 @@ public enum Evaluator {
         public var loss: Float
         public var confusion: ConfusionMatrix
         public var misclassified: [Int]
+        /// Predicted class per sample, in order.
+        public var predicted: [Int8]
     }
 
     /// Loss, confusion matrix and wrongly classified indices of a labelled split.
@@ -19,6 +21,8 @@ public enum Evaluator {
     public static func evaluate(_ classifier: Classifier, on set: ImageSet, mirrorAverage: Bool = false) -> Result {
         var confusion = ConfusionMatrix()
         var misclassified: [Int] = []
+        var predictedClasses: [Int8] = []
+        predictedClasses.reserveCapacity(set.count)
         var lossSum = 0.0
         var buffer = [Float](repeating: 0, count: chunk * ImageSet.pixelsPerImage)
         var start = 0
@@ -48,12 +52,13 @@ public enum Evaluator {
                 let predicted = argmax(probabilities[(i * 7)..<(i * 7 + 7)])
                 let truth = Int(labels[i])
                 confusion.add(truth: truth, predicted: predicted)
+                predictedClasses.append(Int8(predicted))
                 if predicted != truth { misclassified.append(start + i) }
             }
             start += n
         }
         let loss = set.count == 0 ? Float.nan : Float(lossSum / Double(set.count))
-        return Result(loss: loss, confusion: confusion, misclassified: misclassified)
+        return Result(loss: loss, confusion: confusion, misclassified: misclassified, predicted: predictedClasses)
     }
 
     /// Softmax probabilities (7 per image) for the given 48×48 images (count × 2304 bytes).

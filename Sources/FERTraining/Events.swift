@@ -74,11 +74,15 @@ public struct EvaluationReport: Sendable, Equatable {
     public var confusion: ConfusionMatrix
     /// Validation indices whose prediction was wrong (for "show only misclassified").
     public var misclassified: [Int]
-    public init(step: Int, validationLoss: Float, confusion: ConfusionMatrix, misclassified: [Int]) {
+    /// The predicted class of every validation sample, in order (for "true X, predicted Y"
+    /// drill-down); empty when not known (a watched run's metrics hold only the matrix).
+    public var predicted: [Int8]
+    public init(step: Int, validationLoss: Float, confusion: ConfusionMatrix, misclassified: [Int], predicted: [Int8] = []) {
         self.step = step
         self.validationLoss = validationLoss
         self.confusion = confusion
         self.misclassified = misclassified
+        self.predicted = predicted
     }
     public var accuracy: Double { confusion.accuracy }
 }

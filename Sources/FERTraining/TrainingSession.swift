@@ -121,7 +121,8 @@ public final class TrainingSession: @unchecked Sendable {
             if let set = evaluationSet, set.count > 0, set.isLabeled {
                 let result = Evaluator.evaluate(classifier, on: set)
                 sink(.evaluated(EvaluationReport(step: classifier.step, validationLoss: result.loss,
-                                                 confusion: result.confusion, misclassified: result.misclassified)))
+                                                 confusion: result.confusion, misclassified: result.misclassified,
+                                                 predicted: result.predicted)))
             }
         }
         session.markDone()
@@ -358,7 +359,7 @@ public final class TrainingSession: @unchecked Sendable {
         }
         let result = Evaluator.evaluate(model, on: validation)
         sink(.evaluated(EvaluationReport(step: step, validationLoss: result.loss, confusion: result.confusion,
-                                         misclassified: result.misclassified)))
+                                         misclassified: result.misclassified, predicted: result.predicted)))
         let confusion = result.confusion
         let recall = (0..<confusion.classes).map(confusion.recall)
         metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),

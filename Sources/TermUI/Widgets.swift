@@ -307,8 +307,11 @@ public struct ConfusionView {
     public var counts: [[Int]]
     public var names: [String]
     public var percent: Bool
-    public init(counts: [[Int]], names: [String], percent: Bool) {
-        self.counts = counts; self.names = names; self.percent = percent
+    /// The focused cell (row = true, column = predicted): reverse video, and in brackets when
+    /// the cell is wide enough, so it shows without colour too.
+    public var cursor: (truth: Int, predicted: Int)?
+    public init(counts: [[Int]], names: [String], percent: Bool, cursor: (truth: Int, predicted: Int)? = nil) {
+        self.counts = counts; self.names = names; self.percent = percent; self.cursor = cursor
     }
 
     /// Draws rows = true class, columns = predicted, with precision and recall when room allows.
@@ -358,6 +361,10 @@ public struct ConfusionView {
                         style = Style(fg: t == p ? .green : (level > 0 ? .red : .default), bold: level >= 2 || t == p)
                     }
                 } else if t == p { style = .bold }
+                if let c = cursor, c.truth == t, c.predicted == p {
+                    style = Style(bold: true, reverse: true)
+                    if text.count + 2 <= cellW { text = "[" + text + "]" }
+                }
                 x = grid.put(text.leftPadded(cellW), x: x, y: y, style, clip: r)
             }
             if fit.pr {
