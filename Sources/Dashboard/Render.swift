@@ -321,8 +321,11 @@ public enum DashboardView {
         var title = s.file != nil ? "Sample  file" : "Sample"
         if s.file == nil, let f = s.filter {
             // Three-letter class names when the full ones do not fit the border.
-            let full = f.title(names: classNames, unicode: caps.unicode)
-            title += "  " + (title.count + full.count + 16 <= r.width ? full : f.title(names: classNames.map { String($0.prefix(3)) }, unicode: caps.unicode))
+            let short = classNames.map { String($0.prefix(3)) }
+            let forms = [f.title(names: classNames, unicode: caps.unicode), f.title(names: short, unicode: caps.unicode),
+                         f.title(names: short, unicode: caps.unicode).replacingOccurrences(of: "true ", with: "")
+                             .replacingOccurrences(of: " pred ", with: " ")]
+            title += "  " + (forms.first { title.count + 2 + $0.count + 4 <= r.width } ?? forms[2])
         }
         if s.saliencyShown { title += "  saliency" }
         let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
