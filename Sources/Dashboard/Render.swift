@@ -325,7 +325,8 @@ public enum DashboardView {
             let forms = [f.title(names: classNames, unicode: caps.unicode), f.title(names: short, unicode: caps.unicode),
                          f.title(names: short, unicode: caps.unicode).replacingOccurrences(of: "true ", with: "")
                              .replacingOccurrences(of: " pred ", with: " ")]
-            title += "  " + (forms.first { title.count + 2 + $0.count + 4 <= r.width } ?? forms[2])
+            let room = r.width - 4 - title.count - 2 - (s.saliencyShown ? 10 : 0)
+            title += "  " + (forms.first { $0.count <= room } ?? forms[2])
         }
         if s.saliencyShown { title += "  saliency" }
         let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
