@@ -3,6 +3,7 @@ import FERTraining
 import TermUI
 import XCTest
 @testable import Dashboard
+import FERTestSupport
 
 /// Tab, the confusion cursor, Enter on a cell, `m`, `1`–`7`, `0` and Esc: what the reducer
 /// keeps and the screens it draws.

@@ -3,6 +3,7 @@ import FERTraining
 import TermUI
 import XCTest
 @testable import Dashboard
+import FERTestSupport
 
 /// `x` and the saliency answers: what the reducer asks for and what it keeps.
 final class SaliencyReducerTests: XCTestCase {

@@ -3,6 +3,7 @@ import FERTraining
 import TermUI
 import XCTest
 @testable import Dashboard
+import FERTestSupport
 
 /// The saliency overlay on screen. Text snapshots cannot show colour, so each screen is also
 /// recorded as a style mask: `~` a face cell tinted by the ramp (a colour-cube colour), `.` a
@@ -40,14 +41,7 @@ final class SaliencyScreenTests: XCTestCase {
 
     func assertMask(_ g: CellGrid, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
         assertSnapshot(g, name, file: file, line: line)
-        let dir = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().appendingPathComponent("__Snapshots__")
-        let url = dir.appendingPathComponent(name + "-style.txt")
-        let actual = Self.mask(g)
-        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != "1", let expected = try? String(contentsOf: url, encoding: .utf8) {
-            XCTAssertEqual(expected, actual, "style mask \(name) differs (RECORD_SNAPSHOTS=1 to re-record)", file: file, line: line)
-        } else {
-            try? actual.write(to: url, atomically: true, encoding: .utf8)
-        }
+        assertSnapshot(text: Self.mask(g), name + "-style", file: file, line: line)
     }
 
     func testOverlay120x40In256Colours() {
