@@ -8,28 +8,9 @@
 set -uo pipefail
 bin="$(realpath "${1:?usage: e2e-see.sh path/to/ferdash}")"
 timeout_s="${E2E_TIMEOUT:-180}"
-command -v tmux >/dev/null || { echo "FAIL: tmux is not installed"; exit 1; }
-
-work="$(mktemp -d)"
 sock="ferdash-see-$$"                 # a private tmux server: never touches the person's sessions
 sess="see"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-passed=0; failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1"; failed=$((failed + 1)); screen | sed 's/^/    | /' | head -45; }
-screen() { tm capture-pane -t "$sess" -p 2>/dev/null; }
-wait_for() {
-    local re=$1 limit=${2:-10} i
-    for ((i = 0; i < limit * 10; i++)); do
-        screen | grep -qE -- "$re" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-keys() { tm send-keys -t "$sess" "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
 
 # --- predict --explain: a PNG per face, named in the JSON, also with --tta
 "$bin" synth --out "$work/faces.csv" --count 2 --seed 4 --png-dir "$work/png" >/dev/null 2>&1
