@@ -51,7 +51,7 @@ public struct ConfusionView {
                 // Shaded by the row fraction (see Theme.confusionCell).
                 var style = theme.confusionCell(level: Int((frac * 5).rounded()), diagonal: t == p)
                 if let c = cursor, c.truth == t, c.predicted == p {
-                    style = Style(bold: true, reverse: true)
+                    style = theme.cursor
                     if text.count + 2 <= cellW { text = "[" + text + "]" }
                 }
                 x = grid.put(text.leftPadded(cellW), x: x, y: y, style, clip: r)

@@ -40,7 +40,7 @@ public struct HeatOverlay {
                     let grayBottom = cy * 2 + 1 < ph ? image.sample(cx, cy * 2 + 1, s) : grayTop
                     cell = Cell("▀", Style(fg: blend(grayTop, top), bg: blend(grayBottom, bottom)))
                 } else if max(top, bottom) >= Self.strong {
-                    cell.style = caps.hasColor ? Style(fg: .yellow, bg: .red, bold: true) : Style(reverse: true)
+                    cell.style = Theme(caps: caps).heatMark
                 }
                 grid[origin.x + cx, origin.y + cy] = cell
             }
@@ -79,7 +79,6 @@ public struct HeatOverlay {
                 return ("█", Style(fg: Self.xterm256(Int(c.r), Int(c.g), Int(c.b))))
             } + [(" high", .dim)]
         }
-        let mark = caps.hasColor ? Style(fg: .yellow, bg: .red, bold: true) : Style(reverse: true)
-        return [("  ", mark), (" strongest cells", .dim)]
+        return [("  ", Theme(caps: caps).heatMark), (" strongest cells", .dim)]
     }
 }
