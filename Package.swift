@@ -37,13 +37,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimized),
 
+        // What the test targets share: snapshots, temporary folders, the event recorder, a seeded RNG.
+        // (FERModelTests needs none of it: the engine tests use the engine's own generator.)
+        .target(name: "FERTestSupport", dependencies: ["TermUI", "FERData", "FERTraining"], path: "Tests/FERTestSupport"),
         .testTarget(name: "FERModelTests", dependencies: ["FERModel"]),
-        .testTarget(name: "FERDataTests", dependencies: ["FERData"]),
-        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData"]),
-        .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData"]),
-        .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel", "FERData"]),
-        .testTarget(name: "TermUITests", dependencies: ["TermUI"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData", "FERTestSupport"]),
+        .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"]),
+        .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel", "FERData",
+                                                           "FERTestSupport"]),
+        .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData", "FERTestSupport"],
+                    exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]
 )

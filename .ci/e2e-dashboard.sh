@@ -2,7 +2,7 @@
 # The live dashboard driven as a person would: in tmux, with keys, reading the screen.
 # Usage: .ci/e2e-dashboard.sh path/to/ferdash run-dir
 #   E2E_FERDASH_ARGS  overrides the arguments (default: train on the built-in data into run-dir);
-#                     "dashboard-demo" exercises the UI on the fake session (then set E2E_SKIP_CHECKPOINT=1).
+#                     with arguments that write no checkpoint, also set E2E_SKIP_CHECKPOINT=1.
 #   E2E_TIMEOUT       seconds to wait for training to show steps (default 180).
 # Prints PASS/FAIL lines; exits non-zero when anything failed.
 set -uo pipefail

@@ -12,8 +12,6 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-int ccodecs_version(void) { return 2; }
-
 void ccodecs_free(void *p) { free(p); }
 
 static void set_message(char *message, size_t cap, const char *text) {
@@ -370,8 +368,19 @@ static void install_errors(struct ccodecs_jpeg_error *err) {
     err->text[0] = 0;
 }
 
-int ccodecs_jpeg_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t *height,
-                      int *components, char *message, size_t message_cap) {
+static int jpeg_is_cmyk(const struct jpeg_decompress_struct *cinfo) {
+    return cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
+}
+
+// What to do with a JPEG once its header is read; returns a CCODECS status.
+typedef int (*jpeg_reader)(struct jpeg_decompress_struct *cinfo, struct ccodecs_jpeg_error *err, void *context,
+                           char *message, size_t message_cap);
+
+// Reads the header of the JPEG in `data`, then runs `read` on it. A libjpeg error in either
+// longjmps back into this frame, which stays live while `read` runs, so the setjmp handling and
+// the cleanup are written once for every reader.
+static int jpeg_read(const uint8_t *data, size_t len, jpeg_reader read, void *context,
+                     char *message, size_t message_cap) {
     struct jpeg_decompress_struct cinfo;
     struct ccodecs_jpeg_error err;
     memset(&cinfo, 0, sizeof cinfo);
@@ -385,63 +394,66 @@ int ccodecs_jpeg_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)len);
     jpeg_read_header(&cinfo, TRUE);
-    *width = cinfo.image_width;
-    *height = cinfo.image_height;
-    *components = cinfo.num_components;
-    int status = CCODECS_OK;
-    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-        set_message(message, message_cap, "CMYK JPEG is not supported");
-        status = CCODECS_ERR_UNSUPPORTED;
-    }
+    int status = read(&cinfo, &err, context, message, message_cap);
     jpeg_destroy_decompress(&cinfo);
     return status;
 }
 
-int ccodecs_jpeg_decode_rgb(const uint8_t *data, size_t len, uint8_t *rgb, uint32_t width, uint32_t height,
-                            char *message, size_t message_cap) {
-    struct jpeg_decompress_struct cinfo;
-    struct ccodecs_jpeg_error err;
-    memset(&cinfo, 0, sizeof cinfo);
-    cinfo.err = (struct jpeg_error_mgr *)&err;
-    install_errors(&err);
-    if (setjmp(err.jump)) {
-        set_message(message, message_cap, err.text);
-        jpeg_destroy_decompress(&cinfo);
-        return CCODECS_ERR_CORRUPT;
+struct jpeg_info { uint32_t *width, *height; int *components; };
+
+static int jpeg_read_info(struct jpeg_decompress_struct *cinfo, struct ccodecs_jpeg_error *err, void *context,
+                          char *message, size_t message_cap) {
+    (void)err;
+    struct jpeg_info *info = context;
+    *info->width = cinfo->image_width;
+    *info->height = cinfo->image_height;
+    *info->components = cinfo->num_components;
+    if (jpeg_is_cmyk(cinfo)) {
+        set_message(message, message_cap, "CMYK JPEG is not supported");
+        return CCODECS_ERR_UNSUPPORTED;
     }
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, data, (unsigned long)len);
-    jpeg_read_header(&cinfo, TRUE);
-    if (cinfo.image_width != width || cinfo.image_height != height) {
-        jpeg_destroy_decompress(&cinfo);
+    return CCODECS_OK;
+}
+
+int ccodecs_jpeg_info(const uint8_t *data, size_t len, uint32_t *width, uint32_t *height,
+                      int *components, char *message, size_t message_cap) {
+    struct jpeg_info info = { width, height, components };
+    return jpeg_read(data, len, jpeg_read_info, &info, message, message_cap);
+}
+
+struct jpeg_rgb { uint8_t *rgb; uint32_t width, height; };
+
+static int jpeg_read_rgb(struct jpeg_decompress_struct *cinfo, struct ccodecs_jpeg_error *err, void *context,
+                         char *message, size_t message_cap) {
+    struct jpeg_rgb *out = context;
+    if (cinfo->image_width != out->width || cinfo->image_height != out->height) {
         set_message(message, message_cap, "size changed between calls");
         return CCODECS_ERR_CORRUPT;
     }
-    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-        jpeg_destroy_decompress(&cinfo);
+    if (jpeg_is_cmyk(cinfo)) {
         set_message(message, message_cap, "CMYK JPEG is not supported");
         return CCODECS_ERR_UNSUPPORTED;
     }
     // Always RGB out, so the gray weights are applied in one place (Swift) for every format.
-    cinfo.out_color_space = JCS_RGB;
-    jpeg_start_decompress(&cinfo);
-    while (cinfo.output_scanline < cinfo.output_height) {
-        JSAMPROW row = rgb + (size_t)cinfo.output_scanline * width * 3;
-        jpeg_read_scanlines(&cinfo, &row, 1);
-        if (err.truncated) break;
+    cinfo->out_color_space = JCS_RGB;
+    jpeg_start_decompress(cinfo);
+    while (cinfo->output_scanline < cinfo->output_height) {
+        JSAMPROW row = out->rgb + (size_t)cinfo->output_scanline * out->width * 3;
+        jpeg_read_scanlines(cinfo, &row, 1);
+        if (err->truncated) break;
     }
-    if (err.truncated) {
-        jpeg_destroy_decompress(&cinfo);
-        set_message(message, message_cap, "JPEG data ends early (truncated file)");
-        return CCODECS_ERR_TRUNCATED;
-    }
-    jpeg_finish_decompress(&cinfo);
-    jpeg_destroy_decompress(&cinfo);
-    if (err.truncated) {
+    if (!err->truncated) jpeg_finish_decompress(cinfo);
+    if (err->truncated) {
         set_message(message, message_cap, "JPEG data ends early (truncated file)");
         return CCODECS_ERR_TRUNCATED;
     }
     return CCODECS_OK;
+}
+
+int ccodecs_jpeg_decode_rgb(const uint8_t *data, size_t len, uint8_t *rgb, uint32_t width, uint32_t height,
+                            char *message, size_t message_cap) {
+    struct jpeg_rgb out = { rgb, width, height };
+    return jpeg_read(data, len, jpeg_read_rgb, &out, message, message_cap);
 }
 
 int ccodecs_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, int quality,

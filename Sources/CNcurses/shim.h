@@ -13,7 +13,6 @@ static inline attr_t ferdash_a_normal(void) { return A_NORMAL; }
 static inline attr_t ferdash_a_bold(void) { return A_BOLD; }
 static inline attr_t ferdash_a_dim(void) { return A_DIM; }
 static inline attr_t ferdash_a_reverse(void) { return A_REVERSE; }
-static inline int ferdash_color_pair(int n) { return (int)COLOR_PAIR(n); }
 static inline int ferdash_colors(void) { return COLORS; }
 static inline int ferdash_color_pairs(void) { return COLOR_PAIRS; }
 static inline WINDOW *ferdash_stdscr(void) { return stdscr; }
@@ -32,7 +31,6 @@ static inline int ferdash_key_end(void) { return KEY_END; }
 static inline int ferdash_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int ferdash_key_dc(void) { return KEY_DC; }
 static inline int ferdash_key_enter(void) { return KEY_ENTER; }
-static inline int ferdash_key_btab(void) { return KEY_BTAB; }
 static inline int ferdash_key_f(int n) { return KEY_F(n); }
 
 /// One cell through the extended-pair path: `opts` carries an int pair so pairs above 255 work.

@@ -1,8 +1,8 @@
 import FERData
 import FERTraining
 
-/// What the dashboard may ask of the training session. `TrainingSession` conforms (the lead wires it);
-/// in browse mode a model-only control answers predictions and ignores the rest.
+/// What the dashboard may ask of the training session. `TrainingSession` conforms (below), both
+/// a training one and, in browse mode, a serving one that only answers predictions.
 /// Every method must return quickly and be safe to call from the UI thread.
 public protocol DashboardSessionControl: AnyObject {
     func pause()
@@ -13,6 +13,9 @@ public protocol DashboardSessionControl: AnyObject {
     /// Answered later by a `.prediction(tag:probabilities:)` event in the mailbox.
     func requestPrediction(pixels: [UInt8], tag: Int)
 }
+
+/// Its methods only set flags under a lock, as the protocol asks.
+extension TrainingSession: DashboardSessionControl {}
 
 /// How the terminal may be used, from flags and environment (NO_COLOR, TERM=dumb, locale).
 public struct DisplayOptions: Equatable, Sendable {

@@ -12,7 +12,8 @@ public struct DashboardLoop {
     /// Actions from elsewhere than the session (the run watcher), drained after its events.
     let feed: ActionInbox?
     let predictFile: (String) -> Result<FilePrediction, Error>
-    let fileResults = FileResultInbox()
+    /// Where background file loads leave their results for the UI thread.
+    let fileResults = Inbox<(path: String, result: Result<FilePrediction, FileLoadError>)>()
     /// Serial, so the loader (decoder, face detector) never runs twice at once.
     let fileQueue = DispatchQueue(label: "ferdash.dashboard.file-load", qos: .userInitiated)
     let presenter: FramePresenter
@@ -82,7 +83,7 @@ public struct DashboardLoop {
                     case .failure(let err): result = .failure(FileLoadError("\(err)"))
                     }
                 }
-                inbox.post(path: path, result: result)
+                inbox.post((path, result))
             }
         case .completePath(let typed):
             dispatch(.completions(for: typed, candidates: PathCompletion.candidates(for: typed)))
@@ -151,20 +152,5 @@ public struct DashboardLoop {
             urgent = false
             lastRender = t
         }
-    }
-}
-
-/// Where background file loads leave their results for the UI loop (same idea as the event mailbox).
-final class FileResultInbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pending: [(String, Result<FilePrediction, FileLoadError>)] = []
-    func post(path: String, result: Result<FilePrediction, FileLoadError>) {
-        lock.lock(); pending.append((path, result)); lock.unlock()
-    }
-    func drain() -> [(String, Result<FilePrediction, FileLoadError>)] {
-        lock.lock(); defer { lock.unlock() }
-        let out = pending
-        pending.removeAll()
-        return out
     }
 }

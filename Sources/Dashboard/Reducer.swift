@@ -89,17 +89,7 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
     switch e {
     case .started(let info):
         s.info = info
-        if !s.lossSteps.isEmpty {
-            // A watched run resumed (what was trained after its checkpoint is gone, and so is
-            // its curve) or started afresh in the same folder (nothing before it counts).
-            let keep = s.lossSteps.firstIndex { $0 > info.firstStep } ?? s.lossSteps.count
-            s.lossSteps.removeSubrange(keep...)
-            s.losses.removeSubrange(keep...)
-            s.evals.removeAll { $0.step > info.firstStep }
-            if let e = s.latestEval, e.step > info.firstStep { s.latestEval = nil }
-            s.firstStepSeen = nil
-            s.finish = nil
-        }
+        if !s.lossSteps.isEmpty { forgetAfter(step: info.firstStep, &s) }
         // A watched run that ended may be resumed by another process: it runs again.
         if s.phase == .starting || s.phase == .browsing || s.watch != nil { s.phase = .running }
         requestPrediction(&s, &fx)
@@ -154,6 +144,18 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
             fx.append(.exit(1))
         }
     }
+}
+
+/// A watched run resumed from its checkpoint at `step` (what was trained after it is gone, and
+/// so is its curve) or started afresh in the same folder (step 0: nothing before it counts).
+private func forgetAfter(step: Int, _ s: inout AppState) {
+    let keep = s.lossSteps.firstIndex { $0 > step } ?? s.lossSteps.count
+    s.lossSteps.removeSubrange(keep...)
+    s.losses.removeSubrange(keep...)
+    s.evals.removeAll { $0.step > step }
+    if let e = s.latestEval, e.step > step { s.latestEval = nil }
+    s.firstStepSeen = nil
+    s.finish = nil
 }
 
 /// A new reading of the watched run: new weights mean fresh probabilities; a corrupt line or
@@ -273,48 +275,10 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
         s.misclassifiedOnly = false
         s.position = -1   // force a change so the prediction is requested
         move(&s, to: 0, &fx)
-    case .misclassified:
-        if s.misclassifiedOnly {
-            s.misclassifiedOnly = false
-            s.position = -1
-            move(&s, to: 0, &fx)
-            setMessage(&s, "showing all \(s.split.rawValue) samples")
-        } else if s.watch != nil && s.latestEval != nil && s.latestEval!.misclassified.isEmpty {
-            setMessage(&s, "the run's metrics do not list which samples were misclassified")
-        } else if s.latestEval == nil {
-            setMessage(&s, "no evaluation yet: nothing to filter")
-        } else if s.misclassifiedIndices.isEmpty {
-            setMessage(&s, "no misclassified validation samples")
-        } else {
-            s.misclassifiedOnly = true
-            s.position = -1
-            move(&s, to: 0, &fx)
-            setMessage(&s, "\(s.misclassifiedIndices.count) misclassified validation samples")
-        }
+    case .misclassified: toggleMisclassified(&s, &fx)
     case .pauseResume where s.watch != nil: needsTrainer(&s, "pause")
     case .save where s.watch != nil: needsTrainer(&s, "saving a checkpoint")
-    case .pauseResume:
-        switch s.phase {
-        case .running, .starting:
-            if s.pauseRequested {
-                // Changed their mind before the batch ended.
-                s.pauseRequested = false
-                fx.append(.resume)
-                setMessage(&s, "resumed")
-            } else {
-                // "paused" is shown only once the session confirms, so the word never lies.
-                s.pauseRequested = true
-                fx.append(.pause)
-                setMessage(&s, "pausing after the current batch…")
-            }
-        case .paused:
-            s.phase = .running
-            s.pauseRequested = false
-            fx.append(.resume)
-            setMessage(&s, "resumed")
-        default:
-            setMessage(&s, "training is not running")
-        }
+    case .pauseResume: pauseOrResume(&s, &fx)
     case .save:
         if s.phase.isLive {
             fx.append(.saveCheckpoint)
@@ -340,5 +304,51 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
         } else { s.message = nil }
     case .redraw: fx.append(.redraw)
     case .quit: quit(&s, &fx)
+    }
+}
+
+/// `m`: only the misclassified validation samples, or back to all of them.
+private func toggleMisclassified(_ s: inout AppState, _ fx: inout [Effect]) {
+    if s.misclassifiedOnly {
+        s.misclassifiedOnly = false
+        s.position = -1
+        move(&s, to: 0, &fx)
+        setMessage(&s, "showing all \(s.split.rawValue) samples")
+    } else if s.watch != nil && s.latestEval != nil && s.latestEval!.misclassified.isEmpty {
+        setMessage(&s, "the run's metrics do not list which samples were misclassified")
+    } else if s.latestEval == nil {
+        setMessage(&s, "no evaluation yet: nothing to filter")
+    } else if s.misclassifiedIndices.isEmpty {
+        setMessage(&s, "no misclassified validation samples")
+    } else {
+        s.misclassifiedOnly = true
+        s.position = -1
+        move(&s, to: 0, &fx)
+        setMessage(&s, "\(s.misclassifiedIndices.count) misclassified validation samples")
+    }
+}
+
+/// Space: pause (confirmed later by the session's `paused` event), or resume.
+private func pauseOrResume(_ s: inout AppState, _ fx: inout [Effect]) {
+    switch s.phase {
+    case .running, .starting:
+        if s.pauseRequested {
+            // Changed their mind before the batch ended.
+            s.pauseRequested = false
+            fx.append(.resume)
+            setMessage(&s, "resumed")
+        } else {
+            // "paused" is shown only once the session confirms, so the word never lies.
+            s.pauseRequested = true
+            fx.append(.pause)
+            setMessage(&s, "pausing after the current batch…")
+        }
+    case .paused:
+        s.phase = .running
+        s.pauseRequested = false
+        fx.append(.resume)
+        setMessage(&s, "resumed")
+    default:
+        setMessage(&s, "training is not running")
     }
 }

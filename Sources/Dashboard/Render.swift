@@ -10,10 +10,18 @@ public enum DashboardView {
 
     public static func render(_ s: AppState, width: Int, height: Int, caps: Capabilities) -> CellGrid {
         var g = CellGrid(width: width, height: height)
+        draw(s, into: &g, caps: caps)
+        return g
+    }
+
+    /// Draws the screen over whatever `g` holds: every cell is written (the tests start from a
+    /// grid of "x" to prove it), so no earlier frame can show through.
+    public static func draw(_ s: AppState, into g: inout CellGrid, caps: Capabilities) {
+        let width = g.width, height = g.height
         let glyphs = Glyphs(unicode: caps.unicode)
         guard width >= minWidth && height >= minHeight else {
             drawTooSmall(&g, glyphs: glyphs)
-            return g
+            return
         }
         let full = width >= 120 && height >= 40
         var (statusR, rest) = g.bounds.splitTop(full ? 5 : 4)
@@ -36,10 +44,10 @@ public enum DashboardView {
         case .prompt(let field): drawPrompt(&g, hintR, field, s, caps)
         case .none: break
         }
-        return g
     }
 
     static func drawTooSmall(_ g: inout CellGrid, glyphs: Glyphs) {
+        g.fill(g.bounds)
         let lines = ["terminal too small (need \(minWidth)×\(minHeight))".replacingOccurrences(of: "×", with: glyphs.unicode ? "×" : "x"),
                      "now \(g.width)\(glyphs.unicode ? "×" : "x")\(g.height)", "q quits"]
         let top = max(0, (g.height - lines.count) / 2)
@@ -57,16 +65,6 @@ public enum DashboardView {
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
     }
 
-    static func phaseStyle(_ p: Phase, _ caps: Capabilities) -> Style {
-        guard caps.hasColor else { return p == .running ? .bold : .reverse }
-        switch p {
-        case .running: return Style(fg: .green, bold: true)
-        case .paused: return Style(fg: .yellow, bold: true)
-        case .finished: return Style(fg: .cyan, bold: true)
-        case .failed: return Style(fg: .red, bold: true, reverse: true)
-        case .starting, .browsing: return Style(bold: true)
-        }
-    }
 
     /// A piece of the status panel; pieces flow left to right and wrap to the next line.
     enum Segment {
@@ -121,13 +119,14 @@ public enum DashboardView {
         // The message always keeps the last line; progress and data flow into the rest.
         let (flowR, msgR) = msg != nil && inner.height >= 2 ? inner.splitBottom(1) : (inner, Rect(x: 0, y: 0, width: 0, height: 0))
         let word = s.quitting && s.phase.isLive ? "stopping" : (s.pauseRequested && s.phase == .running ? "pausing" : s.phase.word)
-        var segs: [Segment] = [s.watch.map { watchWord($0, caps) } ?? .text(word, phaseStyle(s.phase, caps))]
+        let theme = Theme(caps: caps)
+        var segs: [Segment] = [s.watch.map { watchWord($0, theme) } ?? .text(word, theme.phase(s.phase))]
         let step = s.lastStep?.step ?? s.info?.firstStep ?? 0
         if let info = s.info {
             let frac = info.totalSteps > 0 ? Double(step) / Double(info.totalSteps) : 0
             // An older run may not have recorded its planned length.
             segs.append(.text(info.totalSteps > 0 ? "step \(step)/\(info.totalSteps)" : "step \(step)", .bold))
-            segs.append(.bar(width: inner.width >= 110 ? 24 : 12, fraction: frac, style: caps.hasColor ? Style(fg: .green) : .plain))
+            segs.append(.bar(width: inner.width >= 110 ? 24 : 12, fraction: frac, style: theme.progress))
             segs.append(.text(String(format: "%.1f%%", frac * 100), .plain))
             segs.append(.text(String(format: "epoch %.2f", s.lastStep?.epoch ?? 0), .plain))
             if let st = s.lastStep {
@@ -162,22 +161,22 @@ public enum DashboardView {
         }
         _ = flow(&g, flowR, segs, glyphs: glyphs)
         if let m = msg, !msgR.isEmpty {
-            let style: Style = msgIsError ? (caps.hasColor ? Style(fg: .red, bold: true) : .bold) : .plain
+            let style: Style = msgIsError ? theme.error : .plain
             g.fill(msgR)
             g.put(m.clipped(msgR.width, ellipsis: glyphs.ellipsis), x: msgR.x, y: msgR.y, style, clip: msgR)
         }
     }
 
     /// Watching: the run's state as its files tell it.
-    static func watchWord(_ w: WatchStatus, _ caps: Capabilities) -> Segment {
+    static func watchWord(_ w: WatchStatus, _ theme: Theme) -> Segment {
         let style: Style
         var word = w.state.word
         switch w.state {
-        case .running: style = phaseStyle(.running, caps)
-        case .finished, .stopped: style = phaseStyle(.finished(stoppedEarly: false), caps)
-        case .failed: style = phaseStyle(.failed(""), caps)
+        case .running: style = theme.working
+        case .finished, .stopped: style = theme.done
+        case .failed: style = theme.broken
         case .stale(let since):
-            style = caps.hasColor ? Style(fg: .yellow, bold: true) : .reverse
+            style = theme.halted
             word += " since " + clockTime(since, w.timeZone)
         }
         return .text(word, style)
@@ -210,16 +209,16 @@ public enum DashboardView {
         let raw = Curves.bucketMinMax(steps: s.lossSteps, values: s.losses.map { Double($0) }, buckets: buckets)
         let smooth = Curves.bucketMinMax(steps: s.lossSteps, values: Curves.debiasedEMA(s.losses, weight: s.smoothing), buckets: buckets)
         let val = s.evals.map { (x: Double($0.step), y: Double($0.loss)) }
-        let color = caps.hasColor
+        let theme = Theme(caps: caps)
         let short = chartR.width < 64   // legend must fit beside the y labels
         var series = [
-            ChartSeries(name: short ? "raw" : "train (raw)", points: raw, style: Style(fg: color ? .index(caps.colors >= 256 ? 244 : 7) : .default, dim: true),
+            ChartSeries(name: short ? "raw" : "train (raw)", points: raw, style: theme.faintCurve,
                         marker: ".", inLegend: s.smoothingPercent > 0),
             ChartSeries(name: s.smoothingPercent > 0 ? (short ? "smoothed" : "train (smoothed)") : "train", points: smooth,
-                        style: color ? Style(fg: .cyan, bold: true) : .bold, marker: "*"),
+                        style: theme.mainCurve, marker: "*"),
         ]
         if s.smoothingPercent == 0 { series.removeFirst() }
-        series.append(ChartSeries(name: short ? "val" : "validation", points: val, style: color ? Style(fg: .yellow, bold: true) : .bold,
+        series.append(ChartSeries(name: short ? "val" : "validation", points: val, style: theme.secondCurve,
                                   marker: "o", connect: true))
         if s.phase == .browsing {
             g.put("no training in this session (browse)", x: chartR.x + 1, y: chartR.y + chartR.height / 2, .dim, clip: chartR)
@@ -237,7 +236,7 @@ public enum DashboardView {
             let room = accR.maxX - x
             let accs = s.evals.suffix(max(0, room)).map { $0.accuracy }
             x = g.put(Curves.sparkline(Array(accs), unicode: caps.unicode), x: x, y: accR.y,
-                      color ? Style(fg: .yellow) : .plain, clip: accR)
+                      theme.secondTrend, clip: accR)
         } else {
             g.put("val acc: no evaluation yet", x: accR.x, y: accR.y, .dim, clip: accR)
         }
@@ -247,13 +246,13 @@ public enum DashboardView {
     /// a validation-accuracy chart under them on the same axis; one legend line names the runs.
     static func drawComparison(_ g: inout CellGrid, _ r: Rect, legendR: Rect, _ s: AppState, info: SessionInfo,
                                live: [ChartSeries], _ caps: Capabilities) {
-        let color = caps.hasColor
+        let theme = Theme(caps: caps)
         // An epoch of another run sits where the live run reaches the same epoch; its curve is
         // shown over the live run's planned length.
         let perEpoch = Double(info.stepsPerEpoch)
         let end = Double(max(info.totalSteps, s.lastStep?.step ?? 0, 1))
         let others = s.comparisons.enumerated().map { i, run in
-            (run: run, style: color ? Style(fg: comparePalette[i % comparePalette.count]) : .plain,
+            (run: run, style: theme.comparedRun(i),
              marker: compareMarkers[i % compareMarkers.count],
              points: run.points.map { (x: $0.epoch * perEpoch, p: $0) }.filter { $0.x <= end })
         }
@@ -271,13 +270,13 @@ public enum DashboardView {
                 ChartSeries(name: $0.run.name, points: $0.points.map { (x: $0.x, y: $0.p.accuracy) }, style: $0.style,
                             marker: $0.marker, inLegend: false)
             } + [ChartSeries(name: "validation accuracy", points: s.evals.map { (x: Double($0.step), y: $0.accuracy) },
-                             style: color ? Style(fg: .yellow, bold: true) : .bold, marker: "o")]
+                             style: theme.secondCurve, marker: "o")]
             LineChart(series: accuracySeries, xRange: xRange).draw(&g, accuracyR, caps: caps)
         }
         // Legend: each run's colour, name and best validation accuracy.
         func best(_ a: Double?) -> String { a.map { String(format: " %.1f%%", $0 * 100) } ?? "" }
         let mark = caps.unicode ? "━" : "-"
-        var x = g.put(mark, x: legendR.x, y: legendR.y, color ? Style(fg: .yellow, bold: true) : .bold, clip: legendR)
+        var x = g.put(mark, x: legendR.x, y: legendR.y, theme.secondCurve, clip: legendR)
         x = g.put(" this run" + best(s.evals.map(\.accuracy).max()) + "  ", x: x, y: legendR.y, .bold, clip: legendR)
         for o in others {
             x = g.put(caps.unicode ? mark : String(o.marker), x: x, y: legendR.y, o.style, clip: legendR)
@@ -285,7 +284,6 @@ public enum DashboardView {
         }
     }
 
-    static let comparePalette: [Color] = [.magenta, .blue, .red, .green, .white]
     static let compareMarkers: [Character] = ["+", "x", "#", "%", "&"]
 
     // MARK: confusion
@@ -314,91 +312,104 @@ public enum DashboardView {
 
     // MARK: sample
 
+    /// What the Sample panel shows: a face (from the dataset or a file) with what is known about
+    /// it, why a file could not be read, or that the split is empty.
+    enum SampleContent {
+        case face(header: String, pixels: [UInt8]?, truth: Int?, note: String?)
+        case fileError(String)
+        /// Watching a run whose dataset could not be loaded: why.
+        case datasetNote(String)
+        case empty
+    }
+
+    static func sampleContent(_ s: AppState) -> SampleContent {
+        if let f = s.file {
+            return .face(header: (f.path as NSString).lastPathComponent, pixels: f.pixels, truth: nil, note: f.note)
+        }
+        if let err = s.fileError { return .fileError(err) }
+        guard let idx = s.currentIndex else {
+            if let note = s.watch?.datasetNote, s.dataset.train.isEmpty && s.dataset.validation.isEmpty && s.dataset.test.isEmpty {
+                return .datasetNote(note)
+            }
+            return .empty
+        }
+        let set = s.dataset[s.currentSplit]
+        var header = "\(s.currentSplit.rawValue) #\(idx)/\(set.count)"
+        if s.misclassifiedOnly { header += " miscl \(s.position + 1)/\(s.browseCount)" }
+        let l = Int(set.labels[idx])
+        return .face(header: header, pixels: Array(set.image(idx)), truth: l >= 0 ? l : nil, note: nil)
+    }
+
     static func drawSample(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
         let inner = Widgets.box(&g, r, title: s.file != nil ? "Sample  file" : "Sample", glyphs: glyphs)
         guard !inner.isEmpty else { return }
-        var header: String
-        var pixels: [UInt8]?
-        var truth: Int?
-        var note: String?
-        if let f = s.file {
-            header = (f.path as NSString).lastPathComponent
-            pixels = f.pixels
-            note = f.note
-        } else if let err = s.fileError {
-            g.put("cannot predict:", x: inner.x, y: inner.y, .bold, clip: inner)
-            var y = inner.y + 1
-            // Wrap the message so a long path stays readable.
-            var rest = Substring(err)
-            while !rest.isEmpty && y < inner.maxY - 1 {
-                g.put(String(rest.prefix(inner.width)), x: inner.x, y: y, caps.hasColor ? Style(fg: .red) : .plain, clip: inner)
-                rest = rest.dropFirst(inner.width); y += 1
-            }
-            g.put("Esc returns to the dataset", x: inner.x, y: y + 1, .dim, clip: inner)
-            return
-        } else if let idx = s.currentIndex {
-            let set = s.dataset[s.currentSplit]
-            header = "\(s.currentSplit.rawValue) #\(idx)/\(set.count)"
-            if s.misclassifiedOnly { header += " miscl \(s.position + 1)/\(s.browseCount)" }
-            pixels = Array(set.image(idx))
-            let l = Int(set.labels[idx])
-            truth = l >= 0 ? l : nil
-        } else if let note = s.watch?.datasetNote, s.dataset.train.isEmpty && s.dataset.validation.isEmpty && s.dataset.test.isEmpty {
+        switch sampleContent(s) {
+        case .face(let header, let pixels, let truth, let note):
+            drawFace(&g, inner, header: header, pixels: pixels, truth: truth, note: note, s, caps)
+        case .fileError(let message):
+            drawFileError(&g, inner, message, Theme(caps: caps))
+        case .datasetNote(let note):
             var y = inner.y
             for line in wrapped(note, width: inner.width) where y < inner.maxY { g.put(line, x: inner.x, y: y, .dim, clip: inner); y += 1 }
-            return
-        } else {
+        case .empty:
             g.put("no images in this split", x: inner.x, y: inner.y, .dim, clip: inner)
-            return
         }
+    }
+
+    static func drawFileError(_ g: inout CellGrid, _ inner: Rect, _ message: String, _ theme: Theme) {
+        g.put("cannot predict:", x: inner.x, y: inner.y, .bold, clip: inner)
+        var y = inner.y + 1
+        // Wrap the message so a long path stays readable.
+        var rest = Substring(message)
+        while !rest.isEmpty && y < inner.maxY - 1 {
+            g.put(String(rest.prefix(inner.width)), x: inner.x, y: y, theme.errorText, clip: inner)
+            rest = rest.dropFirst(inner.width); y += 1
+        }
+        g.put("Esc returns to the dataset", x: inner.x, y: y + 1, .dim, clip: inner)
+    }
+
+    /// Headline, the note (unless it would push a full-size face out), the face and the bars.
+    static func drawFace(_ g: inout CellGrid, _ inner: Rect, header: String, pixels: [UInt8]?, truth: Int?, note: String?,
+                         _ s: AppState, _ caps: Capabilities) {
+        let glyphs = Glyphs(unicode: caps.unicode)
         let probs = s.probabilitiesFor == s.showing ? s.probabilities : nil
         let predicted = probs.flatMap { p in p.indices.max { p[$0] < p[$1] } }
-        // Class names spelled out when the line fits, abbreviated otherwise.
-        func headline(_ name: (Int) -> String) -> String {
-            var line = header
-            if let t = truth { line += "  true " + name(t) }
-            if let p = predicted, let pr = probs { line += String(format: "  pred %@ %.0f%%", name(p), pr[p] * 100) }
-            return line
-        }
-        var line = headline { classNames[$0] }
-        if line.count > inner.width { line = headline { String(classNames[$0].prefix(3)) } }
-        if line.count > inner.width, let t = truth, let p = predicted, let pr = probs {
-            // Narrowest: "train #2/6000  neu→fea 14%".
-            line = header + "  " + classNames[t].prefix(3) + (caps.unicode ? "→" : "->") + classNames[p].prefix(3)
-                + String(format: " %.0f%%", pr[p] * 100)
-        }
+        let line = sampleHeadline(header, truth: truth, predicted: predicted, probabilities: probs,
+                                  width: inner.width, unicode: caps.unicode)
         let wrong = truth != nil && predicted != nil && truth != predicted
         g.put(line.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.y,
-              wrong && caps.hasColor ? Style(fg: .red, bold: true) : .bold, clip: inner)
+              wrong ? Theme(caps: caps).error : .bold, clip: inner)
         var top = inner.y + 1
-        let fullFits = inner.width >= 48 && inner.height - 1 >= 31
-        if let n = note, top < inner.maxY, !(fullFits && inner.height - 2 < 31) {
+        if let n = note, top < inner.maxY, !SampleLayout.noteWouldShrinkFace(in: inner) {
             g.put(n.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: top, .dim, clip: inner); top += 1
         }
         let body = Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top)
         guard let px = pixels, px.count == ImageSet.pixelsPerImage else { return }
-        let img = ShadedImage(pixels: px, width: 48, height: 48)
-        // Full resolution with bars below when there is room; otherwise smaller with bars beside
-        // (bars need ~16 columns to stay readable), and as a last resort bars below a small image.
-        var scale = 3
-        var barsR = Rect(x: body.x, y: body.y + 8, width: body.width, height: body.height - 8)
-        if body.width >= 48 && body.height >= 24 + 7 {
-            scale = 1
-            barsR = Rect(x: body.x, y: body.y + 24, width: body.width, height: body.height - 24)
-        } else if body.height >= 12 && body.width - 25 >= 16 {
-            scale = 2
-            barsR = Rect(x: body.x + 25, y: body.y, width: body.width - 25, height: body.height)
-        } else if body.height >= 12 + 4 && body.width >= 32 {
-            scale = 2   // bars in two columns under the image
-            barsR = Rect(x: body.x, y: body.y + 12, width: body.width, height: body.height - 12)
-        } else if body.height >= 8 && body.width - 17 >= 16 {
-            barsR = Rect(x: body.x + 17, y: body.y, width: body.width - 17, height: body.height)
-        }
-        let size = img.cellSize(scale: scale)
-        img.draw(&g, at: (body.x + (scale == 1 ? (body.width - size.width) / 2 : 0), body.y), scale: scale, caps: caps)
-        drawBars(&g, barsR, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel,
+        let layout = SampleLayout(body: body)
+        ShadedImage(pixels: px, width: ImageSet.side, height: ImageSet.side)
+            .draw(&g, at: layout.face, scale: layout.scale, caps: caps)
+        drawBars(&g, layout.bars, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel,
                  noModel: s.watch != nil ? "no checkpoint yet: predictions start with the run's first" : nil, caps: caps)
+    }
+
+    /// "header  true neutral  pred fear 55%": class names spelled out when the line fits,
+    /// abbreviated otherwise, and at the narrowest "header  neu→fea 55%".
+    static func sampleHeadline(_ header: String, truth: Int?, predicted: Int?, probabilities: [Float]?,
+                               width: Int, unicode: Bool) -> String {
+        func headline(_ name: (Int) -> String) -> String {
+            var line = header
+            if let t = truth { line += "  true " + name(t) }
+            if let p = predicted, let pr = probabilities { line += String(format: "  pred %@ %.0f%%", name(p), pr[p] * 100) }
+            return line
+        }
+        var line = headline { classNames[$0] }
+        if line.count > width { line = headline { String(classNames[$0].prefix(3)) } }
+        if line.count > width, let t = truth, let p = predicted, let pr = probabilities {
+            line = header + "  " + classNames[t].prefix(3) + (unicode ? "→" : "->") + classNames[p].prefix(3)
+                + String(format: " %.0f%%", pr[p] * 100)
+        }
+        return line
     }
 
     static func drawBars(_ g: inout CellGrid, _ r: Rect, probs: [Float]?, truth: Int?, predicted: Int?, hasModel: Bool,
@@ -424,9 +435,8 @@ public enum DashboardView {
             let x = g.put(mark + label, x: r.x, y: y, isPred ? .bold : .plain, clip: r)
             let pct = r.width >= 30 ? String(format: "%5.1f%%", probs[c] * 100) : String(format: "%3.0f%%", probs[c] * 100)
             let barW = max(0, r.maxX - x - pct.count - 1)
-            let color: Color = isTrue ? .green : (isPred ? .red : .blue)
             Widgets.bar(&g, x: x, y: y, width: barW, fraction: Double(probs[c]),
-                        style: caps.hasColor ? Style(fg: color) : .plain, glyphs: glyphs)
+                        style: Theme(caps: caps).classBar(isTrue: isTrue, isPredicted: isPred), glyphs: glyphs)
             g.put(pct, x: x + barW + 1, y: y, isPred ? .bold : .plain, clip: r)
         }
         if columns == 1 && r.height > classNames.count && truth != nil {
@@ -483,5 +493,18 @@ public enum DashboardView {
         g.fill(r)
         let inner = Widgets.box(&g, r, title: "", glyphs: Glyphs(unicode: caps.unicode))
         for (i, l) in lines.enumerated() { g.put(l, x: inner.x + 1, y: inner.y + i, .plain, clip: inner) }
+    }
+}
+
+extension Theme {
+    /// The status panel's phase word.
+    func phase(_ p: Phase) -> Style {
+        switch p {
+        case .running: return working
+        case .paused: return halted
+        case .finished: return done
+        case .failed: return broken
+        case .starting, .browsing: return waiting
+        }
     }
 }

@@ -56,18 +56,18 @@ public struct Augmentation: Sendable, Equatable, Codable {
 
     /// The generator for image `slot` of the batch at `step`: distinct, well-mixed streams for
     /// every (seed, step, slot) without any state to carry.
-    public static func generator(seed: UInt64, step: Int, slot: Int) -> AugmentationRNG {
-        var mix = AugmentationRNG(state: seed ^ 0xA076_1D64_78BD_642F)
+    public static func generator(seed: UInt64, step: Int, slot: Int) -> SplitMix64 {
+        var mix = SplitMix64(seed: seed ^ 0xA076_1D64_78BD_642F)
         let a = mix.next()
-        var mix2 = AugmentationRNG(state: a &+ UInt64(truncatingIfNeeded: step) &* 0xE703_7ED1_A0B4_28DB)
+        var mix2 = SplitMix64(seed: a &+ UInt64(truncatingIfNeeded: step) &* 0xE703_7ED1_A0B4_28DB)
         let b = mix2.next()
-        return AugmentationRNG(state: b &+ UInt64(truncatingIfNeeded: slot) &* 0x8EBC_6AF0_9C88_C6E3)
+        return SplitMix64(seed: b &+ UInt64(truncatingIfNeeded: slot) &* 0x8EBC_6AF0_9C88_C6E3)
     }
 
     /// Writes the augmented version of `source` (48×48 bytes) into `destination` as floats in
     /// [0, 1]. With `.none` this is the plain conversion `pixel / 255`.
     public func apply(_ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<Float>,
-                      rng: inout AugmentationRNG) {
+                      rng: inout SplitMix64) {
         let side = ImageSet.side
         if isNone {
             for i in 0..<(side * side) { destination[i] = Float(source[i]) * (1 / 255) }
@@ -126,19 +126,4 @@ public struct Augmentation: Sendable, Equatable, Codable {
     // Through Double so the result is the same wherever libm's Float variants differ.
     private func sine(_ x: Float) -> Float { Float(sin(Double(x))) }
     private func cosine(_ x: Float) -> Float { Float(cos(Double(x))) }
-}
-
-/// SplitMix64 for augmentation draws (tiny state, good mixing from nearby seeds).
-public struct AugmentationRNG: Sendable {
-    var state: UInt64
-    public init(state: UInt64) { self.state = state }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1) with 24 random bits (exact in Float).
-    public mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }
 }

@@ -102,8 +102,8 @@ enum CSVReader {
         }
         var labels: [[Int8]] = sizes.map { _ in [] }
         for k in 0..<3 { labels[k].reserveCapacity(sizes[k]) }
-        let side = ImageSet.pixelsPerImage
-        let pixels = allocateSets(sizes.map { $0 * side }) { destinations in
+        let imageBytes = ImageSet.pixelsPerImage
+        let pixels = allocateSets(sizes.map { $0 * imageBytes }) { destinations in
             var written = [0, 0, 0]
             var trainingIndex = 0
             for chunk in chunks {
@@ -113,7 +113,7 @@ enum CSVReader {
                         if validation[trainingIndex] { set = 1 }
                         trainingIndex += 1
                     }
-                    (destinations[set] + written[set] * side).update(from: chunk.pixels + i * side, count: side)
+                    (destinations[set] + written[set] * imageBytes).update(from: chunk.pixels + i * imageBytes, count: imageBytes)
                     labels[set].append(chunk.labels[i])
                     written[set] += 1
                 }
@@ -306,10 +306,10 @@ final class Chunk: @unchecked Sendable {
     }
 
     private func grow() {
-        let side = ImageSet.pixelsPerImage
-        let bigger = PageMemory.allocate(capacity * 2 * side)
-        bigger.update(from: pixels, count: rows * side)
-        PageMemory.free(pixels, capacity * side)
+        let imageBytes = ImageSet.pixelsPerImage
+        let bigger = PageMemory.allocate(capacity * 2 * imageBytes)
+        bigger.update(from: pixels, count: rows * imageBytes)
+        PageMemory.free(pixels, capacity * imageBytes)
         pixels = bigger
         capacity *= 2
     }
@@ -368,15 +368,15 @@ enum PixelParser {
         while n < want {
             while q < end && (q.pointee == 0x20 || q.pointee == 0x09) { q += 1 }
             if end - q < 4 { break }
-            let d0 = q[0] &- 48
+            let d0 = q[0] &- UInt8(ascii: "0")
             if d0 > 9 { break }
-            let d1 = q[1] &- 48
+            let d1 = q[1] &- UInt8(ascii: "0")
             var value: Int
             var length: Int
             if d1 > 9 {
                 value = Int(d0); length = 1
             } else {
-                let d2 = q[2] &- 48
+                let d2 = q[2] &- UInt8(ascii: "0")
                 if d2 > 9 {
                     value = Int(d0) * 10 + Int(d1); length = 2
                 } else {
@@ -394,12 +394,12 @@ enum PixelParser {
         while q < end {
             var c = q.pointee
             if c == 0x20 || c == 0x09 { q += 1; continue }
-            var v = Int(c) &- 48
+            var v = Int(c &- UInt8(ascii: "0"))
             if v < 0 || v > 9 || n == want { return describe(base, s, e) }
             q += 1
             while q < end {
                 c = q.pointee
-                let d = Int(c) &- 48
+                let d = Int(c &- UInt8(ascii: "0"))
                 if d < 0 || d > 9 { break }
                 v = v &* 10 &+ d
                 if v > 255 { return describe(base, s, e) }
@@ -437,7 +437,7 @@ enum PixelParser {
         var negative = false
         if ok && base[a] == 0x2D { negative = true; a += 1; ok = a < b }
         for i in a..<max(a, b) {
-            let d = Int(base[i]) &- 48
+            let d = Int(base[i] &- UInt8(ascii: "0"))
             if d < 0 || d > 9 { ok = false; break }
             v = min(v * 10 + d, 1_000_000)
         }

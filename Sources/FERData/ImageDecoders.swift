@@ -121,57 +121,16 @@ enum PNMCodec {
         let kind = bytes[1]
         let ascii = kind == 0x32 || kind == 0x33
         let channels = (kind == 0x33 || kind == 0x36) ? 3 : 1
-        var p = 2
-
-        func skipSpaceAndComments() {
-            while p < bytes.count {
-                if bytes[p] == 0x23 { while p < bytes.count && bytes[p] != 0x0A && bytes[p] != 0x0D { p += 1 } }
-                else if [0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C].contains(bytes[p]) { p += 1 }
-                else { return }
-            }
-        }
-        func number(_ what: String) throws -> Int {
-            skipSpaceAndComments()
-            var v = 0, digits = 0
-            while p < bytes.count, bytes[p] >= 0x30, bytes[p] <= 0x39 {
-                v = min(v * 10 + Int(bytes[p] - 0x30), 1 << 40)
-                p += 1
-                digits += 1
-            }
-            guard digits > 0 else {
-                throw DataError(file: file, reason: p >= bytes.count ? "truncated PGM/PPM (\(what) missing)"
-                                                                      : "bad PGM/PPM \(what): not a number")
-            }
-            return v
-        }
-
-        let width = try number("width")
-        let height = try number("height")
+        var scanner = PNMScanner(bytes: bytes, file: file, position: 2)
+        let width = try scanner.number("width")
+        let height = try scanner.number("height")
         try ImageLimits.check(width: width, height: height, file: file)
-        let maxval = try number("maxval")
+        let maxval = try scanner.number("maxval")
         guard maxval >= 1 && maxval <= 65535 else {
             throw DataError(file: file, reason: "PGM/PPM maxval \(maxval) is outside 1–65535")
         }
         let count = width * height * channels
-        var samples = [Int](repeating: 0, count: count)
-        if ascii {
-            for i in 0..<count {
-                let v = try number("sample \(i + 1)")
-                guard v <= maxval else { throw DataError(file: file, reason: "PGM/PPM sample \(i + 1) is \(v), above maxval \(maxval)") }
-                samples[i] = v
-            }
-        } else {
-            // Exactly one whitespace byte separates the header from binary data.
-            p += 1
-            let bytesPerSample = maxval > 255 ? 2 : 1
-            guard bytes.count - p >= count * bytesPerSample else {
-                throw DataError(file: file, reason: "truncated PGM/PPM: \(count * bytesPerSample) data bytes expected, \(max(0, bytes.count - p)) present")
-            }
-            for i in 0..<count {
-                let v = bytesPerSample == 1 ? Int(bytes[p + i]) : Int(bytes[p + 2 * i]) << 8 | Int(bytes[p + 2 * i + 1])
-                samples[i] = min(v, maxval)
-            }
-        }
+        let samples = ascii ? try scanner.textSamples(count, maxval: maxval) : try scanner.binarySamples(count, maxval: maxval)
         // Rescale to 0–255 with rounding, then apply the gray weights to colour.
         @inline(__always) func scale(_ v: Int) -> UInt8 { UInt8((v * 255 + maxval / 2) / maxval) }
         var gray = [UInt8](repeating: 0, count: width * height)
@@ -185,5 +144,68 @@ enum PNMCodec {
     /// Binary P5 bytes of a gray image (the simplest format for tests and debugging).
     static func encodeP5(_ image: GrayImage) -> [UInt8] {
         Array("P5\n\(image.width) \(image.height)\n255\n".utf8) + image.pixels
+    }
+}
+
+/// Reads a Netpbm file front to back: header numbers (with comments and any whitespace between
+/// them), then the samples as text or as 1- or 2-byte binary values.
+private struct PNMScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let file: String
+    var position: Int
+
+    mutating func skipSpaceAndComments() {
+        while position < bytes.count {
+            if bytes[position] == 0x23 {
+                while position < bytes.count && bytes[position] != 0x0A && bytes[position] != 0x0D { position += 1 }
+            } else if [0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C].contains(bytes[position]) {
+                position += 1
+            } else {
+                return
+            }
+        }
+    }
+
+    mutating func number(_ what: String) throws -> Int {
+        skipSpaceAndComments()
+        var v = 0, digits = 0
+        while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+            v = min(v * 10 + Int(bytes[position] - 0x30), 1 << 40)
+            position += 1
+            digits += 1
+        }
+        guard digits > 0 else {
+            throw DataError(file: file, reason: position >= bytes.count ? "truncated PGM/PPM (\(what) missing)"
+                                                                         : "bad PGM/PPM \(what): not a number")
+        }
+        return v
+    }
+
+    /// P2/P3: `count` decimal samples, none above maxval.
+    mutating func textSamples(_ count: Int, maxval: Int) throws -> [Int] {
+        var samples = [Int](repeating: 0, count: count)
+        for i in 0..<count {
+            let v = try number("sample \(i + 1)")
+            guard v <= maxval else { throw DataError(file: file, reason: "PGM/PPM sample \(i + 1) is \(v), above maxval \(maxval)") }
+            samples[i] = v
+        }
+        return samples
+    }
+
+    /// P5/P6: `count` big-endian samples of two bytes when maxval needs them, else one.
+    mutating func binarySamples(_ count: Int, maxval: Int) throws -> [Int] {
+        // Exactly one whitespace byte separates the header from binary data.
+        let p = position + 1
+        let bytesPerSample = maxval > 255 ? 2 : 1
+        guard bytes.count - p >= count * bytesPerSample else {
+            throw DataError(file: file, reason: "truncated PGM/PPM: \(count * bytesPerSample) data bytes expected, \(max(0, bytes.count - p)) present")
+        }
+        var samples = [Int](repeating: 0, count: count)
+        for i in 0..<count {
+            let v = bytesPerSample == 1 ? Int(bytes[p + i]) : Int(bytes[p + 2 * i]) << 8 | Int(bytes[p + 2 * i + 1])
+            samples[i] = min(v, maxval)
+        }
+        position = p + count * bytesPerSample
+        return samples
     }
 }

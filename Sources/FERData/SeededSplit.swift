@@ -1,34 +1,3 @@
-/// SplitMix64: tiny, fast and fully specified, so a seed gives the same split and the same
-/// synthetic faces on every platform and Swift version (SystemRandomNumberGenerator cannot be seeded).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1) with 24 bits, enough for image synthesis.
-    mutating func unit() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
-    mutating func uniform(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * unit() }
-    /// Standard normal (Box–Muller; one value per call keeps the stream simple).
-    mutating func gaussian() -> Float {
-        let u1 = max(unit(), 1e-7)
-        let u2 = unit()
-        return (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
-    }
-    /// Uniform integer in 0..<bound without modulo bias worth caring about (bound ≪ 2^64).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 enum SeededSplit {
     /// The seed chapter's hold-out: shuffle with the seed, keep 10% (rounded down) for validation.
     /// Both parts keep the file order, so a split is easy to compare against the source file.
@@ -62,14 +31,14 @@ extension ImageSet {
     /// The images whose index passes `keep`, in order, pixels copied row by row.
     func gather(_ keep: (Int) -> Bool) -> ImageSet {
         let indices = (0..<count).filter(keep)
-        let side = ImageSet.pixelsPerImage
-        let out = [UInt8](unsafeUninitializedCapacity: indices.count * side) { dst, initialized in
+        let imageBytes = ImageSet.pixelsPerImage
+        let out = [UInt8](unsafeUninitializedCapacity: indices.count * imageBytes) { dst, initialized in
             pixels.withUnsafeBufferPointer { src in
                 for (k, i) in indices.enumerated() {
-                    (dst.baseAddress! + k * side).update(from: src.baseAddress! + i * side, count: side)
+                    (dst.baseAddress! + k * imageBytes).update(from: src.baseAddress! + i * imageBytes, count: imageBytes)
                 }
             }
-            initialized = indices.count * side
+            initialized = indices.count * imageBytes
         }
         return ImageSet(pixels: out, labels: indices.map { labels[$0] })
     }

@@ -191,22 +191,39 @@ final class BatchNorm: Layer {
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
-        let mu = UnsafePointer(mean.pointer), inv = UnsafePointer(inverseStd.pointer), g = gamma.value.pointer
         let items = items(ctx, rows: rows)
-        // With the fused ReLU, dy is first gated: the gradient reaching the affine step is 0
-        // wherever the ReLU was closed. The gate is recomputed from x with the forward's own
-        // scale and shift (the same arithmetic, so the same decision) rather than read from y:
-        // y is then dead once the next layer has run, and the Network lets it share memory
-        // (backwardReadsOutput). Gated dy goes to dx (or, for a first layer, scratch).
-        let gdy: UnsafePointer<Float>
-        if !relu {
-            gdy = dy
-        } else if let dx {
-            gdy = UnsafePointer(dx)
-        } else {
-            gatedScratch.reserve(rows * C)
-            gdy = UnsafePointer(gatedScratch.pointer)
+        let gdy = gatedGradient(dy, into: dx, rows: rows)
+        sumGradients(x, dy, gated: gdy, rows: rows, items: items)
+        // Σ dy·x̂ = Σ dy·(x − μ) · inv: the per-channel factor moves out of the loop.
+        let inv = UnsafePointer(inverseStd.pointer)
+        for c in 0..<C { sums[C + c] *= Double(inv[c]) }
+        let sumDy = sums, sumDyXhat = sums + C
+        for c in 0..<C {
+            gamma.grad.pointer[c] = Float(sumDyXhat[c])
+            beta.grad.pointer[c] = Float(sumDy[c])
         }
+        guard let dx else { return }
+        inputGradient(x, gated: gdy, into: dx, rows: rows, items: items, training: ctx.usesBatchStatistics)
+    }
+
+    /// Where the gradient reaching the affine step (dy') lives. With the fused ReLU, dy is first
+    /// gated: the gradient is 0 wherever the ReLU was closed. The gate is recomputed from x with
+    /// the forward's own scale and shift (the same arithmetic, so the same decision) rather than
+    /// read from y: y is then dead once the next layer has run, and the Network lets it share
+    /// memory (backwardReadsOutput). Gated dy goes to dx (or, for a first layer, scratch).
+    private func gatedGradient(_ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>?,
+                               rows: Int) -> UnsafePointer<Float> {
+        if !relu { return dy }
+        if let dx { return UnsafePointer(dx) }
+        gatedScratch.reserve(rows * inputShape.channels)
+        return UnsafePointer(gatedScratch.pointer)
+    }
+
+    /// Σ dy' and Σ dy'·(x − μ) per channel into `sums`; with the ReLU, the gated dy' is written
+    /// to `gdy` on the way.
+    private func sumGradients(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, gated gdy: UnsafePointer<Float>,
+                              rows: Int, items: Int) {
+        let C = inputShape.channels, mu = UnsafePointer(mean.pointer)
         let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer), relu = self.relu
         if C % 8 == 0 {
             // One pass: gate, Σg and Σg·(x − μ) together, 8 channels at a time, in Float over
@@ -261,19 +278,18 @@ final class BatchNorm: Layer {
                 }
             }
         }
-        // Σ dy·x̂ = Σ dy·(x − μ) · inv: the per-channel factor moves out of the loop.
-        for c in 0..<C { sums[C + c] *= Double(inv[c]) }
+    }
+
+    /// dx from dy' through the per-channel coefficients below.
+    private func inputGradient(_ x: UnsafePointer<Float>, gated gdy: UnsafePointer<Float>,
+                               into dx: UnsafeMutablePointer<Float>, rows: Int, items: Int, training: Bool) {
+        let C = inputShape.channels
+        let mu = UnsafePointer(mean.pointer), inv = UnsafePointer(inverseStd.pointer), g = gamma.value.pointer
         let sumDy = sums, sumDyXhat = sums + C
-        for c in 0..<C {
-            gamma.grad.pointer[c] = Float(sumDyXhat[c])
-            beta.grad.pointer[c] = Float(sumDy[c])
-        }
-        guard let dx else { return }
         // Training statistics: dx = γ/(σm)·(m·dy' − Σdy' − x̂·Σ(dy'x̂)), x̂ = (x − μ)/σ, folded into
         // per-channel coefficients dx = a·dy' + k·(x − μ) + b0. Inference statistics are
         // constants, so the layer is affine: k = b0 = 0.
         let coefA = coefficients.pointer, coefK = coefA + C, coefB = coefA + 2 * C
-        let training = ctx.usesBatchStatistics
         let m = Double(rows)
         for c in 0..<C {
             let gi = Double(g[c]) * Double(inv[c])

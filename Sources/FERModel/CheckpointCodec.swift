@@ -163,15 +163,7 @@ enum CheckpointCodec {
     /// `layout` maps an architecture name to its tensors (name, count) in file order, or nil
     /// when the name is not an architecture this build knows.
     static func decode(_ bytes: [UInt8], layout: (String) -> [(name: String, count: Int)]?) throws -> CheckpointState {
-        if bytes.count < magic.count {
-            if bytes.elementsEqual(magic.prefix(bytes.count)) {
-                throw CheckpointError("truncated checkpoint: \(bytes.count) bytes, too short to hold even the header")
-            }
-            throw CheckpointError("not a ferdash checkpoint (wrong magic number)")
-        }
-        guard bytes.prefix(magic.count).elementsEqual(magic) else {
-            throw CheckpointError("not a ferdash checkpoint (wrong magic number)")
-        }
+        try checkMagic(bytes)
         var r = Reader(bytes: bytes, position: magic.count)
         let v = try r.u32("format version")
         guard supportedVersions.contains(v) else {
@@ -182,6 +174,39 @@ enum CheckpointCodec {
         guard let expected = layout(arch) else {
             throw CheckpointError("unknown architecture '\(arch)' in checkpoint (known: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        let metadata = try readMetadata(&r)
+        let hyper = try readHyperparameters(&r)
+        let step = try r.u64("step count")
+        var rng: [UInt64] = []
+        for _ in 0..<4 { rng.append(try r.u64("generator state")) }
+        let tensors = try readTensors(&r, expected: expected, architecture: arch)
+        let end = r.position
+        let stored = try r.u64("checksum")
+        guard stored == fnv1a64(bytes[0..<end]) else {
+            throw CheckpointError("damaged checkpoint: checksum mismatch (the file was altered or corrupted)")
+        }
+        guard r.remaining == 0 else {
+            throw CheckpointError("damaged checkpoint: \(r.remaining) unexpected bytes after the checksum")
+        }
+        return CheckpointState(architecture: arch, metadata: metadata, hyperparameters: hyper,
+                               step: step, rng: rng, tensors: tensors)
+    }
+
+    /// A file shorter than the magic number that matches its start is a truncated checkpoint;
+    /// anything else that does not start with it is not a checkpoint at all.
+    private static func checkMagic(_ bytes: [UInt8]) throws {
+        if bytes.count < magic.count {
+            if bytes.elementsEqual(magic.prefix(bytes.count)) {
+                throw CheckpointError("truncated checkpoint: \(bytes.count) bytes, too short to hold even the header")
+            }
+            throw CheckpointError("not a ferdash checkpoint (wrong magic number)")
+        }
+        guard bytes.prefix(magic.count).elementsEqual(magic) else {
+            throw CheckpointError("not a ferdash checkpoint (wrong magic number)")
+        }
+    }
+
+    private static func readMetadata(_ r: inout Reader) throws -> [String: String] {
         let metaCount = Int(try r.u32("metadata count"))
         // Each entry takes at least 8 bytes (two lengths): refuse counts the file cannot hold.
         guard metaCount <= r.remaining / 8 else { throw r.truncated("metadata") }
@@ -193,15 +218,22 @@ enum CheckpointCodec {
                 throw CheckpointError("damaged checkpoint: metadata key '\(key)' appears twice")
             }
         }
+        return metadata
+    }
+
+    private static func readHyperparameters(_ r: inout Reader) throws -> Hyperparameters {
         var hyper = Hyperparameters()
         hyper.learningRate = Float(bitPattern: try r.u32("hyperparameters"))
         hyper.l2 = Float(bitPattern: try r.u32("hyperparameters"))
         hyper.beta1 = Float(bitPattern: try r.u32("hyperparameters"))
         hyper.beta2 = Float(bitPattern: try r.u32("hyperparameters"))
         hyper.epsilon = Float(bitPattern: try r.u32("hyperparameters"))
-        let step = try r.u64("step count")
-        var rng: [UInt64] = []
-        for _ in 0..<4 { rng.append(try r.u64("generator state")) }
+        return hyper
+    }
+
+    /// The tensors in the architecture's order, each with its Adam moments.
+    private static func readTensors(_ r: inout Reader, expected: [(name: String, count: Int)],
+                                    architecture arch: String) throws -> [CheckpointTensor] {
         let tensorCount = Int(try r.u32("tensor count"))
         guard tensorCount == expected.count else {
             throw CheckpointError("inconsistent checkpoint: \(tensorCount) tensors, architecture '\(arch)' has \(expected.count)")
@@ -221,16 +253,7 @@ enum CheckpointCodec {
             let v = try r.floats(count, "\(name) optimizer state")
             tensors.append(CheckpointTensor(name: name, value: value, m: m, v: v))
         }
-        let end = r.position
-        let stored = try r.u64("checksum")
-        guard stored == fnv1a64(bytes[0..<end]) else {
-            throw CheckpointError("damaged checkpoint: checksum mismatch (the file was altered or corrupted)")
-        }
-        guard r.remaining == 0 else {
-            throw CheckpointError("damaged checkpoint: \(r.remaining) unexpected bytes after the checksum")
-        }
-        return CheckpointState(architecture: arch, metadata: metadata, hyperparameters: hyper,
-                               step: step, rng: rng, tensors: tensors)
+        return tensors
     }
 
     private struct Reader {

@@ -82,53 +82,12 @@ final class ConvNormPool: Layer {
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
                  _ ctx: inout PassContext) {
-        let C = channels, P = positions, core = self.core
+        let C = channels
         let items = items(ctx, batch: batch)
         core.refreshAugmented()
         let mu = mean.pointer, inv = inverseStd.pointer
         if ctx.usesBatchStatistics {
-            let partials = self.partials
-            parallelFor(items) { w in
-                // [mean, M2] of the slice so far, then one image's [Σx, Σ(x − m)²].
-                let acc = partials + 4 * C * w, m2 = acc + C, sum = acc + 2 * C, sq = acc + 3 * C
-                acc.update(repeating: 0, count: 2 * C)
-                var seen = 0.0
-                core.withScratch { s in
-                    for n in slice(batch, parts: items, index: w) {
-                        convolve(x, image: n, s)
-                        let out = UnsafePointer(s.out.pointer)
-                        sum.update(repeating: 0, count: 2 * C)
-                        for p in 0..<P {
-                            let row = out + p * C
-                            for c in 0..<C { sum[c] += Double(row[c]) }
-                        }
-                        for c in 0..<C { sum[c] /= Double(P) }
-                        for p in 0..<P {
-                            let row = out + p * C
-                            for c in 0..<C { let d = Double(row[c]) - sum[c]; sq[c] += d * d }
-                        }
-                        Self.merge(mean: acc, m2: m2, count: seen, withMean: sum, m2: sq, count: Double(P), channels: C)
-                        seen += Double(P)
-                    }
-                }
-            }
-            // Slices in order: the statistics depend only on the thread count.
-            let total = partials, perSlice = Double(P)
-            var seen = Double(slice(batch, parts: items, index: 0).count) * perSlice
-            for w in 1..<items {
-                let acc = partials + 4 * C * w, count = Double(slice(batch, parts: items, index: w).count) * perSlice
-                Self.merge(mean: total, m2: total + C, count: seen, withMean: acc, m2: acc + C, count: count, channels: C)
-                seen += count
-            }
-            let rm = norm.runningMean.value.pointer, rv = norm.runningVariance.value.pointer
-            let momentum = norm.momentum
-            for c in 0..<C {
-                let variance = total[C + c] / seen
-                mu[c] = Float(total[c])
-                inv[c] = Float(1 / (variance + Double(norm.epsilon)).squareRoot())
-                rm[c] = momentum * rm[c] + (1 - momentum) * mu[c]
-                rv[c] = momentum * rv[c] + (1 - momentum) * Float(variance)
-            }
+            batchStatistics(x, batch: batch, items: items)
         } else {
             let rm = norm.runningMean.value.pointer, rv = norm.runningVariance.value.pointer
             for c in 0..<C {
@@ -149,8 +108,66 @@ final class ConvNormPool: Layer {
             core.forwardFoldedIm2col(x, y, pooled: true, batch: batch, workers: ctx.workers)
             return
         }
-        if ctx.training { argmax.reserve(batch * outputShape.count) }
-        let arg = ctx.training ? argmax.pointer : nil
+        normaliseAndPool(x, y, batch: batch, items: items, training: ctx.training)
+    }
+
+    /// The batch's mean and 1/σ per channel (and the running statistics updated), from each
+    /// slice's (mean, M2) merged in slice order, so they depend only on the thread count.
+    private func batchStatistics(_ x: UnsafePointer<Float>, batch: Int, items: Int) {
+        let C = channels, P = positions, core = self.core
+        let mu = mean.pointer, inv = inverseStd.pointer
+        let partials = self.partials
+        parallelFor(items) { w in
+            // [mean, M2] of the slice so far, then one image's [Σx, Σ(x − m)²].
+            let acc = partials + 4 * C * w, m2 = acc + C, sum = acc + 2 * C, sq = acc + 3 * C
+            acc.update(repeating: 0, count: 2 * C)
+            var seen = 0.0
+            core.withScratch { s in
+                for n in slice(batch, parts: items, index: w) {
+                    convolve(x, image: n, s)
+                    let out = UnsafePointer(s.out.pointer)
+                    sum.update(repeating: 0, count: 2 * C)
+                    for p in 0..<P {
+                        let row = out + p * C
+                        for c in 0..<C { sum[c] += Double(row[c]) }
+                    }
+                    for c in 0..<C { sum[c] /= Double(P) }
+                    for p in 0..<P {
+                        let row = out + p * C
+                        for c in 0..<C { let d = Double(row[c]) - sum[c]; sq[c] += d * d }
+                    }
+                    Self.merge(mean: acc, m2: m2, count: seen, withMean: sum, m2: sq, count: Double(P), channels: C)
+                    seen += Double(P)
+                }
+            }
+        }
+        // Slices in order: the statistics depend only on the thread count.
+        let total = partials, perSlice = Double(P)
+        var seen = Double(slice(batch, parts: items, index: 0).count) * perSlice
+        for w in 1..<items {
+            let acc = partials + 4 * C * w, count = Double(slice(batch, parts: items, index: w).count) * perSlice
+            Self.merge(mean: total, m2: total + C, count: seen, withMean: acc, m2: acc + C, count: count, channels: C)
+            seen += count
+        }
+        let rm = norm.runningMean.value.pointer, rv = norm.runningVariance.value.pointer
+        let momentum = norm.momentum
+        for c in 0..<C {
+            let variance = total[C + c] / seen
+            mu[c] = Float(total[c])
+            inv[c] = Float(1 / (variance + Double(norm.epsilon)).squareRoot())
+            rm[c] = momentum * rm[c] + (1 - momentum) * mu[c]
+            rv[c] = momentum * rv[c] + (1 - momentum) * Float(variance)
+        }
+    }
+
+    /// Each image convolved again, normalised with the batch's scale and shift, then pooled
+    /// (keeping the winners for backward when training).
+    private func normaliseAndPool(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, items: Int,
+                                  training: Bool) {
+        let C = channels, P = positions, core = self.core
+        let sc = scale.pointer, sh = shift.pointer
+        if training { argmax.reserve(batch * outputShape.count) }
+        let arg = training ? argmax.pointer : nil
         let W = inputShape.width, pooled = outputShape.count, H = inputShape.height
         parallelFor(items) { w in
             core.withScratch { s in
@@ -184,28 +201,38 @@ final class ConvNormPool: Layer {
 
     func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
-        let C = channels, P = positions, H = inputShape.height, W = inputShape.width
-        let core = self.core, pooled = outputShape.count
         let items = items(ctx, batch: batch)
         core.refreshAugmented()
-        let mu = UnsafePointer(mean.pointer), arg = UnsafePointer(argmax.pointer)
+        let (sumG, sumGX) = gradientSums(x, y, dy, batch: batch, items: items)
+        let (a, k, b) = affineCoefficients(sumG: sumG, sumGX: sumGX, training: ctx.usesBatchStatistics,
+                                           count: Double(batch * positions))
+        propagate(x, y, dy, dx, batch: batch, items: items, a: a, k: k, b: b)
+        core.reduceGrads(slices: items)
+    }
+
+    /// Image n's conv output (in s.out) and the gradient reaching batch norm's affine step.
+    @inline(__always)
+    private func recompute(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                           image n: Int, _ s: ConvCore.Scratch, _ grad: UnsafeMutablePointer<Float>) {
+        let pooled = outputShape.count
+        convolve(x, image: n, s)
+        ConvReLUPool.poolBackward(dy: dy + n * pooled, y: y + n * pooled, arg: UnsafePointer(argmax.pointer) + n * pooled,
+                                  pairs: inputShape.height / 2, width: inputShape.width, channels: channels, dout: grad)
+    }
+
+    /// Σg and Σg·(x − μ) per channel over the batch (slices summed in order).
+    private func gradientSums(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                              batch: Int, items: Int) -> (sumG: [Double], sumGX: [Double]) {
+        let C = channels, P = positions, core = self.core
+        let mu = UnsafePointer(mean.pointer)
         let partials = self.partials, gradients = self.gradients
-
-        /// Image n's conv output (in s.out) and the gradient reaching batch norm's affine step.
-        @inline(__always)
-        func recompute(_ n: Int, _ s: ConvCore.Scratch, _ grad: UnsafeMutablePointer<Float>) {
-            convolve(x, image: n, s)
-            ConvReLUPool.poolBackward(dy: dy + n * pooled, y: y + n * pooled, arg: arg + n * pooled,
-                                      pairs: H / 2, width: W, channels: C, dout: grad)
-        }
-
         parallelFor(items) { w in
             let sumG = partials + 4 * C * w, sumGX = sumG + C
             sumG.update(repeating: 0, count: 2 * C)
             let grad = gradients[w].pointer
             core.withScratch { s in
                 for n in slice(batch, parts: items, index: w) {
-                    recompute(n, s, grad)
+                    recompute(x, y, dy, image: n, s, grad)
                     let out = UnsafePointer(s.out.pointer), g = UnsafePointer(grad)
                     for p in 0..<P {
                         let d = g + p * C
@@ -223,9 +250,15 @@ final class ConvNormPool: Layer {
             let p = partials + 4 * C * w
             for c in 0..<C { sumG[c] += p[c]; sumGX[c] += p[C + c] }
         }
+        return (sumG, sumGX)
+    }
+
+    /// Sets γ's and β's gradients and returns the per-channel dz = a·g + k·(x − μ) + b.
+    private func affineCoefficients(sumG: [Double], sumGX: [Double], training: Bool,
+                                    count m: Double) -> (a: [Float], k: [Float], b: [Float]) {
+        let C = channels
         // As in BatchNorm.backward: dz = a·g + k·(x − μ) + b per channel.
         let inv = inverseStd.pointer, gamma = norm.gamma.value.pointer
-        let training = ctx.usesBatchStatistics, m = Double(batch * P)
         var a = [Float](repeating: 0, count: C), k = a, b = a
         for c in 0..<C {
             let sumGXhat = sumGX[c] * Double(inv[c])
@@ -236,6 +269,15 @@ final class ConvNormPool: Layer {
             k[c] = training ? Float(-gi * Double(inv[c]) * sumGXhat / m) : 0
             b[c] = training ? Float(-gi * sumG[c] / m) : 0
         }
+        return (a, k, b)
+    }
+
+    /// dz per image, then the convolution's weight gradient (per slice) and input gradient.
+    private func propagate(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                           _ dx: UnsafeMutablePointer<Float>?, batch: Int, items: Int,
+                           a: [Float], k: [Float], b: [Float]) {
+        let C = channels, P = positions, H = inputShape.height, core = self.core
+        let mu = UnsafePointer(mean.pointer), gradients = self.gradients
         let convPartials = core.partials(items)
         a.withUnsafeBufferPointer { a in
             k.withUnsafeBufferPointer { k in
@@ -246,7 +288,7 @@ final class ConvNormPool: Layer {
                         core.withScratch { s in
                             var first = true
                             for n in slice(batch, parts: items, index: w) {
-                                recompute(n, s, grad)
+                                recompute(x, y, dy, image: n, s, grad)
                                 let out = UnsafePointer(s.out.pointer)
                                 for p in 0..<P {
                                     let d = grad + p * C, src = out + p * C
@@ -264,6 +306,5 @@ final class ConvNormPool: Layer {
                 }
             }
         }
-        core.reduceGrads(slices: items)
     }
 }

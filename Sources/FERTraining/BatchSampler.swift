@@ -1,3 +1,5 @@
+import FERData
+
 /// Decides which training images make up the batch at each global step.
 ///
 /// The stream of indices is the concatenation of one seeded permutation per epoch, so the batch at
@@ -44,22 +46,9 @@ public struct BatchSampler: Sendable {
         var order = Array(0..<count)
         // Fisher–Yates with our own RNG: the system RNG is neither seedable nor stable across platforms.
         for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = Int(rng.next() % UInt64(i + 1))
+            let j = rng.below(i + 1)
             order.swapAt(i, j)
         }
         return order
-    }
-}
-
-/// A tiny, fast, seedable generator (Steele, Lea & Flood's SplitMix64).
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -22,8 +22,9 @@ public struct TrainingConfiguration: Sendable {
     public var scheduleFloor: Float = 0
     /// Training-image perturbation, drawn per (seed, step, slot).
     public var augmentation: Augmentation = .none
-    /// When the run must be over (`DispatchTime` uptime, nanoseconds); time spent paused
-    /// moves it later. The session shortens the run to fit (see `fitToDeadline`). nil: none.
+    /// When the run must be over (nanoseconds on the session's clock, by default `DispatchTime`
+    /// uptime); time spent paused moves it later. The session shortens the run to fit (see
+    /// `fitToDeadline`). nil: none.
     public var deadline: UInt64?
     /// The command line that started the run, kept in checkpoints (and so in exported models).
     public var command: String?
@@ -101,10 +102,16 @@ public final class TrainingSession: @unchecked Sendable {
     /// The run's metrics hold this session's `started` line (so a failure belongs there too).
     private var startRecorded = false
 
+    /// Monotonic nanoseconds (`DispatchTime` uptime unless a test injects its own): step
+    /// times, throughput, time spent paused and the deadline are all read from it.
+    private let clock: @Sendable () -> UInt64
+
     public init(dataset: Dataset, configuration: TrainingConfiguration,
+                clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
                 sink: @escaping @Sendable (TrainingEvent) -> Void) {
         self.dataset = dataset
         self.configuration = configuration
+        self.clock = clock
         self.sink = sink
         self.run = RunDirectory(path: configuration.runDirectory)
     }
@@ -220,17 +227,25 @@ public final class TrainingSession: @unchecked Sendable {
         sink(.started(info))
         metrics.append(startRecord(info))
         startRecorded = true
+        try trainSteps(model, metrics: metrics, tensorboard: tensorboard, sampler: sampler, firstStep: firstStep)
+    }
 
+    /// A step per batch until the plan is done or a stop is asked for; then the last checkpoint
+    /// and `finished`.
+    private func trainSteps(_ model: Classifier, metrics: MetricsLog, tensorboard: TensorBoardLog,
+                            sampler: BatchSampler, firstStep: Int) throws {
+        let train = dataset.train
+        let batchSize = configuration.batchSize
         let batches = BatchPreparer(set: train, sampler: sampler, augmentation: configuration.augmentation,
                                     seed: configuration.seed)
         let schedule = configuration.learningRateSchedule
         var throughput = ThroughputWindow()
         var activeSeconds = 0.0
         var evaluatedAt = -1
-        let loopStarted = DispatchTime.now().uptimeNanoseconds
+        let loopStarted = clock()
         while step < plannedSteps {
             if try controlPoint(model) { break }
-            let started = DispatchTime.now().uptimeNanoseconds
+            let started = clock()
             // The batch for this step was (normally) prepared while the previous one trained;
             // ask for the next one before training on this.
             let batch = batches.take(step: step)
@@ -240,30 +255,20 @@ public final class TrainingSession: @unchecked Sendable {
                                        labels: batch.labels)
             batches.release(batch)
             step += 1
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let seconds = Double(clock() - started) / 1e9
             activeSeconds += seconds
             throughput.add(images: batchSize, seconds: seconds)
             guard loss.isFinite else { throw RunError("training diverged at step \(step): the loss is \(loss)") }
-            let epoch = sampler.epoch(afterSteps: step)
-            sink(.step(StepReport(step: step, epoch: epoch, loss: loss,
-                                  learningRate: model.hyperparameters.learningRate,
-                                  imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)))
-            let learningRate = model.hyperparameters.learningRate, imagesPerSecond = throughput.imagesPerSecond
-            metrics.append([("step", .int(step)), ("epoch", .number(epoch)), ("loss", .number(Double(loss))),
-                            ("lr", .number(Double(learningRate))), ("images_per_s", .number(imagesPerSecond)),
-                            ("train_seconds", .number(activeSeconds))])
-            try tensorboard.add(step: step, [("train/loss", loss), ("train/learning_rate", learningRate),
-                                             ("train/images_per_s", Float(imagesPerSecond))])
+            let report = StepReport(step: step, epoch: sampler.epoch(afterSteps: step), loss: loss,
+                                    learningRate: model.hyperparameters.learningRate,
+                                    imagesPerSecond: throughput.imagesPerSecond, elapsed: activeSeconds)
+            try record(report, metrics: metrics, tensorboard: tensorboard)
             if step % configuration.evalEvery == 0 || step == plannedSteps {
                 try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                 evaluatedAt = step
             }
             if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
-                plannedSteps = fitted
-                let epochs = String(format: "%.1f", Double(fitted) * Double(batchSize) / Double(train.count))
-                let reason = "time budget: at the pace so far the run ends at step \(fitted) (epoch \(epochs))"
-                metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(fitted))])
-                sink(.replanned(totalSteps: fitted, reason: reason))
+                replan(to: fitted, metrics: metrics)
                 if step == plannedSteps && evaluatedAt != step {
                     try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                     evaluatedAt = step
@@ -279,6 +284,25 @@ public final class TrainingSession: @unchecked Sendable {
                         ("total_steps", .int(plannedSteps)), ("train_seconds", .number(activeSeconds)),
                         ("time", .number(Date().timeIntervalSince1970))])
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
+    }
+
+    /// A finished step to the UI, metrics.jsonl and the TensorBoard file.
+    private func record(_ r: StepReport, metrics: MetricsLog, tensorboard: TensorBoardLog) throws {
+        sink(.step(r))
+        metrics.append([("step", .int(r.step)), ("epoch", .number(r.epoch)), ("loss", .number(Double(r.loss))),
+                        ("lr", .number(Double(r.learningRate))), ("images_per_s", .number(r.imagesPerSecond)),
+                        ("train_seconds", .number(r.elapsed))])
+        try tensorboard.add(step: r.step, [("train/loss", r.loss), ("train/learning_rate", r.learningRate),
+                                           ("train/images_per_s", Float(r.imagesPerSecond))])
+    }
+
+    /// The time budget shortened the run to `total` steps: say so, and follow the new plan.
+    private func replan(to total: Int, metrics: MetricsLog) {
+        plannedSteps = total
+        let epochs = String(format: "%.1f", Double(total) * Double(configuration.batchSize) / Double(dataset.train.count))
+        let reason = "time budget: at the pace so far the run ends at step \(total) (epoch \(epochs))"
+        metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(total))])
+        sink(.replanned(totalSteps: total, reason: reason))
     }
 
     /// The `started` (or `resumed`) line: everything a viewer of the run needs to show it.
@@ -319,7 +343,7 @@ public final class TrainingSession: @unchecked Sendable {
     private func fitToDeadline(since started: UInt64, firstStep: Int) -> Int? {
         guard let deadline = configuration.deadline else { return nil }
         let done = step - firstStep
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock()
         let active = now &- started &- pausedNanoseconds
         let remaining = Double(Int64(bitPattern: deadline &+ pausedNanoseconds &- now)) / 1e9
         let fitted: Int
@@ -387,7 +411,10 @@ public final class TrainingSession: @unchecked Sendable {
     /// Between mini-batches: answers predictions, saves on request, waits while paused.
     /// Returns true when the run should stop.
     private func controlPoint(_ model: Classifier) throws -> Bool {
-        var announcedPause = false
+        // Set when the pause is announced; the whole pause, from then until training goes on
+        // or stops, is added to `pausedNanoseconds`.
+        var pauseStarted: UInt64?
+        defer { if let pauseStarted { pausedNanoseconds += clock() - pauseStarted } }
         while true {
             answerPredictions(model)
             condition.lock()
@@ -396,16 +423,14 @@ public final class TrainingSession: @unchecked Sendable {
             let stop = stopRequested
             let paused = pauseRequested
             if paused && !stop && !save && pendingPredictions.isEmpty {
-                if !announcedPause {
+                if pauseStarted == nil {
                     condition.unlock()
+                    pauseStarted = clock()
                     sink(.paused(step: step))
-                    announcedPause = true
                     continue
                 }
                 // Woken early by any flag change; the timeout only bounds a missed signal.
-                let waitStarted = DispatchTime.now().uptimeNanoseconds
                 _ = condition.wait(until: Date(timeIntervalSinceNow: 0.25))
-                pausedNanoseconds += DispatchTime.now().uptimeNanoseconds - waitStarted
                 condition.unlock()
                 continue
             }
@@ -413,7 +438,7 @@ public final class TrainingSession: @unchecked Sendable {
             if save { try saveCheckpoint(model, isBest: false) }
             if stop { return true }
             if !paused {
-                if announcedPause { sink(.resumed(step: step)) }
+                if pauseStarted != nil { sink(.resumed(step: step)) }
                 return false
             }
         }

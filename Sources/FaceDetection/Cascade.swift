@@ -146,6 +146,20 @@ final class XMLTree {
 /// Turns the element tree into a HaarCascade, checking every count and index on the way.
 private enum CascadeReader {
     static func read(_ root: XMLTree) throws -> HaarCascade {
+        let cascade = try cascadeElement(root)
+        let window = try windowSize(cascade)
+        // Features first, so weak classifiers can be checked against their count.
+        let features = try readFeatures(cascade, window: window)
+        var trees = Trees(featureCount: features.count)
+        let stages = try readStages(cascade, into: &trees)
+        return HaarCascade(windowWidth: window.width, windowHeight: window.height, rects: features.rects,
+                           featureRectStart: features.rectStart, nodes: trees.nodes, leaves: trees.leaves,
+                           classifierNodeStart: trees.nodeStart, classifierLeafStart: trees.leafStart,
+                           stages: stages)
+    }
+
+    /// The <cascade> element of a new-style HAAR/BOOST cascade.
+    private static func cascadeElement(_ root: XMLTree) throws -> XMLTree {
         // The file is <opencv_storage><cascade>…; accept a bare <cascade> root too.
         guard let cascade = root.name == "cascade" ? root : root.child("cascade") else {
             if root.children.contains(where: { $0.child("stages") != nil && $0.child("size") != nil }) {
@@ -160,6 +174,10 @@ private enum CascadeReader {
         if let type = cascade.child("stageType")?.trimmedText, type.uppercased() != "BOOST" {
             throw CascadeProblem(message: "<stageType> is \(type); only BOOST cascades are supported")
         }
+        return cascade
+    }
+
+    private static func windowSize(_ cascade: XMLTree) throws -> (width: Int, height: Int) {
         let width = try integer(cascade, "width", in: "<cascade>")
         let height = try integer(cascade, "height", in: "<cascade>")
         guard (1...1000).contains(width), (1...1000).contains(height) else {
@@ -168,46 +186,67 @@ private enum CascadeReader {
         guard width >= 3, height >= 3 else {
             throw CascadeProblem(message: "window \(width)×\(height) is too small (need at least 3×3)")
         }
+        return (width, height)
+    }
 
-        // Features first, so weak classifiers can be checked against their count.
+    /// Every feature's rectangles in one array; feature f owns rects[rectStart[f]..<rectStart[f + 1]].
+    private static func readFeatures(_ cascade: XMLTree, window: (width: Int, height: Int))
+        throws -> (rects: [HaarCascade.Rect], rectStart: [Int], count: Int) {
         guard let featuresNode = cascade.child("features") else {
             throw CascadeProblem(message: "missing <features> in <cascade>")
         }
         var rects: [HaarCascade.Rect] = []
-        var featureRectStart: [Int] = [0]
+        var rectStart: [Int] = [0]
         for (f, feature) in featuresNode.children.enumerated() {
-            let place = "feature \(f) (line \(feature.line))"
-            guard let rectsNode = feature.child("rects") else {
-                throw CascadeProblem(message: "\(place): missing <rects>")
-            }
-            if let tilted = feature.child("tilted") {
-                let value = try numbers(tilted, expectCount: 1, in: place)[0]
-                if value != 0 {
-                    throw CascadeProblem(message: "\(place): tilted (45°) features are not supported by this detector")
-                }
-            }
-            // Haar features have two or three rectangles; the detector stores three per node.
-            guard (1...3).contains(rectsNode.children.count) else {
-                throw CascadeProblem(message: "\(place): expected 1 to 3 rectangles, found \(rectsNode.children.count)")
-            }
-            for (r, rectNode) in rectsNode.children.enumerated() {
-                let v = try numbers(rectNode, expectCount: 5, in: "\(place), rect \(r)")
-                for i in 0..<4 where v[i] != v[i].rounded() {
-                    throw CascadeProblem(message: "\(place), rect \(r): coordinate \(v[i]) is not an integer")
-                }
-                let rect = HaarCascade.Rect(x: Int(v[0]), y: Int(v[1]), width: Int(v[2]), height: Int(v[3]), weight: v[4])
-                guard rect.x >= 0, rect.y >= 0, rect.width > 0, rect.height > 0,
-                      rect.x + rect.width <= width, rect.y + rect.height <= height else {
-                    throw CascadeProblem(message:
-                        "\(place), rect \(r): \(rect.x) \(rect.y) \(rect.width) \(rect.height) lies outside the \(width)×\(height) window")
-                }
-                rects.append(rect)
-            }
-            featureRectStart.append(rects.count)
+            rects += try readFeature(feature, place: "feature \(f) (line \(feature.line))", window: window)
+            rectStart.append(rects.count)
         }
-        let featureCount = featureRectStart.count - 1
-        guard featureCount > 0 else { throw CascadeProblem(message: "<features> is empty") }
+        guard rectStart.count > 1 else { throw CascadeProblem(message: "<features> is empty") }
+        return (rects, rectStart, rectStart.count - 1)
+    }
 
+    private static func readFeature(_ feature: XMLTree, place: String, window: (width: Int, height: Int))
+        throws -> [HaarCascade.Rect] {
+        guard let rectsNode = feature.child("rects") else {
+            throw CascadeProblem(message: "\(place): missing <rects>")
+        }
+        if let tilted = feature.child("tilted") {
+            let value = try numbers(tilted, expectCount: 1, in: place)[0]
+            if value != 0 {
+                throw CascadeProblem(message: "\(place): tilted (45°) features are not supported by this detector")
+            }
+        }
+        // Haar features have two or three rectangles; the detector stores three per node.
+        guard (1...3).contains(rectsNode.children.count) else {
+            throw CascadeProblem(message: "\(place): expected 1 to 3 rectangles, found \(rectsNode.children.count)")
+        }
+        return try rectsNode.children.enumerated().map { r, rectNode in
+            let v = try numbers(rectNode, expectCount: 5, in: "\(place), rect \(r)")
+            for i in 0..<4 where v[i] != v[i].rounded() {
+                throw CascadeProblem(message: "\(place), rect \(r): coordinate \(v[i]) is not an integer")
+            }
+            let rect = HaarCascade.Rect(x: Int(v[0]), y: Int(v[1]), width: Int(v[2]), height: Int(v[3]), weight: v[4])
+            guard rect.x >= 0, rect.y >= 0, rect.width > 0, rect.height > 0,
+                  rect.x + rect.width <= window.width, rect.y + rect.height <= window.height else {
+                throw CascadeProblem(message:
+                    "\(place), rect \(r): \(rect.x) \(rect.y) \(rect.width) \(rect.height) lies outside the \(window.width)×\(window.height) window")
+            }
+            return rect
+        }
+    }
+
+    /// The weak classifiers' trees, flattened: classifier c's nodes start at nodeStart[c] and
+    /// its leaves at leafStart[c].
+    private struct Trees {
+        let featureCount: Int
+        var nodes: [HaarCascade.Node] = []
+        var leaves: [Double] = []
+        var nodeStart: [Int] = []
+        var leafStart: [Int] = []
+        init(featureCount: Int) { self.featureCount = featureCount }
+    }
+
+    private static func readStages(_ cascade: XMLTree, into trees: inout Trees) throws -> [HaarCascade.Stage] {
         guard let stagesNode = cascade.child("stages") else {
             throw CascadeProblem(message: "missing <stages> in <cascade>")
         }
@@ -219,81 +258,75 @@ private enum CascadeReader {
                     "<stageNum> says \(declared) stages but <stages> holds \(stagesNode.children.count) (truncated file?)")
             }
         }
-
-        var nodes: [HaarCascade.Node] = []
-        var leaves: [Double] = []
-        var classifierNodeStart: [Int] = []
-        var classifierLeafStart: [Int] = []
-        var stages: [HaarCascade.Stage] = []
-        for (s, stage) in stagesNode.children.enumerated() {
-            let place = "stage \(s) (line \(stage.line))"
-            guard let thresholdNode = stage.child("stageThreshold") else {
-                throw CascadeProblem(message: "\(place): missing <stageThreshold>")
-            }
-            let threshold = try numbers(thresholdNode, expectCount: 1, in: "\(place) <stageThreshold>")[0]
-            guard let weakNode = stage.child("weakClassifiers"), !weakNode.children.isEmpty else {
-                throw CascadeProblem(message: "\(place): missing or empty <weakClassifiers>")
-            }
-            if stage.child("maxWeakCount") != nil {
-                let declared = try integer(stage, "maxWeakCount", in: place)
-                guard declared == weakNode.children.count else {
-                    throw CascadeProblem(message:
-                        "\(place): <maxWeakCount> says \(declared) weak classifiers but there are \(weakNode.children.count)")
-                }
-            }
-            let first = classifierNodeStart.count
-            for (w, weak) in weakNode.children.enumerated() {
-                let wplace = "\(place), weak classifier \(w)"
-                guard let internalNodes = weak.child("internalNodes") else {
-                    throw CascadeProblem(message: "\(wplace): missing <internalNodes>")
-                }
-                guard let leafNode = weak.child("leafValues") else {
-                    throw CascadeProblem(message: "\(wplace): missing <leafValues>")
-                }
-                let raw = try numbers(internalNodes, expectCount: nil, in: "\(wplace) <internalNodes>")
-                guard !raw.isEmpty, raw.count % 4 == 0 else {
-                    throw CascadeProblem(message:
-                        "\(wplace): <internalNodes> must hold groups of 4 numbers (left right featureIndex threshold), found \(raw.count)")
-                }
-                let leafValues = try numbers(leafNode, expectCount: nil, in: "\(wplace) <leafValues>")
-                let nodeCount = raw.count / 4
-                guard leafValues.count == nodeCount + 1 else {
-                    throw CascadeProblem(message:
-                        "\(wplace): a tree of \(nodeCount) node(s) needs \(nodeCount + 1) leaf values, found \(leafValues.count)")
-                }
-                classifierNodeStart.append(nodes.count)
-                classifierLeafStart.append(leaves.count)
-                for n in 0..<nodeCount {
-                    let left = raw[4 * n], right = raw[4 * n + 1], feature = raw[4 * n + 2]
-                    for v in [left, right, feature] where v != v.rounded() || abs(v) > 1e9 {
-                        throw CascadeProblem(message: "\(wplace), node \(n): index \(v) is not an integer")
-                    }
-                    let node = HaarCascade.Node(feature: Int(feature), threshold: raw[4 * n + 3],
-                                                left: Int(left), right: Int(right))
-                    guard (0..<featureCount).contains(node.feature) else {
-                        throw CascadeProblem(message:
-                            "\(wplace), node \(n): feature index \(node.feature) is out of range (the file has \(featureCount) features)")
-                    }
-                    // Children must point forward (to a later node) or to an existing leaf, which
-                    // also rules out cycles, so evaluation always terminates.
-                    for child in [node.left, node.right] {
-                        let valid = child > 0 ? (child > n && child < nodeCount) : (-child < leafValues.count)
-                        guard valid else {
-                            throw CascadeProblem(message:
-                                "\(wplace), node \(n): child index \(child) is out of range (\(nodeCount) node(s), \(leafValues.count) leaves)")
-                        }
-                    }
-                    nodes.append(node)
-                }
-                leaves.append(contentsOf: leafValues)
-            }
-            stages.append(.init(threshold: threshold, firstClassifier: first,
-                                classifierCount: classifierNodeStart.count - first))
+        return try stagesNode.children.enumerated().map { s, stage in
+            try readStage(stage, place: "stage \(s) (line \(stage.line))", into: &trees)
         }
-        return HaarCascade(windowWidth: width, windowHeight: height, rects: rects,
-                           featureRectStart: featureRectStart, nodes: nodes, leaves: leaves,
-                           classifierNodeStart: classifierNodeStart, classifierLeafStart: classifierLeafStart,
-                           stages: stages)
+    }
+
+    private static func readStage(_ stage: XMLTree, place: String, into trees: inout Trees) throws -> HaarCascade.Stage {
+        guard let thresholdNode = stage.child("stageThreshold") else {
+            throw CascadeProblem(message: "\(place): missing <stageThreshold>")
+        }
+        let threshold = try numbers(thresholdNode, expectCount: 1, in: "\(place) <stageThreshold>")[0]
+        guard let weakNode = stage.child("weakClassifiers"), !weakNode.children.isEmpty else {
+            throw CascadeProblem(message: "\(place): missing or empty <weakClassifiers>")
+        }
+        if stage.child("maxWeakCount") != nil {
+            let declared = try integer(stage, "maxWeakCount", in: place)
+            guard declared == weakNode.children.count else {
+                throw CascadeProblem(message:
+                    "\(place): <maxWeakCount> says \(declared) weak classifiers but there are \(weakNode.children.count)")
+            }
+        }
+        let first = trees.nodeStart.count
+        for (w, weak) in weakNode.children.enumerated() {
+            try readWeakClassifier(weak, place: "\(place), weak classifier \(w)", into: &trees)
+        }
+        return .init(threshold: threshold, firstClassifier: first, classifierCount: trees.nodeStart.count - first)
+    }
+
+    private static func readWeakClassifier(_ weak: XMLTree, place wplace: String, into trees: inout Trees) throws {
+        guard let internalNodes = weak.child("internalNodes") else {
+            throw CascadeProblem(message: "\(wplace): missing <internalNodes>")
+        }
+        guard let leafNode = weak.child("leafValues") else {
+            throw CascadeProblem(message: "\(wplace): missing <leafValues>")
+        }
+        let raw = try numbers(internalNodes, expectCount: nil, in: "\(wplace) <internalNodes>")
+        guard !raw.isEmpty, raw.count % 4 == 0 else {
+            throw CascadeProblem(message:
+                "\(wplace): <internalNodes> must hold groups of 4 numbers (left right featureIndex threshold), found \(raw.count)")
+        }
+        let leafValues = try numbers(leafNode, expectCount: nil, in: "\(wplace) <leafValues>")
+        let nodeCount = raw.count / 4
+        guard leafValues.count == nodeCount + 1 else {
+            throw CascadeProblem(message:
+                "\(wplace): a tree of \(nodeCount) node(s) needs \(nodeCount + 1) leaf values, found \(leafValues.count)")
+        }
+        trees.nodeStart.append(trees.nodes.count)
+        trees.leafStart.append(trees.leaves.count)
+        for n in 0..<nodeCount {
+            let left = raw[4 * n], right = raw[4 * n + 1], feature = raw[4 * n + 2]
+            for v in [left, right, feature] where v != v.rounded() || abs(v) > 1e9 {
+                throw CascadeProblem(message: "\(wplace), node \(n): index \(v) is not an integer")
+            }
+            let node = HaarCascade.Node(feature: Int(feature), threshold: raw[4 * n + 3], left: Int(left), right: Int(right))
+            guard (0..<trees.featureCount).contains(node.feature) else {
+                throw CascadeProblem(message:
+                    "\(wplace), node \(n): feature index \(node.feature) is out of range (the file has \(trees.featureCount) features)")
+            }
+            // Children must point forward (to a later node) or to an existing leaf, which
+            // also rules out cycles, so evaluation always terminates.
+            for child in [node.left, node.right] {
+                let valid = child > 0 ? (child > n && child < nodeCount) : (-child < leafValues.count)
+                guard valid else {
+                    throw CascadeProblem(message:
+                        "\(wplace), node \(n): child index \(child) is out of range (\(nodeCount) node(s), \(leafValues.count) leaves)")
+                }
+            }
+            trees.nodes.append(node)
+        }
+        trees.leaves.append(contentsOf: leafValues)
     }
 
     private static func integer(_ parent: XMLTree, _ name: String, in place: String) throws -> Int {

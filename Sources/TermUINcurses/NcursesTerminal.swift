@@ -146,35 +146,6 @@ public final class NcursesTerminal: Terminal {
         var wch: wint_t = 0
         let r = wget_wch(ferdash_stdscr(), &wch)
         if r == ERR { return nil }
-        let code = Int32(wch)
-        if r == ferdash_key_code_yes() {
-            switch code {
-            case ferdash_key_resize(): return .resize
-            case ferdash_key_up(): return .up
-            case ferdash_key_down(): return .down
-            case ferdash_key_left(): return .left
-            case ferdash_key_right(): return .right
-            case ferdash_key_ppage(): return .pageUp
-            case ferdash_key_npage(): return .pageDown
-            case ferdash_key_home(): return .home
-            case ferdash_key_end(): return .end
-            case ferdash_key_backspace(): return .backspace
-            case ferdash_key_dc(): return .delete
-            case ferdash_key_enter(): return .enter
-            default:
-                for n in 1...12 where code == ferdash_key_f(Int32(n)) { return .function(n) }
-                return nil
-            }
-        }
-        switch code {
-        case 27: return .escape
-        case 9: return .tab
-        case 10, 13: return .enter
-        case 8, 127: return .backspace
-        case 1...26: return .ctrl(Character(Unicode.Scalar(UInt8(code) + 96)))
-        default:
-            guard let scalar = Unicode.Scalar(UInt32(wch)) else { return nil }
-            return .char(Character(scalar))
-        }
+        return decodeKey(isKeyCode: r == ferdash_key_code_yes(), code: Int32(bitPattern: UInt32(truncatingIfNeeded: wch)))
     }
 }

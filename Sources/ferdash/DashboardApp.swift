@@ -63,45 +63,7 @@ func runDashboard(_ env: DashboardEnvironment) -> Int32 {
     return loop.run()
 }
 
-/// Hidden developer path: the dashboard on a fake session and a drawn dataset, so the UI can be
-/// looked at (and driven in tmux) without the real engine. Wire as e.g. `ferdash dashboard-demo`.
-func runDashboardDemo(steps: Int = 2000, options: DisplayOptions = DisplayOptions()) -> Int32 {
-    let dataset = DemoSession.demoDataset()
-    let mailbox = EventMailbox()
-    let run = FileManager.default.temporaryDirectory.appendingPathComponent("ferdash-demo").path
-    let info = SessionInfo(architecture: "demo", datasetName: dataset.name, trainCount: dataset.train.count,
-                           validationCount: dataset.validation.count, testCount: dataset.test.count,
-                           batchSize: 32, totalSteps: steps, firstStep: 0, runDirectory: run)
-    let session = DemoSession(info: info, sink: { mailbox.post($0) })
-    let env = DashboardEnvironment(
-        dataset: dataset, control: session, mailbox: mailbox,
-        predictFile: { path in
-            // The demo has no image decoder: treat the file's first 2304 bytes as pixels.
-            guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
-                return .failure(FileLoadError("\(path): unreadable or empty"))
-            }
-            var px = [UInt8](data.prefix(2304))
-            px += [UInt8](repeating: 0, count: 2304 - px.count)
-            return .success(FilePrediction(path: path, pixels: px, note: "demo: raw bytes as pixels"))
-        },
-        options: options, training: true, quitTimeout: 10,
-        onReady: { session.start(validationLabels: dataset.validation.labels) })
-    return runDashboard(env)
-}
-
 // MARK: - Wiring helpers for the command layer
-
-/// Forwards the dashboard's requests to a `TrainingSession`. (An adapter rather than a
-/// conformance, so it cannot clash if TrainingSession later conforms itself.)
-final class TrainingSessionControl: DashboardSessionControl {
-    let session: TrainingSession
-    init(_ session: TrainingSession) { self.session = session }
-    func pause() { session.pause() }
-    func resume() { session.resume() }
-    func stop() { session.stop() }
-    func saveCheckpointNow() { session.saveCheckpointNow() }
-    func requestPrediction(pixels: [UInt8], tag: Int) { session.requestPrediction(pixels: pixels, tag: tag) }
-}
 
 /// Image file → the 48×48 input and a note, through the same face preparation as `ferdash predict`.
 /// Without a usable face cascade it still predicts, on the centre crop, and says so.
@@ -138,7 +100,7 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
     let mailbox = EventMailbox()
     let session = TrainingSession(dataset: dataset, configuration: configuration) { mailbox.post($0) }
     var started = false
-    var env = DashboardEnvironment(dataset: dataset, control: TrainingSessionControl(session), mailbox: mailbox,
+    var env = DashboardEnvironment(dataset: dataset, control: session, mailbox: mailbox,
                                    predictFile: dashboardFilePredictor(), options: options, training: true,
                                    onReady: { started = true; session.start() })
     env.comparisons = comparisons
@@ -153,22 +115,9 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
 func runBrowseDashboard(dataset: Dataset, classifier: Classifier?, options: DisplayOptions) -> Int32 {
     let mailbox = EventMailbox()
     let session = classifier.map { TrainingSession.serving($0, evaluationSet: dataset.validation) { mailbox.post($0) } }
-    let env = DashboardEnvironment(dataset: dataset, control: session.map(TrainingSessionControl.init), mailbox: mailbox,
+    let env = DashboardEnvironment(dataset: dataset, control: session, mailbox: mailbox,
                                    predictFile: dashboardFilePredictor(), options: options, training: false)
     let status = runDashboard(env)
     session?.close()
     return status
-}
-
-/// Hidden: `ferdash dashboard-demo` runs the dashboard on a fake session (no engine needed).
-struct DashboardDemo: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dashboard-demo", abstract: "Dashboard on a fake session (developer aid).",
-                                                    shouldDisplay: false)
-    @Option(help: "Fake steps.") var steps = 2000
-    @Flag var noColor = false
-    @Flag var ascii = false
-    func run() throws {
-        let status = runDashboardDemo(steps: steps, options: DisplayOptions(noColor: noColor, ascii: ascii))
-        if status != 0 { throw ExitCode(status) }
-    }
 }

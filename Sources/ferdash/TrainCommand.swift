@@ -115,69 +115,37 @@ struct Train: ParsableCommand {
         } else {
             directory = RunDirectory.timestamped()
         }
-        // Precedence: a flag, then (on --resume) what the run was started with, then the
-        // architecture's recipe — so a resumed run continues the same schedule to the same end.
-        let stored = resume ? storedSettings(directory) : [:]
-        // Without --arch: a resumed run keeps its own architecture; a new one gets vgg7, the
-        // stronger network (the seed chapter's stays one flag away).
-        let arch = arch ?? stored["architecture"].flatMap(Architecture.init) ?? .vgg7
-        let recipe = TrainingRecipe.defaults(for: arch)
-        func pick<T: LosslessStringConvertible>(_ flag: T?, _ key: String, _ fallback: T) -> T {
-            flag ?? stored[key].flatMap(T.init) ?? fallback
-        }
-        var configuration = TrainingConfiguration(runDirectory: directory)
-        configuration.architecture = arch
-        let batch = pick(batchSize, "batch_size", recipe.batchSize)
-        configuration.hyperparameters = Hyperparameters(
-            learningRate: pick(learningRate, "learning_rate", recipe.learningRate), l2: pick(l2, "l2", recipe.l2),
-            weightDecay: pick(weightDecay, "weight_decay", recipe.weightDecay),
-            labelSmoothing: pick(labelSmoothing, "label_smoothing", recipe.labelSmoothing))
-        configuration.batchSize = batch
-        configuration.seed = pick(seed, "seed", 0)
-        configuration.threads = threads ?? defaultThreads()
-        configuration.resume = resume
-        // A resumed run keeps the command that started it.
-        configuration.command = stored[TrainingConfiguration.commandKey] ?? shellCommand(CommandLine.arguments)
-        configuration.launch = dataOptions.launchRecord()
-        let stepsPerEpoch = Double(dataset.train.count) / Double(batch)
-        // The recipe's time budget belongs to the recipe's run length; an explicit length, or
-        // a resumed run's stored one, runs in full unless --time-budget says otherwise.
-        let lengthFromRecipe = epochs == nil && steps == nil && stored["total_steps"] == nil && recipe.epochs != nil
-        if let minutes = timeBudget ?? (lengthFromRecipe ? recipe.timeBudgetMinutes : nil), minutes > 0 {
-            configuration.deadline = launched + UInt64(minutes * 60e9)
-        }
-        if let epochs {
-            configuration.totalSteps = max(1, Int((epochs * stepsPerEpoch).rounded(.up)))
-        } else if let steps {
-            configuration.totalSteps = steps
-        } else if let total = stored["total_steps"].flatMap(Int.init) {
-            configuration.totalSteps = total
-        } else if let epochs = recipe.epochs {
-            configuration.totalSteps = max(1, Int((epochs * stepsPerEpoch).rounded(.up)))
-        } else {
-            configuration.totalSteps = 1001
-        }
-        configuration.evalEvery = evalEvery ?? recipe.evalEvery ?? max(1, Int(stepsPerEpoch.rounded(.up)))
-        configuration.schedule = schedule ?? stored["schedule"].flatMap(LearningRateSchedule.Kind.init) ?? recipe.schedule
-        if let warmupEpochs {
-            configuration.warmupSteps = Int((warmupEpochs * stepsPerEpoch).rounded())
-        } else {
-            // The recipe's warm-up never takes more than a tenth of a short run, so a quick
-            // `--steps 50` still reaches the peak and anneals.
-            configuration.warmupSteps = stored["warmup_steps"].flatMap(Int.init)
-                ?? min(Int((recipe.warmupEpochs * stepsPerEpoch).rounded()), configuration.totalSteps / 10)
-        }
-        configuration.scheduleFloor = stored["schedule_floor"].flatMap(Float.init) ?? recipe.floor
-        switch augment {
-        case .standard: configuration.augmentation = .standard
-        case .off: configuration.augmentation = .none
-        case nil: configuration.augmentation = stored["augmentation"].map { $0 == "none" ? Augmentation.none : .standard }
-            ?? recipe.augmentation
-        }
         if resume && !FileManager.default.fileExists(atPath: RunDirectory(path: directory).latestCheckpoint) {
             throw UsageError("--resume: \(directory) holds no \(RunDirectory.latestName) to continue from")
         }
+        var configuration = TrainingConfiguration.resolve(request, stored: resume ? storedSettings(directory) : [:],
+                                                          runDirectory: directory, trainCount: dataset.train.count,
+                                                          launched: launched, defaultThreads: defaultThreads())
+        configuration.launch = dataOptions.launchRecord()
         return configuration
+    }
+
+    /// The flags, as the resolver in FERTraining takes them.
+    var request: TrainingRequest {
+        var r = TrainingRequest()
+        r.architecture = arch
+        r.steps = steps
+        r.epochs = epochs
+        r.timeBudgetMinutes = timeBudget
+        r.batchSize = batchSize
+        r.learningRate = learningRate
+        r.schedule = schedule
+        r.warmupEpochs = warmupEpochs
+        r.l2 = l2
+        r.weightDecay = weightDecay
+        r.labelSmoothing = labelSmoothing
+        r.augmentation = augment.map { $0 == .standard ? Augmentation.standard : .none }
+        r.evalEvery = evalEvery
+        r.seed = seed
+        r.threads = threads
+        r.resume = resume
+        r.command = shellCommand(CommandLine.arguments)
+        return r
     }
 }
 

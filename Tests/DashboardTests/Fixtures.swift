@@ -3,6 +3,7 @@ import Foundation
 import FERTraining
 import TermUI
 @testable import Dashboard
+import FERTestSupport
 
 /// A hand-made dataset and a scripted event stream, so screens are deterministic.
 enum Fixture {
@@ -51,7 +52,10 @@ enum Fixture {
         actions.reduce(s) { reduce($0, $1).0 }
     }
 
+    /// The screen drawn over a grid of "x": a cell the view forgets shows up in the snapshot.
     static func render(_ s: AppState, _ w: Int, _ h: Int, _ caps: Capabilities = .full) -> CellGrid {
-        DashboardView.render(s, width: w, height: h, caps: caps)
+        var g = CellGrid(width: w, height: h, fill: unpaintedCell)
+        DashboardView.draw(s, into: &g, caps: caps)
+        return g
     }
 }

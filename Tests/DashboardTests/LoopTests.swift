@@ -4,6 +4,7 @@ import Foundation
 import TermUI
 import XCTest
 @testable import Dashboard
+import FERTestSupport
 
 /// A terminal that replays queued keys and never waits, over an in-memory screen.
 final class ScriptedTerminal: Terminal {
@@ -152,9 +153,8 @@ final class LoopTests: XCTestCase {
     }
 
     func testPredictOnFileGoodBadAndMissing() throws {
-        let good = FileManager.default.temporaryDirectory.appendingPathComponent("ferdash-loop-\(getpid()).png").path
-        FileManager.default.createFile(atPath: good, contents: Data([0]))
-        defer { try? FileManager.default.removeItem(atPath: good) }
+        let dir = TempDir()
+        let good = dir.write("face.png", [0])
         let px = [UInt8](repeating: 77, count: 2304)
         var loop = makeLoop(predictFile: { path in
             if path == good { return .success(FilePrediction(path: path, pixels: px, note: "centre crop")) }
@@ -179,7 +179,7 @@ final class LoopTests: XCTestCase {
         // Drawn by the tick that picked the answer up, with no other event to trigger a frame.
         XCTAssertTrue(term.screen.screen.text.contains("cannot predict"))
         XCTAssertGreaterThan(term.screen.flushCount, before)
-        let bad = FileManager.default.temporaryDirectory.path
+        let bad = dir.path
         term.keys = [.char("p"), .ctrl("u")] + bad.map { Key.char($0) } + [.enter]
         settle { $0.fileError?.hasSuffix("not a PNG") ?? false }
         XCTAssertEqual(loop.state.fileError, "\(bad): not a PNG")

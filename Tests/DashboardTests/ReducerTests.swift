@@ -3,6 +3,7 @@ import FERTraining
 import TermUI
 import XCTest
 @testable import Dashboard
+import FERTestSupport
 
 final class ReducerTests: XCTestCase {
     func keys(_ s: AppState, _ ks: [Key]) -> (AppState, [Effect]) {
@@ -269,12 +270,10 @@ final class ReducerTests: XCTestCase {
 
 final class PathCompletionTests: XCTestCase {
     func testCandidatesKeepTheTypedDirectoryAndMarkFolders() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferdash-complete-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("faces"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir.path + "/face1.png", contents: Data([1]))
-        FileManager.default.createFile(atPath: dir.path + "/.hidden.png", contents: Data([1]))
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = TempDir()
+        dir.mkdir("faces")
+        dir.write("face1.png", [1])
+        dir.write(".hidden.png", [1])
         let typed = dir.path + "/fa"
         XCTAssertEqual(PathCompletion.candidates(for: typed), [dir.path + "/face1.png", dir.path + "/faces/"])
         XCTAssertEqual(PathCompletion.candidates(for: dir.path + "/."), [dir.path + "/.hidden.png"])

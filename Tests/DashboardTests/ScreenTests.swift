@@ -4,6 +4,7 @@ import Foundation
 import TermUI
 import XCTest
 @testable import Dashboard
+import FERTestSupport
 
 final class ScreenTests: XCTestCase {
     func testRunning120x40() {

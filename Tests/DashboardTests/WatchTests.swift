@@ -4,6 +4,7 @@ import Foundation
 import TermUI
 import XCTest
 @testable import Dashboard
+import FERTestSupport
 
 /// `ferdash watch` and `--compare`: the reducer and screens fed from a run's metrics records.
 final class WatchTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import FERData
+import FERTestSupport
 
 /// Every malformed input names the file, the 1-based line and the reason.
 final class CSVErrorTests: XCTestCase {

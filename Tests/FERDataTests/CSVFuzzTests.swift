@@ -1,5 +1,6 @@
 import XCTest
 @testable import FERData
+import FERTestSupport
 
 /// Truncations and byte flips of a valid CSV (plain and gzip'ed): either it still loads or it fails
 /// with a DataError that names the file, never a crash or another error type.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import FERData
+import FERTestSupport
 
 final class CSVReaderTests: XCTestCase {
     func testFER2013UsageMapsToSplits() throws {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import FERData
+import FERTestSupport
 
 /// The reader sees the file in blocks, each ending at a line end, with the cut-off line carried
 /// into the next block. These tests use files many blocks long and aim bad rows at the seams.

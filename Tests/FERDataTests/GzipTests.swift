@@ -1,5 +1,6 @@
 import XCTest
 @testable import FERData
+import FERTestSupport
 
 final class GzipTests: XCTestCase {
     func csv(_ rows: Range<Int>, header: Bool = true) -> String {

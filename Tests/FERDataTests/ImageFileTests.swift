@@ -1,5 +1,6 @@
 import XCTest
 @testable import FERData
+import FERTestSupport
 
 final class ImageFileTests: XCTestCase {
     let dir = TempDir()

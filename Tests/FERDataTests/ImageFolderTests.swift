@@ -1,5 +1,6 @@
 import XCTest
 @testable import FERData
+import FERTestSupport
 
 final class ImageFolderTests: XCTestCase {
     func face(_ n: Int) -> GrayImage { GrayImage(width: 48, height: 48, pixels: samplePixels(n)) }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import FERData
+import FERTestSupport
 
 final class ResampleTests: XCTestCase {
     func checkerboard(_ side: Int, cell: Int) -> GrayImage {

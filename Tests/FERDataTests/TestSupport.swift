@@ -2,34 +2,6 @@ import Foundation
 import XCTest
 @testable import FERData
 
-/// A temporary folder removed when the test object goes away; every test writes its own data here.
-final class TempDir {
-    let path: String
-    init() {
-        var template = Array((NSTemporaryDirectory() + "ferdata-test-XXXXXX").utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) -> String { write(name, Array(text.utf8)) }
-
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) -> String {
-        let full = (path as NSString).appendingPathComponent(name)
-        try! FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                 withIntermediateDirectories: true)
-        XCTAssertTrue(FileManager.default.createFile(atPath: full, contents: Data(bytes)), "cannot write \(full)")
-        return full
-    }
-
-    func mkdir(_ name: String) -> String {
-        let full = (path as NSString).appendingPathComponent(name)
-        try! FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
-        return full
-    }
-}
-
 /// Distinct, recognisable pixels for row `n`: every value 0…255 occurs, shifted per row.
 func samplePixels(_ n: Int) -> [UInt8] {
     (0..<2304).map { UInt8(truncatingIfNeeded: $0 * 7 + n * 13) }

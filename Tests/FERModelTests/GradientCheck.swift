@@ -94,3 +94,16 @@ func fill(_ p: Parameter, seed: UInt64, scale: Float) {
     let v = randomFloats(p.count, seed: seed, scale: scale)
     for i in 0..<p.count { p.value.pointer[i] = v[i] }
 }
+
+/// A 1×2×4 batch norm in inference mode: random scale and shift (from `seed` and `seed` + 1)
+/// and running statistics that differ per channel, so every channel is checked differently.
+func inferenceBatchNorm(relu: Bool = false, seed: UInt64) -> BatchNorm {
+    let layer = BatchNorm(name: "bn", shape: Shape(1, 2, 4), relu: relu)
+    fill(layer.gamma, seed: seed, scale: 1.5)
+    fill(layer.beta, seed: seed + 1, scale: 0.5)
+    for i in 0..<4 {
+        layer.runningMean.value.pointer[i] = Float(i) * 0.3
+        layer.runningVariance.value.pointer[i] = 0.5 + Float(i)
+    }
+    return layer
+}

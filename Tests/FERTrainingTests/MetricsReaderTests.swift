@@ -1,18 +1,11 @@
 import FERData
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 final class MetricsReaderTests: XCTestCase {
-    var root: String!
-
-    override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "ferdash-metrics-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
-    }
+    let dir = TempDir()
+    var root: String { dir.path }
 
     let started = #"{"event":"started","step":0,"time":1000,"dataset":"bands","dataset_path":"/data/bands.csv","architecture":"seed","total_steps":40,"batch_size":8,"steps_per_epoch":6,"recipe":{"learning_rate":"0.001"},"pid":42,"host":"box"}"#
     func stepLine(_ i: Int, loss: Double = 1.5) -> String {
@@ -201,8 +194,7 @@ final class MetricsReaderTests: XCTestCase {
         XCTAssertEqual(s.latestEvaluation?.confusion?.total, 14)
         XCTAssertEqual(s.ending?.kind, .finished)
         XCTAssertEqual(s.state(lastWrite: lastWrite, now: Date()), .finished)
-        let events = recorder.all.compactMap { e -> EvaluationReport? in if case .evaluated(let r) = e { return r } else { return nil } }
-        XCTAssertEqual(s.evaluations.map(\.accuracy), events.map(\.accuracy))
+        XCTAssertEqual(s.evaluations.map(\.accuracy), recorder.evaluations.map(\.accuracy))
     }
 
     func testAFailedRunSaysSoInItsMetrics() throws {

@@ -2,6 +2,7 @@ import FERData
 import FERModel
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 final class RecipeTests: XCTestCase {
     func testCosineScheduleValuesAtKnownSteps() {

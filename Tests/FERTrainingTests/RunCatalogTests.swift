@@ -1,18 +1,11 @@
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 /// `ferdash runs`: the listing and its JSON, against run directories made by hand.
 final class RunCatalogTests: XCTestCase {
-    var root: String!
-
-    override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "ferdash-catalog-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
-    }
+    let dir = TempDir()
+    var root: String { dir.path }
 
     func makeRun(_ name: String, _ lines: [String], modified: Date) throws {
         let dir = root + "/" + name

@@ -1,17 +1,10 @@
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 final class RunDirectoryTests: XCTestCase {
-    var root: String!
-
-    override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "ferdash-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
-    }
+    let dir = TempDir()
+    var root: String { dir.path }
 
     func testAtomicWriteReplacesWholeFileAndLeavesNoTemporary() throws {
         let file = root + "/c.bin"
@@ -91,9 +84,8 @@ final class RunDirectoryTests: XCTestCase {
 
 final class CheckpointWatchTests: XCTestCase {
     func testNoticesEachAtomicReplacementOnceAndPrefersTheNewerFile() throws {
-        let root = NSTemporaryDirectory() + "ferdash-ckwatch-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let run = RunDirectory(path: root)
+        let dir = TempDir()
+        let run = RunDirectory(path: dir.path)
         try run.create()
         var watch = CheckpointWatch(run: run)
         XCTAssertNil(watch.changed(), "no checkpoint yet")

@@ -2,62 +2,7 @@ import FERData
 import FERModel
 import XCTest
 @testable import FERTraining
-
-/// Collects events from the training queue; tests wait on it with timeouts.
-final class EventRecorder: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var events: [TrainingEvent] = []
-
-    func record(_ event: TrainingEvent) {
-        condition.lock()
-        events.append(event)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    var all: [TrainingEvent] {
-        condition.lock()
-        defer { condition.unlock() }
-        return events
-    }
-
-    /// Waits until `predicate` holds for the events so far; fails the test on timeout.
-    @discardableResult
-    func wait(_ what: String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line,
-              until predicate: ([TrainingEvent]) -> Bool) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while !predicate(events) {
-            if !condition.wait(until: deadline) {
-                XCTFail("timed out waiting for \(what)", file: file, line: line)
-                return false
-            }
-        }
-        return true
-    }
-}
-
-extension TrainingEvent {
-    var kind: String {
-        switch self {
-        case .started: return "started"
-        case .step: return "step"
-        case .evaluated: return "evaluated"
-        case .checkpointSaved: return "checkpoint"
-        case .paused: return "paused"
-        case .resumed: return "resumed"
-        case .replanned: return "replanned"
-        case .prediction: return "prediction"
-        case .finished: return "finished"
-        case .failed: return "failed"
-        }
-    }
-    var stepLoss: (Int, Float)? {
-        if case .step(let r) = self { return (r.step, r.loss) }
-        return nil
-    }
-}
+import FERTestSupport
 
 /// A small learnable dataset: each class is a bright horizontal band at its own height.
 func bandDataset(train: Int = 48, validation: Int = 14) -> Dataset {
@@ -78,15 +23,8 @@ func bandDataset(train: Int = 48, validation: Int = 14) -> Dataset {
 }
 
 final class TrainingSessionTests: XCTestCase {
-    var root: String!
-
-    override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "ferdash-session-\(UUID().uuidString)"
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
-    }
+    let dir = TempDir()
+    var root: String { dir.path }
 
     func bandDataset(train: Int = 48, validation: Int = 14) -> Dataset {
         FERTrainingTests.bandDataset(train: train, validation: validation)
@@ -113,19 +51,17 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(kinds.filter { $0 == "step" }.count, 12)
         XCTAssertEqual(recorder.all.compactMap(\.stepLoss).map(\.0), Array(1...12), "steps in order")
         // Evaluations after steps 5, 10 and the last (12), each followed by its checkpoint.
-        let evaluatedSteps = recorder.all.compactMap { e -> Int? in if case .evaluated(let r) = e { return r.step }; return nil }
-        XCTAssertEqual(evaluatedSteps, [5, 10, 12])
-        if case .evaluated(let r) = recorder.all.first(where: { $0.kind == "evaluated" })! {
-            XCTAssertEqual(r.confusion.total, 14)
-            XCTAssertEqual(r.misclassified.count, 14 - r.confusion.correct)
-        }
+        XCTAssertEqual(recorder.evaluations.map(\.step), [5, 10, 12])
+        let r = try XCTUnwrap(recorder.evaluations.first)
+        XCTAssertEqual(r.confusion.total, 14)
+        XCTAssertEqual(r.misclassified.count, 14 - r.confusion.correct)
         let run = RunDirectory(path: root + "/run")
         XCTAssertTrue(FileManager.default.fileExists(atPath: run.latestCheckpoint))
         XCTAssertTrue(FileManager.default.fileExists(atPath: run.bestCheckpoint))
         let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint)
         XCTAssertEqual(model.step, 12)
         XCTAssertEqual(metadata["step"], "12")
-        Thread.sleep(forTimeInterval: 0.1)
+        session.close()   // the queue has gone idle: whatever it was going to send, it has sent
         XCTAssertEqual(recorder.all.last?.kind, "finished", "nothing after finished")
     }
 
@@ -136,12 +72,13 @@ final class TrainingSessionTests: XCTestCase {
         recorder.wait("a step") { $0.contains { $0.kind == "step" } }
         session.pause()
         recorder.wait("paused") { $0.contains { $0.kind == "paused" } }
-        let stepsAtPause = recorder.all.filter { $0.kind == "step" }.count
-        Thread.sleep(forTimeInterval: 0.3)
-        XCTAssertEqual(recorder.all.filter { $0.kind == "step" }.count, stepsAtPause, "no steps while paused")
-        // Predictions are still answered while paused.
+        let stepsAtPause = recorder.steps.count
+        // Predictions are still answered while paused: the answer comes from the paused loop,
+        // so once it is here the loop has gone round its pause at least once without a step.
         session.requestPrediction(pixels: Array(bandDataset().train.image(0)), tag: 7)
         recorder.wait("prediction while paused") { $0.contains { if case .prediction(7, let p) = $0 { return abs(p.reduce(0, +) - 1) < 1e-4 }; return false } }
+        XCTAssertEqual(recorder.steps.count, stepsAtPause, "no steps while paused")
+        XCTAssertFalse(recorder.kinds.contains("resumed"))
         session.resume()
         recorder.wait("steps after resume") { $0.filter { $0.kind == "step" }.count > stepsAtPause + 3 }
         XCTAssertTrue(recorder.all.contains { $0.kind == "resumed" })
@@ -156,7 +93,7 @@ final class TrainingSessionTests: XCTestCase {
         recorder.wait("three steps") { $0.filter { $0.kind == "step" }.count >= 3 }
         session.stop()
         XCTAssertTrue(session.wait(timeout: 10), "stop ends the run promptly")
-        guard case .finished(let report) = recorder.all.last else { return XCTFail("last event is not finished") }
+        let report = try XCTUnwrap(recorder.all.last?.finish, "last event is not finished")
         XCTAssertTrue(report.stoppedEarly)
         let (model, _) = try RunDirectory.loadCheckpoint(RunDirectory(path: root + "/run").latestCheckpoint)
         XCTAssertEqual(model.step, report.step, "the checkpoint holds the last completed step")
@@ -179,7 +116,7 @@ final class TrainingSessionTests: XCTestCase {
         c.start()
         XCTAssertTrue(c.wait(timeout: 120))
 
-        guard case .started(let info) = part2.all.first else { return XCTFail("no started event") }
+        guard case .started(let info) = part2.all.first else { return XCTFail("the first event is not started") }
         XCTAssertEqual(info.firstStep, 5)
         let expected = whole.all.compactMap(\.stepLoss).filter { $0.0 > 5 }
         let actual = part2.all.compactMap(\.stepLoss)
@@ -187,28 +124,28 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(actual.map(\.1), expected.map(\.1), "same batches, same dropout, same optimizer state")
     }
 
-    func testBadDatasetBecomesAFailedEventNotATrap() {
+    func testBadDatasetBecomesAFailedEventNotATrap() throws {
         let recorder = EventRecorder()
         let empty = Dataset(name: "empty.csv", train: ImageSet(), validation: ImageSet(), test: ImageSet())
         let session = TrainingSession(dataset: empty, configuration: configuration(steps: 5)) { recorder.record($0) }
         session.start()
         XCTAssertTrue(session.wait(timeout: 10))
-        guard case .failed(let message) = recorder.all.last else { return XCTFail("expected failed, got \(recorder.all.map(\.kind))") }
+        let message = try XCTUnwrap(recorder.all.last?.failure, "expected failed, got \(recorder.kinds)")
         XCTAssertTrue(message.contains("empty.csv") && message.contains("empty"), message)
     }
 
-    func testResumeWithoutCheckpointFailsClearly() {
+    func testResumeWithoutCheckpointFailsClearly() throws {
         let recorder = EventRecorder()
         var c = configuration(steps: 5)
         c.resume = true
         let session = TrainingSession(dataset: bandDataset(), configuration: c) { recorder.record($0) }
         session.start()
         XCTAssertTrue(session.wait(timeout: 10))
-        guard case .failed(let message) = recorder.all.last else { return XCTFail("expected failed") }
+        let message = try XCTUnwrap(recorder.all.last?.failure, "expected failed, got \(recorder.kinds)")
         XCTAssertTrue(message.contains("checkpoint-latest.ferdash"), message)
     }
 
-    func testServingSessionScoresTheValidationSetAndAnswersPredictions() {
+    func testServingSessionScoresTheValidationSetAndAnswersPredictions() throws {
         let recorder = EventRecorder()
         let model = Classifier(architecture: .seed, seed: 1)
         let validation = bandDataset().validation
@@ -217,76 +154,84 @@ final class TrainingSessionTests: XCTestCase {
         recorder.wait("evaluation and prediction") { events in
             events.contains { $0.kind == "prediction" } && events.contains { $0.kind == "evaluated" }
         }
-        guard case .evaluated(let report) = recorder.all.first(where: { $0.kind == "evaluated" }) else { return }
+        let report = try XCTUnwrap(recorder.evaluations.first)
         XCTAssertEqual(report.confusion.total, validation.count)
     }
 }
 
-/// A deadline shortens the run (and its schedule) instead of letting it overrun.
+/// A deadline shortens the run (and its schedule) instead of letting it overrun. The session
+/// reads a manual clock that moves 0.1 s with every step and otherwise stands still, so the
+/// plan it makes is exact: 3 s leave room for 30 steps; at step 25 (the first re-plan, after the
+/// 20 steps of warm-up) 0.5 s remain, which at 0.1 s a step with 2% to spare is 4 more: 29.
 final class TrainingDeadlineTests: XCTestCase {
-    var root: String!
-    override func setUpWithError() throws { root = NSTemporaryDirectory() + "ferdash-deadline-\(UUID().uuidString)" }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+    let dir = TempDir()
+    let clock = ManualClock()
+    let stepTime = 0.1
 
     private func configuration(deadlineIn seconds: Double) -> TrainingConfiguration {
-        var c = TrainingConfiguration(runDirectory: root)
+        var c = TrainingConfiguration(runDirectory: dir.path)
         c.totalSteps = 1_000_000
-        c.batchSize = 2   // quick steps even in a debug build: the plan needs 25 before the deadline
+        c.batchSize = 2
         c.evalEvery = 100_000
         c.seed = 5
         c.threads = 1
         c.schedule = .cosine
         c.hyperparameters.learningRate = 1e-3
-        c.deadline = UInt64(Int64(DispatchTime.now().uptimeNanoseconds) + Int64(seconds * 1e9))
+        c.deadline = UInt64(Int64(clock.now) + Int64(seconds * 1e9))
         return c
     }
 
-    private func steps(_ events: [TrainingEvent]) -> [StepReport] {
-        events.compactMap { if case .step(let r) = $0 { return r }; return nil }
+    /// A session on the manual clock whose steps each take `stepTime`.
+    private func session(deadlineIn seconds: Double, recorder: EventRecorder) -> TrainingSession {
+        let clock = self.clock, stepTime = self.stepTime
+        return TrainingSession(dataset: bandDataset(), configuration: configuration(deadlineIn: seconds),
+                               clock: clock.reading) { event in
+            if case .step = event { clock.advance(seconds: stepTime) }
+            recorder.record(event)
+        }
+    }
+
+    private func plans(_ recorder: EventRecorder) -> [Int] {
+        recorder.all.compactMap { if case .replanned(let t, _) = $0 { return t }; return nil }
     }
 
     func testAPassedDeadlineEndsTheRunAfterOneStepWithACheckpoint() throws {
         let recorder = EventRecorder()
-        let session = TrainingSession(dataset: bandDataset(),
-                                      configuration: configuration(deadlineIn: -1)) { recorder.record($0) }
+        let session = session(deadlineIn: -1, recorder: recorder)
         session.start()
         XCTAssertTrue(session.wait(timeout: 60))
-        XCTAssertEqual(steps(recorder.all).count, 1)
+        XCTAssertEqual(recorder.steps.count, 1)
         XCTAssertTrue(recorder.all.contains { if case .replanned(1, let reason) = $0 { return reason.contains("time budget") }; return false })
-        guard case .finished(let report) = recorder.all.last else { return XCTFail("last event is not finished") }
+        let report = try XCTUnwrap(recorder.all.last?.finish, "last event is not finished")
         XCTAssertFalse(report.stoppedEarly, "the shortened plan was completed")
-        XCTAssertTrue(recorder.all.contains { $0.kind == "evaluated" }, "the last step is evaluated")
-        let (_, metadata) = try RunDirectory.loadCheckpoint(RunDirectory(path: root).latestCheckpoint)
+        XCTAssertEqual(recorder.evaluations.map(\.step), [1], "the last step is evaluated")
+        let (_, metadata) = try RunDirectory.loadCheckpoint(RunDirectory(path: dir.path).latestCheckpoint)
         XCTAssertEqual(metadata["total_steps"], "1", "a resumed run continues the shortened plan")
     }
 
-    func testARunShrinksToItsDeadlineAndStillAnnealsTheLearningRate() {
+    func testARunShrinksToItsDeadlineAndStillAnnealsTheLearningRate() throws {
         let recorder = EventRecorder()
-        let session = TrainingSession(dataset: bandDataset(),
-                                      configuration: configuration(deadlineIn: 3)) { recorder.record($0) }
+        let session = session(deadlineIn: 3, recorder: recorder)
         session.start()
-        // Generous: without the deadline this run would take hours.
         XCTAssertTrue(session.wait(timeout: 60))
-        let reports = steps(recorder.all)
-        let plans = recorder.all.compactMap { if case .replanned(let t, _) = $0 { return t }; return nil }
-        XCTAssertGreaterThan(reports.count, 25, "ran until the deadline, not just the first steps")
-        XCTAssertFalse(plans.isEmpty)
-        XCTAssertEqual(plans, plans.sorted(by: >), "the plan only shrinks")
-        XCTAssertEqual(plans.last, reports.last?.step, "ended on the final plan")
+        XCTAssertEqual(plans(recorder), [29], "one re-plan, at step 25, to the steps that fit")
+        XCTAssertEqual(recorder.steps.map(\.step), Array(1...29))
+        XCTAssertEqual(recorder.evaluations.map(\.step), [29], "the last step of the new plan is evaluated")
+        XCTAssertFalse(try XCTUnwrap(recorder.all.last?.finish).stoppedEarly)
         // The cosine followed the new total: the last rate is near the floor, not mid-curve.
-        XCTAssertLessThan(reports.last!.learningRate, 1e-3 * 0.05)
+        XCTAssertLessThan(recorder.steps.last!.learningRate, 1e-3 * 0.05)
     }
 
     func testTimeSpentPausedDoesNotCountAgainstTheDeadline() {
         let recorder = EventRecorder()
-        let session = TrainingSession(dataset: bandDataset(),
-                                      configuration: configuration(deadlineIn: 2.5)) { recorder.record($0) }
+        let session = session(deadlineIn: 3, recorder: recorder)
         session.pause()
         session.start()
         recorder.wait("paused") { $0.contains { $0.kind == "paused" } }
-        Thread.sleep(forTimeInterval: 3)   // past the deadline while paused
+        clock.advance(seconds: 10)   // far past the deadline, all of it paused
         session.resume()
         XCTAssertTrue(session.wait(timeout: 60))
-        XCTAssertGreaterThan(steps(recorder.all).count, 25, "the pause moved the deadline")
+        XCTAssertEqual(plans(recorder), [29], "the same plan as a run that never paused")
+        XCTAssertEqual(recorder.steps.count, 29)
     }
 }

@@ -1,6 +1,8 @@
+import FERData
 import Foundation
 import XCTest
 @testable import FaceDetection
+import FERTestSupport
 
 /// A hand-made 6×6 cascade. Feature 0 = right half − left half, feature 1 = bottom − top.
 /// Stage 0: one stump on feature 0. Stage 1: a two-node tree (feature 1, then feature 0).
@@ -115,7 +117,7 @@ final class CascadeLoaderTests: XCTestCase {
     /// typed error naming the file; none may crash or hang.
     func testByteFlipsNeverCrash() {
         let bytes = Array(tinyCascadeXML.utf8)
-        var rng = SplitMix64(state: 99)
+        var rng = SplitMix64(seed: 99)
         let replacements: [UInt8] = Array("<>/_ x9-.e\u{0}".utf8)
         var rejected = 0
         for i in bytes.indices {
@@ -188,15 +190,15 @@ final class CascadeLoaderTests: XCTestCase {
             XCTAssertTrue(text.contains("apt-get install opencv-data"), text)
             XCTAssertTrue(text.contains("pass the path"), text)
         }
-        XCTAssertThrowsError(try FaceDetector(cascadePath: NSTemporaryDirectory())) { error in
+        let folder = TempDir()
+        XCTAssertThrowsError(try FaceDetector(cascadePath: folder.path)) { error in
             XCTAssertTrue(String(describing: error).contains("is a directory"))
         }
     }
 
     func testLoadsFromFile() throws {
-        let path = NSTemporaryDirectory() + "ferdash-tiny-cascade-\(getpid()).xml"
-        try tinyCascadeXML.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dir = TempDir()
+        let path = dir.write("tiny-cascade.xml", tinyCascadeXML)
         let detector = try FaceDetector(cascadePath: path)
         XCTAssertEqual(detector.cascadePath, path)
         XCTAssertEqual(detector.cascade.stages.count, 2)

@@ -1,6 +1,7 @@
 import FERData
 import XCTest
 @testable import FaceDetection
+import FERTestSupport
 
 final class IntegralImageTests: XCTestCase {
     func testKnownSums() {
@@ -20,7 +21,7 @@ final class IntegralImageTests: XCTestCase {
     }
 
     func testRandomRectanglesMatchBruteForce() {
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         let w = 17, h = 13
         let pixels = (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let ii = IntegralImage(image: pixels, width: w, height: h)

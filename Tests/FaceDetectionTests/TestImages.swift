@@ -1,19 +1,7 @@
 import FERData
 import Foundation
 import FaceDetection
-
-/// Deterministic pseudo-random numbers (SplitMix64) so generated images repeat exactly.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
+import FERTestSupport
 
 /// A float canvas to paint soft shapes on, then quantised to a GrayImage.
 struct Canvas {
@@ -64,8 +52,8 @@ struct Canvas {
     }
 
     mutating func addNoise(amplitude: Double, seed: UInt64) {
-        var rng = SplitMix64(state: seed)
-        for i in values.indices { values[i] += (rng.unit() - 0.5) * 2 * amplitude }
+        var rng = SplitMix64(seed: seed)
+        for i in values.indices { values[i] += (rng.unitDouble() - 0.5) * 2 * amplitude }
     }
 
     /// Box blur of radius r, rows then columns, with running sums (O(1) per pixel even for the

@@ -1,17 +1,10 @@
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 final class TensorBoardLogTests: XCTestCase {
-    var root: String!
-
-    override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "ferdash-tb-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: root)
-    }
+    let dir = TempDir()
+    var root: String { dir.path }
 
     func testCRC32CKnownVectors() {
         // RFC 3720 (iSCSI) B.4 and the usual check value.

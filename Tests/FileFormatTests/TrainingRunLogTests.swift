@@ -2,13 +2,14 @@ import FERData
 import FERModel
 import XCTest
 @testable import FERTraining
+import FERTestSupport
 
 /// A real training session's event file holds exactly the scalars its metrics.jsonl records:
 /// same tags, same steps, same values (as float32), nothing missing and nothing extra.
 final class TrainingRunLogTests: XCTestCase {
     func testEventFileHoldsTheMetricsScalars() throws {
-        let root = NSTemporaryDirectory() + "ferdash-runlog-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = TempDir()
+        let root = dir.path
         let faces = SyntheticFaces.generate(count: 60, seed: 4)
         let split = 40 * ImageSet.pixelsPerImage
         let dataset = Dataset(name: "synthetic", train: ImageSet(pixels: Array(faces.pixels[..<split]), labels: Array(faces.labels[..<40])),

@@ -1,23 +1,29 @@
 import XCTest
 @testable import TermUI
+import FERTestSupport
 
 final class WidgetTests: XCTestCase {
     func testBoxSnapshotUnicodeAndASCII() {
-        var g = CellGrid(width: 20, height: 4)
-        let inner = Widgets.box(&g, g.bounds, title: "Loss", glyphs: Glyphs(unicode: true))
-        XCTAssertEqual(inner, Rect(x: 1, y: 1, width: 18, height: 2))
-        var a = CellGrid(width: 20, height: 4)
-        Widgets.box(&a, a.bounds, title: "a very long title that is clipped", glyphs: Glyphs(unicode: false))
+        var inner: Rect?, area: Rect?
+        let g = renderWidget(width: 20, height: 4) { g, r in
+            inner = Widgets.box(&g, r, title: "Loss", glyphs: Glyphs(unicode: true))
+            area = r
+        }
+        XCTAssertEqual(inner, area?.inset(1))
+        let a = renderWidget(width: 20, height: 4) {
+            Widgets.box(&$0, $1, title: "a very long title that is clipped", glyphs: Glyphs(unicode: false))
+        }
         assertSnapshot(g, "box-unicode")
         assertSnapshot(a, "box-ascii")
     }
 
     func testBarEighthsAndClamp() {
-        var g = CellGrid(width: 10, height: 3)
-        Widgets.bar(&g, x: 0, y: 0, width: 4, fraction: 0.5, style: .plain, glyphs: Glyphs(unicode: true))
-        Widgets.bar(&g, x: 0, y: 1, width: 4, fraction: 0.3125, style: .plain, glyphs: Glyphs(unicode: true))
-        Widgets.bar(&g, x: 0, y: 2, width: 4, fraction: 7, style: .plain, glyphs: Glyphs(unicode: false))
-        XCTAssertEqual(g.lines, ["██··      ", "█▎··      ", "####      "])
+        let g = renderWidget(width: 4, height: 3) { g, r in
+            Widgets.bar(&g, x: r.x, y: r.y, width: 4, fraction: 0.5, style: .plain, glyphs: Glyphs(unicode: true))
+            Widgets.bar(&g, x: r.x, y: r.y + 1, width: 4, fraction: 0.3125, style: .plain, glyphs: Glyphs(unicode: true))
+            Widgets.bar(&g, x: r.x, y: r.y + 2, width: 4, fraction: 7, style: .plain, glyphs: Glyphs(unicode: false))
+        }
+        XCTAssertEqual(g.lines, ["██··", "█▎··", "####"])
     }
 
     func testDownsampleKeepsExtremes() {
@@ -36,28 +42,28 @@ final class WidgetTests: XCTestCase {
     func line(_ n: Int) -> [(x: Double, y: Double)] { (0..<n).map { (Double($0), 2.0 - Double($0) / Double(n)) } }
 
     func testBrailleChartSnapshot() {
-        var g = CellGrid(width: 40, height: 10)
         let chart = LineChart(series: [
             ChartSeries(name: "train", points: line(200), style: .plain),
             ChartSeries(name: "val", points: [(50, 1.9), (100, 1.5), (150, 1.4)], style: .bold, marker: "o"),
         ])
-        chart.draw(&g, g.bounds, caps: .full)
+        let g = renderWidget(width: 40, height: 10) { chart.draw(&$0, $1, caps: .full) }
         assertSnapshot(g, "chart-braille")
         XCTAssertTrue(g.text.contains("train"), "legend")
         XCTAssertTrue(g.text.contains("199"), "x axis shows the last step")
     }
 
     func testASCIIChartAndLogAxisSnapshot() {
-        var g = CellGrid(width: 40, height: 10)
-        LineChart(series: [ChartSeries(name: "loss", points: (1...100).map { (Double($0), 10.0 / Double($0)) }, style: .plain)],
-                  logY: true).draw(&g, g.bounds, caps: .plain)
+        let chart = LineChart(series: [ChartSeries(name: "loss", points: (1...100).map { (Double($0), 10.0 / Double($0)) }, style: .plain)],
+                              logY: true)
+        let g = renderWidget(width: 40, height: 10) { chart.draw(&$0, $1, caps: .plain) }
         assertSnapshot(g, "chart-ascii-log")
         XCTAssertFalse(g.text.unicodeScalars.contains { $0.value >= 0x2800 && $0.value < 0x2900 }, "no braille in ASCII mode")
     }
 
     func testChartWithoutDataSaysSo() {
-        var g = CellGrid(width: 30, height: 6)
-        LineChart(series: [ChartSeries(name: "loss", points: [], style: .plain)]).draw(&g, g.bounds, caps: .full)
+        let g = renderWidget(width: 30, height: 6) {
+            LineChart(series: [ChartSeries(name: "loss", points: [], style: .plain)]).draw(&$0, $1, caps: .full)
+        }
         XCTAssertTrue(g.text.contains("waiting for data"))
     }
 
@@ -67,8 +73,8 @@ final class WidgetTests: XCTestCase {
     }
 
     func testConfusionWideWithPrecisionRecall() {
-        var g = CellGrid(width: 70, height: 8)
-        ConfusionView(counts: counts, names: names, percent: false).draw(&g, g.bounds, caps: .full)
+        let view = ConfusionView(counts: counts, names: names, percent: false)
+        let g = renderWidget(width: 70, height: 8) { view.draw(&$0, $1, caps: .full) }
         assertSnapshot(g, "confusion-wide")
         XCTAssertTrue(g.text.contains("surprise"), "full names where the width allows")
         XCTAssertTrue(g.text.contains("prec"))
@@ -78,8 +84,8 @@ final class WidgetTests: XCTestCase {
     }
 
     func testConfusionNarrowPercentNoColour() {
-        var g = CellGrid(width: 38, height: 8)
-        ConfusionView(counts: counts, names: names, percent: true).draw(&g, g.bounds, caps: .plain)
+        let view = ConfusionView(counts: counts, names: names, percent: true)
+        let g = renderWidget(width: 38, height: 8) { view.draw(&$0, $1, caps: .plain) }
         assertSnapshot(g, "confusion-narrow-percent-nocolor")
         XCTAssertTrue(g.text.contains("*"), "diagonal marked without colour")
         XCTAssertFalse(g.text.contains("surprise"))
@@ -90,22 +96,21 @@ final class WidgetTests: XCTestCase {
         let img = ShadedImage(pixels: px, width: 8, height: 8)
         XCTAssertEqual(img.cellSize(scale: 1).width, 8)
         XCTAssertEqual(img.cellSize(scale: 1).height, 4)
-        var g = CellGrid(width: 8, height: 4)
-        img.draw(&g, at: (0, 0), scale: 1, caps: .full)
+        let g = renderWidget(width: 8, height: 4) { img.draw(&$0, at: ($1.x, $1.y), scale: 1, caps: .full) }
         XCTAssertEqual(g[0, 0].char, "▀")
         XCTAssertEqual(g[0, 0].style.fg, .gray(0))
         XCTAssertEqual(g[7, 0].style.fg, .gray(20), "224/255 on the 24-step ramp is step 20")
         XCTAssertNotEqual(g[7, 3].style.bg, .default)
-        var shades = CellGrid(width: 8, height: 4)
-        img.draw(&shades, at: (0, 0), scale: 1, caps: Capabilities(unicode: true, colors: 16))
+        let shades = renderWidget(width: 8, height: 4) {
+            img.draw(&$0, at: ($1.x, $1.y), scale: 1, caps: Capabilities(unicode: true, colors: 16))
+        }
         XCTAssertEqual(shades.lines[0], "  ░░▒▓▓█")
-        var ascii = CellGrid(width: 8, height: 4)
-        img.draw(&ascii, at: (0, 0), scale: 1, caps: .plain)
+        let ascii = renderWidget(width: 8, height: 4) { img.draw(&$0, at: ($1.x, $1.y), scale: 1, caps: .plain) }
         XCTAssertEqual(ascii.lines[0], " .:-+*#%")
-        var half = CellGrid(width: 4, height: 2)
-        img.draw(&half, at: (0, 0), scale: 2, caps: .plain)
+        let half = renderWidget(width: 4, height: 2) { img.draw(&$0, at: ($1.x, $1.y), scale: 2, caps: .plain) }
         XCTAssertEqual(half.lines.count, 2)
         XCTAssertNotEqual(half.lines[0], "    ")
+        XCTAssertFalse(half.text.contains("x"), "every cell of the half-size image drawn")
     }
 
     func testTextFieldEditing() {
@@ -114,9 +119,8 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(f.string, "ac"); XCTAssertEqual(f.cursor, 1)
         f.insert("XY"); f.home(); f.deleteForward(); f.end(); f.right()
         XCTAssertEqual(f.string, "XYc"); XCTAssertEqual(f.cursor, 3)
-        var g = CellGrid(width: 10, height: 1)
-        var long = TextField("0123456789abcdef")
-        long.draw(&g, g.bounds, label: "> ")
+        let long = TextField("0123456789abcdef")
+        let g = renderWidget(width: 10, height: 1) { long.draw(&$0, $1, label: "> ") }
         XCTAssertEqual(g.lines[0], "> 9abcdef ", "scrolled so the cursor (end) is visible")
         XCTAssertTrue(g[9, 0].style.reverse)
     }
@@ -128,15 +132,20 @@ final class WidgetTests: XCTestCase {
     }
 
     func testWidgetsAtTinySizesDoNotCrash() {
+        // Each widget alone in a tiny area of a larger grid: nothing may land outside it.
         for (w, h) in [(0, 0), (1, 1), (2, 1), (3, 3)] {
-            var g = CellGrid(width: w, height: h)
-            Widgets.box(&g, g.bounds, title: "t", glyphs: Glyphs(unicode: true))
-            LineChart(series: [ChartSeries(name: "s", points: line(50), style: .plain)]).draw(&g, g.bounds, caps: .full)
-            ConfusionView(counts: counts, names: names, percent: false).draw(&g, g.bounds, caps: .full)
-            ShadedImage(pixels: [UInt8](repeating: 9, count: 2304), width: 48, height: 48).draw(&g, at: (0, 0), scale: 1, caps: .full)
-            TextField("abc").draw(&g, g.bounds, label: "path: ")
-            Widgets.bar(&g, x: 0, y: 0, width: w, fraction: .nan, style: .plain, glyphs: Glyphs(unicode: true))
+            let g = renderWidget(width: w, height: h) { g, r in
+                Widgets.box(&g, r, title: "t", glyphs: Glyphs(unicode: true))
+                LineChart(series: [ChartSeries(name: "s", points: line(50), style: .plain)]).draw(&g, r, caps: .full)
+                ConfusionView(counts: counts, names: names, percent: false).draw(&g, r, caps: .full)
+                TextField("abc").draw(&g, r, label: "path: ")
+                Widgets.bar(&g, x: r.x, y: r.y, width: w, fraction: .nan, style: .plain, glyphs: Glyphs(unicode: true))
+            }
             XCTAssertEqual(g.width, w)
+            // An image has no area, only an origin: the grid clips it.
+            var clipped = CellGrid(width: w, height: h)
+            ShadedImage(pixels: [UInt8](repeating: 9, count: 2304), width: 48, height: 48).draw(&clipped, at: (0, 0), scale: 1, caps: .full)
+            XCTAssertEqual(clipped.width, w)
         }
     }
 }

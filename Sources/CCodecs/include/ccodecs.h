@@ -6,8 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int ccodecs_version(void);
-
 /// Status codes shared by every function below (0 = success).
 enum {
     CCODECS_OK = 0,

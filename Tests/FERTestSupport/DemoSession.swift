@@ -2,9 +2,9 @@ import Foundation
 import FERData
 import FERTraining
 
-/// A stand-in training session that emits realistic events without a network: used by the tests
-/// and by the hidden demo command, so the dashboard can be looked at before the real session lands.
-public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
+/// A stand-in training session that emits realistic, seeded events without a network, so the
+/// dashboard's tests can drive the reducer from a live event stream in milliseconds.
+public final class DemoSession: @unchecked Sendable {
     private let lock = NSLock()
     private var paused = false
     private var stopped = false
@@ -15,13 +15,16 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
     public let info: SessionInfo
     public var stepDelay: Double
     public var evalEvery: Int
+    /// Seeds the losses and the evaluations' mistakes, so a run repeats exactly.
+    public var seed: UInt64
 
-    public init(info: SessionInfo, stepDelay: Double = 0.02, evalEvery: Int = 50,
+    public init(info: SessionInfo, stepDelay: Double = 0.02, evalEvery: Int = 50, seed: UInt64 = 1,
                 sink: @escaping @Sendable (TrainingEvent) -> Void) {
         self.info = info
         self.sink = sink
         self.stepDelay = stepDelay
         self.evalEvery = evalEvery
+        self.seed = seed
     }
 
     public func pause() { lock.lock(); paused = true; lock.unlock() }
@@ -50,7 +53,7 @@ public final class DemoSession: DashboardSessionControl, @unchecked Sendable {
         let info = self.info
         Thread.detachNewThread { [self] in
             sink(.started(info))
-            var rng = SystemRandomNumberGenerator()
+            var rng = SplitMix64(seed: seed)
             var step = info.firstStep
             var wasPaused = false
             let t0 = Date()

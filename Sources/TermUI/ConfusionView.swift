@@ -1,0 +1,61 @@
+import Foundation
+
+public struct ConfusionView {
+    public var counts: [[Int]]
+    public var names: [String]
+    public var percent: Bool
+    public init(counts: [[Int]], names: [String], percent: Bool) {
+        self.counts = counts; self.names = names; self.percent = percent
+    }
+
+    /// Draws rows = true class, columns = predicted, with precision and recall when room allows.
+    public func draw(_ grid: inout CellGrid, _ r: Rect, caps: Capabilities) {
+        grid.fill(r)
+        let k = counts.count
+        guard k > 0, r.width > 0, r.height > 0 else { return }
+        let theme = Theme(caps: caps)
+        let maxCount = counts.flatMap { $0 }.max() ?? 0
+        // Without colour the diagonal gets a "*" after its number (the others a blank, to stay aligned).
+        let mark = theme.hasColor ? 0 : 1
+        let longName = names.map { $0.count }.max() ?? 3
+        // The richest layout that fits: full names + precision/recall, then abbreviations, then
+        // narrower cells (percent without its "%" sign; the title says "row %").
+        let digits = String(maxCount).count
+        let wideContent = (percent ? 4 : digits) + mark, narrowContent = (percent ? 3 : digits) + mark
+        let wide = max(5, wideContent + 2), narrow = max(4, narrowContent + 1)
+        let options: [(nameW: Int, pr: Bool, cellW: Int)] = [
+            (longName, true, wide), (3, true, wide), (3, true, narrow), (longName, false, wide),
+            (3, false, wide), (3, false, narrow),
+        ]
+        let fit = options.first { $0.nameW + 1 + k * $0.cellW + ($0.pr ? 14 : 0) <= r.width } ?? (3, false, narrow)
+        let nameW = fit.nameW, cellW = fit.cellW
+        let pctSign = fit.cellW == wide
+        var y = r.y
+        // Header: predicted class abbreviations.
+        var x = grid.put((nameW + 1 >= 9 ? "true\\pred" : "t\\p").padded(nameW + 1), x: r.x, y: y, .dim, clip: r)
+        for c in 0..<k { x = grid.put(String(names[c].prefix(3)).leftPadded(cellW), x: x, y: y, .bold, clip: r) }
+        if fit.pr { grid.put("   prec   rec", x: x, y: y, .bold, clip: r) }
+        y += 1
+        let rowSums = counts.map { $0.reduce(0, +) }
+        for t in 0..<k where y < r.maxY {
+            let label = nameW >= longName ? names[t] : String(names[t].prefix(3))
+            x = grid.put(label.padded(nameW + 1), x: r.x, y: y, .plain, clip: r)
+            for p in 0..<k {
+                let n = counts[t][p]
+                let frac = rowSums[t] == 0 ? 0 : Double(n) / Double(rowSums[t])
+                var text = percent ? String(format: pctSign ? "%.0f%%" : "%.0f", frac * 100) : String(n)
+                if mark > 0 { text += t == p ? "*" : " " }   // diagonal still distinct without colour
+                // Shaded by the row fraction (see Theme.confusionCell).
+                let style = theme.confusionCell(level: Int((frac * 5).rounded()), diagonal: t == p)
+                x = grid.put(text.leftPadded(cellW), x: x, y: y, style, clip: r)
+            }
+            if fit.pr {
+                let col = counts.reduce(0) { $0 + $1[t] }
+                let prec = col == 0 ? 0 : Double(counts[t][t]) / Double(col)
+                let rec = rowSums[t] == 0 ? 0 : Double(counts[t][t]) / Double(rowSums[t])
+                grid.put(String(format: "%6.1f%%%6.1f%%", prec * 100, rec * 100), x: x, y: y, .plain, clip: r)
+            }
+            y += 1
+        }
+    }
+}

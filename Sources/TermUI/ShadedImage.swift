@@ -1,0 +1,55 @@
+/// A grayscale image drawn with the best method the terminal allows:
+/// 256 colours → half blocks `▀` on the gray ramp (2 pixels per cell, 1:1 at scale 1);
+/// 8/16 colours or none with Unicode → shade blocks; otherwise an ASCII ramp.
+public struct ShadedImage {
+    public var pixels: [UInt8]
+    public var width: Int
+    public var height: Int
+    public init(pixels: [UInt8], width: Int, height: Int) {
+        self.pixels = pixels; self.width = width; self.height = height
+    }
+
+    /// Cells needed at integer downscale `scale` (1 = full resolution).
+    public func cellSize(scale: Int) -> (width: Int, height: Int) {
+        Self.cellSize(width: width, height: height, scale: scale)
+    }
+
+    /// Cells a `width`×`height` image needs at `scale`: two pixel rows per cell.
+    public static func cellSize(width: Int, height: Int, scale: Int) -> (width: Int, height: Int) {
+        let s = max(1, scale)
+        return (width / s, (height / s + 1) / 2)
+    }
+
+    private func sample(_ x: Int, _ y: Int, _ s: Int) -> Int {
+        // Area average of an s×s block, so downscaling keeps the face readable.
+        var sum = 0, n = 0
+        for yy in y * s..<min(height, (y + 1) * s) {
+            for xx in x * s..<min(width, (x + 1) * s) { sum += Int(pixels[yy * width + xx]); n += 1 }
+        }
+        return n == 0 ? 0 : sum / n
+    }
+
+    public func draw(_ grid: inout CellGrid, at origin: (x: Int, y: Int), scale: Int, caps: Capabilities) {
+        let s = max(1, scale)
+        guard pixels.count >= width * height else { return }
+        let (cw, ch) = cellSize(scale: s)
+        let glyphs = Glyphs(unicode: caps.unicode)
+        let ph = height / s
+        for cy in 0..<ch {
+            for cx in 0..<cw {
+                let top = sample(cx, cy * 2, s)
+                let bottom = cy * 2 + 1 < ph ? sample(cx, cy * 2 + 1, s) : top
+                let cell: Cell
+                if caps.colors >= 256 && caps.unicode {
+                    cell = Cell("▀", Style(fg: .gray(top * 23 / 255 + (top * 23 % 255 >= 128 ? 1 : 0)),
+                                           bg: .gray(bottom * 23 / 255 + (bottom * 23 % 255 >= 128 ? 1 : 0))))
+                } else {
+                    let ramp = caps.unicode ? glyphs.shades : Glyphs.asciiRamp
+                    let avg = (top + bottom) / 2
+                    cell = Cell(ramp[min(ramp.count - 1, avg * ramp.count / 256)], .plain)
+                }
+                grid[origin.x + cx, origin.y + cy] = cell
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import FERData
+import FERModel
+import XCTest
+@testable import FERTraining
+
+/// The precedence that decides a run's settings: what was asked for, then (resuming) what the
+/// run was started with, then the architecture's recipe.
+final class ConfigurationResolverTests: XCTestCase {
+    let launched: UInt64 = 7_000_000_000
+
+    func resolve(_ request: TrainingRequest, stored: [String: String] = [:], trainCount: Int = 28_709) -> TrainingConfiguration {
+        TrainingConfiguration.resolve(request, stored: stored, runDirectory: "runs/r", trainCount: trainCount,
+                                      launched: launched, defaultThreads: 3)
+    }
+
+    func testANewRunWithoutFlagsIsVgg7ByItsRecipe() {
+        let c = resolve(TrainingRequest())
+        let recipe = TrainingRecipe.defaults(for: .vgg7)
+        XCTAssertEqual(c.architecture, .vgg7)
+        XCTAssertEqual(c.batchSize, 128)
+        XCTAssertEqual(c.hyperparameters.learningRate, recipe.learningRate)
+        XCTAssertEqual(c.hyperparameters.weightDecay, recipe.weightDecay)
+        XCTAssertEqual(c.hyperparameters.labelSmoothing, recipe.labelSmoothing)
+        // 28 709 images in steps of 128: 224.3 steps an epoch, so 30 epochs are 6729 steps, one
+        // epoch's warm-up 224 steps, and an evaluation every 225 steps (once per epoch).
+        XCTAssertEqual(c.totalSteps, 6729)
+        XCTAssertEqual(c.warmupSteps, 224)
+        XCTAssertEqual(c.evalEvery, 225)
+        XCTAssertEqual(c.schedule, .cosine)
+        XCTAssertEqual(c.augmentation, .standard)
+        XCTAssertEqual(c.seed, 0)
+        XCTAssertEqual(c.threads, 3)
+        XCTAssertFalse(c.resume)
+        XCTAssertEqual(c.runDirectory, "runs/r")
+        XCTAssertEqual(c.deadline, launched + 58 * 60_000_000_000, "the recipe's 58 minutes, counted from launch")
+    }
+
+    func testTheSeedNetworkKeepsTheBookChaptersSettings() {
+        var request = TrainingRequest()
+        request.architecture = .seed
+        let c = resolve(request)
+        XCTAssertEqual(c.totalSteps, 1001)
+        XCTAssertEqual(c.evalEvery, 100)
+        XCTAssertEqual(c.schedule, .constant)
+        XCTAssertEqual(c.hyperparameters.learningRate, 1e-3)
+        XCTAssertEqual(c.hyperparameters.l2, 1e-2)
+        XCTAssertEqual(c.augmentation, .none)
+        XCTAssertNil(c.deadline, "the seed's recipe has no time budget")
+    }
+
+    func testAResumedRunContinuesWhatItWasStartedWith() {
+        // What a run stores in its checkpoints, from settings no recipe would choose.
+        var started = TrainingConfiguration(runDirectory: "runs/old")
+        started.architecture = .seed
+        started.batchSize = 32
+        started.totalSteps = 5000
+        started.seed = 42
+        started.schedule = .cosine
+        started.warmupSteps = 77
+        started.scheduleFloor = 0.1
+        started.hyperparameters = Hyperparameters(learningRate: 3e-4, l2: 0, weightDecay: 0.01, labelSmoothing: 0.05)
+        started.augmentation = .standard
+        var request = TrainingRequest()
+        request.resume = true
+        let c = resolve(request, stored: started.metadata)
+        XCTAssertEqual(c.architecture, .seed, "without --arch the run keeps its own network")
+        XCTAssertEqual(c.batchSize, 32)
+        XCTAssertEqual(c.totalSteps, 5000)
+        XCTAssertEqual(c.seed, 42)
+        XCTAssertEqual(c.schedule, .cosine)
+        XCTAssertEqual(c.warmupSteps, 77)
+        XCTAssertEqual(c.scheduleFloor, 0.1)
+        XCTAssertEqual(c.hyperparameters.learningRate, 3e-4)
+        XCTAssertEqual(c.hyperparameters.weightDecay, 0.01)
+        XCTAssertEqual(c.hyperparameters.labelSmoothing, 0.05)
+        XCTAssertEqual(c.augmentation, .standard)
+        XCTAssertTrue(c.resume)
+    }
+
+    func testTheCommandThatStartedARunStaysWithIt() {
+        var request = TrainingRequest()
+        request.command = "ferdash train --steps 10"
+        XCTAssertEqual(resolve(request).command, "ferdash train --steps 10")
+        request.resume = true
+        request.command = "ferdash train --resume"
+        XCTAssertEqual(resolve(request, stored: ["command": "ferdash train --arch seed"]).command, "ferdash train --arch seed")
+    }
+
+    func testAFlagBeatsTheStoredSettingWhichBeatsTheRecipe() {
+        let stored = ["architecture": "vgg7", "batch_size": "64", "learning_rate": "0.0005", "seed": "9",
+                      "augmentation": "none", "schedule": "constant"]
+        var request = TrainingRequest()
+        request.resume = true
+        request.learningRate = 1e-4
+        request.augmentation = .standard
+        let c = resolve(request, stored: stored)
+        XCTAssertEqual(c.hyperparameters.learningRate, 1e-4, "flag over stored")
+        XCTAssertEqual(c.augmentation, .standard, "flag over stored")
+        XCTAssertEqual(c.batchSize, 64, "stored over recipe")
+        XCTAssertEqual(c.seed, 9, "stored over the default seed")
+        XCTAssertEqual(c.schedule, .constant, "stored over recipe")
+        XCTAssertEqual(c.hyperparameters.labelSmoothing, 0.1, "the recipe where neither says")
+    }
+
+    func testAnExplicitLengthRunsInFullUnlessABudgetIsAsked() {
+        var steps = TrainingRequest()
+        steps.steps = 50
+        let short = resolve(steps)
+        XCTAssertEqual(short.totalSteps, 50)
+        XCTAssertNil(short.deadline, "the recipe's budget belongs to the recipe's length")
+        XCTAssertEqual(short.warmupSteps, 5, "the recipe's warm-up is capped at a tenth of a short run")
+
+        steps.timeBudgetMinutes = 2
+        XCTAssertEqual(resolve(steps).deadline, launched + 120_000_000_000)
+
+        var noLimit = TrainingRequest()
+        noLimit.timeBudgetMinutes = 0
+        XCTAssertNil(resolve(noLimit).deadline, "0 minutes means no limit")
+
+        var resumed = TrainingRequest()
+        resumed.resume = true
+        XCTAssertNil(resolve(resumed, stored: ["total_steps": "900"]).deadline, "a resumed run's stored length runs in full")
+    }
+
+    func testEpochsBecomeStepsThroughTheTrainingSplit() {
+        var request = TrainingRequest()
+        request.epochs = 2.5
+        request.batchSize = 10
+        request.warmupEpochs = 0.5
+        let c = resolve(request, trainCount: 95)
+        XCTAssertEqual(c.totalSteps, 24, "2.5 × 9.5 steps, rounded up")
+        XCTAssertEqual(c.warmupSteps, 5, "0.5 × 9.5 steps, rounded")
+        XCTAssertEqual(c.evalEvery, 10, "once per epoch, rounded up")
+        request.epochs = 0.001
+        XCTAssertEqual(resolve(request, trainCount: 95).totalSteps, 1, "never zero steps")
+    }
+}
