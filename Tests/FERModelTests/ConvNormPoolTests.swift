@@ -22,11 +22,7 @@ final class ConvNormPoolTests: XCTestCase {
             let conv = Conv2D(name: "c", input: input, kernel: kernel, outChannels: 8, chunkImages: 1)
             let norm = BatchNorm(name: "c.bn", shape: conv.outputShape, relu: true)
             let pool = MaxPool2x2(name: "pool", input: conv.outputShape)
-            XCTAssertEqual(fused.parameters.map(\.name), (conv.parameters + norm.parameters).map(\.name))
-            for (i, (p, q)) in zip(fused.parameters, conv.parameters + norm.parameters).enumerated() where p.trainable {
-                fill(p, seed: 70 + UInt64(i), scale: 0.5)
-                q.value.pointer.update(from: p.value.pointer, count: p.count)
-            }
+            fillAlike(fused.parameters, conv.parameters + norm.parameters, seed: 70)
             let batch = 5
             // Offset inputs: the statistics must not lose the spread to the mean.
             let x = randomFloats(batch * input.count, seed: 80).map { $0 + 2 }

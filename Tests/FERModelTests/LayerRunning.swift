@@ -49,4 +49,14 @@ extension XCTestCase {
         }
         return (inputs.last!, grad)
     }
+
+    /// Random values (from `seed` on) in the trainable tensors of `fused`, copied into the
+    /// separate layers' tensors of the same place: the two must then compute the same.
+    func fillAlike(_ fused: [Parameter], _ separate: [Parameter], seed: UInt64) {
+        XCTAssertEqual(fused.map(\.name), separate.map(\.name), "checkpoints rely on the names")
+        for (i, (p, q)) in zip(fused, separate).enumerated() where p.trainable {
+            fill(p, seed: seed + UInt64(i), scale: 0.5)
+            q.value.pointer.update(from: p.value.pointer, count: p.count)
+        }
+    }
 }
