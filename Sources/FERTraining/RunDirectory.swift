@@ -38,19 +38,27 @@ public struct RunDirectory: Sendable {
 
     /// Writes `bytes` to `destination` atomically (temp file + fsync + rename).
     public static func writeAtomically(_ bytes: [UInt8], to destination: String) throws {
+        try writeAtomically(to: destination) { write in bytes.withUnsafeBytes(write) }
+    }
+
+    /// Writes what `produce` hands to its `write` function, in order, to `destination`
+    /// atomically: a checkpoint streams its tensors without first building the whole file.
+    public static func writeAtomically(to destination: String,
+                                       _ produce: ((UnsafeRawBufferPointer) -> Void) -> Void) throws {
         let temporary = destination + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // The message names the destination: the temporary name is ours, not the user's.
         guard fd >= 0 else { throw RunError("cannot write \(destination): \(String(cString: strerror(errno)))") }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
+        var ok = true
+        produce { raw in
+            var written = 0
+            while ok && written < raw.count {
                 let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 { return false }
-                written += n
+                if n <= 0 { ok = false }
+                written += max(n, 0)
             }
-            return fsync(fd) == 0
         }
+        ok = ok && fsync(fd) == 0
         let reason = String(cString: strerror(errno))
         close(fd)
         guard ok else {

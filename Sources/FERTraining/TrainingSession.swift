@@ -402,11 +402,11 @@ public final class TrainingSession: @unchecked Sendable {
         metadata["step"] = String(step)
         metadata["best_accuracy"] = String(bestAccuracy)
         metadata["dataset"] = dataset.name
-        let bytes = model.checkpointBytes(metadata: metadata)
-        try RunDirectory.writeAtomically(bytes, to: run.latestCheckpoint)
+        // Streamed twice rather than built once: no file-sized copy of the model in memory.
+        try RunDirectory.writeAtomically(to: run.latestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) }
         sink(.checkpointSaved(CheckpointReport(step: step, path: run.latestCheckpoint, isBest: false)))
         if isBest {
-            try RunDirectory.writeAtomically(bytes, to: run.bestCheckpoint)
+            try RunDirectory.writeAtomically(to: run.bestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) }
             sink(.checkpointSaved(CheckpointReport(step: step, path: run.bestCheckpoint, isBest: true)))
         }
     }
