@@ -12,28 +12,9 @@ mkdir -p "$(dirname "$run")"
 run="$(realpath -m "$run")"
 args="${E2E_FERDASH_ARGS:-train --run-dir $run --steps 5000 --eval-every 20 --batch-size 32}"
 timeout_s="${E2E_TIMEOUT:-180}"
-command -v tmux >/dev/null || { echo "FAIL: tmux is not installed"; exit 1; }
-
-work="$(mktemp -d)"
 sock="ferdash-e2e-$$"                 # a private tmux server: never touches the person's sessions
 sess="dash"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-passed=0; failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1"; failed=$((failed + 1)); screen | sed 's/^/    | /' | head -45; }
-screen() { tm capture-pane -t "$sess" -p 2>/dev/null; }
-# wait_for REGEX [SECONDS]: poll the screen until it matches.
-wait_for() {
-    local re=$1 limit=${2:-10} i
-    for ((i = 0; i < limit * 10; i++)); do
-        screen | grep -qE -- "$re" && return 0
-        sleep 0.1
-    done
-    return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
 wait_gone() {
     local re=$1 limit=${2:-10} i
     for ((i = 0; i < limit * 10; i++)); do
@@ -42,7 +23,6 @@ wait_gone() {
     done
     return 1
 }
-keys() { tm send-keys -t "$sess" "$@"; }
 # The sample index from the Sample panel header ("train #12/5000").
 sample_index() { screen | grep -oE '(train|validation|test) #[0-9]+/' | head -1 | grep -oE '[0-9]+' | head -1; }
 step_now() { screen | grep -oE 'step [0-9]+/[0-9]+' | head -1 | grep -oE '[0-9]+' | head -1; }

@@ -127,5 +127,12 @@ if [[ -f "$root/.ci/e2e-watch.sh" ]]; then
     grep -E "^(PASS|FAIL)" watch.txt | sed 's/^/    /'
 fi
 
+# --- saliency, confusion drill-down and predict --explain, in tmux
+if [[ -f "$root/.ci/e2e-see.sh" ]]; then
+    if bash "$root/.ci/e2e-see.sh" "$bin" >see.txt 2>&1; then pass "saliency and drill-down end to end"
+    else fail "saliency and drill-down end to end" see.txt; fi
+    grep -E "^(PASS|FAIL)" see.txt | sed 's/^/    /'
+fi
+
 echo "e2e: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -177,9 +177,10 @@ final class Network {
     var outputGradient: UnsafeMutablePointer<Float> { gradients[layers.count - 1].pointer }
 
     /// Backpropagates `outputGradient` through the stack; fills every parameter's gradient.
-    /// Must follow a forward on the same input and batch.
-    func backward(_ input: UnsafePointer<Float>, batch: Int, _ ctx: PassContext) {
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+    /// Must follow a forward on the same input and batch. `stop` > 0 ends the pass after layer
+    /// `stop`, leaving dL/d(output of layer stop − 1) in `gradient(stop - 1)` (saliency needs no more).
+    func backward(_ input: UnsafePointer<Float>, batch: Int, _ ctx: PassContext, stop: Int = 0) {
+        for i in stride(from: layers.count - 1, through: stop, by: -1) {
             var x = i == 0 ? input : UnsafePointer(activations[i - 1].pointer)
             let dx = i == 0 ? nil : gradients[i - 1].pointer
             let t0 = profile == nil ? 0 : Self.clock()
@@ -199,6 +200,7 @@ final class Network {
     /// writes a folded block's result straight into its last layer's buffer (the BN output
     /// inside it is never written). Pooled block outputs feeding a dense layer are always kept.
     func activation(_ layer: Int) -> UnsafeMutablePointer<Float> { activations[layer].pointer }
+    func gradient(_ layer: Int) -> UnsafeMutablePointer<Float> { gradients[layer].pointer }
 }
 
 /// The network definitions, one function per architecture, so a new architecture is a new case

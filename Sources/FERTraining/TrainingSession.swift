@@ -86,7 +86,7 @@ public final class TrainingSession: @unchecked Sendable {
     private var pauseRequested = false
     private var stopRequested = false
     private var saveRequested = false
-    private var pendingPredictions: [(pixels: [UInt8], tag: Int)] = []
+    private var pendingPredictions: [(pixels: [UInt8], tag: Int, saliency: Bool)] = []
     private var done = false
     private var closed = false
 
@@ -128,7 +128,8 @@ public final class TrainingSession: @unchecked Sendable {
             if let set = evaluationSet, set.count > 0, set.isLabeled {
                 let result = Evaluator.evaluate(classifier, on: set)
                 sink(.evaluated(EvaluationReport(step: classifier.step, validationLoss: result.loss,
-                                                 confusion: result.confusion, misclassified: result.misclassified)))
+                                                 confusion: result.confusion, misclassified: result.misclassified,
+                                                 predicted: result.predicted)))
             }
         }
         session.markDone()
@@ -153,9 +154,11 @@ public final class TrainingSession: @unchecked Sendable {
     public func stop() { setFlag { $0.stopRequested = true } }
     public func saveCheckpointNow() { setFlag { $0.saveRequested = true } }
 
-    /// Predicts on a 48×48 image with the current weights; answered by a `.prediction` event.
-    public func requestPrediction(pixels: [UInt8], tag: Int) {
-        setFlag { $0.pendingPredictions.append((pixels, tag)) }
+    /// Predicts on a 48×48 image with the current weights; answered by a `.prediction` event,
+    /// and with `saliency` also by a `.saliency` event: the map for the predicted class
+    /// (`Evaluator.saliency`), from the same weights at the same control point.
+    public func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool = false) {
+        setFlag { $0.pendingPredictions.append((pixels, tag, saliency)) }
         // While training runs the loop answers at its next control point; once it has ended,
         // this block (queued behind it on the serial queue) does.
         queue.async { [self] in
@@ -380,7 +383,7 @@ public final class TrainingSession: @unchecked Sendable {
         }
         let result = Evaluator.evaluate(model, on: validation)
         sink(.evaluated(EvaluationReport(step: step, validationLoss: result.loss, confusion: result.confusion,
-                                         misclassified: result.misclassified)))
+                                         misclassified: result.misclassified, predicted: result.predicted)))
         let confusion = result.confusion
         let recall = (0..<confusion.classes).map(confusion.recall)
         metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
@@ -452,6 +455,11 @@ public final class TrainingSession: @unchecked Sendable {
         for request in requests {
             let probabilities = Evaluator.probabilities(model, pixels: request.pixels)
             sink(.prediction(tag: request.tag, probabilities: probabilities))
+            if request.saliency {
+                let predicted = argmax(probabilities)
+                let map = Evaluator.saliency(model, pixels: request.pixels, class: predicted)
+                sink(.saliency(tag: request.tag, classIndex: predicted, map: map))
+            }
         }
     }
 
