@@ -16,52 +16,13 @@ run="$(realpath -m "$run")"
 args="${E2E_FERDASH_ARGS:-train --run-dir $run --steps 5000 --eval-every 20 --batch-size 32}"
 timeout_s="${E2E_TIMEOUT:-180}"
 limit="${E2E_COMMAND_TIMEOUT:-600}"
-command -v tmux >/dev/null || { echo "FAIL: tmux is not installed"; exit 1; }
-
-work="$(mktemp -d)"
 sock="ferdash-e2e-$$"                 # a private tmux server: never touches the person's sessions
 sess="dash"
-tm() { timeout 20 tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-passed=0; failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1"; failed=$((failed + 1)); screen | sed 's/^/    | /' | head -45; }
-screen() { tm capture-pane -t "$sess" -p 2>/dev/null; }
-# wait_for REGEX [SECONDS]: poll the screen until it matches.
-wait_for() {
-    local re=$1 limit=${2:-10} i
-    for ((i = 0; i < limit * 10; i++)); do
-        screen | grep -qE -- "$re" && return 0
-        sleep 0.1
-    done
-    return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
 wait_gone() {
     local re=$1 limit=${2:-10} i
     for ((i = 0; i < limit * 10; i++)); do
         screen | grep -qE -- "$re" || return 0
-        sleep 0.1
-    done
-    return 1
-}
-keys() { tm send-keys -t "$sess" "$@"; }
-# wait_file FILE [SECONDS]: polls until FILE exists and is not empty.
-wait_file() {
-    local file=$1 limit=${2:-10} i
-    for ((i = 0; i < limit * 10; i++)); do
-        [[ -s $file ]] && return 0
-        sleep 0.1
-    done
-    echo "    (waited ${limit}s for $file)"
-    return 1
-}
-# wait_true SECONDS CMD...: polls until CMD succeeds.
-wait_true() {
-    local limit=$1 i; shift
-    for ((i = 0; i < limit * 10; i++)); do
-        "$@" && return 0
         sleep 0.1
     done
     return 1

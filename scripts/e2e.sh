@@ -161,6 +161,13 @@ if [[ -f "$root/.ci/e2e-watch.sh" ]]; then
     grep -E "^(PASS|FAIL)" watch.txt | sed 's/^/    /'
 fi
 
+# --- saliency, confusion drill-down and predict --explain, in tmux
+if [[ -f "$root/.ci/e2e-see.sh" ]]; then
+    if timeout -k 10 1800 bash "$root/.ci/e2e-see.sh" "$bin" >see.txt 2>&1; then pass "saliency and drill-down end to end"
+    else fail "saliency and drill-down end to end" see.txt; fi
+    grep -E "^(PASS|FAIL)" see.txt | sed 's/^/    /'
+fi
+
 # --- a full and a read-only disk (a tmpfs: needs root, says SKIP otherwise)
 if timeout -k 10 1200 bash "$root/scripts/e2e-full-disk.sh" "$bin" >disk.txt 2>&1; then
     grep -q "^SKIP" disk.txt && echo "SKIP: full disk (not root)" || pass "full and read-only disks end to end"

@@ -10,8 +10,9 @@ public protocol DashboardSessionControl: AnyObject {
     /// Stops after the current batch, writes a checkpoint, then posts `.finished`.
     func stop()
     func saveCheckpointNow()
-    /// Answered later by a `.prediction(tag:probabilities:)` event in the mailbox.
-    func requestPrediction(pixels: [UInt8], tag: Int)
+    /// Answered later by a `.prediction(tag:probabilities:)` event in the mailbox and, with
+    /// `saliency`, a `.saliency(tag:classIndex:map:)` event for the predicted class.
+    func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool)
 }
 
 /// Its methods only set flags under a lock, as the protocol asks.

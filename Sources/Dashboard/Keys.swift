@@ -6,7 +6,8 @@ public enum Command: Hashable, Sendable {
     case previous, next, back(Int), forward(Int), first, last
     case split(SplitName), misclassified
     case pauseResume, save, predictFile
-    case smoothMore, smoothLess, logY, countsPercent
+    case smoothMore, smoothLess, logY, countsPercent, saliency
+    case focus, trueClass(Int), clearFilter
     case help, close, redraw, quit
 }
 
@@ -38,6 +39,15 @@ public enum KeyTable {
             KeyBinding(keys: [.char("v")], label: "", help: "", hint: nil, command: .split(.validation)),
             KeyBinding(keys: [.char("T")], label: "", help: "", hint: nil, command: .split(.test)),
             KeyBinding(keys: [.char("m")], label: "m", help: "only misclassified validation samples", hint: "miscl", command: .misclassified),
+            KeyBinding(keys: [.char("1")], label: "1-7 0", help: "only true class 1 anger … 7 neutral; 0 all", hint: nil, command: .trueClass(0)),
+            KeyBinding(keys: [.char("2")], label: "", help: "", hint: nil, command: .trueClass(1)),
+            KeyBinding(keys: [.char("3")], label: "", help: "", hint: nil, command: .trueClass(2)),
+            KeyBinding(keys: [.char("4")], label: "", help: "", hint: nil, command: .trueClass(3)),
+            KeyBinding(keys: [.char("5")], label: "", help: "", hint: nil, command: .trueClass(4)),
+            KeyBinding(keys: [.char("6")], label: "", help: "", hint: nil, command: .trueClass(5)),
+            KeyBinding(keys: [.char("7")], label: "", help: "", hint: nil, command: .trueClass(6)),
+            KeyBinding(keys: [.char("0")], label: "", help: "", hint: nil, command: .clearFilter),
+            KeyBinding(keys: [.tab], label: "Tab", help: "focus Confusion: arrows pick, Enter filters", hint: "focus", command: .focus),
             KeyBinding(keys: [.char(" ")], label: "space", help: "pause / resume training", hint: "pause", command: .pauseResume),
             KeyBinding(keys: [.char("s")], label: "s", help: "save a checkpoint now", hint: "save", command: .save),
             KeyBinding(keys: [.char("p")], label: "p", help: "predict on an image file (Tab completes)", hint: "predict", command: .predictFile),
@@ -45,8 +55,9 @@ public enum KeyTable {
             KeyBinding(keys: [.char("-"), .char("_")], label: "", help: "", hint: nil, command: .smoothLess),
             KeyBinding(keys: [.char("l")], label: "l", help: "log / linear loss axis", hint: "log", command: .logY),
             KeyBinding(keys: [.char("c")], label: "c", help: "confusion counts / row percent", hint: "counts", command: .countsPercent),
+            KeyBinding(keys: [.char("x")], label: "x", help: "saliency overlay (HiResCAM, last conv block)", hint: "saliency", command: .saliency),
             KeyBinding(keys: [.char("?")], label: "?", help: "this help", hint: "help", command: .help),
-            KeyBinding(keys: [.escape], label: "Esc", help: "close help, prompt or file preview", hint: nil, command: .close),
+            KeyBinding(keys: [.escape], label: "Esc", help: "close help, prompt, file; then the filter", hint: nil, command: .close),
             KeyBinding(keys: [.ctrl("l")], label: "Ctrl-L", help: "redraw the screen", hint: nil, command: .redraw),
             KeyBinding(keys: [.char("q"), .ctrl("c")], label: "q Ctrl-C", help: "quit (stops training, saves a checkpoint)", hint: "quit", command: .quit),
         ]
@@ -62,7 +73,7 @@ public enum KeyTable {
     }
 
     /// Hints dropped first when the bar is too narrow (help and quit always stay).
-    static let hintDropOrder = ["smooth", "log", "counts", "miscl", "save", "split", "sample"]
+    static let hintDropOrder = ["smooth", "log", "counts", "focus", "saliency", "miscl", "save", "split", "sample"]
 
     /// `training: false` leaves out keys that only act on a live session (pause, save).
     public static func hintLine(unicode: Bool, width: Int = .max, training: Bool = true) -> String {

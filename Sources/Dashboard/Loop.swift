@@ -28,7 +28,7 @@ public struct DashboardLoop {
     /// Training events alone redraw at most this often, so the UI leaves the CPU to training.
     static let eventFrameInterval = 0.1
     /// Coalesced per tick: while arrows are held only the last sample's prediction is requested.
-    var pendingPrediction: (pixels: [UInt8], tag: Int)?
+    var pendingPrediction: (pixels: [UInt8], tag: Int, saliency: Bool)?
     let clock: () -> Double
 
     /// A frame every 50 ms at most (~20 Hz); keys are answered in the same tick they arrive.
@@ -66,7 +66,7 @@ public struct DashboardLoop {
         case .resume: control?.resume()
         case .stop: control?.stop()
         case .saveCheckpoint: control?.saveCheckpointNow()
-        case .requestPrediction(let pixels, let tag): pendingPrediction = (pixels, tag)
+        case .requestPrediction(let pixels, let tag, let saliency): pendingPrediction = (pixels, tag, saliency)
         case .loadFile(let path):
             // Decoding and face detection can take a moment on a large photo: do it off the UI
             // thread and pick the answer up in a later tick, so keys keep working meanwhile.
@@ -136,7 +136,7 @@ public struct DashboardLoop {
         for action in feed?.drain() ?? [] { dispatch(action) }
         dispatch(.tick(now: now))
         if let p = pendingPrediction {
-            control?.requestPrediction(pixels: p.pixels, tag: p.tag)
+            control?.requestPrediction(pixels: p.pixels, tag: p.tag, saliency: p.saliency)
             pendingPrediction = nil
         }
         if exitCode != nil { return }

@@ -82,7 +82,7 @@ private func requestPrediction(_ s: inout AppState, _ fx: inout [Effect]) {
     s.nextTag += 1
     s.requestedTag = tag
     s.requestedFor = s.showing
-    fx.append(.requestPrediction(pixels: pixels, tag: tag))
+    fx.append(.requestPrediction(pixels: pixels, tag: tag, saliency: s.saliencyShown))
 }
 
 private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [Effect]) {
@@ -102,7 +102,7 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
     case .evaluated(let r):
         s.latestEval = r
         s.evals.append(EvalPoint(step: r.step, loss: r.validationLoss, accuracy: r.accuracy))
-        if s.misclassifiedOnly { s.position = min(s.position, max(0, s.browseCount - 1)) }
+        if s.filter != nil { s.position = min(s.position, max(0, s.browseCount - 1)) }
         // New weights: refresh the sample's probabilities so they track training.
         requestPrediction(&s, &fx)
     case .checkpointSaved(let c):
@@ -125,6 +125,11 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
         if tag == s.requestedTag {
             s.probabilities = probs
             s.probabilitiesFor = s.requestedFor
+        }
+    case .saliency(let tag, let classIndex, let map):
+        if tag == s.requestedTag {
+            s.saliency = SaliencyMap(classIndex: classIndex, values: map)
+            s.saliencyFor = s.requestedFor
         }
     case .finished(let f):
         s.finish = f
@@ -228,6 +233,7 @@ private func handleKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) {
     case .help, .none:
         break
     }
+    if s.focus == .confusion && s.overlay == .none && confusionKey(&s, key, &fx) { return }
     guard let cmd = KeyTable.command(for: key) else { return }
     run(cmd, &s, &fx)
 }
@@ -294,6 +300,13 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
     case .smoothLess: s.smoothingPercent = max(0, s.smoothingPercent - 5)
     case .logY: s.logY.toggle()
     case .countsPercent: s.confusionPercent.toggle()
+    case .saliency:
+        if !s.hasModel { setMessage(&s, "no model yet: nothing to explain"); return }
+        s.saliencyShown.toggle()
+        setMessage(&s, s.saliencyShown ? "saliency: HiResCAM of the predicted class on the last convolution block" : "saliency off")
+        // The map comes with a prediction from the current weights at the session's next
+        // control point, like the probabilities.
+        if s.saliencyShown && s.saliencyFor != s.showing { requestPrediction(&s, &fx) }
     case .help: s.overlay = s.overlay == .help ? .none : .help
     case .close:
         if s.overlay != .none { s.overlay = .none }
@@ -301,10 +314,68 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
             s.file = nil
             s.fileError = nil
             requestPrediction(&s, &fx)
+        } else if s.filter != nil {
+            setFilter(&s, nil, &fx)
+            setMessage(&s, "showing all \(s.split.rawValue) samples")
         } else { s.message = nil }
+    case .focus:
+        s.focus = s.focus == .sample ? .confusion : .sample
+        if s.focus == .confusion {
+            setMessage(&s, s.latestEval == nil ? "no evaluation yet: the confusion matrix fills in at the first one"
+                                               : "arrows move over the cells, Enter shows that cell's samples, Tab goes back")
+        } else { s.message = nil }
+    case .trueClass(let c):
+        let name = DashboardView.classNames[c]
+        let count = s.dataset[s.split].labels.filter { Int($0) == c }.count
+        if count == 0 { setMessage(&s, "no \(name) samples in the \(s.split.rawValue) split"); return }
+        setFilter(&s, .trueClass(c), &fx)
+        setMessage(&s, "\(count) \(s.split.rawValue) samples of true class \(name)")
+    case .clearFilter:
+        if s.filter != nil { setFilter(&s, nil, &fx) }
+        setMessage(&s, "showing all \(s.split.rawValue) samples")
     case .redraw: fx.append(.redraw)
     case .quit: quit(&s, &fx)
     }
+}
+
+/// Shows the filter's first sample (or the split's first when `filter` is nil).
+private func setFilter(_ s: inout AppState, _ filter: SampleFilter?, _ fx: inout [Effect]) {
+    s.file = nil
+    s.fileError = nil
+    s.filter = filter
+    s.position = -1   // force a change so the prediction is requested
+    move(&s, to: 0, &fx)
+}
+
+/// Arrows and Enter while the Confusion panel has the focus; false for keys it leaves alone.
+private func confusionKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) -> Bool {
+    let k = DashboardView.classNames.count
+    var cell = s.confusionCursor
+    switch key {
+    case .left: cell.predicted = max(0, cell.predicted - 1)
+    case .right: cell.predicted = min(k - 1, cell.predicted + 1)
+    case .up: cell.truth = max(0, cell.truth - 1)
+    case .down: cell.truth = min(k - 1, cell.truth + 1)
+    case .enter:
+        drillDown(&s, into: cell, &fx)
+        return true
+    default: return false
+    }
+    s.confusionCursor = cell
+    return true
+}
+
+/// Enter on a confusion cell: the validation samples of that true and predicted class.
+private func drillDown(_ s: inout AppState, into cell: ConfusionCell, _ fx: inout [Effect]) {
+    guard let eval = s.latestEval else { return setMessage(&s, "no evaluation yet: nothing to filter") }
+    let words = SampleFilter.cell(cell).title(names: DashboardView.classNames, unicode: true).dropFirst("filter: ".count)
+    if eval.predicted.count != s.dataset.validation.count {
+        return setMessage(&s, "the evaluation does not list each sample's prediction (a watched run's metrics hold only the matrix)")
+    }
+    if eval.confusion.counts[cell.truth][cell.predicted] == 0 { return setMessage(&s, "no validation samples are \(words)") }
+    setFilter(&s, .cell(cell), &fx)
+    s.focus = .sample
+    setMessage(&s, "\(s.browseCount) validation samples \(words) (Esc shows all)")
 }
 
 /// `m`: only the misclassified validation samples, or back to all of them.

@@ -290,7 +290,8 @@ public enum DashboardView {
 
     static func drawConfusion(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
-        var title = "Confusion"
+        let focused = s.focus == .confusion
+        var title = focused ? (caps.unicode ? "▶ Confusion" : "> Confusion") : "Confusion"
         if let e = s.latestEval {
             title += String(format: "  step %d  acc %.1f%%  %@", e.step, e.accuracy * 100, s.confusionPercent ? "row %" : "counts")
         }
@@ -300,7 +301,8 @@ public enum DashboardView {
             g.put("no evaluation yet", x: inner.x, y: inner.y, .dim, clip: inner)
             return
         }
-        ConfusionView(counts: e.confusion.counts, names: classNames, percent: s.confusionPercent).draw(&g, inner, caps: caps)
+        ConfusionView(counts: e.confusion.counts, names: classNames, percent: s.confusionPercent,
+                      cursor: focused ? (s.confusionCursor.truth, s.confusionCursor.predicted) : nil).draw(&g, inner, caps: caps)
         let footY = inner.y + e.confusion.classes + 1
         if footY < inner.maxY {
             let c = e.confusion
@@ -335,14 +337,25 @@ public enum DashboardView {
         }
         let set = s.dataset[s.currentSplit]
         var header = "\(s.currentSplit.rawValue) #\(idx)/\(set.count)"
-        if s.misclassifiedOnly { header += " miscl \(s.position + 1)/\(s.browseCount)" }
+        if let f = s.filter { header += " \(f == .misclassified ? "miscl" : "sel") \(s.position + 1)/\(s.browseCount)" }
         let l = Int(set.labels[idx])
         return .face(header: header, pixels: Array(set.image(idx)), truth: l >= 0 ? l : nil, note: nil)
     }
 
     static func drawSample(_ g: inout CellGrid, _ r: Rect, _ s: AppState, _ caps: Capabilities) {
         let glyphs = Glyphs(unicode: caps.unicode)
-        let inner = Widgets.box(&g, r, title: s.file != nil ? "Sample  file" : "Sample", glyphs: glyphs)
+        var title = s.file != nil ? "Sample  file" : "Sample"
+        if s.file == nil, let f = s.filter {
+            // Three-letter class names when the full ones do not fit the border.
+            let short = classNames.map { String($0.prefix(3)) }
+            let forms = [f.title(names: classNames, unicode: caps.unicode), f.title(names: short, unicode: caps.unicode),
+                         f.title(names: short, unicode: caps.unicode).replacingOccurrences(of: "true ", with: "")
+                             .replacingOccurrences(of: " pred ", with: " ")]
+            let room = r.width - 4 - title.count - 2 - (s.saliencyShown ? 10 : 0)
+            title += "  " + (forms.first { $0.count <= room } ?? forms[2])
+        }
+        if s.saliencyShown { title += "  saliency" }
+        let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
         guard !inner.isEmpty else { return }
         switch sampleContent(s) {
         case .face(let header, let pixels, let truth, let note):
@@ -387,10 +400,29 @@ public enum DashboardView {
         let body = Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top)
         guard let px = pixels, px.count == ImageSet.pixelsPerImage else { return }
         let layout = SampleLayout(body: body)
-        ShadedImage(pixels: px, width: ImageSet.side, height: ImageSet.side)
-            .draw(&g, at: layout.face, scale: layout.scale, caps: caps)
+        let image = ShadedImage(pixels: px, width: ImageSet.side, height: ImageSet.side)
+        image.draw(&g, at: layout.face, scale: layout.scale, caps: caps)
         drawBars(&g, layout.bars, probs: probs, truth: truth, predicted: predicted, hasModel: s.hasModel,
                  noModel: s.watch != nil ? "no checkpoint yet: predictions start with the run's first" : nil, caps: caps)
+        if s.saliencyShown { drawSaliency(&g, s, inner: inner, image: image, origin: layout.face, scale: layout.scale, caps: caps) }
+    }
+
+    /// The `x` overlay: the map over the face once it has come back for this very image, and its
+    /// legend written into the panel's bottom border (the body has no row to spare at 80×24).
+    static func drawSaliency(_ g: inout CellGrid, _ s: AppState, inner: Rect, image: ShadedImage, origin: (x: Int, y: Int),
+                             scale: Int, caps: Capabilities) {
+        let legendR = Rect(x: inner.x + 1, y: inner.maxY, width: inner.width - 2, height: 1)
+        guard let map = s.saliency, s.saliencyFor == s.showing else {
+            g.put(" computing saliency… ", x: legendR.x, y: legendR.y, .dim, clip: legendR)
+            return
+        }
+        let overlay = HeatOverlay(values: map.values, width: 48, height: 48, ramp: HeatRamp.rgb)
+        overlay.draw(&g, over: image, at: origin, scale: scale, caps: caps)
+        var x = g.put(" ", x: legendR.x, y: legendR.y, .plain, clip: legendR)
+        for (text, style) in overlay.legend(width: legendR.width - classNames[map.classIndex].count - 4, caps: caps) {
+            x = g.put(text, x: x, y: legendR.y, style, clip: legendR)
+        }
+        g.put("  " + classNames[map.classIndex] + " ", x: x, y: legendR.y, .dim, clip: legendR)
     }
 
     /// "header  true neutral  pred fear 55%": class names spelled out when the line fits,

@@ -112,7 +112,17 @@ public struct AppState {
 
     public var split: SplitName
     public var position = 0
-    public var misclassifiedOnly = false
+    /// Which samples the arrows walk: the whole split, or those a filter keeps (`m`, Enter on
+    /// a confusion cell, `1`–`7`).
+    public var filter: SampleFilter?
+    public var misclassifiedOnly: Bool {
+        get { filter == .misclassified }
+        set { filter = newValue ? .misclassified : nil }
+    }
+    /// Tab: which panel the arrows and Enter act on.
+    public var focus: Focus = .sample
+    /// The confusion cell under the cursor while that panel has the focus.
+    public var confusionCursor = ConfusionCell(truth: 0, predicted: 0)
 
     public var file: FilePrediction?
     public var fileError: String?
@@ -123,6 +133,10 @@ public struct AppState {
     public var requestedFor: SampleSource?
     public var probabilities: [Float]?
     public var probabilitiesFor: SampleSource?
+    /// `x`: the Sample panel draws the saliency map of the predicted class over the face.
+    public var saliencyShown = false
+    public var saliency: SaliencyMap?
+    public var saliencyFor: SampleSource?
 
     /// Set in `ferdash watch`: another process trains; this one never controls it.
     public var watch: WatchStatus?
@@ -157,23 +171,36 @@ public struct AppState {
     /// Steps are still coming (in this process or, watched, in another one): ETA makes sense.
     public var progressing: Bool { watch.map { $0.state == .running } ?? phase.isLive }
 
-    /// The misclassified filter reads validation indices from the latest evaluation.
-    public var currentSplit: SplitName { misclassifiedOnly ? .validation : split }
+    /// Filters on the latest evaluation read validation indices.
+    public var currentSplit: SplitName { filter?.readsEvaluation == true ? .validation : split }
 
-    /// Dataset indices the arrows walk through.
-    public var browseCount: Int {
-        if misclassifiedOnly { return misclassifiedIndices.count }
-        return dataset[split].count
+    /// Dataset indices the arrows walk through (nil: every index of the split).
+    public var filteredIndices: [Int]? {
+        guard let filter else { return nil }
+        switch filter {
+        case .misclassified: return misclassifiedIndices
+        case .cell(let cell):
+            let set = dataset.validation
+            let predicted = latestEval?.predicted ?? []
+            guard predicted.count == set.count else { return [] }
+            return set.labels.indices.filter { Int(set.labels[$0]) == cell.truth && Int(predicted[$0]) == cell.predicted }
+        case .trueClass(let c):
+            let labels = dataset[split].labels
+            return labels.indices.filter { Int(labels[$0]) == c }
+        }
     }
+
+    public var browseCount: Int { filteredIndices?.count ?? dataset[split].count }
     public var misclassifiedIndices: [Int] {
         let n = dataset.validation.count
         return (latestEval?.misclassified ?? []).filter { $0 >= 0 && $0 < n }
     }
     public var currentIndex: Int? {
-        let n = browseCount
+        let indices = filteredIndices
+        let n = indices?.count ?? dataset[split].count
         guard n > 0 else { return nil }
         let p = max(0, min(n - 1, position))
-        return misclassifiedOnly ? misclassifiedIndices[p] : p
+        return indices.map { $0[p] } ?? p
     }
 }
 
@@ -203,9 +230,49 @@ public enum Effect: Equatable {
     case resume
     case stop
     case saveCheckpoint
-    case requestPrediction(pixels: [UInt8], tag: Int)
+    case requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool)
     case loadFile(String)
     case completePath(String)
     case redraw
     case exit(Int32)
+}
+
+/// Where the network looked for one image (`Classifier.saliency`): 48×48 values in 0...1 for
+/// the class it predicted.
+public struct SaliencyMap: Equatable, Sendable {
+    public var classIndex: Int
+    public var values: [Float]
+    public init(classIndex: Int, values: [Float]) { self.classIndex = classIndex; self.values = values }
+}
+
+/// A cell of the confusion matrix: row = true class, column = predicted class.
+public struct ConfusionCell: Equatable, Sendable {
+    public var truth: Int
+    public var predicted: Int
+    public init(truth: Int, predicted: Int) { self.truth = truth; self.predicted = predicted }
+}
+
+public enum Focus: Equatable, Sendable {
+    case sample, confusion
+}
+
+/// What the sample browser shows instead of the whole split.
+public enum SampleFilter: Equatable, Sendable {
+    /// Validation samples the latest evaluation got wrong (`m`).
+    case misclassified
+    /// Validation samples of true class `truth` predicted as `predicted` (Enter on a confusion cell).
+    case cell(ConfusionCell)
+    /// Samples of the current split whose true class is this one (`1`–`7`).
+    case trueClass(Int)
+
+    var readsEvaluation: Bool { if case .trueClass = self { return false }; return true }
+
+    /// The Sample panel's title words, e.g. "filter: true anger → pred sad".
+    public func title(names: [String], unicode: Bool) -> String {
+        switch self {
+        case .misclassified: return "filter: misclassified"
+        case .cell(let c): return "filter: true \(names[c.truth]) \(unicode ? "→" : "->") pred \(names[c.predicted])"
+        case .trueClass(let c): return "filter: true \(names[c])"
+        }
+    }
 }

@@ -112,6 +112,39 @@ final class BatchNorm: Layer {
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
                  _ ctx: inout PassContext) {
+        prepare(x, batch: batch, ctx)
+        apply(x, y, batch: batch, ctx)
+    }
+
+    /// Forward's second half: y from x with the statistics of the last `prepare`. The Network
+    /// calls it again in backward to recompute an output it did not keep: the same arithmetic
+    /// on the same x, so the same bits.
+    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, _ ctx: PassContext) {
+        let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
+        let items = items(ctx, rows: rows)
+        let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer)
+        let relu = self.relu
+        parallelFor(items) { w in
+            let range = slice(rows, parts: items, index: w)
+            for r in range {
+                let src = x + r * C, dst = y + r * C
+                if relu {
+                    for c in 0..<C { let v = sc[c] * src[c] + sh[c]; dst[c] = v > 0 ? v : 0 }
+                } else {
+                    for c in 0..<C { dst[c] = sc[c] * src[c] + sh[c] }
+                }
+            }
+        }
+    }
+
+    /// This pass's per-channel affine map y = scale·x + shift (before the ReLU), set by
+    /// `prepare`; NormPool applies it itself.
+    var affineScale: UnsafePointer<Float> { UnsafePointer(scale.pointer) }
+    var affineShift: UnsafePointer<Float> { UnsafePointer(shift.pointer) }
+
+    /// Forward's first half: the statistics (batch ones, updating the running ones, or the
+    /// running ones) and from them `affineScale`/`affineShift`.
+    func prepare(_ x: UnsafePointer<Float>, batch: Int, _ ctx: PassContext) {
         let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
         let mu = mean.pointer, inv = inverseStd.pointer
         let items = items(ctx, rows: rows)
@@ -152,18 +185,6 @@ final class BatchNorm: Layer {
         for c in 0..<C {
             sc[c] = g[c] * inv[c]
             sh[c] = b[c] - mu[c] * sc[c]
-        }
-        let relu = self.relu
-        parallelFor(items) { w in
-            let range = slice(rows, parts: items, index: w)
-            for r in range {
-                let src = x + r * C, dst = y + r * C
-                if relu {
-                    for c in 0..<C { let v = sc[c] * src[c] + sh[c]; dst[c] = v > 0 ? v : 0 }
-                } else {
-                    for c in 0..<C { dst[c] = sc[c] * src[c] + sh[c] }
-                }
-            }
         }
     }
 

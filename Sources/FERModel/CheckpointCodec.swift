@@ -45,28 +45,17 @@ package enum CheckpointCodec {
     // Over raw bytes: generic Collection iteration is ~10× slower in debug builds, and the
     // tests checksum tens of megabytes.
     static func fnv1a64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
+        var checksum = Checksum()
+        checksum.add(bytes)
+        return checksum.value
     }
 
     // MARK: writing
 
     static func encode(_ s: CheckpointState) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + s.tensors.reduce(0) { $0 + 64 + 12 * $1.value.count })
-        out += magic
-        put(&out, version)
-        put(&out, s.architecture)
-        put(&out, UInt32(s.metadata.count))
-        for key in s.metadata.keys.sorted() {
-            put(&out, key)
-            put(&out, s.metadata[key]!)
-        }
-        let h = s.hyperparameters
-        for f in [h.learningRate, h.l2, h.beta1, h.beta2, h.epsilon] { put(&out, f.bitPattern) }
-        put(&out, s.step)
-        for word in s.rng { put(&out, word) }
+        var out = header(architecture: s.architecture, metadata: s.metadata, hyperparameters: s.hyperparameters,
+                         step: s.step, rng: s.rng)
+        out.reserveCapacity(out.count + s.tensors.reduce(0) { $0 + 64 + 12 * $1.value.count })
         put(&out, UInt32(s.tensors.count))
         for t in s.tensors {
             put(&out, t.name)
@@ -76,6 +65,77 @@ package enum CheckpointCodec {
             putFloats(&out, t.v)
         }
         put(&out, fnv1a64(out))
+        return out
+    }
+
+    /// A tensor's three arrays where they live, for `stream`.
+    struct TensorSource {
+        var name: String
+        var count: Int
+        var value: UnsafePointer<Float>
+        var m: UnsafePointer<Float>
+        var v: UnsafePointer<Float>
+    }
+
+    /// The bytes `encode` gives, handed to `write` piece by piece: each tensor straight from
+    /// its memory, so a checkpoint costs no copy of the parameters (17.5 MB for vgg7) and no
+    /// file-sized array while it is written.
+    static func stream(architecture: String, metadata: [String: String], hyperparameters: Hyperparameters,
+                       step: UInt64, rng: [UInt64], tensors: [TensorSource],
+                       to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var checksum = Checksum()
+        func emit(_ bytes: UnsafeRawBufferPointer) throws {
+            checksum.add(bytes)
+            try write(bytes)
+        }
+        var head = header(architecture: architecture, metadata: metadata, hyperparameters: hyperparameters,
+                          step: step, rng: rng)
+        put(&head, UInt32(tensors.count))
+        try head.withUnsafeBytes(emit)
+        for t in tensors {
+            var prefix: [UInt8] = []
+            put(&prefix, t.name)
+            put(&prefix, UInt64(t.count))
+            try prefix.withUnsafeBytes(emit)
+            for array in [t.value, t.m, t.v] {
+                #if _endian(big)
+                var bytes: [UInt8] = []
+                putFloats(&bytes, Array(UnsafeBufferPointer(start: array, count: t.count)))
+                try bytes.withUnsafeBytes(emit)
+                #else
+                try emit(UnsafeRawBufferPointer(start: array, count: t.count * MemoryLayout<Float>.size))
+                #endif
+            }
+        }
+        var tail: [UInt8] = []
+        put(&tail, checksum.value)
+        try tail.withUnsafeBytes(write)
+    }
+
+    /// FNV-1a 64 fed in pieces: the same value as `fnv1a64` over their concatenation.
+    private struct Checksum {
+        var value: UInt64 = 0xCBF2_9CE4_8422_2325
+        mutating func add(_ bytes: UnsafeRawBufferPointer) {
+            var h = value
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            value = h
+        }
+    }
+
+    /// Everything before the tensor count.
+    private static func header(architecture: String, metadata: [String: String], hyperparameters h: Hyperparameters,
+                               step: UInt64, rng: [UInt64]) -> [UInt8] {
+        var out = magic
+        put(&out, version)
+        put(&out, architecture)
+        put(&out, UInt32(metadata.count))
+        for key in metadata.keys.sorted() {
+            put(&out, key)
+            put(&out, metadata[key]!)
+        }
+        for f in [h.learningRate, h.l2, h.beta1, h.beta2, h.epsilon] { put(&out, f.bitPattern) }
+        put(&out, step)
+        for word in rng { put(&out, word) }
         return out
     }
 

@@ -138,14 +138,23 @@ public final class Classifier {
     /// Whole state as checkpoint bytes: magic, version, architecture, `metadata`, parameters,
     /// optimizer state, RNG state, checksum.
     public func checkpointBytes(metadata: [String: String]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        writeCheckpoint(metadata: metadata) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// The same bytes as `checkpointBytes`, handed to `write` in pieces straight from the
+    /// parameters' memory: writing a checkpoint file costs no copy of the model.
+    public func writeCheckpoint(metadata: [String: String],
+                                to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         let tensors = network.parameters.map {
-            CheckpointTensor(name: $0.name, value: $0.value.array($0.count), m: $0.m.array($0.count),
-                             v: $0.v.array($0.count))
+            CheckpointCodec.TensorSource(name: $0.name, count: $0.count, value: $0.value.pointer, m: $0.m.pointer,
+                                         v: $0.v.pointer)
         }
         let s = rng.state
-        return CheckpointCodec.encode(CheckpointState(
-            architecture: architecture.rawValue, metadata: metadata, hyperparameters: hyperparameters,
-            step: UInt64(step), rng: [s.0, s.1, s.2, s.3], tensors: tensors))
+        try CheckpointCodec.stream(architecture: architecture.rawValue, metadata: metadata,
+                                   hyperparameters: hyperparameters, step: UInt64(step), rng: [s.0, s.1, s.2, s.3],
+                                   tensors: tensors, to: write)
     }
 
     /// Rebuilds a classifier from checkpoint bytes; a damaged or foreign file throws CheckpointError.

@@ -46,6 +46,11 @@ extension Classifier {
             // A batch norm directly after a conv or dense layer is folded into it.
             let norm = i + 1 < layers.count ? layers[i + 1] as? BatchNorm : nil
             switch layer {
+            case let conv as Conv2D where i + 1 < layers.count && layers[i + 1] is NormPool:
+                let block = layers[i + 1] as! NormPool
+                ops += [Self.convolution(conv.core, folding: block.norm), .relu, .maxPool2x2]
+                i += 2
+                continue
             case let conv as Conv2D:
                 ops.append(Self.convolution(conv.core, folding: norm))
                 if norm?.relu == true { ops.append(.relu) }
@@ -71,6 +76,8 @@ extension Classifier {
                 ops.append(.relu)
             case is Dropout:
                 break
+            case let block as NormPool:
+                preconditionFailure("\(block.name): a batch norm that follows no conv layer cannot be exported")
             case let norm as BatchNorm:
                 preconditionFailure("\(norm.name): a batch norm that follows no conv or dense layer cannot be exported")
             default:

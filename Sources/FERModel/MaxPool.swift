@@ -18,6 +18,13 @@ final class MaxPool2x2: Layer {
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
                  _ ctx: inout PassContext) {
+        pool(x, y, batch: batch, ctx, RawValues())
+    }
+
+    /// Pools `value(x)` rather than x: NormPool passes batch norm + ReLU here so that their
+    /// full-size output is never stored. Generic, so each form compiles to its own loop.
+    func pool<Values: PoolValues>(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+                                  _ ctx: PassContext, _ value: Values) {
         let W = inputShape.width, C = inputShape.channels, half = W / 2
         let pairs = batch * inputShape.height / 2
         argmax.reserve(batch * outputShape.count)
@@ -30,10 +37,11 @@ final class MaxPool2x2: Layer {
                 for px in 0..<half {
                     let a0 = top + 2 * px * C, a1 = a0 + C, a2 = bottom + 2 * px * C, a3 = a2 + C
                     for c in 0..<C {
-                        var m = a0[c], i: UInt8 = 0
-                        if a1[c] > m { m = a1[c]; i = 1 }
-                        if a2[c] > m { m = a2[c]; i = 2 }
-                        if a3[c] > m { m = a3[c]; i = 3 }
+                        let v1 = value(a1[c], c), v2 = value(a2[c], c), v3 = value(a3[c], c)
+                        var m = value(a0[c], c), i: UInt8 = 0
+                        if v1 > m { m = v1; i = 1 }
+                        if v2 > m { m = v2; i = 2 }
+                        if v3 > m { m = v3; i = 3 }
                         d[px * C + c] = m
                         a[px * C + c] = i
                     }
@@ -66,4 +74,13 @@ final class MaxPool2x2: Layer {
             }
         }
     }
+}
+
+/// What MaxPool2x2.pool takes the maximum of, per input value and channel.
+protocol PoolValues {
+    func callAsFunction(_ x: Float, _ channel: Int) -> Float
+}
+
+struct RawValues: PoolValues {
+    @inline(__always) func callAsFunction(_ x: Float, _ channel: Int) -> Float { x }
 }

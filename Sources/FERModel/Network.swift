@@ -12,6 +12,10 @@ final class Network {
     let parameters: [Parameter]
     private var activations: [FloatBuffer]
     private var gradients: [FloatBuffer]
+    /// Batch-norm outputs that are not kept for the next layer's backward but recomputed
+    /// into that layer's own (by then dead) output buffer, keyed by the batch norm's index.
+    private var recomputed: [Int: BatchNorm] = [:]
+    var recomputedOutputs: [Int] { recomputed.keys.sorted() }
     private(set) var capacity = 0
     /// Inference runs each conv → batch norm + ReLU (→ max-pool) as one folded pass, keyed by
     /// the conv's index. The folded weights are recomputed on the first inference pass after a
@@ -51,7 +55,8 @@ final class Network {
         inputShape = layers[0].inputShape
         parameters = layers.flatMap(\.parameters)
         if shareBuffers {
-            (activations, gradients) = Self.plan(layers)
+            recomputed = Self.recomputable(layers)
+            (activations, gradients) = Self.plan(layers, recomputed: Set(recomputed.keys))
         } else {
             activations = layers.map { _ in FloatBuffer(1) }
             gradients = layers.map { _ in FloatBuffer(1) }
@@ -59,18 +64,19 @@ final class Network {
     }
 
     /// Which buffer holds each layer's output and each output's gradient. An output that no
-    /// backward reads (neither its own layer's nor the next one's) is dead once the next layer
-    /// has run, so such outputs share two buffers, alternating by layer index (the next layer's
-    /// output is never in the same one). Backward needs only the gradients of one layer's
-    /// output and input at a time, so all gradients alternate between two buffers too (an
-    /// element-wise layer's two in the same one). For vgg7 at batch 128 this keeps 252 MB
-    /// instead of 410 MB.
-    private static func plan(_ layers: [Layer]) -> (activations: [FloatBuffer], gradients: [FloatBuffer]) {
-        let shared = [FloatBuffer(1), FloatBuffer(1)], pair = [FloatBuffer(1), FloatBuffer(1)]
+    /// backward reads (neither its own layer's nor the next one's, or one that is recomputed)
+    /// is dead once the next layer has run, so such outputs share two buffers, alternating by
+    /// layer index (the next layer's output is never in the same one). Backward needs only the
+    /// gradients of one layer's output and input at a time, so all gradients alternate between
+    /// two buffers too (an element-wise layer's two in the same one). The two are the same
+    /// pair: forward is over before the loss writes the first gradient. For vgg7 at batch 128
+    /// this keeps 111 MB instead of 410 MB.
+    private static func plan(_ layers: [Layer], recomputed: Set<Int>) -> (activations: [FloatBuffer], gradients: [FloatBuffer]) {
+        let pair = [FloatBuffer(1), FloatBuffer(1)]
         let activations = layers.indices.map { i -> FloatBuffer in
             let read = layers[i].backwardReadsOutput || i == layers.count - 1
-                || (i + 1 < layers.count && layers[i + 1].backwardReadsInput)
-            return read ? FloatBuffer(1) : shared[i % 2]
+                || (i + 1 < layers.count && layers[i + 1].backwardReadsInput && !recomputed.contains(i))
+            return read ? FloatBuffer(1) : pair[i % 2]
         }
         // Layer i's backward reads gradient i and writes gradient i − 1.
         var side = [Int](repeating: 0, count: layers.count)
@@ -82,10 +88,34 @@ final class Network {
 
     var outputShape: Shape { layers[layers.count - 1].outputShape }
 
+    /// Batch norms (not first) whose output only the next layer's backward reads, where that
+    /// layer keeps an output buffer of its own (the one after reads it), at least as large,
+    /// that its backward does not read: backward recomputes the batch norm's output there (one
+    /// element-wise pass) instead of keeping it through the whole step. In vgg7: conv2_1.bn and
+    /// conv3_1.bn, 28 MB at batch 128.
+    private static func recomputable(_ layers: [Layer]) -> [Int: BatchNorm] {
+        var result: [Int: BatchNorm] = [:]
+        for i in layers.indices.dropFirst() where i + 2 < layers.count {
+            guard let norm = layers[i] as? BatchNorm, !norm.backwardReadsOutput else { continue }
+            let next = layers[i + 1]
+            if next.backwardReadsInput && !next.backwardReadsOutput && layers[i + 2].backwardReadsInput
+                && next.outputShape.count >= norm.outputShape.count {
+                result[i] = norm
+            }
+        }
+        // The host buffer must be kept, not itself a recomputed one (batch norm after batch norm).
+        return result.filter { result[$0.key + 1] == nil }
+    }
+
     private static func findFolds(_ layers: [Layer]) -> [Int: Fold] {
         var folds: [Int: Fold] = [:]
         for i in layers.indices.dropLast() {
-            guard let conv = layers[i] as? Conv2D, let norm = layers[i + 1] as? BatchNorm, norm.relu else { continue }
+            guard let conv = layers[i] as? Conv2D else { continue }
+            if let block = layers[i + 1] as? NormPool {
+                folds[i] = Fold(conv: conv, norm: block.norm, pooled: true, last: i + 1)
+                continue
+            }
+            guard let norm = layers[i + 1] as? BatchNorm, norm.relu else { continue }
             let pooled = i + 2 < layers.count && layers[i + 2] is MaxPool2x2
             folds[i] = Fold(conv: conv, norm: norm, pooled: pooled, last: i + (pooled ? 2 : 1))
         }
@@ -147,12 +177,19 @@ final class Network {
     var outputGradient: UnsafeMutablePointer<Float> { gradients[layers.count - 1].pointer }
 
     /// Backpropagates `outputGradient` through the stack; fills every parameter's gradient.
-    /// Must follow a forward on the same input and batch.
-    func backward(_ input: UnsafePointer<Float>, batch: Int, _ ctx: PassContext) {
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
-            let x = i == 0 ? input : UnsafePointer(activations[i - 1].pointer)
+    /// Must follow a forward on the same input and batch. `stop` > 0 ends the pass after layer
+    /// `stop`, leaving dL/d(output of layer stop − 1) in `gradient(stop - 1)` (saliency needs no more).
+    func backward(_ input: UnsafePointer<Float>, batch: Int, _ ctx: PassContext, stop: Int = 0) {
+        for i in stride(from: layers.count - 1, through: stop, by: -1) {
+            var x = i == 0 ? input : UnsafePointer(activations[i - 1].pointer)
             let dx = i == 0 ? nil : gradients[i - 1].pointer
             let t0 = profile == nil ? 0 : Self.clock()
+            if let norm = recomputed[i - 1] {
+                // Layer i's output is dead (layer i + 1's backward has run) and layer i's
+                // backward reads only x: its buffer takes the recomputed input.
+                norm.apply(activations[i - 2].pointer, activations[i].pointer, batch: batch, ctx)
+                x = UnsafePointer(activations[i].pointer)
+            }
             layers[i].backward(x, activations[i].pointer, gradients[i].pointer, dx, batch: batch, ctx)
             if profile != nil { profile![i].backward += Double(Self.clock() - t0) / 1e9 }
         }
@@ -163,6 +200,7 @@ final class Network {
     /// writes a folded block's result straight into its last layer's buffer (the BN output
     /// inside it is never written). Pooled block outputs feeding a dense layer are always kept.
     func activation(_ layer: Int) -> UnsafeMutablePointer<Float> { activations[layer].pointer }
+    func gradient(_ layer: Int) -> UnsafeMutablePointer<Float> { gradients[layer].pointer }
 }
 
 /// The network definitions, one function per architecture, so a new architecture is a new case
@@ -207,12 +245,16 @@ enum NetworkFactory {
                 let c = Conv2D(name: name, input: shape, kernel: kernel, outChannels: width, chunkImages: chunk,
                                winograd: true)
                 layers.append(c)
-                layers.append(BatchNorm(name: name + ".bn", shape: c.outputShape, relu: true))
                 shape = c.outputShape
+                if i < widths.count - 1 {
+                    layers.append(BatchNorm(name: name + ".bn", shape: shape, relu: true))
+                } else {
+                    // The block's last batch norm pools as it goes: its output is never stored.
+                    let block = NormPool(normName: name + ".bn", poolName: "pool\(b + 1)", shape: shape)
+                    layers.append(block)
+                    shape = block.outputShape
+                }
             }
-            let pool = MaxPool2x2(name: "pool\(b + 1)", input: shape)
-            layers.append(pool)
-            shape = pool.outputShape
         }
         let fc1 = Dense(name: "fc1", input: shape, outputs: hidden)
         layers.append(fc1)

@@ -12,6 +12,8 @@ public enum Evaluator {
         public var loss: Float
         public var confusion: ConfusionMatrix
         public var misclassified: [Int]
+        /// Predicted class per sample, in order.
+        public var predicted: [Int8]
     }
 
     /// Loss, confusion matrix and wrongly classified indices of a labelled split.
@@ -19,6 +21,8 @@ public enum Evaluator {
     public static func evaluate(_ classifier: Classifier, on set: ImageSet, mirrorAverage: Bool = false) -> Result {
         var confusion = ConfusionMatrix()
         var misclassified: [Int] = []
+        var predictedClasses: [Int8] = []
+        predictedClasses.reserveCapacity(set.count)
         var lossSum = 0.0
         var buffer = [Float](repeating: 0, count: chunk * ImageSet.pixelsPerImage)
         var start = 0
@@ -48,12 +52,13 @@ public enum Evaluator {
                 let predicted = argmax(probabilities[(i * 7)..<(i * 7 + 7)])
                 let truth = Int(labels[i])
                 confusion.add(truth: truth, predicted: predicted)
+                predictedClasses.append(Int8(predicted))
                 if predicted != truth { misclassified.append(start + i) }
             }
             start += n
         }
         let loss = set.count == 0 ? Float.nan : Float(lossSum / Double(set.count))
-        return Result(loss: loss, confusion: confusion, misclassified: misclassified)
+        return Result(loss: loss, confusion: confusion, misclassified: misclassified, predicted: predictedClasses)
     }
 
     /// Softmax probabilities (7 per image) for the given 48×48 images (count × 2304 bytes).
@@ -67,6 +72,21 @@ public enum Evaluator {
             for i in p.indices { p[i] = (p[i] + p2[i]) / 2 }
         }
         return p
+    }
+
+    /// Saliency map (48×48, 0...1; see Classifier.saliency) of class `target` for one 48×48 image.
+    /// `mirrorAverage` matches test-time augmentation: the mirror image's map, mirrored back,
+    /// is averaged in, as its probabilities are.
+    public static func saliency(_ classifier: Classifier, pixels: [UInt8], class target: Int, mirrorAverage: Bool = false) -> [Float] {
+        var image = pixels.map { Float($0) / 255 }
+        var map = image.withUnsafeBufferPointer { classifier.saliency(image: $0, class: target) }
+        if mirrorAverage {
+            mirror(&image, count: 1)
+            var other = image.withUnsafeBufferPointer { classifier.saliency(image: $0, class: target) }
+            mirror(&other, count: 1)
+            for i in map.indices { map[i] = (map[i] + other[i]) / 2 }
+        }
+        return map
     }
 
     /// Writes images `indices` of `set` into `buffer` as floats in [0, 1].

@@ -12,6 +12,9 @@ public enum TrainingEvent: Sendable {
     case replanned(totalSteps: Int, reason: String)
     /// Answer to `TrainingSession.requestPrediction`: softmax probabilities for the tagged image.
     case prediction(tag: Int, probabilities: [Float])
+    /// Answer to `requestPrediction(…, saliency: true)`: the 48×48 saliency map (0...1) of the
+    /// tagged image for its predicted class `classIndex`.
+    case saliency(tag: Int, classIndex: Int, map: [Float])
     case finished(FinishReport)
     case failed(message: String)
 }
@@ -71,11 +74,15 @@ public struct EvaluationReport: Sendable, Equatable {
     public var confusion: ConfusionMatrix
     /// Validation indices whose prediction was wrong (for "show only misclassified").
     public var misclassified: [Int]
-    public init(step: Int, validationLoss: Float, confusion: ConfusionMatrix, misclassified: [Int]) {
+    /// The predicted class of every validation sample, in order (for "true X, predicted Y"
+    /// drill-down); empty when not known (a watched run's metrics hold only the matrix).
+    public var predicted: [Int8]
+    public init(step: Int, validationLoss: Float, confusion: ConfusionMatrix, misclassified: [Int], predicted: [Int8] = []) {
         self.step = step
         self.validationLoss = validationLoss
         self.confusion = confusion
         self.misclassified = misclassified
+        self.predicted = predicted
     }
     public var accuracy: Double { confusion.accuracy }
 }

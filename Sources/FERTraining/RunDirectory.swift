@@ -63,6 +63,13 @@ public struct RunDirectory: Sendable {
     /// temporary file is removed, the previous `destination` is untouched, and the error names
     /// the file and the system's reason.
     public static func writeAtomically(_ bytes: [UInt8], to destination: String) throws {
+        try writeAtomically(to: destination) { write in bytes.withUnsafeBytes(write) }
+    }
+
+    /// Writes what `produce` hands to its `write` function, in order, to `destination`
+    /// atomically: a checkpoint streams its tensors without first building the whole file.
+    public static func writeAtomically(to destination: String,
+                                       _ produce: ((UnsafeRawBufferPointer) -> Void) -> Void) throws {
         let temporary = destination + ".tmp-\(getpid())"
         // Messages name the destination: the temporary name is ours, not the user's.
         func failure(_ what: String, _ code: Int32) -> RunError {
@@ -71,17 +78,17 @@ public struct RunDirectory: Sendable {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("write", errno) }
         var code: Int32 = 0
-        bytes.withUnsafeBytes { raw in
+        produce { raw in
             var written = 0
-            while written < raw.count {
+            while code == 0 && written < raw.count {
                 let n = write(fd, raw.baseAddress! + written, raw.count - written)
                 if n < 0 && errno == EINTR { continue }
                 // A write of 0 bytes makes no progress: the device is full.
                 guard n > 0 else { code = n == 0 ? ENOSPC : errno; return }
                 written += n
             }
-            if fsync(fd) != 0 { code = errno }
         }
+        if code == 0 && fsync(fd) != 0 { code = errno }
         if close(fd) != 0 && code == 0 { code = errno }
         guard code == 0 else {
             unlink(temporary)

@@ -86,7 +86,7 @@ public final class TrainingSession: @unchecked Sendable {
     private var pauseRequested = false
     private var stopRequested = false
     private var saveRequested = false
-    private var pendingPredictions: [(pixels: [UInt8], tag: Int)] = []
+    private var pendingPredictions: [(pixels: [UInt8], tag: Int, saliency: Bool)] = []
     private var done = false
     private var closed = false
 
@@ -130,7 +130,8 @@ public final class TrainingSession: @unchecked Sendable {
             if let set = evaluationSet, set.count > 0, set.isLabeled {
                 let result = Evaluator.evaluate(classifier, on: set)
                 sink(.evaluated(EvaluationReport(step: classifier.step, validationLoss: result.loss,
-                                                 confusion: result.confusion, misclassified: result.misclassified)))
+                                                 confusion: result.confusion, misclassified: result.misclassified,
+                                                 predicted: result.predicted)))
             }
         }
         session.markDone()
@@ -155,9 +156,11 @@ public final class TrainingSession: @unchecked Sendable {
     public func stop() { setFlag { $0.stopRequested = true } }
     public func saveCheckpointNow() { setFlag { $0.saveRequested = true } }
 
-    /// Predicts on a 48×48 image with the current weights; answered by a `.prediction` event.
-    public func requestPrediction(pixels: [UInt8], tag: Int) {
-        setFlag { $0.pendingPredictions.append((pixels, tag)) }
+    /// Predicts on a 48×48 image with the current weights; answered by a `.prediction` event,
+    /// and with `saliency` also by a `.saliency` event: the map for the predicted class
+    /// (`Evaluator.saliency`), from the same weights at the same control point.
+    public func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool = false) {
+        setFlag { $0.pendingPredictions.append((pixels, tag, saliency)) }
         // While training runs the loop answers at its next control point; once it has ended,
         // this block (queued behind it on the serial queue) does.
         queue.async { [self] in
@@ -388,7 +391,7 @@ public final class TrainingSession: @unchecked Sendable {
         }
         let result = Evaluator.evaluate(model, on: validation)
         sink(.evaluated(EvaluationReport(step: step, validationLoss: result.loss, confusion: result.confusion,
-                                         misclassified: result.misclassified)))
+                                         misclassified: result.misclassified, predicted: result.predicted)))
         let confusion = result.confusion
         let recall = (0..<confusion.classes).map(confusion.recall)
         try persisting { try metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
@@ -409,12 +412,12 @@ public final class TrainingSession: @unchecked Sendable {
         metadata["step"] = String(step)
         metadata["best_accuracy"] = String(bestAccuracy)
         metadata["dataset"] = dataset.name
-        let bytes = model.checkpointBytes(metadata: metadata)
-        try persisting { try RunDirectory.writeAtomically(bytes, to: run.latestCheckpoint) }
+        // Streamed twice rather than built once: no file-sized copy of the model in memory.
+        try persisting { try RunDirectory.writeAtomically(to: run.latestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) } }
         savedStep = step
         sink(.checkpointSaved(CheckpointReport(step: step, path: run.latestCheckpoint, isBest: false)))
         if isBest {
-            try persisting { try RunDirectory.writeAtomically(bytes, to: run.bestCheckpoint) }
+            try persisting { try RunDirectory.writeAtomically(to: run.bestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) } }
             sink(.checkpointSaved(CheckpointReport(step: step, path: run.bestCheckpoint, isBest: true)))
         }
     }
@@ -479,6 +482,11 @@ public final class TrainingSession: @unchecked Sendable {
         for request in requests {
             let probabilities = Evaluator.probabilities(model, pixels: request.pixels)
             sink(.prediction(tag: request.tag, probabilities: probabilities))
+            if request.saliency {
+                let predicted = argmax(probabilities)
+                let map = Evaluator.saliency(model, pixels: request.pixels, class: predicted)
+                sink(.saliency(tag: request.tag, classIndex: predicted, map: map))
+            }
         }
     }
 

@@ -4,8 +4,11 @@ public struct ConfusionView {
     public var counts: [[Int]]
     public var names: [String]
     public var percent: Bool
-    public init(counts: [[Int]], names: [String], percent: Bool) {
-        self.counts = counts; self.names = names; self.percent = percent
+    /// The focused cell (row = true, column = predicted): reverse video, and in brackets when
+    /// the cell is wide enough, so it shows without colour too.
+    public var cursor: (truth: Int, predicted: Int)?
+    public init(counts: [[Int]], names: [String], percent: Bool, cursor: (truth: Int, predicted: Int)? = nil) {
+        self.counts = counts; self.names = names; self.percent = percent; self.cursor = cursor
     }
 
     /// Draws rows = true class, columns = predicted, with precision and recall when room allows.
@@ -46,7 +49,11 @@ public struct ConfusionView {
                 var text = percent ? String(format: pctSign ? "%.0f%%" : "%.0f", frac * 100) : String(n)
                 if mark > 0 { text += t == p ? "*" : " " }   // diagonal still distinct without colour
                 // Shaded by the row fraction (see Theme.confusionCell).
-                let style = theme.confusionCell(level: Int((frac * 5).rounded()), diagonal: t == p)
+                var style = theme.confusionCell(level: Int((frac * 5).rounded()), diagonal: t == p)
+                if let c = cursor, c.truth == t, c.predicted == p {
+                    style = theme.cursor
+                    if text.count + 2 <= cellW { text = "[" + text + "]" }
+                }
                 x = grid.put(text.leftPadded(cellW), x: x, y: y, style, clip: r)
             }
             if fit.pr {

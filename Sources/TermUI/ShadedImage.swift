@@ -20,7 +20,10 @@ public struct ShadedImage {
         return (width / s, (height / s + 1) / 2)
     }
 
-    private func sample(_ x: Int, _ y: Int, _ s: Int) -> Int {
+    /// The 256-colour gray ramp step nearest to a 0...255 gray.
+    static func grayColor(_ value: Int) -> Color { .gray(value * 23 / 255 + (value * 23 % 255 >= 128 ? 1 : 0)) }
+
+    func sample(_ x: Int, _ y: Int, _ s: Int) -> Int {
         // Area average of an s×s block, so downscaling keeps the face readable.
         var sum = 0, n = 0
         for yy in y * s..<min(height, (y + 1) * s) {
@@ -41,8 +44,7 @@ public struct ShadedImage {
                 let bottom = cy * 2 + 1 < ph ? sample(cx, cy * 2 + 1, s) : top
                 let cell: Cell
                 if caps.colors >= 256 && caps.unicode {
-                    cell = Cell("▀", Style(fg: .gray(top * 23 / 255 + (top * 23 % 255 >= 128 ? 1 : 0)),
-                                           bg: .gray(bottom * 23 / 255 + (bottom * 23 % 255 >= 128 ? 1 : 0))))
+                    cell = Cell("▀", Style(fg: Self.grayColor(top), bg: Self.grayColor(bottom)))
                 } else {
                     let ramp = caps.unicode ? glyphs.shades : Glyphs.asciiRamp
                     let avg = (top + bottom) / 2

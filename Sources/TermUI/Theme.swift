@@ -27,6 +27,12 @@ public struct Theme: Equatable, Sendable {
 
     // MARK: data
 
+    /// The strongest cells of a heat map where no colour ramp can be shown (8/16 colours: red
+    /// background; none: reverse video).
+    public var heatMark: Style { colored(Style(fg: .yellow, bg: .red, bold: true), else: .reverse) }
+    /// The focused cell of a table (the confusion cursor).
+    public var cursor: Style { Style(bold: true, reverse: true) }
+
     /// Progress toward a goal (the run's progress bar).
     public var progress: Style { colored(Style(fg: .green), else: .plain) }
     /// The main curve of a chart (the smoothed training loss).

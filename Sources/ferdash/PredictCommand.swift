@@ -22,6 +22,9 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var faceOptions: FaceOptions
 
+    @Option(help: ArgumentHelp("Write a PNG per face into DIR: the crop the network saw, enlarged, with its saliency map for the predicted class (HiResCAM on the last convolution block) blended over it, and the class probabilities as bars.", valueName: "DIR"))
+    var explain: String?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -35,6 +38,7 @@ struct Predict: ParsableCommand {
         let preparer = try FacePreparer(options: faceOptions)
         var results: [JSON] = []
         var failures = 0
+        var explanations = try explain.map { try ExplanationFiles(directory: $0) }
         for file in files {
             let prepared: PreparedImage
             do {
@@ -64,8 +68,17 @@ struct Predict: ParsableCommand {
                 if let shares {
                     fields.append(("dropout_samples", .object(Emotion.allCases.map { ($0.name, .number(shares[$0.rawValue])) })))
                 }
+                var explanation: String?
+                if explanations != nil {
+                    let map = Evaluator.saliency(classifier, pixels: face.pixels, class: label.rawValue, mirrorAverage: tta)
+                    let path = explanations!.path(for: file)
+                    try ExplanationImage(pixels: face.pixels, saliency: map, probabilities: p).write(path: path)
+                    fields.append(("explanation", .string(path)))
+                    explanation = path
+                }
                 faces.append(.object(fields))
-                lines.append(describe(face: face, probabilities: p, label: label, dropoutShares: shares))
+                lines.append(describe(face: face, probabilities: p, label: label, dropoutShares: shares)
+                             + (explanation.map { "\n    saliency: \($0)" } ?? ""))
             }
             let first = prepared.faces[0]
             // The file's headline answer is its first (largest) face's, already computed above.
@@ -124,4 +137,29 @@ struct Predict: ParsableCommand {
         return wins.map { Double($0) / Double(runs) }
     }
 
+}
+
+/// Names the `--explain` PNGs: `<image name>-face<k>.png` in the directory (created if missing),
+/// numbered on so two inputs with the same name in different folders never overwrite each other.
+struct ExplanationFiles {
+    let directory: String
+    private var used: [String: Int] = [:]
+
+    init(directory: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ValidationError("--explain \(directory): exists and is not a directory") }
+        } else {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            catch { throw ValidationError("--explain \(directory): cannot create the directory (\(error.localizedDescription))") }
+        }
+        self.directory = directory
+    }
+
+    mutating func path(for image: String) -> String {
+        let stem = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
+        let k = used[stem, default: 0] + 1
+        used[stem] = k
+        return (directory as NSString).appendingPathComponent("\(stem)-face\(k).png")
+    }
 }

@@ -228,7 +228,7 @@ struct HeadlessTraining {
             if report.isBest { print("Saved best checkpoint: \(report.path)") }
         case .replanned(_, let reason):
             print("Replanned: \(reason)")
-        case .paused, .resumed, .prediction:
+        case .paused, .resumed, .prediction, .saliency:
             break
         case .finished(let report):
             let how = report.stoppedEarly ? "Stopped" : "Finished"

@@ -130,11 +130,11 @@ final class WatchControl: DashboardSessionControl, @unchecked Sendable {
         old?.close()
     }
 
-    func requestPrediction(pixels: [UInt8], tag: Int) {
+    func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool) {
         lock.lock()
         let current = session
         lock.unlock()
-        current?.requestPrediction(pixels: pixels, tag: tag)
+        current?.requestPrediction(pixels: pixels, tag: tag, saliency: saliency)
     }
 
     // The trainer is another process: the reducer answers these keys itself and never asks.

@@ -23,12 +23,12 @@ final class ScriptedTerminal: Terminal {
 
 final class RecordingControl: DashboardSessionControl {
     var calls: [String] = []
-    var predictions: [(pixels: [UInt8], tag: Int)] = []
+    var predictions: [(pixels: [UInt8], tag: Int, saliency: Bool)] = []
     func pause() { calls.append("pause") }
     func resume() { calls.append("resume") }
     func stop() { calls.append("stop") }
     func saveCheckpointNow() { calls.append("save") }
-    func requestPrediction(pixels: [UInt8], tag: Int) { predictions.append((pixels, tag)) }
+    func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool) { predictions.append((pixels, tag, saliency)) }
 }
 
 final class LoopTests: XCTestCase {

@@ -97,11 +97,11 @@ final class WatchTests: XCTestCase {
         (s, fx) = reduce(s, .watch(w))
         XCTAssertTrue(s.hasModel)
         XCTAssertEqual(s.message, "predicting with the run's checkpoint of step 200")
-        guard case .requestPrediction(_, let tag)? = fx.first else { return XCTFail("\(fx)") }
+        guard case .requestPrediction(_, let tag, _)? = fx.first else { return XCTFail("\(fx)") }
         // The same status again asks nothing; a newer checkpoint asks again with a fresh tag.
         XCTAssertEqual(reduce(s, .watch(w)).1, [])
         w.checkpointStep = 300
-        guard case .requestPrediction(_, let tag2)? = reduce(s, .watch(w)).1.first else { return XCTFail() }
+        guard case .requestPrediction(_, let tag2, _)? = reduce(s, .watch(w)).1.first else { return XCTFail() }
         XCTAssertGreaterThan(tag2, tag)
     }
 

@@ -112,6 +112,31 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(next(loaded), next(original))
     }
 
+    /// Checkpoint files are streamed tensor by tensor from the parameters' memory; the pieces
+    /// must make exactly the bytes the array encoder gives for copies of the same state.
+    func testStreamedCheckpointIsTheEncodedBytes() throws {
+        let x = NetworkTests.images(2, seed: 11), labels: [Int32] = [0, 6]
+        let model = Classifier(architecture: .vgg7, seed: 3)
+        x.withUnsafeBufferPointer { xb in _ = model.trainStep(images: xb, labels: labels) }   // non-zero m and v
+        let metadata = ["step": "1", "dataset": "tiny"]
+        var pieces: [[UInt8]] = []
+        model.writeCheckpoint(metadata: metadata) { pieces.append(Array($0)) }
+        XCTAssertGreaterThan(pieces.count, 3 * model.network.parameters.count, "tensors go out one array at a time")
+
+        let s = model.rng.state
+        let expected = CheckpointCodec.encode(CheckpointState(
+            architecture: "vgg7", metadata: metadata, hyperparameters: model.hyperparameters, step: 1,
+            rng: [s.0, s.1, s.2, s.3],
+            tensors: model.network.parameters.map {
+                CheckpointTensor(name: $0.name, value: $0.value.array($0.count), m: $0.m.array($0.count),
+                                 v: $0.v.array($0.count))
+            }))
+        XCTAssertEqual(Array(pieces.joined()), expected)
+        XCTAssertEqual(model.checkpointBytes(metadata: metadata), expected)
+        let (loaded, _) = try Classifier.fromCheckpoint(expected)
+        XCTAssertEqual(loaded.checkpointBytes(metadata: metadata), expected)
+    }
+
     func testDamagedSeedCheckpointsAreRejected() throws {
         let bytes = Classifier(architecture: .seed, seed: 1).checkpointBytes(metadata: [:])
         // Truncations inside the header and tensor table, and a few deep inside the floats.

@@ -4,51 +4,6 @@ import XCTest
 /// ConvNormPool recomputes its conv output instead of storing it: it must compute what the
 /// separate conv → batch norm + ReLU → max-pool layers compute, forward and backward.
 final class ConvNormPoolTests: XCTestCase {
-    private func run(_ layer: Layer, _ x: [Float], batch: Int, dy: [Float], _ ctx: inout PassContext) -> (y: [Float], dx: [Float]) {
-        var y = [Float](repeating: .nan, count: batch * layer.outputShape.count)
-        var dx = [Float](repeating: .nan, count: x.count)
-        x.withUnsafeBufferPointer { xb in
-            y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: batch, &ctx) }
-            guard ctx.training else { return }
-            y.withUnsafeBufferPointer { yb in
-                dy.withUnsafeBufferPointer { db in
-                    dx.withUnsafeMutableBufferPointer {
-                        layer.backward(xb.baseAddress!, yb.baseAddress!, db.baseAddress!, $0.baseAddress!, batch: batch, ctx)
-                    }
-                }
-            }
-        }
-        return (y, dx)
-    }
-
-    /// The separate layers' chain: forward through all three, backward in reverse.
-    private func runChain(_ layers: [Layer], _ x: [Float], batch: Int, dy: [Float], _ ctx: inout PassContext) -> (y: [Float], dx: [Float]) {
-        var inputs = [x]
-        for layer in layers {
-            var y = [Float](repeating: .nan, count: batch * layer.outputShape.count)
-            inputs.last!.withUnsafeBufferPointer { xb in
-                y.withUnsafeMutableBufferPointer { layer.forward(xb.baseAddress!, $0.baseAddress!, batch: batch, &ctx) }
-            }
-            inputs.append(y)
-        }
-        guard ctx.training else { return (inputs.last!, []) }
-        var grad = dy
-        for (i, layer) in layers.enumerated().reversed() {
-            var dx = [Float](repeating: .nan, count: inputs[i].count)
-            inputs[i].withUnsafeBufferPointer { xb in
-                inputs[i + 1].withUnsafeBufferPointer { yb in
-                    grad.withUnsafeBufferPointer { db in
-                        dx.withUnsafeMutableBufferPointer {
-                            layer.backward(xb.baseAddress!, yb.baseAddress!, db.baseAddress!, $0.baseAddress!, batch: batch, ctx)
-                        }
-                    }
-                }
-            }
-            grad = dx
-        }
-        return (inputs.last!, grad)
-    }
-
     /// Relative to the larger of the reference's scale and `floor`: the conv bias gradient
     /// under batch norm is 0 in exact arithmetic, so both sides are rounding noise there.
     private func assertClose(_ a: [Float], _ b: [Float], _ what: String, floor: Float = 1e-2,
@@ -67,11 +22,7 @@ final class ConvNormPoolTests: XCTestCase {
             let conv = Conv2D(name: "c", input: input, kernel: kernel, outChannels: 8, chunkImages: 1)
             let norm = BatchNorm(name: "c.bn", shape: conv.outputShape, relu: true)
             let pool = MaxPool2x2(name: "pool", input: conv.outputShape)
-            XCTAssertEqual(fused.parameters.map(\.name), (conv.parameters + norm.parameters).map(\.name))
-            for (i, (p, q)) in zip(fused.parameters, conv.parameters + norm.parameters).enumerated() where p.trainable {
-                fill(p, seed: 70 + UInt64(i), scale: 0.5)
-                q.value.pointer.update(from: p.value.pointer, count: p.count)
-            }
+            fillAlike(fused.parameters, conv.parameters + norm.parameters, seed: 70)
             let batch = 5
             // Offset inputs: the statistics must not lose the spread to the mean.
             let x = randomFloats(batch * input.count, seed: 80).map { $0 + 2 }
@@ -79,7 +30,7 @@ final class ConvNormPoolTests: XCTestCase {
             let what = "\(kernel)×\(kernel), \(workers) workers"
             for training in [true, false] {
                 var c1 = PassContext(training: training, workers: workers, rng: Xoshiro256(seed: 1)), c2 = c1
-                let a = run(fused, x, batch: batch, dy: dy, &c1)
+                let a = runLayer(fused, x, batch: batch, dy: dy, &c1)
                 let b = runChain([conv, norm, pool], x, batch: batch, dy: dy, &c2)
                 assertClose(a.y, b.y, what + ", training \(training): y")
                 guard training else { continue }

@@ -23,6 +23,9 @@ final class NetworkTests: XCTestCase {
     /// tensor has its own buffer.
     func testSharedBuffersGiveTheSameGradients() {
         let nets = [true, false].map { NetworkFactory.vggStyle(blocks: [[8], [16, 16]], firstKernel: 5, hidden: 16, shareBuffers: $0) }
+        // conv2_1.bn's output is recomputed in backward, not kept.
+        XCTAssertEqual(nets[0].recomputedOutputs, [2])
+        XCTAssertEqual(nets[1].recomputedOutputs, [])
         for net in nets {
             var rng = Xoshiro256(seed: 7)
             NetworkFactory.heInitialize(net, rng: &rng)

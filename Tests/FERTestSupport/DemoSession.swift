@@ -10,7 +10,7 @@ public final class DemoSession: @unchecked Sendable {
     private var stopped = false
     private var closed = false
     private var saveRequested = false
-    private var predictions: [(pixels: [UInt8], tag: Int)] = []
+    private var predictions: [(pixels: [UInt8], tag: Int, saliency: Bool)] = []
     private let sink: @Sendable (TrainingEvent) -> Void
     public let info: SessionInfo
     public var stepDelay: Double
@@ -33,8 +33,19 @@ public final class DemoSession: @unchecked Sendable {
     public func saveCheckpointNow() { lock.lock(); saveRequested = true; lock.unlock() }
     /// Ends the background thread (after `finished` it keeps answering predictions until closed).
     public func close() { lock.lock(); closed = true; stopped = true; lock.unlock() }
-    public func requestPrediction(pixels: [UInt8], tag: Int) {
-        lock.lock(); predictions.append((pixels, tag)); lock.unlock()
+    public func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool) {
+        lock.lock(); predictions.append((pixels, tag, saliency)); lock.unlock()
+    }
+
+    /// Answers one request: fake probabilities and, when asked, a fake saliency map (the
+    /// image's brightness: the demo has no network to explain).
+    private func answer(_ q: (pixels: [UInt8], tag: Int, saliency: Bool), step: Int, total: Int) {
+        let p = Self.fakeProbabilities(q.pixels, step: step, total: total)
+        sink(.prediction(tag: q.tag, probabilities: p))
+        if q.saliency {
+            let top = Float(max(1, q.pixels.max() ?? 1))
+            sink(.saliency(tag: q.tag, classIndex: p.indices.max { p[$0] < p[$1] }!, map: q.pixels.map { Float($0) / top }))
+        }
     }
 
     /// Deterministic fake probabilities that sharpen as training proceeds.
@@ -64,7 +75,7 @@ public final class DemoSession: @unchecked Sendable {
                 saveRequested = false
                 predictions.removeAll()
                 lock.unlock()
-                for q in preds { sink(.prediction(tag: q.tag, probabilities: Self.fakeProbabilities(q.pixels, step: step, total: info.totalSteps))) }
+                for q in preds { answer(q, step: step, total: info.totalSteps) }
                 if save { sink(.checkpointSaved(CheckpointReport(step: step, path: info.runDirectory + "/checkpoint.bin", isBest: false))) }
                 if st { break }
                 if p {
@@ -84,13 +95,15 @@ public final class DemoSession: @unchecked Sendable {
                     let acc = min(0.9, 0.15 + Double(step) / Double(info.totalSteps) * 0.6)
                     var cm = ConfusionMatrix()
                     var wrong: [Int] = []
+                    var predicted = [Int8](repeating: 0, count: validationLabels.count)
                     for (i, l) in validationLabels.enumerated() where l >= 0 {
                         let ok = Double.random(in: 0..<1, using: &rng) < acc
                         let pred = ok ? Int(l) : (Int(l) + Int.random(in: 1..<7, using: &rng)) % 7
                         cm.add(truth: Int(l), predicted: pred)
                         if !ok { wrong.append(i) }
+                        predicted[i] = Int8(pred)
                     }
-                    sink(.evaluated(EvaluationReport(step: step, validationLoss: Float(base * 1.1), confusion: cm, misclassified: wrong)))
+                    sink(.evaluated(EvaluationReport(step: step, validationLoss: Float(base * 1.1), confusion: cm, misclassified: wrong, predicted: predicted)))
                 }
             }
             sink(.checkpointSaved(CheckpointReport(step: step, path: info.runDirectory + "/checkpoint.bin", isBest: false)))
@@ -100,7 +113,7 @@ public final class DemoSession: @unchecked Sendable {
             while true {
                 lock.lock(); let preds = predictions; predictions.removeAll(); let done = closed; lock.unlock()
                 if done { return }
-                for q in preds { sink(.prediction(tag: q.tag, probabilities: Self.fakeProbabilities(q.pixels, step: step, total: info.totalSteps))) }
+                for q in preds { answer(q, step: step, total: info.totalSteps) }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }

@@ -78,6 +78,7 @@ extension TrainingEvent {
         case .resumed: return "resumed"
         case .replanned: return "replanned"
         case .prediction: return "prediction"
+        case .saliency: return "saliency"
         case .finished: return "finished"
         case .failed: return "failed"
         }

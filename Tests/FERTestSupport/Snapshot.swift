@@ -12,10 +12,15 @@ public let unpaintedCell = Cell("x")
 /// test file. RECORD_SNAPSHOTS=1 rewrites the files; a missing file is recorded and the test
 /// fails once, so a snapshot can never pass silently without having been looked at.
 public func assertSnapshot(_ grid: CellGrid, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+    // Trailing "|" shows where each row ends, so trailing blanks are visible in review.
+    assertSnapshot(text: grid.lines.map { $0 + "|" }.joined(separator: "\n") + "\n", name, file: file, line: line)
+}
+
+/// The same for any text drawn from a grid (e.g. a mask of its styles, which the characters
+/// alone do not show).
+public func assertSnapshot(text actual: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
     let dir = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().appendingPathComponent("__Snapshots__")
     let url = dir.appendingPathComponent(name + ".txt")
-    // Trailing "|" shows where each row ends, so trailing blanks are visible in review.
-    let actual = grid.lines.map { $0 + "|" }.joined(separator: "\n") + "\n"
     let record = ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1"
     if !record, let expected = try? String(contentsOf: url, encoding: .utf8) {
         if expected != actual {

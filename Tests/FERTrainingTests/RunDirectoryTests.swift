@@ -14,6 +14,15 @@ final class RunDirectoryTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root), ["c.bin"])
     }
 
+    /// Checkpoints are streamed in pieces: the file holds the pieces in order, whole.
+    func testStreamedAtomicWriteHoldsEveryPieceInOrder() throws {
+        let file = root + "/s.bin"
+        let pieces: [[UInt8]] = [[1, 2], [], Array(repeating: 7, count: 100_000), [3]]
+        try RunDirectory.writeAtomically(to: file) { write in for p in pieces { p.withUnsafeBytes(write) } }
+        XCTAssertEqual(FileManager.default.contents(atPath: file).map { [UInt8]($0) }, Array(pieces.joined()))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root), ["s.bin"])
+    }
+
     func testAtomicWriteIntoMissingFolderNamesIt() {
         XCTAssertThrowsError(try RunDirectory.writeAtomically([1], to: root + "/nope/c.bin")) { error in
             XCTAssertTrue(String(describing: error).contains("nope"), "\(error)")

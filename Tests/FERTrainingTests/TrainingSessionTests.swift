@@ -79,6 +79,13 @@ final class TrainingSessionTests: XCTestCase {
         recorder.wait("prediction while paused") { $0.contains { if case .prediction(7, let p) = $0 { return abs(p.reduce(0, +) - 1) < 1e-4 }; return false } }
         XCTAssertEqual(recorder.steps.count, stepsAtPause, "no steps while paused")
         XCTAssertFalse(recorder.kinds.contains("resumed"))
+        // So is a saliency request: the prediction, then the map for the predicted class.
+        session.requestPrediction(pixels: Array(bandDataset().train.image(1)), tag: 8, saliency: true)
+        recorder.wait("saliency while paused") { $0.contains { if case .saliency(8, _, let map) = $0 { return map.count == 2304 }; return false } }
+        let predicted = recorder.all.compactMap { event -> Int? in if case .prediction(8, let p) = event { return argmax(p) }; return nil }.first
+        let mapped = recorder.all.compactMap { event -> Int? in if case .saliency(8, let c, _) = event { return c }; return nil }.first
+        XCTAssertNotNil(predicted)
+        XCTAssertEqual(predicted, mapped, "the map is for the class the prediction names")
         session.resume()
         recorder.wait("steps after resume") { $0.filter { $0.kind == "step" }.count > stepsAtPause + 3 }
         XCTAssertTrue(recorder.all.contains { $0.kind == "resumed" })
