@@ -36,6 +36,9 @@ let package = Package(
             "FERModel", "FERData", "FERTraining", "ONNXExport", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimized),
+        // Drives each parser with arbitrary bytes: a file replayer, or libFuzzer's driver when
+        // scripts/fuzz.sh builds it with -sanitize=fuzzer (see the file's header).
+        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection", "FERTraining"]),
 
         // What the test targets share: snapshots, temporary folders, the event recorder, a seeded RNG.
         // (FERModelTests needs none of it: the engine tests use the engine's own generator.)
@@ -48,6 +51,7 @@ let package = Package(
                                                            "FERTestSupport"]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData", "FERTestSupport"],
                     exclude: ["__Snapshots__"]),
     ],

@@ -3,7 +3,7 @@
 # The sourcing script sets `sock` and `sess` first.
 command -v tmux >/dev/null || { echo "FAIL: tmux is not installed"; exit 1; }
 work="$(mktemp -d)"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
+tm() { timeout 20 tmux -L "$sock" -f /dev/null "$@"; }   # a tmux command cannot hang the script
 cleanup() { tm kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -21,3 +21,22 @@ wait_for() {
     return 1
 }
 keys() { tm send-keys -t "$sess" "$@"; }
+# wait_file FILE [SECONDS]: polls until FILE exists and is not empty; says what it waited for.
+wait_file() {
+    local file=$1 limit=${2:-10} i
+    for ((i = 0; i < limit * 10; i++)); do
+        [[ -s $file ]] && return 0
+        sleep 0.1
+    done
+    echo "    (waited ${limit}s for $file)"
+    return 1
+}
+# wait_true SECONDS CMD...: polls until CMD succeeds.
+wait_true() {
+    local limit=$1 i; shift
+    for ((i = 0; i < limit * 10; i++)); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}

@@ -3,12 +3,40 @@
 # kill -9, evaluate, predict, synth, inspect, bad inputs; then the dashboard in tmux, and watch/runs
 # attached to a headless trainer.
 # Usage: scripts/e2e.sh path/to/ferdash
+# Cannot hang: every command runs under a time limit (E2E_COMMAND_TIMEOUT, default 600 s), waits
+# poll for their condition and say what they waited for, and background processes are recorded in
+# pid files and killed on any exit.
 set -uo pipefail
 bin="$(realpath "${1:?usage: e2e.sh path/to/ferdash}")"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+limit="${E2E_COMMAND_TIMEOUT:-600}"
+mkdir -p "$work/pids"
+cleanup() {
+    local file
+    for file in "$work"/pids/*.pid; do [[ -f $file ]] && kill -9 "$(cat "$file")" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
+# ferdash ARGS...: the binary under the time limit; a run that hits it says so on stderr.
+ferdash() {
+    timeout -k 10 "$limit" "$bin" "$@"
+    local status=$?
+    ((status == 124 || status == 137)) && echo "e2e: 'ferdash $*' timed out after ${limit}s" >&2
+    return $status
+}
+py() { timeout 60 python3 "$@"; }
+# wait_until SECONDS WHAT CMD...: polls CMD every 0.1 s; after SECONDS says what it waited for and fails.
+wait_until() {
+    local seconds=$1 what=$2 deadline=$((SECONDS + $1))
+    shift 2
+    until "$@"; do
+        if ((SECONDS >= deadline)); then echo "e2e: waited ${seconds}s for $what" >&2; return 1; fi
+        sleep 0.1
+    done
+}
 passed=0; failed=0
 
 pass() { echo "PASS: $1"; passed=$((passed + 1)); }
@@ -22,117 +50,129 @@ expect_error() {
 }
 
 # --- synth and inspect
-if "$bin" synth --out synth.csv --count 700 --seed 5 --png-dir png >log.txt 2>&1 \
+if ferdash synth --out synth.csv --count 700 --seed 5 --png-dir png >log.txt 2>&1 \
     && [[ $(head -1 synth.csv | tr -d '\r') == "emotion,pixels,Usage" ]] && [[ $(wc -l <synth.csv) -eq 701 ]] \
     && [[ $(ls png | wc -l) -eq 700 ]]; then pass "synth writes a fer2013 CSV and PNGs"
 else fail "synth" log.txt; fi
-if "$bin" inspect --data synth.csv --json >inspect.json 2>log.txt \
-    && python3 -c "import json,sys; d=json.load(open('inspect.json'))['splits']; assert d['train']['count']==560 and d['validation']['count']==70 and d['test']['count']==70, d"; then
+if ferdash inspect --data synth.csv --json >inspect.json 2>log.txt \
+    && py -c "import json,sys; d=json.load(open('inspect.json'))['splits']; assert d['train']['count']==560 and d['validation']['count']==70 and d['test']['count']==70, d"; then
     pass "inspect --json counts the splits"
 else fail "inspect --json" log.txt; fi
-"$bin" inspect --data synth.csv --show 3 >inspect.txt 2>&1 && grep -q "Sample 3 of train" inspect.txt \
+ferdash inspect --data synth.csv --show 3 >inspect.txt 2>&1 && grep -q "Sample 3 of train" inspect.txt \
     && pass "inspect --show draws a sample" || fail "inspect --show" inspect.txt
 
 # --- headless training on the built-in data: the seed's log lines, a falling loss, checkpoints
-if "$bin" train --headless --arch seed --steps 300 --eval-every 100 --run-dir run1 >train.txt 2>&1 \
+if ferdash train --headless --arch seed --steps 300 --eval-every 100 --run-dir run1 >train.txt 2>&1 \
     && grep -q "^Train size: " train.txt && grep -q "^Validation size: " train.txt && grep -q "^Test size: " train.txt \
     && grep -qE "Validation Loss: [0-9.]+" train.txt && [[ -f run1/checkpoint-latest.ferdash && -f run1/checkpoint-best.ferdash ]] \
     && [[ $(grep -c '"step"' run1/metrics.jsonl) -ge 300 ]]; then pass "headless training writes log lines, checkpoints, metrics"
 else fail "headless training" train.txt; fi
 first=$(grep -m3 "Training Loss:" train.txt | awk '{s+=$3} END {print s/3}')
 last=$(grep "Training Loss:" train.txt | tail -3 | awk '{s+=$3} END {print s/3}')
-python3 -c "import sys; sys.exit(0 if $last < 0.8 * $first else 1)" 2>/dev/null \
+py -c "import sys; sys.exit(0 if $last < 0.8 * $first else 1)" 2>/dev/null \
     && pass "training loss falls ($first -> $last)" || fail "training loss falls ($first -> $last)" train.txt
 
 # --- kill -9 mid-run leaves a checkpoint that evaluate loads and --resume continues
+# In the background without `timeout` in between, so kill -9 hits ferdash itself; the trap reaps it.
 "$bin" train --headless --arch seed --steps 2000 --eval-every 40 --run-dir run2 >train2.txt 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do
-    [[ -f run2/checkpoint-latest.ferdash ]] && grep -q "step 80," train2.txt && break
-    sleep 0.1
-done
-kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
-if "$bin" evaluate --model run2 --split validation --json >eval.json 2>log.txt \
-    && python3 -c "import json; d=json.load(open('eval.json')); assert d['split']=='validation' and 0<=d['accuracy']<=1 and len(d['confusion'])==7 and set(d['per_class'])=={'anger','disgust','fear','happy','sad','surprise','neutral'}"; then
+echo $pid >pids/train2.pid
+past_step_80() { [[ -f run2/checkpoint-latest.ferdash ]] && grep -q "step 80," train2.txt; }
+wait_until 300 "run2 to pass step 80 with a checkpoint" past_step_80 2>>train2.txt
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f pids/train2.pid
+if ferdash evaluate --model run2 --split validation --json >eval.json 2>log.txt \
+    && py -c "import json; d=json.load(open('eval.json')); assert d['split']=='validation' and 0<=d['accuracy']<=1 and len(d['confusion'])==7 and set(d['per_class'])=={'anger','disgust','fear','happy','sad','surprise','neutral'}"; then
     pass "evaluate loads the checkpoint left by kill -9"
 else fail "evaluate after kill -9" log.txt; fi
-if "$bin" train --headless --resume --run-dir run2 --steps 160 --eval-every 40 >resume.txt 2>&1 \
+if ferdash train --headless --resume --run-dir run2 --steps 160 --eval-every 40 >resume.txt 2>&1 \
     && grep -qE "^Resuming run2 from step [0-9]+" resume.txt && grep -q "Finished at step 160" resume.txt; then
     pass "--resume continues from the latest checkpoint"
 else fail "--resume" resume.txt; fi
 
 # --- a time budget shortens the run and its schedule instead of overrunning (3 s here);
 #     without --arch this is vgg7, the default network, with its recipe
-if "$bin" train --headless --steps 1000000 --time-budget 0.05 --eval-every 100000 --run-dir run3 >budget.txt 2>&1 \
+if ferdash train --headless --steps 1000000 --time-budget 0.05 --eval-every 100000 --run-dir run3 >budget.txt 2>&1 \
     && grep -q "^Recipe: vgg7, 1000000 steps" budget.txt && grep -q "^Replanned: time budget" budget.txt && grep -qE "^Finished at step [0-9]+" budget.txt \
     && [[ -f run3/checkpoint-latest.ferdash ]]; then
     pass "--time-budget ends the run in time with a checkpoint"
 else fail "--time-budget" budget.txt; fi
 
 # --- the recipe's own budget comes with the recipe's own length only
-timeout -s TERM 8 "$bin" train --headless --run-dir run4 >recipe.txt 2>&1
-"$bin" train --headless --steps 2 --eval-every 100 --run-dir run5 >explicit.txt 2>&1
-if grep -q "^Time budget: 5[78]\.[0-9] minutes left" recipe.txt && grep -q "^Recipe: vgg7, 1407 steps" recipe.txt \
+# Stopped with SIGTERM once it has printed its plan (polled: starting can take long on a busy machine).
+"$bin" train --headless --run-dir run4 >recipe.txt 2>&1 &
+pid=$!
+echo $pid >pids/recipe.pid
+printed_plan() { grep -q "^Recipe: " recipe.txt && grep -q "^Time budget" recipe.txt; }
+wait_until 300 "run4 to print its recipe and time budget" printed_plan 2>>recipe.txt
+kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f pids/recipe.pid
+ferdash train --headless --steps 2 --eval-every 100 --run-dir run5 >explicit.txt 2>&1
+if grep -q "^Time budget: 5[0-8]\.[0-9] minutes left" recipe.txt && grep -q "^Recipe: vgg7, 1407 steps" recipe.txt \
     && grep -q "^Finished at step 2 " explicit.txt && ! grep -q "^Time budget" explicit.txt; then
     pass "vgg7's 58-minute budget applies to its 30 epochs, not to an explicit --steps"
 else fail "recipe time budget" recipe.txt; sed 's/^/    | /' explicit.txt | tail -5; fi
 
 # --- predict on a generated image
 png=$(ls png/*happy*.png | head -1)
-if "$bin" predict "$png" --model run1 --no-detect --json >pred.json 2>log.txt \
-    && python3 -c "import json; d=json.load(open('pred.json'))[0]; p=d['probabilities']; assert abs(sum(p.values())-1)<1e-3 and d['label'] in p"; then
+if ferdash predict "$png" --model run1 --no-detect --json >pred.json 2>log.txt \
+    && py -c "import json; d=json.load(open('pred.json'))[0]; p=d['probabilities']; assert abs(sum(p.values())-1)<1e-3 and d['label'] in p"; then
     pass "predict --json gives 7 probabilities"
 else fail "predict --json" log.txt; fi
-"$bin" predict "$png" --model run1 --no-detect --samples 200 >pred.txt 2>&1 && grep -q "dropout sampling (200 runs)" pred.txt \
+ferdash predict "$png" --model run1 --no-detect --samples 200 >pred.txt 2>&1 && grep -q "dropout sampling (200 runs)" pred.txt \
     && pass "predict --samples shows the dropout histogram" || fail "predict --samples" pred.txt
 
 # --- bad input: clear errors naming the file, never a crash
 printf 'emotion,pixels,Usage\n3,1 2 3,Training\n' >short.csv
-expect_error "CSV with a short row names file and line" "short.csv:2:.*2304" "$bin" inspect --data short.csv
-printf 'emotion,pixels,Usage\n9,%s,Training\n' "$(python3 -c "print(' '.join(['0']*2304))")" >label.csv
-expect_error "CSV with a bad label names file and line" "label.csv:2:.*(emotion|label).*0.6" "$bin" inspect --data label.csv
+expect_error "CSV with a short row names file and line" "short.csv:2:.*2304" ferdash inspect --data short.csv
+printf 'emotion,pixels,Usage\n9,%s,Training\n' "$(py -c "print(' '.join(['0']*2304))")" >label.csv
+expect_error "CSV with a bad label names file and line" "label.csv:2:.*(emotion|label).*0.6" ferdash inspect --data label.csv
 : >empty.csv
-expect_error "empty CSV" "empty.csv" "$bin" inspect --data empty.csv
+expect_error "empty CSV" "empty.csv" ferdash inspect --data empty.csv
 head -c 3000 "$root/Package.swift" | gzip | head -c 200 >trunc.csv.gz
-expect_error "truncated gzip" "trunc.csv.gz" "$bin" inspect --data trunc.csv.gz
+expect_error "truncated gzip" "trunc.csv.gz" ferdash inspect --data trunc.csv.gz
 head -c 100 "$png" >broken.png
-expect_error "truncated PNG" "broken.png" "$bin" predict broken.png --model run1 --no-detect
+expect_error "truncated PNG" "broken.png" ferdash predict broken.png --model run1 --no-detect
 cp run1/checkpoint-latest.ferdash damaged.ferdash
 printf '\x55' | dd of=damaged.ferdash bs=1 seek=5000 conv=notrunc 2>/dev/null
-expect_error "damaged checkpoint" "damaged.ferdash" "$bin" evaluate --model damaged.ferdash --split validation
-expect_error "missing model" "nowhere" "$bin" predict "$png" --model nowhere
-expect_error "missing data" "nothing-here.csv" "$bin" train --headless --data nothing-here.csv --steps 1
+expect_error "damaged checkpoint" "damaged.ferdash" ferdash evaluate --model damaged.ferdash --split validation
+expect_error "missing model" "nowhere" ferdash predict "$png" --model nowhere
+expect_error "missing data" "nothing-here.csv" ferdash train --headless --data nothing-here.csv --steps 1
 # export: each bad input named, and no output file (not even half of one) left behind
-"$bin" export --model run1 --output model.onnx >log.txt 2>&1 && [[ -s model.onnx ]] \
+ferdash export --model run1 --output model.onnx >log.txt 2>&1 && [[ -s model.onnx ]] \
     && pass "export writes an ONNX file" || fail "export" log.txt
-expect_error "export of a damaged checkpoint" "damaged.ferdash" "$bin" export --model damaged.ferdash --output bad1.onnx
-expect_error "export of a missing model" "nowhere" "$bin" export --model nowhere --output bad2.onnx
-expect_error "export into a missing folder" "no-such-folder/bad3.onnx" "$bin" export --model run1 --output no-such-folder/bad3.onnx
+expect_error "export of a damaged checkpoint" "damaged.ferdash" ferdash export --model damaged.ferdash --output bad1.onnx
+expect_error "export of a missing model" "nowhere" ferdash export --model nowhere --output bad2.onnx
+expect_error "export into a missing folder" "no-such-folder/bad3.onnx" ferdash export --model run1 --output no-such-folder/bad3.onnx
 mkdir -p bad4.onnx
-expect_error "export onto a folder" "bad4.onnx" "$bin" export --model run1 --output bad4.onnx
+expect_error "export onto a folder" "bad4.onnx" ferdash export --model run1 --output bad4.onnx
 leftovers=$(ls -d bad1.onnx* bad2.onnx* bad4.onnx.* 2>/dev/null)
 [[ -z $leftovers && -d bad4.onnx ]] && pass "failed exports leave no file behind" || fail "failed exports left: $leftovers"
 
 # --- the dashboard, driven in tmux
 if [[ -f "$root/.ci/e2e-dashboard.sh" ]]; then
-    if bash "$root/.ci/e2e-dashboard.sh" "$bin" "$work/dash-run" >dash.txt 2>&1; then pass "dashboard end to end"
+    if timeout -k 10 1800 bash "$root/.ci/e2e-dashboard.sh" "$bin" "$work/dash-run" >dash.txt 2>&1; then pass "dashboard end to end"
     else fail "dashboard end to end" dash.txt; fi
     grep -E "^(PASS|FAIL)" dash.txt | sed 's/^/    /'
 fi
 
 # --- watch and runs against a headless trainer, in tmux
 if [[ -f "$root/.ci/e2e-watch.sh" ]]; then
-    if bash "$root/.ci/e2e-watch.sh" "$bin" >watch.txt 2>&1; then pass "watch and runs end to end"
+    if timeout -k 10 1800 bash "$root/.ci/e2e-watch.sh" "$bin" >watch.txt 2>&1; then pass "watch and runs end to end"
     else fail "watch and runs end to end" watch.txt; fi
     grep -E "^(PASS|FAIL)" watch.txt | sed 's/^/    /'
 fi
 
 # --- saliency, confusion drill-down and predict --explain, in tmux
 if [[ -f "$root/.ci/e2e-see.sh" ]]; then
-    if bash "$root/.ci/e2e-see.sh" "$bin" >see.txt 2>&1; then pass "saliency and drill-down end to end"
+    if timeout -k 10 1800 bash "$root/.ci/e2e-see.sh" "$bin" >see.txt 2>&1; then pass "saliency and drill-down end to end"
     else fail "saliency and drill-down end to end" see.txt; fi
     grep -E "^(PASS|FAIL)" see.txt | sed 's/^/    /'
 fi
+
+# --- a full and a read-only disk (a tmpfs: needs root, says SKIP otherwise)
+if timeout -k 10 1200 bash "$root/scripts/e2e-full-disk.sh" "$bin" >disk.txt 2>&1; then
+    grep -q "^SKIP" disk.txt && echo "SKIP: full disk (not root)" || pass "full and read-only disks end to end"
+else fail "full and read-only disks end to end" disk.txt; fi
+grep -E "^(PASS|FAIL)" disk.txt | sed 's/^/    /'
 
 echo "e2e: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

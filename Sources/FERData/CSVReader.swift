@@ -7,15 +7,15 @@ import Darwin
 
 /// The rows of one pixel CSV (fer2013.csv, the seed's train.csv / test.csv, or any CSV with a
 /// `pixels` column), grouped by their Usage value.
-struct CSVRows {
+package struct CSVRows {
     /// Always three sets: 0 Training (or every row when there is no Usage column), 1 PublicTest
     /// (or the seeded hold-out, see `heldOut`), 2 PrivateTest.
-    var byUsage: [ImageSet]
+    package var byUsage: [ImageSet]
     /// byUsage[1] is a seeded 10% of the Training rows (asked for, and no PublicTest rows).
     var heldOut = false
     var hasUsage: Bool
     var hasEmotion: Bool
-    var skipped: Int
+    package var skipped: Int
 }
 
 /// Parses pixel CSVs with byte loops over blocks of text (CSVStream.swift): no String per row,
@@ -25,7 +25,7 @@ struct CSVRows {
 /// matched case-insensitively, in any order, with extra columns ignored; a UTF-8 BOM; CRLF or LF;
 /// quoted fields (`""` inside quotes is an escaped quote). Not accepted: a quoted field spanning lines
 /// (no pixel CSV has one, and it would defeat splitting the file at newlines).
-enum CSVReader {
+package enum CSVReader {
     static let usageNames = ["Training", "PublicTest", "PrivateTest"]
 
     /// Parses the header line (the first line, after an optional BOM): which column is which, and

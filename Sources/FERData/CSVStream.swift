@@ -20,8 +20,8 @@ extension CSVReader {
     /// Reads a pixel CSV file, plain or gzip'ed (decided by the magic bytes, not the name).
     /// - Parameter holdOutSeed: when set and the file has no PublicTest rows, a seeded 10% of the
     ///   Training rows goes to `byUsage[1]` (see `collect`).
-    /// - Parameter blockSize: bytes per text block; tests make it small so rows cross block seams.
-    static func read(path: String, options: LoadOptions, requireEmotion: Bool, holdOutSeed: UInt64? = nil,
+    /// - Parameter blockSize: bytes per text block; tests and the fuzzer make it small so rows cross block seams.
+    package static func read(path: String, options: LoadOptions, requireEmotion: Bool, holdOutSeed: UInt64? = nil,
                      blockSize: Int = 8 << 20) throws -> CSVRows {
         let source = try CSVInput.open(path)
         let pipeline = BlockPipeline(blocks: ringSize, blockSize: max(blockSize, 4096))

@@ -1,8 +1,8 @@
 /// Phone cameras store the sensor image as is and record how to turn it in the EXIF Orientation
 /// tag. Without applying it, a portrait selfie arrives lying on its side and no face is found.
-enum ExifOrientation {
+package enum ExifOrientation {
     /// The Orientation value (1…8) of a JPEG's APP1 Exif segment, or 1 when absent or unreadable.
-    static func read(jpeg bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    package static func read(jpeg bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var p = 2 // after SOI
         while p + 4 <= bytes.count, bytes[p] == 0xFF {
             let marker = bytes[p + 1]
@@ -46,7 +46,7 @@ enum ExifOrientation {
     }
 
     /// The image turned upright for an Orientation value (1 = already upright).
-    static func apply(_ orientation: Int, to image: GrayImage) -> GrayImage {
+    package static func apply(_ orientation: Int, to image: GrayImage) -> GrayImage {
         guard (2...8).contains(orientation) else { return image }
         let w = image.width, h = image.height
         let swaps = orientation >= 5 // 5…8 exchange width and height

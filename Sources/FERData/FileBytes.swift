@@ -111,8 +111,8 @@ extension FileBytes {
 }
 
 /// gzip compression, for writing `.csv.gz` files (and gzip round-trip tests).
-enum Gzip {
-    static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+package enum Gzip {
+    package static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
         var out: UnsafeMutablePointer<UInt8>?
         var outLength = 0
         let status = bytes.withUnsafeBufferPointer { ccodecs_gzip($0.baseAddress, $0.count, level, &out, &outLength) }

@@ -13,23 +13,23 @@
 // The reader trusts nothing: every length is checked against the bytes that remain before
 // anything is allocated, and tensor names and sizes must match the architecture's layout.
 
-struct CheckpointTensor: Equatable {
+package struct CheckpointTensor: Equatable {
     var name: String
-    var value: [Float]
+    package var value: [Float]
     var m: [Float]
     var v: [Float]
 }
 
-struct CheckpointState: Equatable {
+package struct CheckpointState: Equatable {
     var architecture: String
     var metadata: [String: String]
     var hyperparameters: Hyperparameters
     var step: UInt64
     var rng: [UInt64]   // 4 words
-    var tensors: [CheckpointTensor]
+    package var tensors: [CheckpointTensor]
 }
 
-enum CheckpointCodec {
+package enum CheckpointCodec {
     static let magic: [UInt8] = Array("FERDASH".utf8) + [0]
     static let version: UInt32 = 1
     static let supportedVersions: [UInt32] = [1]
@@ -161,8 +161,9 @@ enum CheckpointCodec {
     // MARK: reading
 
     /// `layout` maps an architecture name to its tensors (name, count) in file order, or nil
-    /// when the name is not an architecture this build knows.
-    static func decode(_ bytes: [UInt8], layout: (String) -> [(name: String, count: Int)]?) throws -> CheckpointState {
+    /// when the name is not an architecture this build knows. (Package-visible so the fuzzer
+    /// can drive it with a layout of a few floats: a real network's checkpoint is megabytes.)
+    package static func decode(_ bytes: [UInt8], layout: (String) -> [(name: String, count: Int)]?) throws -> CheckpointState {
         try checkMagic(bytes)
         var r = Reader(bytes: bytes, position: magic.count)
         let v = try r.u32("format version")

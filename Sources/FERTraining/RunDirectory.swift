@@ -28,15 +28,40 @@ public struct RunDirectory: Sendable {
         return parent + "/" + f.string(from: date)
     }
 
+    /// Creates the directory (and its parents) and removes temporary files that writes killed
+    /// midway (`kill -9`, power loss) left behind.
     public func create() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw RunError("cannot use \(path) as the run directory: a file is in the way")
+        }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw RunError("cannot create run directory \(path): \(error.localizedDescription)")
         }
+        removeStaleTemporaries()
     }
 
-    /// Writes `bytes` to `destination` atomically (temp file + fsync + rename).
+    /// Deletes `*.tmp-<pid>` files whose writer is gone; a live process's (another ferdash
+    /// saving into the same run, or this one) are left alone. Returns the removed paths.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
+        var removed: [String] = []
+        for name in names {
+            guard let marker = name.range(of: ".tmp-", options: .backwards),
+                  let pid = pid_t(name[marker.upperBound...]), pid > 0 else { continue }
+            let writerAlive = pid == getpid() || kill(pid, 0) == 0 || errno == EPERM
+            if !writerAlive, unlink(path + "/" + name) == 0 { removed.append(path + "/" + name) }
+        }
+        return removed
+    }
+
+    /// Writes `bytes` to `destination` atomically: a temporary file beside it, fsync, rename,
+    /// fsync of the directory. On any failure (no space, read-only, a directory in the way) the
+    /// temporary file is removed, the previous `destination` is untouched, and the error names
+    /// the file and the system's reason.
     public static func writeAtomically(_ bytes: [UInt8], to destination: String) throws {
         try writeAtomically(to: destination) { write in bytes.withUnsafeBytes(write) }
     }
@@ -46,30 +71,44 @@ public struct RunDirectory: Sendable {
     public static func writeAtomically(to destination: String,
                                        _ produce: ((UnsafeRawBufferPointer) -> Void) -> Void) throws {
         let temporary = destination + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        // The message names the destination: the temporary name is ours, not the user's.
-        guard fd >= 0 else { throw RunError("cannot write \(destination): \(String(cString: strerror(errno)))") }
-        var ok = true
+        // Messages name the destination: the temporary name is ours, not the user's.
+        func failure(_ what: String, _ code: Int32) -> RunError {
+            RunError("cannot \(what) \(destination): \(String(cString: strerror(code)))")
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure("write", errno) }
+        var code: Int32 = 0
         produce { raw in
             var written = 0
-            while ok && written < raw.count {
+            while code == 0 && written < raw.count {
                 let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 { ok = false }
-                written += max(n, 0)
+                if n < 0 && errno == EINTR { continue }
+                // A write of 0 bytes makes no progress: the device is full.
+                guard n > 0 else { code = n == 0 ? ENOSPC : errno; return }
+                written += n
             }
         }
-        ok = ok && fsync(fd) == 0
-        let reason = String(cString: strerror(errno))
-        close(fd)
-        guard ok else {
+        if code == 0 && fsync(fd) != 0 { code = errno }
+        if close(fd) != 0 && code == 0 { code = errno }
+        guard code == 0 else {
             unlink(temporary)
-            throw RunError("cannot write \(destination): \(reason)")
+            throw failure("write", code)
         }
         guard rename(temporary, destination) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             unlink(temporary)
-            throw RunError("cannot replace \(destination): \(reason)")
+            throw failure("replace", code)
         }
+        syncDirectory(of: destination)
+    }
+
+    /// Makes a rename durable across a power loss (a crash of the process alone cannot undo it).
+    private static func syncDirectory(of file: String) {
+        let directory = file.lastIndex(of: "/").map { String(file[..<$0]) } ?? "."
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
     }
 
     /// Reads and decodes a checkpoint file, naming the file in every error.
@@ -127,23 +166,78 @@ public struct RunDirectory: Sendable {
     }
 }
 
-/// Appends one JSON object per line and flushes each, so a crash loses nothing already reported.
-public final class MetricsLog {
-    private let handle: UnsafeMutablePointer<FILE>
+/// A file only ever written at its end, one whole record per `append`, so a crash loses nothing
+/// already appended. A record that cannot be written whole (no space, read-only, file too large)
+/// is cut off again and the error thrown: the file never holds part of one.
+final class AppendOnlyFile {
+    let path: String
+    private let what: String
+    private let fd: Int32
+    private(set) var size: off_t
 
-    public init(path: String) throws {
-        guard let handle = fopen(path, "a") else {
-            throw RunError("cannot open metrics log \(path): \(String(cString: strerror(errno)))")
-        }
-        self.handle = handle
+    /// `what` names the file in errors ("metrics log").
+    init(path: String, what: String) throws {
+        self.path = path
+        self.what = what
+        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RunError("cannot open \(what) \(path): \(String(cString: strerror(errno)))") }
+        size = lseek(fd, 0, SEEK_END)
     }
 
-    deinit { fclose(handle) }
+    deinit { close(fd) }
 
-    public func append(_ fields: [(String, MetricValue)]) {
+    func append(_ record: [UInt8]) throws {
+        var code: Int32 = 0
+        var written = 0
+        record.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                // A write of 0 bytes makes no progress: the device is full.
+                guard n > 0 else { code = n == 0 ? ENOSPC : errno; return }
+                written += n
+            }
+        }
+        guard code == 0 else {
+            if written > 0 { _ = ftruncate(fd, size) }
+            throw RunError("cannot write \(what) \(path): \(String(cString: strerror(code)))")
+        }
+        size += off_t(written)
+    }
+
+    /// Cuts the file to its first `length` bytes.
+    func truncate(to length: off_t) {
+        if ftruncate(fd, length) == 0 { size = length }
+    }
+
+    func byte(at offset: off_t) -> UInt8? {
+        var byte: UInt8 = 0
+        return pread(fd, &byte, 1, offset) == 1 ? byte : nil
+    }
+}
+
+/// Appends one JSON object per line (see `AppendOnlyFile`: never half a line).
+public final class MetricsLog {
+    private let file: AppendOnlyFile
+    public var path: String { file.path }
+
+    public init(path: String) throws {
+        file = try AppendOnlyFile(path: path, what: "metrics log")
+        dropTornLine()
+    }
+
+    public func append(_ fields: [(String, MetricValue)]) throws {
         let body = fields.map { "\"\($0.0)\":\($0.1.json)" }.joined(separator: ",")
-        fputs("{\(body)}\n", handle)
-        fflush(handle)
+        try file.append(Array("{\(body)}\n".utf8))
+    }
+
+    /// A process killed in the middle of a line leaves it without its newline: remove that
+    /// fragment so the next line starts on its own.
+    private func dropTornLine() {
+        var end = file.size
+        guard end > 0, file.byte(at: end - 1) != UInt8(ascii: "\n") else { return }
+        while end > 0, let byte = file.byte(at: end - 1), byte != UInt8(ascii: "\n") { end -= 1 }
+        file.truncate(to: end)
     }
 }
 

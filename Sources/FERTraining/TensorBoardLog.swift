@@ -10,47 +10,22 @@ import ProtoWire
 /// nothing already logged. Each training process starts its own file (the name carries the start
 /// time and host, as TensorFlow names them); TensorBoard reads every file of a directory.
 public final class TensorBoardLog {
-    public let path: String
-    private let fd: Int32
+    private let file: AppendOnlyFile
+    public var path: String { file.path }
 
     /// Opens `events.out.tfevents.<unix time>.<host>` in `directory` and writes the version record.
     public init(directory: String, date: Date = Date(), host: String = TensorBoardLog.hostName()) throws {
-        path = directory + "/events.out.tfevents.\(Int(date.timeIntervalSince1970)).\(host)"
         // Append, never truncate: a second process started within the same second adds its own
         // version record and steps to the same file, which readers accept.
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        guard fd >= 0 else {
-            throw RunError("cannot open TensorBoard event file \(path): \(String(cString: strerror(errno)))")
-        }
-        do {
-            try write(Self.versionEvent(wallTime: date.timeIntervalSince1970))
-        } catch {
-            close(fd)
-            throw error
-        }
+        file = try AppendOnlyFile(path: directory + "/events.out.tfevents.\(Int(date.timeIntervalSince1970)).\(host)",
+                                  what: "TensorBoard event file")
+        try file.append(Self.record(Self.versionEvent(wallTime: date.timeIntervalSince1970)))
     }
 
-    deinit { close(fd) }
-
-    /// Logs `scalars` (tag, value) at `step` as one event.
+    /// Logs `scalars` (tag, value) at `step` as one event: a whole record or, when it cannot be
+    /// written, nothing (see `AppendOnlyFile`).
     public func add(step: Int, _ scalars: [(tag: String, value: Float)], wallTime: Double = Date().timeIntervalSince1970) throws {
-        try write(Self.scalarEvent(wallTime: wallTime, step: step, scalars))
-    }
-
-    private func write(_ event: [UInt8]) throws {
-        let record = Self.record(event)
-        var written = 0
-        let ok = record.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 { return false }
-                written += n
-            }
-            return true
-        }
-        guard ok else {
-            throw RunError("cannot write TensorBoard event file \(path): \(String(cString: strerror(errno)))")
-        }
+        try file.append(Self.record(Self.scalarEvent(wallTime: wallTime, step: step, scalars)))
     }
 
     // MARK: - Encoding (tensorflow/core/util/event.proto, summary.proto)

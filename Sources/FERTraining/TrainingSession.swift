@@ -95,6 +95,8 @@ public final class TrainingSession: @unchecked Sendable {
     private var run: RunDirectory
     private var bestAccuracy = -1.0
     private var step = 0
+    /// The step of the newest checkpoint on disk (-1: none yet), for the message of a failed save.
+    private var savedStep = -1
     /// The run's total: the configuration's, until a deadline shortens it.
     private var plannedSteps = 0
     /// Time spent paused (it does not count against the deadline).
@@ -219,6 +221,7 @@ public final class TrainingSession: @unchecked Sendable {
         }
         classifier = model
         step = model.step
+        if configuration.resume { savedStep = step }
         let firstStep = step
         plannedSteps = configuration.totalSteps
         let batchSize = configuration.batchSize
@@ -228,7 +231,7 @@ public final class TrainingSession: @unchecked Sendable {
                                testCount: dataset.test.count, batchSize: batchSize,
                                totalSteps: configuration.totalSteps, firstStep: firstStep, runDirectory: run.path)
         sink(.started(info))
-        metrics.append(startRecord(info))
+        try persisting { try metrics.append(startRecord(info)) }
         startRecorded = true
         try trainSteps(model, metrics: metrics, tensorboard: tensorboard, sampler: sampler, firstStep: firstStep)
     }
@@ -271,7 +274,7 @@ public final class TrainingSession: @unchecked Sendable {
                 evaluatedAt = step
             }
             if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
-                replan(to: fitted, metrics: metrics)
+                try replan(to: fitted, metrics: metrics)
                 if step == plannedSteps && evaluatedAt != step {
                     try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                     evaluatedAt = step
@@ -283,28 +286,32 @@ public final class TrainingSession: @unchecked Sendable {
             try saveCheckpoint(model, isBest: false)
         }
         let stoppedEarly = step < plannedSteps
-        metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step)),
-                        ("total_steps", .int(plannedSteps)), ("train_seconds", .number(activeSeconds)),
-                        ("time", .number(Date().timeIntervalSince1970))])
+        try persisting {
+            try metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step)),
+                                ("total_steps", .int(plannedSteps)), ("train_seconds", .number(activeSeconds)),
+                                ("time", .number(Date().timeIntervalSince1970))])
+        }
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
     }
 
     /// A finished step to the UI, metrics.jsonl and the TensorBoard file.
     private func record(_ r: StepReport, metrics: MetricsLog, tensorboard: TensorBoardLog) throws {
         sink(.step(r))
-        metrics.append([("step", .int(r.step)), ("epoch", .number(r.epoch)), ("loss", .number(Double(r.loss))),
-                        ("lr", .number(Double(r.learningRate))), ("images_per_s", .number(r.imagesPerSecond)),
-                        ("train_seconds", .number(r.elapsed))])
-        try tensorboard.add(step: r.step, [("train/loss", r.loss), ("train/learning_rate", r.learningRate),
-                                           ("train/images_per_s", Float(r.imagesPerSecond))])
+        try persisting {
+            try metrics.append([("step", .int(r.step)), ("epoch", .number(r.epoch)), ("loss", .number(Double(r.loss))),
+                                ("lr", .number(Double(r.learningRate))), ("images_per_s", .number(r.imagesPerSecond)),
+                                ("train_seconds", .number(r.elapsed))])
+            try tensorboard.add(step: r.step, [("train/loss", r.loss), ("train/learning_rate", r.learningRate),
+                                               ("train/images_per_s", Float(r.imagesPerSecond))])
+        }
     }
 
     /// The time budget shortened the run to `total` steps: say so, and follow the new plan.
-    private func replan(to total: Int, metrics: MetricsLog) {
+    private func replan(to total: Int, metrics: MetricsLog) throws {
         plannedSteps = total
         let epochs = String(format: "%.1f", Double(total) * Double(configuration.batchSize) / Double(dataset.train.count))
         let reason = "time budget: at the pace so far the run ends at step \(total) (epoch \(epochs))"
-        metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(total))])
+        try persisting { try metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(total))]) }
         sink(.replanned(totalSteps: total, reason: reason))
     }
 
@@ -332,8 +339,9 @@ public final class TrainingSession: @unchecked Sendable {
 
     /// The run's own file says how it ended, so a viewer never mistakes a crash for a stall.
     private func recordFailure(_ error: Error) {
+        // Best effort: on a full disk this line may not fit either (then it is cut off whole).
         guard startRecorded, let metrics = try? MetricsLog(path: run.metrics) else { return }
-        metrics.append([("event", .text("failed")), ("step", .int(step)), ("message", .text(String(describing: error))),
+        try? metrics.append([("event", .text("failed")), ("step", .int(step)), ("message", .text(String(describing: error))),
                         ("time", .number(Date().timeIntervalSince1970))])
     }
 
@@ -386,11 +394,13 @@ public final class TrainingSession: @unchecked Sendable {
                                          misclassified: result.misclassified, predicted: result.predicted)))
         let confusion = result.confusion
         let recall = (0..<confusion.classes).map(confusion.recall)
-        metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
+        try persisting { try metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
                         ("val_accuracy", .number(confusion.accuracy)), ("val_recall", .numbers(recall)),
-                        ("confusion", .intMatrix(confusion.counts))])
-        try tensorboard.add(step: step, [("val/loss", result.loss), ("val/accuracy", Float(confusion.accuracy))]
-                            + Emotion.allCases.map { ("val/recall/\($0.name)", Float(recall[$0.rawValue])) })
+                        ("confusion", .intMatrix(confusion.counts))]) }
+        try persisting {
+            try tensorboard.add(step: step, [("val/loss", result.loss), ("val/accuracy", Float(confusion.accuracy))]
+                                + Emotion.allCases.map { ("val/recall/\($0.name)", Float(recall[$0.rawValue])) })
+        }
         let isBest = result.confusion.accuracy > bestAccuracy
         if isBest { bestAccuracy = result.confusion.accuracy }
         try saveCheckpoint(model, isBest: isBest)
@@ -403,12 +413,29 @@ public final class TrainingSession: @unchecked Sendable {
         metadata["best_accuracy"] = String(bestAccuracy)
         metadata["dataset"] = dataset.name
         // Streamed twice rather than built once: no file-sized copy of the model in memory.
-        try RunDirectory.writeAtomically(to: run.latestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) }
+        try persisting { try RunDirectory.writeAtomically(to: run.latestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) } }
+        savedStep = step
         sink(.checkpointSaved(CheckpointReport(step: step, path: run.latestCheckpoint, isBest: false)))
         if isBest {
-            try RunDirectory.writeAtomically(to: run.bestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) }
+            try persisting { try RunDirectory.writeAtomically(to: run.bestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) } }
             sink(.checkpointSaved(CheckpointReport(step: step, path: run.bestCheckpoint, isBest: true)))
         }
+    }
+
+    /// Runs a write to the run's files; a failure becomes the message of a stopped run.
+    private func persisting(_ write: () throws -> Void) throws {
+        do {
+            try write()
+        } catch let error as RunError {
+            throw stoppedBy(error)
+        }
+    }
+
+    /// Training stops when its files cannot be written (see README, "When the disk is full"):
+    /// going on would spend hours on weights that cannot be kept. What is on disk stays valid.
+    private func stoppedBy(_ error: RunError) -> RunError {
+        let kept = savedStep >= 0 ? "the checkpoint of step \(savedStep) is intact" : "no checkpoint was saved yet"
+        return RunError("\(error.description). Training stopped at step \(step); \(kept) and \(run.metrics) holds every line written so far. Free space (or fix the directory) and continue with --resume --run-dir \(run.path).")
     }
 
     /// Between mini-batches: answers predictions, saves on request, waits while paused.

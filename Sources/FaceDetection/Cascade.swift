@@ -19,7 +19,7 @@ public struct FaceDetectorError: Error, CustomStringConvertible, Sendable, Equat
 
 /// A Haar cascade after validation, flattened into arrays so the hot loop does no lookups in
 /// nested structures. Every index stored here was range-checked by the loader.
-struct HaarCascade: Sendable {
+package struct HaarCascade: Sendable {
     /// The training window (24×24 for the frontal face cascades).
     var windowWidth: Int
     var windowHeight: Int
@@ -79,7 +79,7 @@ extension HaarCascade {
     }
 
     /// Parses cascade XML held in memory; `name` is used in error messages.
-    static func parse(data: Data, name: String) throws -> HaarCascade {
+    package static func parse(data: Data, name: String) throws -> HaarCascade {
         let root = try XMLTree.parse(data: data, name: name)
         do {
             return try CascadeReader.read(root)
@@ -110,6 +110,12 @@ final class XMLTree {
     var trimmedText: String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     static func parse(data: Data, name: String) throws -> XMLTree {
+        // Foundation's XMLParser traps (force-unwraps a String) on an element or attribute name
+        // that is not UTF-8, which the fuzzer found; a cascade is ASCII, so refuse such bytes first.
+        if let bad = firstInvalidUTF8(data) {
+            let line = 1 + data.prefix(bad).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            throw FaceDetectorError(file: name, reason: "not a text file: invalid UTF-8 at byte \(bad) (line \(line)); expected Haar cascade XML")
+        }
         let builder = Builder()
         let parser = XMLParser(data: data)
         parser.delegate = builder
@@ -121,6 +127,20 @@ final class XMLTree {
                 "malformed or truncated XML near line \(parser.lineNumber): \(detail)")
         }
         return builder.root!
+    }
+
+    /// Where the first sequence that is not valid UTF-8 starts, if there is one.
+    static func firstInvalidUTF8(_ data: Data) -> Int? {
+        var decoder = UTF8()
+        var iterator = data.makeIterator()
+        var valid = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): valid += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return valid
+            }
+        }
     }
 
     private final class Builder: NSObject, XMLParserDelegate {

@@ -66,8 +66,8 @@ public final class FaceDetector: @unchecked Sendable {
         flat = FlatCascade(cascade)
     }
 
-    /// For tests: a detector over a cascade built in memory.
-    init(cascade: HaarCascade, name: String = "<memory>") {
+    /// For tests and the fuzzer: a detector over a cascade built in memory.
+    package init(cascade: HaarCascade, name: String = "<memory>") {
         cascadePath = name
         self.cascade = cascade
         flat = FlatCascade(cascade)

@@ -59,7 +59,7 @@ final class RunDirectoryTests: XCTestCase {
     func testMetricsLinesAreValidJSONAndFlushedImmediately() throws {
         let path = root + "/m.jsonl"
         let log = try MetricsLog(path: path)
-        log.append([("step", .int(3)), ("loss", .number(1.5)), ("note", .text("a \"b\"\n")), ("m", .intMatrix([[1, 2], [3, 4]]))])
+        try log.append([("step", .int(3)), ("loss", .number(1.5)), ("note", .text("a \"b\"\n")), ("m", .intMatrix([[1, 2], [3, 4]]))])
         // Read back before the log is closed: a crash right now must not lose the line.
         let text = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(text.hasSuffix("\n"))

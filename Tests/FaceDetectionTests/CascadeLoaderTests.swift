@@ -138,6 +138,19 @@ final class CascadeLoaderTests: XCTestCase {
         XCTAssertGreaterThan(rejected, bytes.count / 4)
     }
 
+    /// Found by the cascade fuzzer: Foundation's XMLParser trapped on an attribute name with
+    /// bytes that are not UTF-8 (Tests/FuzzReplayTests/regressions/cascade/ holds the input).
+    func testBytesThatAreNotUTF8AreRefusedBeforeTheXMLParser() {
+        var bytes = Array(tinyCascadeXML.utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "y"))!   // inside `type_id`, an attribute name
+        bytes.replaceSubrange(at..<(at + 1), with: [0xFF, 0xFF, 0xFF])
+        XCTAssertThrowsError(try HaarCascade.parse(data: Data(bytes), name: "tiny.xml")) { error in
+            let text = String(describing: error)
+            XCTAssertTrue(text.hasPrefix("tiny.xml: not a text file: invalid UTF-8 at byte \(at) (line 3)"), text)
+        }
+        XCTAssertNoThrow(try parse(tinyCascadeXML), "plain ASCII still parses")
+    }
+
     func testMissingTags() {
         assertRejects(replacing("<stages>", with: "<stagez>").replacingOccurrences(of: "</stages>", with: "</stagez>"),
                       "missing <stages>")
