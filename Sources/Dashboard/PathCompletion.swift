@@ -19,7 +19,7 @@ public enum PathCompletion {
             .sorted()
             .map { name in
                 var isDir: ObjCBool = false
-                FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(name), isDirectory: &isDir)
+                _ = FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(name), isDirectory: &isDir)
                 return dirPart + name + (isDir.boolValue ? "/" : "")
             }
     }

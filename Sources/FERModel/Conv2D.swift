@@ -410,7 +410,7 @@ final class Conv2D: Layer {
     /// (ReLU is monotone). Writes only the final output; nothing is kept for backward.
     func forwardFolded(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pooled pool: Bool, batch: Int,
                        workers: Int) {
-        let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
+        let g = core.geometry, H = g.input.height, Co = g.outChannels
         let pairs = batch * H / 2
         let core = self.core
         if let wino = core.foldedWinograd {

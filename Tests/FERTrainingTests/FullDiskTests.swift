@@ -53,7 +53,7 @@ final class FullDiskTests: XCTestCase {
 
     func testAFileWhereTheRunDirectoryShouldBeIsNamed() throws {
         let path = root + "/run"
-        FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
         XCTAssertThrowsError(try RunDirectory(path: path).create()) { error in
             XCTAssertTrue(String(describing: error).contains("\(path) as the run directory: a file is in the way"), "\(error)")
         }
@@ -68,7 +68,7 @@ final class FullDiskTests: XCTestCase {
         let stale = run.latestCheckpoint + ".tmp-\(finished.processIdentifier)"
         let mine = run.latestCheckpoint + ".tmp-\(getpid())"
         let init1 = run.bestCheckpoint + ".tmp-1"   // pid 1 is always alive
-        for file in [stale, mine, init1] { FileManager.default.createFile(atPath: file, contents: Data([0])) }
+        for file in [stale, mine, init1] { XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data([0]))) }
         try run.create()
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "a killed writer's file is removed")
         XCTAssertTrue(FileManager.default.fileExists(atPath: mine))
@@ -93,7 +93,7 @@ final class FullDiskTests: XCTestCase {
 
     func testALineTornByAKillIsDroppedWhenTheLogIsOpenedAgain() throws {
         let path = root + "/metrics.jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data("{\"step\":1}\n{\"step\":2,\"lo".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("{\"step\":1}\n{\"step\":2,\"lo".utf8)))
         let log = try MetricsLog(path: path)
         try log.append([("step", .int(2))])
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "{\"step\":1}\n{\"step\":2}\n")
