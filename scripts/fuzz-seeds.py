@@ -19,11 +19,11 @@ def put(target, name, data):
 def pixels(k):
     return " ".join(str((i * k) % 256) for i in range(2304))
 fer = "emotion,pixels,Usage\n" + "".join(f"{l},{pixels(l + 1)},{u}\n" for l, u in [(0, "Training"), (3, "PublicTest"), (6, "PrivateTest")])
-put("csv", "fer2013.csv", fer)
-put("csv", "seed-train.csv", "Emotion,Pixels\r\n" + "".join(f'{l},"{pixels(l + 2)}"\r\n' for l in (1, 4)))
+put("csv", "synthetic-fer2013-layout.csv", fer)
+put("csv", "synthetic-seed-layout.csv", "Emotion,Pixels\r\n" + "".join(f'{l},"{pixels(l + 2)}"\r\n' for l in (1, 4)))
 put("csv", "short-row.csv", "emotion,pixels,Usage\n2,1 2 3,Training\n")
 put("csv", "usage-first.csv", "Usage,emotion,pixels\nTraining,5," + " ".join(["7"] * 2304) + "\n")
-put("csv-gzip", "fer2013.csv.gz", gzip.compress(fer.encode(), mtime=0))
+put("csv-gzip", "synthetic-fer2013-layout.csv.gz", gzip.compress(fer.encode(), mtime=0))
 put("csv-gzip", "two-members.csv.gz", gzip.compress(fer[:40].encode(), mtime=0) + gzip.compress(fer[40:].encode(), mtime=0))
 put("csv-gzip", "plain-text-compressed-by-harness.csv", "emotion,pixels\n4," + " ".join(["9"] * 2304) + "\n")
 
