@@ -1,7 +1,9 @@
 // On-the-fly training augmentation for 48×48 grayscale faces.
 //
 // Each image gets one random similarity transform (shift, rotation, scale, horizontal flip),
-// applied as a single inverse-mapped bilinear warp, then brightness/contrast jitter. One warp
+// applied as a single inverse-mapped bilinear warp, then brightness/contrast jitter, then (with
+// some probability) one rectangle erased to a random gray: random erasing, which makes the
+// network use the whole face rather than the single most telling patch. One warp
 // instead of a chain of steps: one pass, one interpolation (no compounding blur), and outside
 // the image the nearest edge pixel is repeated (a face's surroundings continue rather than a
 // black border the network could learn to look for).
@@ -29,22 +31,41 @@ public struct Augmentation: Sendable, Equatable, Codable {
     public var maxBrightness: Float
     /// Largest relative contrast change about the image mean (factor uniform in 1 ± this).
     public var maxContrast: Float
+    /// Probability of erasing one rectangle (2–20 % of the image, aspect 0.3–3.3) to a random gray.
+    public var eraseProbability: Float
 
     public init(maxShift: Float = 0, maxRotation: Float = 0, maxScale: Float = 0, flip: Bool = false,
-                maxBrightness: Float = 0, maxContrast: Float = 0) {
+                maxBrightness: Float = 0, maxContrast: Float = 0, eraseProbability: Float = 0) {
         self.maxShift = maxShift
         self.maxRotation = maxRotation
         self.maxScale = maxScale
         self.flip = flip
         self.maxBrightness = maxBrightness
         self.maxContrast = maxContrast
+        self.eraseProbability = eraseProbability
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case maxShift, maxRotation, maxScale, flip, maxBrightness, maxContrast, eraseProbability
+    }
+
+    /// Settings written before random erasing existed read as "no erasing".
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(maxShift: try c.decode(Float.self, forKey: .maxShift),
+                  maxRotation: try c.decode(Float.self, forKey: .maxRotation),
+                  maxScale: try c.decode(Float.self, forKey: .maxScale),
+                  flip: try c.decode(Bool.self, forKey: .flip),
+                  maxBrightness: try c.decode(Float.self, forKey: .maxBrightness),
+                  maxContrast: try c.decode(Float.self, forKey: .maxContrast),
+                  eraseProbability: try c.decodeIfPresent(Float.self, forKey: .eraseProbability) ?? 0)
     }
 
     public static let none = Augmentation()
     /// The usual FER2013 recipe: ±4 px (about 10% of the face), ±10°, ±8% zoom, mirror,
-    /// ±0.1 brightness, ±20% contrast.
+    /// ±0.1 brightness, ±20% contrast, and random erasing for half the images.
     public static let standard = Augmentation(maxShift: 4, maxRotation: 10, maxScale: 0.08, flip: true,
-                                              maxBrightness: 0.1, maxContrast: 0.2)
+                                              maxBrightness: 0.1, maxContrast: 0.2, eraseProbability: 0.5)
 
     public var isNone: Bool { self == .none }
 
@@ -52,6 +73,7 @@ public struct Augmentation: Sendable, Equatable, Codable {
     public var summary: String {
         "shift \(maxShift) px, rotation \(maxRotation)°, scale \(maxScale), flip \(flip), "
             + "brightness \(maxBrightness), contrast \(maxContrast)"
+            + (eraseProbability > 0 ? ", erase \(eraseProbability)" : "")
     }
 
     /// The generator for image `slot` of the batch at `step`: distinct, well-mixed streams for
@@ -106,6 +128,25 @@ public struct Augmentation: Sendable, Equatable, Codable {
         for i in 0..<(side * side) {
             let v = (destination[i] - mean) * contrast + mean + brightness
             destination[i] = min(1, max(0, v))
+        }
+        if eraseProbability > 0 { erase(destination, side: side, rng: &rng) }
+    }
+
+    /// Random erasing (Zhong et al. 2017): with `eraseProbability`, one rectangle of 2–20 % of
+    /// the image with aspect ratio 0.3–3.3 (log-uniform), at a uniform position, set to one
+    /// uniform gray. The draws come after the warp's, so they never change the warp.
+    private func erase(_ image: UnsafeMutablePointer<Float>, side: Int, rng: inout SplitMix64) {
+        let happens = rng.unit() < eraseProbability
+        let area = (0.02 + rng.unit() * 0.18) * Float(side * side)
+        let aspect = Float(exp(log(0.3) + Double(rng.unit()) * (log(3.3) - log(0.3))))
+        let fx = rng.unit(), fy = rng.unit(), gray = rng.unit()
+        guard happens else { return }
+        let h = min(side, max(1, Int((area * aspect).squareRoot().rounded())))
+        let w = min(side, max(1, Int((area / aspect).squareRoot().rounded())))
+        let top = min(side - h, Int(fy * Float(side - h + 1)))
+        let left = min(side - w, Int(fx * Float(side - w + 1)))
+        for y in top..<(top + h) {
+            for x in left..<(left + w) { image[y * side + x] = gray }
         }
     }
 

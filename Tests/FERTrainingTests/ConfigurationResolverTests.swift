@@ -21,9 +21,9 @@ final class ConfigurationResolverTests: XCTestCase {
         XCTAssertEqual(c.hyperparameters.learningRate, recipe.learningRate)
         XCTAssertEqual(c.hyperparameters.weightDecay, recipe.weightDecay)
         XCTAssertEqual(c.hyperparameters.labelSmoothing, recipe.labelSmoothing)
-        // 28 709 images in steps of 128: 224.3 steps an epoch, so 30 epochs are 6729 steps, one
+        // 28 709 images in steps of 128: 224.3 steps an epoch, so 60 epochs are 13458 steps, one
         // epoch's warm-up 224 steps, and an evaluation every 225 steps (once per epoch).
-        XCTAssertEqual(c.totalSteps, 6729)
+        XCTAssertEqual(c.totalSteps, 13458)
         XCTAssertEqual(c.warmupSteps, 224)
         XCTAssertEqual(c.evalEvery, 225)
         XCTAssertEqual(c.schedule, .cosine)
