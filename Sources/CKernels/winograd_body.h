@@ -10,7 +10,9 @@
 #define FD_CAT2(a, b) a##_##b
 #define FD_CAT(a, b) FD_CAT2(a, b)
 #define FD_FN(name) FD_CAT(name, FD_SUFFIX)
-#define FD_VECTOR _Pragma("clang loop vectorize(assume_safety) interleave(enable)")
+// No interleaving: the tile loops already give each iteration dozens of live vectors, and a
+// second copy spilled (AVX2 F(4×4) input transform 6.0 → 4.8 µs per tile row without it).
+#define FD_VECTOR _Pragma("clang loop vectorize(assume_safety) interleave_count(1)")
 // The tile loops inside a channel loop must vanish before it can be vectorised.
 #define FD_UNROLL _Pragma("unroll")
 
