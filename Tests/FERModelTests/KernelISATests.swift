@@ -143,4 +143,28 @@ final class KernelISATests: XCTestCase {
             }
         }
     }
+
+    /// The whole vgg7, three training steps and an inference batch, on each table: the same bits.
+    func testVgg7TrainsToTheSameBitsOnEveryTable() {
+        let batch = 8
+        var rng = Xoshiro256(seed: 71)
+        let x = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
+        let labels = (0..<batch).map { Int32($0 % 7) }
+        let saved = (KernelISA.active, ComputeThreads.count)
+        defer {
+            KernelISA.active = saved.0
+            ComputeThreads.set(saved.1)
+        }
+        ComputeThreads.set(2)
+        func run(_ isa: KernelISA) -> [Float] {
+            KernelISA.active = isa
+            let c = Classifier(architecture: .vgg7, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 72)
+            return x.withUnsafeBufferPointer { xb in
+                (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
+            }
+        }
+        let reference = run(.portable)
+        XCTAssertLessThan(reference[2], reference[0], "three steps on the same batch should lower its loss")
+        for isa in KernelISA.supported.dropFirst() { XCTAssertEqual(run(isa), reference, isa.rawValue) }
+    }
 }
