@@ -1,5 +1,5 @@
 // Picks a kernel table by what the CPU supports. The tables themselves are in the
-// kernels_*.c files, one per instruction set, all compiled from winograd_body.h.
+// kernels_*.c files, one per instruction set, all compiled from kernels_body.h.
 #include "ckernels.h"
 #include <stddef.h>
 

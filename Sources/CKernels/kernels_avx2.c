@@ -2,6 +2,6 @@
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define FD_SUFFIX avx2
-#include "winograd_body.h"
+#include "kernels_body.h"
 #pragma clang attribute pop
 #endif

@@ -3,6 +3,6 @@
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"), \
                                             min_vector_width(512))), apply_to = function)
 #define FD_SUFFIX avx512
-#include "winograd_body.h"
+#include "kernels_body.h"
 #pragma clang attribute pop
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import FERModel
 
@@ -166,5 +167,39 @@ final class KernelISATests: XCTestCase {
         let reference = run(.portable)
         XCTAssertLessThan(reference[2], reference[0], "three steps on the same batch should lower its loss")
         for isa in KernelISA.supported.dropFirst() { XCTAssertEqual(run(isa), reference, isa.rawValue) }
+    }
+
+    /// The per-channel sums in Double against the plain loops they replaced, on random rows: the
+    /// same bits on every table (one accumulator per channel, rows in order).
+    func testChannelSumsMatchPlainLoops() {
+        let rows = 37, C = 24
+        let x = randomFloats(rows * C, seed: 81, scale: 3), g = randomFloats(rows * C, seed: 82)
+        let floatMean = randomFloats(C, seed: 83), doubleMean = floatMean.map { Double($0) + 1e-3 }
+        var sum = [Double](repeating: 0.5, count: C), sq = sum, sqF = sum, sumG = sum, sumGX = sum
+        for r in 0..<rows {
+            for c in 0..<C {
+                let v = x[r * C + c], d = g[r * C + c]
+                sum[c] += Double(v)
+                let e = Double(v) - doubleMean[c]
+                sq[c] += e * e
+                let f = Double(v - floatMean[c])
+                sqF[c] += f * f
+                sumG[c] += Double(d)
+                sumGX[c] += Double(d * (v - floatMean[c]))
+            }
+        }
+        for isa in KernelISA.supported {
+            let k = isa.table.pointee
+            var a = [Double](repeating: 0.5, count: C), b = a, bF = a, aG = a, aGX = a
+            k.channel_sum!(x, rows, C, &a)
+            k.channel_squared_deviation!(x, rows, C, doubleMean, &b)
+            k.channel_squared_deviation_float_mean!(x, rows, C, floatMean, &bF)
+            k.channel_gradient_sums!(g, x, rows, C, floatMean, &aG, &aGX)
+            XCTAssertEqual(a, sum, "\(isa.rawValue): channel_sum")
+            XCTAssertEqual(b, sq, "\(isa.rawValue): channel_squared_deviation")
+            XCTAssertEqual(bF, sqF, "\(isa.rawValue): channel_squared_deviation_float_mean")
+            XCTAssertEqual(aG, sumG, "\(isa.rawValue): channel_gradient_sums Σg")
+            XCTAssertEqual(aGX, sumGX, "\(isa.rawValue): channel_gradient_sums Σg(x − μ)")
+        }
     }
 }

@@ -1,9 +1,9 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
-// The engine's hot element-wise kernels (Winograd transforms and their epilogues), compiled
-// three times from one source (winograd_body.h): for baseline x86-64 (or any other CPU: plain C),
-// for AVX2 + FMA, and for AVX-512. The caller picks one table at run time (fd_isa_best, or
-// FERDASH_ISA through the Swift side) and keeps it.
+// The engine's hot element-wise kernels (Winograd transforms and their epilogues, batch-norm
+// sums), compiled three times from one source (kernels_body.h): for baseline x86-64 (or any
+// other CPU: plain C), for AVX2 + FMA, and for AVX-512. The caller picks one table at run time
+// (fd_isa_best, or FERDASH_ISA through the Swift side) and keeps it.
 //
 // Every kernel is element-wise over channels with no reduction across lanes, and the target is
 // built with -ffp-contract=off, so all three tables compute the same bits: only speed differs.
@@ -43,6 +43,19 @@ typedef struct {
     /// RELU_POOL writes 2 pooled rows, `pooled` and pooled + pooled_row (no winners: inference).
     void (*wino4_output)(const float *m, long plane, long channels, long tiles, const float *bias, int epilogue,
                          float *y, long row, float *pooled, long pooled_row);
+
+    // Per-channel sums over `rows` rows of `channels` values (NHWC), in double, added into the
+    // accumulators row by row (the bits of the plain loop).
+    /// sum[c] += x
+    void (*channel_sum)(const float *x, long rows, long channels, double *sum);
+    /// sq[c] += ((double)x − mean[c])²
+    void (*channel_squared_deviation)(const float *x, long rows, long channels, const double *mean, double *sq);
+    /// sq[c] += (double)(x − mean[c])², the difference taken in float
+    void (*channel_squared_deviation_float_mean)(const float *x, long rows, long channels, const float *mean,
+                                                 double *sq);
+    /// sum_g[c] += g, sum_gx[c] += (double)(g·(x − mean[c]))
+    void (*channel_gradient_sums)(const float *g, const float *x, long rows, long channels, const float *mean,
+                                  double *sum_g, double *sum_gx);
 } fd_kernels;
 
 /// Whether this CPU (and OS) can run the given table.
