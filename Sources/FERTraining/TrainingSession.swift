@@ -376,6 +376,9 @@ public final class TrainingSession: @unchecked Sendable {
         guard model.architecture == configuration.architecture else {
             throw RunError("\(run.latestCheckpoint): checkpoint is architecture '\(model.architecture.rawValue)', but --arch \(configuration.architecture.rawValue) was asked for")
         }
+        guard !model.isInferenceOnly else {
+            throw RunError("\(run.latestCheckpoint): an inference checkpoint (weights only, no optimizer state) cannot be resumed; resume from a training run's checkpoint")
+        }
         model.hyperparameters.learningRate = configuration.hyperparameters.learningRate
         model.hyperparameters.l2 = configuration.hyperparameters.l2
         model.hyperparameters.weightDecay = configuration.hyperparameters.weightDecay
