@@ -51,15 +51,22 @@ final class WinogradConv3x3 {
     }
 
     final class Scratch {
-        let strip: FloatBuffer   // α zero-padded input rows of one tile row
-        let v: FloatBuffer
-        let m: FloatBuffer
-        init(tiles: Int, alpha: Int, g: ConvGeometry) {
-            strip = FloatBuffer(alpha * (g.input.width + 2) * g.input.channels)
-            v = FloatBuffer(alpha * alpha * WinogradConv3x3.plane(tiles, g.input.channels))
-            m = FloatBuffer(alpha * alpha * WinogradConv3x3.plane(tiles, g.outChannels))
+        let strip = FloatBuffer(1)   // α zero-padded input rows of one tile row
+        let v = FloatBuffer(1)
+        let m = FloatBuffer(1)
+        /// Grows the buffers to what a chunk of `tiles` tiles of this shape needs.
+        func fit(tiles: Int, alpha: Int, g: ConvGeometry) {
+            strip.reserve(alpha * (g.input.width + 2) * g.input.channels)
+            v.reserve(alpha * alpha * WinogradConv3x3.plane(tiles, g.input.channels))
+            m.reserve(alpha * alpha * WinogradConv3x3.plane(tiles, g.outChannels))
         }
     }
+    /// Working memory shared by every Winograd convolution of the process: layers and passes
+    /// run one after another, so only as many sets exist as workers ever ran at once, each grown
+    /// to the largest chunk, rather than one pool per convolution (vgg7 has twelve: forward,
+    /// data gradient and folded inference of four layers, 14 MB of scratch with F(4×4) tiles).
+    nonisolated(unsafe) private static var sharedPool: [Scratch] = []
+    private static let sharedPoolLock = PthreadLock()
 
     /// Floats from one transformed plane (V[ξ] or M[ξ] of a chunk) to the next: the tiles'
     /// channels plus one cache line. Chunks hold 24 or 96 tiles of 32–128 channels, so without
@@ -68,8 +75,6 @@ final class WinogradConv3x3 {
     /// faster (one tile row of 12 tiles × 64 channels, AVX-512: input 3.1 → 1.0 µs, output
     /// gradient 3.0 → 1.0 µs; portable 8.7 → 1.2 µs).
     static func plane(_ tiles: Int, _ channels: Int) -> Int { tiles * channels + 16 }
-    private var pool: [Scratch] = []
-    private let poolLock = PthreadLock()
     /// [dU; db] partial sums, one per work slice of the last weight gradient.
     private var partials: [FloatBuffer] = []
 
@@ -101,9 +106,9 @@ final class WinogradConv3x3 {
     private var tilesPerRow: Int { geometry.input.width / tile }
 
     func withScratch<T>(_ body: (Scratch) -> T) -> T {
-        let s = poolLock.locked { pool.popLast() }
-            ?? Scratch(tiles: tileRowsPerChunk * tilesPerRow, alpha: alpha, g: geometry)
-        defer { poolLock.locked { pool.append(s) } }
+        let s = Self.sharedPoolLock.locked { Self.sharedPool.popLast() } ?? Scratch()
+        s.fit(tiles: tileRowsPerChunk * tilesPerRow, alpha: alpha, g: geometry)
+        defer { Self.sharedPoolLock.locked { Self.sharedPool.append(s) } }
         return body(s)
     }
 
