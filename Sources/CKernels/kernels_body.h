@@ -43,63 +43,56 @@ static void FD_FN(wino2_input)(const float *strip, long stride, long C, long til
     }
 }
 
+// y = Aᵀ M A + bias of one tile at channel c: s = Aᵀ M column by column, then y = s A row by row.
+static inline void FD_FN(wino2_tile)(const float *base, long plane, long c, float b, float v[4]) {
+    float s0[4], s1[4];
+    FD_UNROLL for (int j = 0; j < 4; j++) {
+        float q0 = base[j * plane + c], q1 = base[(4 + j) * plane + c];
+        float q2 = base[(8 + j) * plane + c], q3 = base[(12 + j) * plane + c];
+        s0[j] = q0 + q1 + q2; s1[j] = q1 - q2 - q3;
+    }
+    v[0] = (s0[0] + s0[1] + s0[2]) + b; v[1] = (s0[1] - s0[2] - s0[3]) + b;
+    v[2] = (s1[0] + s1[1] + s1[2]) + b; v[3] = (s1[1] - s1[2] - s1[3]) + b;
+}
+
 static void FD_FN(wino2_output)(const float *m, long plane, long C, long tiles, const float *bias, int epilogue,
                                 float *y, long row, float *pooled, uint8_t *arg) {
+    // One loop per epilogue (see wino4_output: no branch inside a vector loop).
     for (long t = 0; t < tiles; t++) {
         const float *base = m + t * C;
-        float *y00 = y + 2 * t * C, *y01 = y00 + C, *y10 = y00 + row, *y11 = y10 + C;
-        float *p = pooled + t * C;
-        uint8_t *a = arg ? arg + t * C : 0;
-        if (epilogue == FD_EPILOGUE_RELU_POOL) {
+        if (epilogue == FD_EPILOGUE_RELU_POOL && arg) {
+            float *p = pooled + t * C;
+            uint8_t *a = arg + t * C;
             FD_VECTOR
             for (long c = 0; c < C; c++) {
-                float s0[4], s1[4];
-                for (int j = 0; j < 4; j++) {
-                    float q0 = base[j * plane + c], q1 = base[(4 + j) * plane + c];
-                    float q2 = base[(8 + j) * plane + c], q3 = base[(12 + j) * plane + c];
-                    s0[j] = q0 + q1 + q2; s1[j] = q1 - q2 - q3;
-                }
-                float b = bias[c];
-                float v00 = (s0[0] + s0[1] + s0[2]) + b, v01 = (s0[1] - s0[2] - s0[3]) + b;
-                float v10 = (s1[0] + s1[1] + s1[2]) + b, v11 = (s1[1] - s1[2] - s1[3]) + b;
-                p[c] = FD_FN(fd_max)(FD_FN(fd_max)(FD_FN(fd_max)(v00, v01), FD_FN(fd_max)(v10, v11)), 0);
+                float v[4];
+                FD_FN(wino2_tile)(base, plane, c, bias[c], v);
+                float m01 = FD_FN(fd_max)(v[0], v[1]), m012 = FD_FN(fd_max)(m01, v[2]);
+                p[c] = FD_FN(fd_max)(FD_FN(fd_max)(m012, v[3]), 0);
+                // The winner 0…3, the first on ties, as MaxPool2x2 picks it.
+                a[c] = v[3] > m012 ? 3 : (v[2] > m01 ? 2 : (v[1] > v[0] ? 1 : 0));
             }
-            if (!a) continue;
-            // The winners need the values again; recomputing them is cheaper than storing them
-            // (first winner on ties, as MaxPool2x2 picks them).
+        } else if (epilogue == FD_EPILOGUE_RELU_POOL) {
+            float *p = pooled + t * C;
             FD_VECTOR
             for (long c = 0; c < C; c++) {
-                float s0[4], s1[4];
-                for (int j = 0; j < 4; j++) {
-                    float q0 = base[j * plane + c], q1 = base[(4 + j) * plane + c];
-                    float q2 = base[(8 + j) * plane + c], q3 = base[(12 + j) * plane + c];
-                    s0[j] = q0 + q1 + q2; s1[j] = q1 - q2 - q3;
-                }
-                float b = bias[c];
-                float v00 = (s0[0] + s0[1] + s0[2]) + b, v01 = (s0[1] - s0[2] - s0[3]) + b;
-                float v10 = (s1[0] + s1[1] + s1[2]) + b, v11 = (s1[1] - s1[2] - s1[3]) + b;
-                float m01 = FD_FN(fd_max)(v00, v01), m012 = FD_FN(fd_max)(m01, v10);
-                a[c] = v11 > m012 ? 3 : (v10 > m01 ? 2 : (v01 > v00 ? 1 : 0));
+                float v[4];
+                FD_FN(wino2_tile)(base, plane, c, bias[c], v);
+                p[c] = FD_FN(fd_max)(FD_FN(fd_max)(FD_FN(fd_max)(v[0], v[1]), FD_FN(fd_max)(v[2], v[3])), 0);
             }
-            continue;
-        }
-        int relu = epilogue == FD_EPILOGUE_RELU;
-        FD_VECTOR
-        for (long c = 0; c < C; c++) {
-            float s0[4], s1[4];
-            for (int j = 0; j < 4; j++) {
-                float q0 = base[j * plane + c], q1 = base[(4 + j) * plane + c];
-                float q2 = base[(8 + j) * plane + c], q3 = base[(12 + j) * plane + c];
-                s0[j] = q0 + q1 + q2; s1[j] = q1 - q2 - q3;
+        } else {
+            float *y00 = y + 2 * t * C, *y01 = y00 + C, *y10 = y00 + row, *y11 = y10 + C;
+            int relu = epilogue == FD_EPILOGUE_RELU;
+            FD_VECTOR
+            for (long c = 0; c < C; c++) {
+                float v[4];
+                FD_FN(wino2_tile)(base, plane, c, bias[c], v);
+                // Plain stores the values as they are (a NaN must reach the loss, not be clamped away).
+                y00[c] = relu ? FD_FN(fd_max)(v[0], 0) : v[0];
+                y01[c] = relu ? FD_FN(fd_max)(v[1], 0) : v[1];
+                y10[c] = relu ? FD_FN(fd_max)(v[2], 0) : v[2];
+                y11[c] = relu ? FD_FN(fd_max)(v[3], 0) : v[3];
             }
-            float b = bias[c];
-            float v00 = (s0[0] + s0[1] + s0[2]) + b, v01 = (s0[1] - s0[2] - s0[3]) + b;
-            float v10 = (s1[0] + s1[1] + s1[2]) + b, v11 = (s1[1] - s1[2] - s1[3]) + b;
-            // Plain stores the values as they are (a NaN must reach the loss, not be clamped away).
-            y00[c] = relu ? FD_FN(fd_max)(v00, 0) : v00;
-            y01[c] = relu ? FD_FN(fd_max)(v01, 0) : v01;
-            y10[c] = relu ? FD_FN(fd_max)(v10, 0) : v10;
-            y11[c] = relu ? FD_FN(fd_max)(v11, 0) : v11;
         }
     }
 }
