@@ -381,7 +381,7 @@ private func closeGallery(_ s: inout AppState, open: Bool, _ fx: inout [Effect])
     guard let back = s.gallery else { return }
     s.gallery = nil
     if open {
-        if let idx = s.currentIndex { setMessage(&s, "\(s.currentSplit.rawValue) #\(idx)") }
+        if let idx = s.currentIndex { setMessage(&s, "\(s.currentSplit.rawValue) #\(idx) from the gallery (g shows it again)") }
     } else {
         if back.split == s.split && back.filter == s.filter { move(&s, to: back.position, &fx) }
         s.message = nil
