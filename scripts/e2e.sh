@@ -106,9 +106,9 @@ printed_plan() { grep -q "^Recipe: " recipe.txt && grep -q "^Time budget" recipe
 wait_until 300 "run4 to print its recipe and time budget" printed_plan 2>>recipe.txt
 kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f pids/recipe.pid
 ferdash train --headless --steps 2 --eval-every 100 --run-dir run5 >explicit.txt 2>&1
-if grep -q "^Time budget: 5[0-8]\.[0-9] minutes left" recipe.txt && grep -q "^Recipe: vgg7, 1407 steps" recipe.txt \
+if grep -q "^Time budget: 5[0-8]\.[0-9] minutes left" recipe.txt && grep -q "^Recipe: vgg7, 2813 steps" recipe.txt \
     && grep -q "^Finished at step 2 " explicit.txt && ! grep -q "^Time budget" explicit.txt; then
-    pass "vgg7's 58-minute budget applies to its 30 epochs, not to an explicit --steps"
+    pass "vgg7's 58-minute budget applies to its 60 epochs, not to an explicit --steps"
 else fail "recipe time budget" recipe.txt; sed 's/^/    | /' explicit.txt | tail -5; fi
 
 # --- predict on a generated image
@@ -119,6 +119,39 @@ if ferdash predict "$png" --model run1 --no-detect --json >pred.json 2>log.txt \
 else fail "predict --json" log.txt; fi
 ferdash predict "$png" --model run1 --no-detect --samples 200 >pred.txt 2>&1 && grep -q "dropout sampling (200 runs)" pred.txt \
     && pass "predict --samples shows the dropout histogram" || fail "predict --samples" pred.txt
+
+# --- a compact inference checkpoint: a third of the size, the same scores, not resumable
+if ferdash export --model run1 --format checkpoint --output compact.ferdash >export.txt 2>&1 \
+    && ferdash evaluate --model compact.ferdash --split validation --json >compact.json 2>>export.txt \
+    && ferdash evaluate --model run1 --split validation --json >full.json 2>>export.txt \
+    && py -c "
+import json, os
+a, b = json.load(open('compact.json')), json.load(open('full.json'))
+assert a['accuracy'] == b['accuracy'] and a['confusion'] == b['confusion'], (a['accuracy'], b['accuracy'])
+ratio = os.path.getsize('compact.ferdash') / os.path.getsize('run1/checkpoint-best.ferdash')
+assert 0.3 < ratio < 0.36, ratio"; then
+    pass "export --format checkpoint scores like the full checkpoint at a third of the size"
+else fail "export --format checkpoint" export.txt; fi
+mkdir -p run6 && cp compact.ferdash run6/checkpoint-latest.ferdash
+expect_error "--resume from an inference checkpoint says why not" "run6/checkpoint-latest.ferdash: an inference checkpoint.*cannot be resumed" \
+    ferdash train --headless --arch seed --resume --run-dir run6 --steps 10
+
+# --- the shipped model: used without --model when there is no ./runs, said in one line
+shared="$root/../shared"
+mkdir -p fresh && pushd fresh >/dev/null
+face="$shared/faces/obama.jpg"; [[ -f $face ]] || face="$work/$png"
+if ferdash predict "$face" --json >shipped.json 2>shipped.txt && grep -q "using the shipped model .*assets/models/vgg7-fer2013.ferdash" shipped.txt \
+    && py -c "import json; d=json.load(open('shipped.json'))[0]; p=d['probabilities']; assert abs(sum(p.values())-1)<1e-3 and d['label'] in p"; then
+    pass "predict without --model or runs uses the shipped model and says so ($(basename "$face"))"
+else fail "predict with the shipped model" shipped.txt; fi
+fer="$shared/data/fer2013/fer2013-train-publictest.csv.gz"
+if [[ -f $fer ]]; then
+    if ferdash evaluate --data "$fer" --split validation --json >shipped-eval.json 2>shipped.txt \
+        && py -c "import json; d=json.load(open('shipped-eval.json')); assert d['accuracy'] > 0.6, d['accuracy']"; then
+        pass "the shipped model scores $(py -c "import json; print(round(100*json.load(open('shipped-eval.json'))['accuracy'],2))")% on PublicTest"
+    else fail "the shipped model on PublicTest" shipped.txt; fi
+else echo "SKIP: the shipped model on PublicTest ($fer is not here)"; fi
+popd >/dev/null
 
 # --- bad input: clear errors naming the file, never a crash
 printf 'emotion,pixels,Usage\n3,1 2 3,Training\n' >short.csv

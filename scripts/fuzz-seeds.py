@@ -81,7 +81,8 @@ put("pnm", "p6.ppm", b"P6\n4 2\n255\n" + ramp)
 put("pnm", "p2.pgm", b"P2\n3 2\n15\n0 3 6\n9 12 15\n")
 put("pnm", "p3.ppm", b"P3\n2 1\n255\n255 0 0  0 0 255\n")
 
-# --- checkpoints: version 1 with the fuzz target's small layout (w: 3 floats, b: 2), FNV-1a 64 checksum
+# --- checkpoints: versions 1 (training) and 2 (inference: values only) with the fuzz target's small
+#     layout (w: 3 floats, b: 2), FNV-1a 64 checksum
 def fnv(data):
     h = 0xCBF29CE484222325
     for b in data:
@@ -90,19 +91,21 @@ def fnv(data):
 def s(text):
     raw = text.encode()
     return struct.pack("<I", len(raw)) + raw
-def checkpoint(arch, metadata, tensors, step=7):
-    out = b"FERDASH\x00" + struct.pack("<I", 1) + s(arch) + struct.pack("<I", len(metadata))
+def checkpoint(arch, metadata, tensors, step=7, version=1):
+    arrays = 3 if version == 1 else 1
+    out = b"FERDASH\x00" + struct.pack("<I", version) + s(arch) + struct.pack("<I", len(metadata))
     for k in sorted(metadata):
         out += s(k) + s(metadata[k])
     out += struct.pack("<5f", 1e-3, 1e-2, 0.9, 0.999, 1e-7) + struct.pack("<Q", step) + struct.pack("<4Q", 1, 2, 3, 4)
     out += struct.pack("<I", len(tensors))
     for name, n in tensors:
-        out += s(name) + struct.pack("<Q", n) + struct.pack(f"<{3 * n}f", *[0.5 * i for i in range(3 * n)])
+        out += s(name) + struct.pack("<Q", n) + struct.pack(f"<{arrays * n}f", *[0.5 * i for i in range(arrays * n)])
     return out + struct.pack("<Q", fnv(out))
 good = checkpoint("seed", {"step": "7", "dataset": "synthetic"}, [("w", 3), ("b", 2)])
 put("checkpoint", "small.ferdash", good)
 put("checkpoint", "vgg7-header.ferdash", checkpoint("vgg7", {}, [("w", 3), ("b", 2)])[:120])
 put("checkpoint", "bad-checksum.ferdash", good[:-1] + bytes([good[-1] ^ 1]))
+put("checkpoint", "inference.ferdash", checkpoint("seed", {"step": "7"}, [("w", 3), ("b", 2)], version=2))
 
 # --- a Haar cascade in OpenCV's format (hand-made 6x6, two stages)
 put("cascade", "tiny.xml", """<?xml version="1.0"?>
@@ -146,7 +149,7 @@ dictionary("png", [b"\x89PNG\r\n\x1a\n", "IHDR", "IDAT", "IEND", "PLTE", "tRNS",
 dictionary("jpeg", [b"\xff\xd8", b"\xff\xd9", b"\xff\xc0", b"\xff\xc1", b"\xff\xc2", b"\xff\xc4", b"\xff\xdb", b"\xff\xdd", b"\xff\xda", b"\xff\xe0", b"\xff\xe1", b"\xff\xee", "Exif\x00\x00", "JFIF\x00", "Adobe"])
 dictionary("pnm", ["P2", "P3", "P5", "P6", "#", "255", "65535", "\n"])
 dictionary("exif", [b"\xff\xd8", b"\xff\xe1", b"\xff\xda", "Exif\x00\x00", "II*\x00", "MM\x00*", b"\x01\x12", b"\x12\x01", b"\x00\x03", b"\x03\x00"])
-dictionary("checkpoint", [b"FERDASH\x00", b"\x01\x00\x00\x00", "seed", "vgg7", b"\x01\x00\x00\x00w", b"\x01\x00\x00\x00b", b"\x03\x00\x00\x00\x00\x00\x00\x00"])
+dictionary("checkpoint", [b"FERDASH\x00", b"\x01\x00\x00\x00", "seed", "vgg7", b"\x02\x00\x00\x00", b"\x01\x00\x00\x00w", b"\x01\x00\x00\x00b", b"\x03\x00\x00\x00\x00\x00\x00\x00"])
 dictionary("cascade", ["<cascade>", "</cascade>", "<stages>", "<_>", "</_>", "<features>", "<rects>", "<tilted>1</tilted>", "<internalNodes>", "<leafValues>",
                        "<stageNum>", "<maxWeakCount>", "<stageThreshold>", "<weakClassifiers>", "<width>", "<height>", "<featureType>HAAR</featureType>",
                        "<stageType>BOOST</stageType>", "<opencv_storage>", "-1.", "1e308", "nan", "<![CDATA[", "&amp;"])

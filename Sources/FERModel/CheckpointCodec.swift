@@ -1,13 +1,14 @@
-// The checkpoint file format, version 1. All integers and floats little-endian.
+// The checkpoint file format, versions 1 and 2. All integers and floats little-endian.
 //
 //   magic        8 bytes  "FERDASH\0"
-//   version      u32      1
+//   version      u32      1 (training checkpoint) or 2 (inference checkpoint: no optimizer state)
 //   architecture string   (u32 byte length + UTF-8)
 //   metadata     u32 count, then count × (key string, value string), keys sorted
 //   hyper        5 × f32  learning rate, l2, β1, β2, ε
 //   step         u64      Adam steps taken
 //   rng          4 × u64  xoshiro256** state (dropout continues where it stopped)
 //   tensors      u32 count, then count × (name string, u64 n, n × f32 value, n × f32 m, n × f32 v)
+//                (version 2: count × (name string, u64 n, n × f32 value), a third of the size)
 //   checksum     u64      FNV-1a 64 of every byte before it
 //
 // The reader trusts nothing: every length is checked against the bytes that remain before
@@ -27,12 +28,17 @@ package struct CheckpointState: Equatable {
     var step: UInt64
     var rng: [UInt64]   // 4 words
     package var tensors: [CheckpointTensor]
+    /// False for an inference checkpoint (version 2): its Adam moments read as zeros.
+    var hasOptimizerState = true
 }
 
 package enum CheckpointCodec {
     static let magic: [UInt8] = Array("FERDASH".utf8) + [0]
     static let version: UInt32 = 1
-    static let supportedVersions: [UInt32] = [1]
+    /// Weights and batch-norm statistics only: what a shipped model needs, without the two
+    /// optimizer moments that make a training checkpoint three times larger.
+    static let inferenceVersion: UInt32 = 2
+    static let supportedVersions: [UInt32] = [1, 2]
 
     static func fnv1a64(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         bytes.withUnsafeBytes { fnv1a64($0) }
@@ -53,16 +59,18 @@ package enum CheckpointCodec {
     // MARK: writing
 
     static func encode(_ s: CheckpointState) -> [UInt8] {
-        var out = header(architecture: s.architecture, metadata: s.metadata, hyperparameters: s.hyperparameters,
-                         step: s.step, rng: s.rng)
+        var out = header(version: s.hasOptimizerState ? version : inferenceVersion, architecture: s.architecture,
+                         metadata: s.metadata, hyperparameters: s.hyperparameters, step: s.step, rng: s.rng)
         out.reserveCapacity(out.count + s.tensors.reduce(0) { $0 + 64 + 12 * $1.value.count })
         put(&out, UInt32(s.tensors.count))
         for t in s.tensors {
             put(&out, t.name)
             put(&out, UInt64(t.value.count))
             putFloats(&out, t.value)
-            putFloats(&out, t.m)
-            putFloats(&out, t.v)
+            if s.hasOptimizerState {
+                putFloats(&out, t.m)
+                putFloats(&out, t.v)
+            }
         }
         put(&out, fnv1a64(out))
         return out
@@ -79,17 +87,17 @@ package enum CheckpointCodec {
 
     /// The bytes `encode` gives, handed to `write` piece by piece: each tensor straight from
     /// its memory, so a checkpoint costs no copy of the parameters (17.5 MB for vgg7) and no
-    /// file-sized array while it is written.
+    /// file-sized array while it is written. Without `optimizerState`, an inference checkpoint.
     static func stream(architecture: String, metadata: [String: String], hyperparameters: Hyperparameters,
-                       step: UInt64, rng: [UInt64], tensors: [TensorSource],
+                       step: UInt64, rng: [UInt64], tensors: [TensorSource], optimizerState: Bool = true,
                        to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         var checksum = Checksum()
         func emit(_ bytes: UnsafeRawBufferPointer) throws {
             checksum.add(bytes)
             try write(bytes)
         }
-        var head = header(architecture: architecture, metadata: metadata, hyperparameters: hyperparameters,
-                          step: step, rng: rng)
+        var head = header(version: optimizerState ? version : inferenceVersion, architecture: architecture,
+                          metadata: metadata, hyperparameters: hyperparameters, step: step, rng: rng)
         put(&head, UInt32(tensors.count))
         try head.withUnsafeBytes(emit)
         for t in tensors {
@@ -97,7 +105,7 @@ package enum CheckpointCodec {
             put(&prefix, t.name)
             put(&prefix, UInt64(t.count))
             try prefix.withUnsafeBytes(emit)
-            for array in [t.value, t.m, t.v] {
+            for array in optimizerState ? [t.value, t.m, t.v] : [t.value] {
                 #if _endian(big)
                 var bytes: [UInt8] = []
                 putFloats(&bytes, Array(UnsafeBufferPointer(start: array, count: t.count)))
@@ -123,8 +131,8 @@ package enum CheckpointCodec {
     }
 
     /// Everything before the tensor count.
-    private static func header(architecture: String, metadata: [String: String], hyperparameters h: Hyperparameters,
-                               step: UInt64, rng: [UInt64]) -> [UInt8] {
+    private static func header(version: UInt32, architecture: String, metadata: [String: String],
+                               hyperparameters h: Hyperparameters, step: UInt64, rng: [UInt64]) -> [UInt8] {
         var out = magic
         put(&out, version)
         put(&out, architecture)
@@ -180,7 +188,8 @@ package enum CheckpointCodec {
         let step = try r.u64("step count")
         var rng: [UInt64] = []
         for _ in 0..<4 { rng.append(try r.u64("generator state")) }
-        let tensors = try readTensors(&r, expected: expected, architecture: arch)
+        let hasOptimizerState = v != inferenceVersion
+        let tensors = try readTensors(&r, expected: expected, architecture: arch, withMoments: hasOptimizerState)
         let end = r.position
         let stored = try r.u64("checksum")
         guard stored == fnv1a64(bytes[0..<end]) else {
@@ -190,7 +199,7 @@ package enum CheckpointCodec {
             throw CheckpointError("damaged checkpoint: \(r.remaining) unexpected bytes after the checksum")
         }
         return CheckpointState(architecture: arch, metadata: metadata, hyperparameters: hyper,
-                               step: step, rng: rng, tensors: tensors)
+                               step: step, rng: rng, tensors: tensors, hasOptimizerState: hasOptimizerState)
     }
 
     /// A file shorter than the magic number that matches its start is a truncated checkpoint;
@@ -232,9 +241,10 @@ package enum CheckpointCodec {
         return hyper
     }
 
-    /// The tensors in the architecture's order, each with its Adam moments.
+    /// The tensors in the architecture's order, each with its Adam moments (zeros when the file
+    /// has none).
     private static func readTensors(_ r: inout Reader, expected: [(name: String, count: Int)],
-                                    architecture arch: String) throws -> [CheckpointTensor] {
+                                    architecture arch: String, withMoments: Bool) throws -> [CheckpointTensor] {
         let tensorCount = Int(try r.u32("tensor count"))
         guard tensorCount == expected.count else {
             throw CheckpointError("inconsistent checkpoint: \(tensorCount) tensors, architecture '\(arch)' has \(expected.count)")
@@ -250,8 +260,9 @@ package enum CheckpointCodec {
                 throw CheckpointError("inconsistent sizes: tensor '\(name)' has \(n) values, architecture '\(arch)' expects \(count)")
             }
             let value = try r.floats(count, "\(name) values")
-            let m = try r.floats(count, "\(name) optimizer state")
-            let v = try r.floats(count, "\(name) optimizer state")
+            let zeros = withMoments ? [] : [Float](repeating: 0, count: count)
+            let m = withMoments ? try r.floats(count, "\(name) optimizer state") : zeros
+            let v = withMoments ? try r.floats(count, "\(name) optimizer state") : zeros
             tensors.append(CheckpointTensor(name: name, value: value, m: m, v: v))
         }
         return tensors

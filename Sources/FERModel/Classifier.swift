@@ -48,6 +48,9 @@ public final class Classifier {
     public var hyperparameters: Hyperparameters
     /// Optimizer steps taken so far (restored from checkpoints).
     public private(set) var step: Int = 0
+    /// Loaded from an inference checkpoint: the weights are there, the optimizer's moments are
+    /// not, so training cannot continue it exactly.
+    public private(set) var isInferenceOnly = false
 
     let network: Network
     /// One generator for init and then dropout, so a seed fixes the whole run.
@@ -137,15 +140,16 @@ public final class Classifier {
 
     /// Whole state as checkpoint bytes: magic, version, architecture, `metadata`, parameters,
     /// optimizer state, RNG state, checksum.
-    public func checkpointBytes(metadata: [String: String]) -> [UInt8] {
+    public func checkpointBytes(metadata: [String: String], inferenceOnly: Bool = false) -> [UInt8] {
         var bytes: [UInt8] = []
-        writeCheckpoint(metadata: metadata) { bytes.append(contentsOf: $0) }
+        writeCheckpoint(metadata: metadata, inferenceOnly: inferenceOnly) { bytes.append(contentsOf: $0) }
         return bytes
     }
 
     /// The same bytes as `checkpointBytes`, handed to `write` in pieces straight from the
-    /// parameters' memory: writing a checkpoint file costs no copy of the model.
-    public func writeCheckpoint(metadata: [String: String],
+    /// parameters' memory: writing a checkpoint file costs no copy of the model. `inferenceOnly`
+    /// leaves out the optimizer state (format version 2): weights and batch-norm statistics.
+    public func writeCheckpoint(metadata: [String: String], inferenceOnly: Bool = false,
                                 to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         let tensors = network.parameters.map {
             CheckpointCodec.TensorSource(name: $0.name, count: $0.count, value: $0.value.pointer, m: $0.m.pointer,
@@ -154,7 +158,7 @@ public final class Classifier {
         let s = rng.state
         try CheckpointCodec.stream(architecture: architecture.rawValue, metadata: metadata,
                                    hyperparameters: hyperparameters, step: UInt64(step), rng: [s.0, s.1, s.2, s.3],
-                                   tensors: tensors, to: write)
+                                   tensors: tensors, optimizerState: !inferenceOnly, to: write)
     }
 
     /// Rebuilds a classifier from checkpoint bytes; a damaged or foreign file throws CheckpointError.
@@ -175,6 +179,7 @@ public final class Classifier {
             t.v.withUnsafeBufferPointer { p.v.pointer.update(from: $0.baseAddress!, count: p.count) }
         }
         c.network.parametersChanged()
+        c.isInferenceOnly = !state.hasOptimizerState
         return (c, state.metadata)
     }
 

@@ -4,6 +4,29 @@ import FERModel
 import Glibc
 #endif
 
+/// Test-time augmentation: the views of an image whose probabilities are averaged.
+public enum TestTimeAugmentation: Sendable, Equatable {
+    case none
+    /// The image and its mirror image.
+    case mirror
+    /// The image and its mirror, each also shifted 2 px left, right, up and down: 10 views. The
+    /// network trained on shifts of up to 4 px, so every view is a face of a kind it knows.
+    case mirrorAndShifts
+
+    public struct View: Equatable, Sendable {
+        var dx: Int
+        var dy: Int
+        var mirrored: Bool
+    }
+
+    /// The views, the image itself first.
+    public var views: [View] {
+        let mirrors = self == .none ? [false] : [false, true]
+        let shifts = self == .mirrorAndShifts ? [(0, 0), (2, 0), (-2, 0), (0, 2), (0, -2)] : [(0, 0)]
+        return shifts.flatMap { s in mirrors.map { View(dx: s.0, dy: s.1, mirrored: $0) } }
+    }
+}
+
 /// Runs a classifier over a whole split in bounded chunks.
 public enum Evaluator {
     public static let chunk = 128
@@ -16,9 +39,11 @@ public enum Evaluator {
         public var predicted: [Int8]
     }
 
-    /// Loss, confusion matrix and wrongly classified indices of a labelled split.
-    /// `mirrorAverage` averages the probabilities of each image and its mirror image (test-time augmentation).
-    public static func evaluate(_ classifier: Classifier, on set: ImageSet, mirrorAverage: Bool = false) -> Result {
+    /// Loss, confusion matrix and wrongly classified indices of a labelled split. With `tta`
+    /// the probabilities of each image's views are averaged, and the loss is that of the averaged
+    /// prediction.
+    public static func evaluate(_ classifier: Classifier, on set: ImageSet,
+                                tta: TestTimeAugmentation = .none) -> Result {
         var confusion = ConfusionMatrix()
         var misclassified: [Int] = []
         var predictedClasses: [Int8] = []
@@ -30,23 +55,17 @@ public enum Evaluator {
             let n = min(chunk, set.count - start)
             fill(&buffer, from: set, indices: start..<(start + n))
             let labels = (start..<(start + n)).map { Int32(set.labels[$0]) }
-            var probabilities: [Float]
-            let result = buffer.withUnsafeBufferPointer {
-                classifier.evaluate(images: UnsafeBufferPointer(rebasing: $0[0..<(n * ImageSet.pixelsPerImage)]), labels: labels)
-            }
-            probabilities = softmax(result.logits)
-            if mirrorAverage {
-                mirror(&buffer, count: n)
-                let mirrored = buffer.withUnsafeBufferPointer {
-                    classifier.logits(images: UnsafeBufferPointer(rebasing: $0[0..<(n * ImageSet.pixelsPerImage)]), count: n)
-                }
-                let p2 = softmax(mirrored)
-                for i in probabilities.indices { probabilities[i] = (probabilities[i] + p2[i]) / 2 }
+            let images = Array(buffer[0..<(n * ImageSet.pixelsPerImage)])
+            let probabilities: [Float]
+            if tta == .none {
+                let result = images.withUnsafeBufferPointer { classifier.evaluate(images: $0, labels: labels) }
+                probabilities = softmax(result.logits)
+                lossSum += Double(result.loss) * Double(n)
+            } else {
+                probabilities = averagedProbabilities(classifier, images: images, count: n, tta: tta)
                 // The loss of the prediction actually made: cross-entropy of the averaged
                 // probabilities (floored so one confident mistake cannot make it infinite).
                 for i in 0..<n { lossSum -= log(Double(max(probabilities[i * 7 + Int(labels[i])], 1e-30))) }
-            } else {
-                lossSum += Double(result.loss) * Double(n)
             }
             for i in 0..<n {
                 let predicted = argmax(probabilities[(i * 7)..<(i * 7 + 7)])
@@ -62,16 +81,29 @@ public enum Evaluator {
     }
 
     /// Softmax probabilities (7 per image) for the given 48×48 images (count × 2304 bytes).
-    public static func probabilities(_ classifier: Classifier, pixels: [UInt8], mirrorAverage: Bool = false) -> [Float] {
+    public static func probabilities(_ classifier: Classifier, pixels: [UInt8],
+                                     tta: TestTimeAugmentation = .none) -> [Float] {
         let count = pixels.count / ImageSet.pixelsPerImage
-        var images = pixels.map { Float($0) / 255 }
-        var p = images.withUnsafeBufferPointer { softmax(classifier.logits(images: $0, count: count)) }
-        if mirrorAverage {
-            mirror(&images, count: count)
-            let p2 = images.withUnsafeBufferPointer { softmax(classifier.logits(images: $0, count: count)) }
-            for i in p.indices { p[i] = (p[i] + p2[i]) / 2 }
+        return averagedProbabilities(classifier, images: pixels.map { Float($0) / 255 }, count: count, tta: tta)
+    }
+
+    /// The mean of the softmax probabilities over every view of `tta` (just the image for `.none`).
+    static func averagedProbabilities(_ classifier: Classifier, images: [Float], count: Int,
+                                      tta: TestTimeAugmentation) -> [Float] {
+        var sum = [Float](repeating: 0, count: count * 7)
+        var view = [Float](repeating: 0, count: images.count)
+        let views = tta.views
+        for v in views {
+            images.withUnsafeBufferPointer { src in
+                view.withUnsafeMutableBufferPointer { dst in
+                    render(src.baseAddress!, into: dst.baseAddress!, count: count, view: v)
+                }
+            }
+            let p = view.withUnsafeBufferPointer { softmax(classifier.logits(images: $0, count: count)) }
+            for i in sum.indices { sum[i] += p[i] }
         }
-        return p
+        let scale = 1 / Float(views.count)
+        return sum.map { $0 * scale }
     }
 
     /// Saliency map (48×48, 0...1; see Classifier.saliency) of class `target` for one 48×48 image.
@@ -98,6 +130,23 @@ public enum Evaluator {
                     let src = px.baseAddress! + index * size
                     let dst = out.baseAddress! + slot * size
                     for k in 0..<size { dst[k] = Float(src[k]) * (1 / 255) }
+                }
+            }
+        }
+    }
+
+    /// One view of `count` images: mirrored first if asked, then shifted by (dx, dy) with the edge
+    /// pixels repeated, as the training augmentation's borders are.
+    static func render(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int,
+                       view: TestTimeAugmentation.View) {
+        let side = ImageSet.side
+        for image in 0..<count {
+            let src = source + image * side * side, dst = destination + image * side * side
+            for y in 0..<side {
+                let sy = min(max(y - view.dy, 0), side - 1)
+                for x in 0..<side {
+                    let sx = min(max(x - view.dx, 0), side - 1)
+                    dst[y * side + x] = src[sy * side + (view.mirrored ? side - 1 - sx : sx)]
                 }
             }
         }

@@ -306,7 +306,7 @@ public final class TrainingSession: @unchecked Sendable {
         }
     }
 
-    /// The time budget shortened the run to `total` steps: say so, and follow the new plan.
+    /// The time budget moved the end of the run to `total` steps: say so, and follow the new plan.
     private func replan(to total: Int, metrics: MetricsLog) throws {
         plannedSteps = total
         let epochs = String(format: "%.1f", Double(total) * Double(configuration.batchSize) / Double(dataset.train.count))
@@ -345,8 +345,9 @@ public final class TrainingSession: @unchecked Sendable {
                         ("time", .number(Date().timeIntervalSince1970))])
     }
 
-    /// With a deadline, the total that ends the run in time, when that is below the current
-    /// plan (the plan only ever shrinks). The pace is this session's wall time per step so far,
+    /// With a deadline, the total that ends the run in time when it differs from the current
+    /// plan: below it, or (once a busy spell has passed) at least 2% of the original plan above
+    /// it, never beyond the original plan. The pace is this session's wall time per step so far,
     /// evaluations included, with 2% to spare. The learning-rate schedule follows the new total,
     /// so a shortened cosine still anneals to its floor instead of being cut off mid-curve.
     /// Waits for 20 steps so the first measurements (caches, threads starting) do not count.
@@ -367,7 +368,12 @@ public final class TrainingSession: @unchecked Sendable {
             let secondsPerStep = Double(active) / 1e9 / Double(done)
             fitted = step + Int((0.98 * remaining / secondsPerStep).rounded(.down))
         }
-        return fitted < plannedSteps ? max(fitted, step) : nil
+        let target = min(fitted, configuration.totalSteps)
+        if target < plannedSteps { return max(target, step) }
+        // Growing back waits for a real margin, so the plan does not wobble with every re-plan.
+        let margin = max(1, configuration.totalSteps / 50)
+        let grows = target >= plannedSteps + margin || (target == configuration.totalSteps && target > plannedSteps)
+        return grows ? target : nil
     }
 
     /// Reads the run's latest checkpoint; returns the model and the best accuracy seen so far.
@@ -375,6 +381,9 @@ public final class TrainingSession: @unchecked Sendable {
         let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint)
         guard model.architecture == configuration.architecture else {
             throw RunError("\(run.latestCheckpoint): checkpoint is architecture '\(model.architecture.rawValue)', but --arch \(configuration.architecture.rawValue) was asked for")
+        }
+        guard !model.isInferenceOnly else {
+            throw RunError("\(run.latestCheckpoint): an inference checkpoint (weights only, no optimizer state) cannot be resumed; resume from a training run's checkpoint")
         }
         model.hyperparameters.learningRate = configuration.hyperparameters.learningRate
         model.hyperparameters.l2 = configuration.hyperparameters.l2

@@ -9,7 +9,7 @@ struct Browse: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "A checkpoint file or a run directory, for predictions.")
+    @Option(help: "A checkpoint file or a run directory, for predictions. Default: the newest run under ./runs, else the shipped model (assets/models); with neither, no predictions.")
     var model: String?
 
     @OptionGroup var display: DisplayFlags
@@ -17,7 +17,10 @@ struct Browse: ParsableCommand {
     func run() throws {
         let dataset = try dataOptions.load()
         var classifier: Classifier?
-        if let model { classifier = try RunDirectory.loadCheckpoint(try RunDirectory.resolveModel(model)).0 }
+        // A named model must load; without one, browsing still works when there is no model at all.
+        if let checkpoint = model != nil ? try chooseModel(model) : try? chooseModel(nil) {
+            classifier = try RunDirectory.loadCheckpoint(checkpoint).0
+        }
         let status = runBrowseDashboard(dataset: dataset, classifier: classifier, options: display.options)
         if status != 0 { throw ExitCode(status) }
     }

@@ -32,6 +32,14 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// The checkpoint `--model` names, or the newest run's, or the shipped model (said on stderr,
+/// so `--json` output stays clean).
+func chooseModel(_ model: String?) throws -> String {
+    let choice = try ModelChoice.resolve(model)
+    if let notice = choice.notice { FileHandle.standardError.write(notice + "\n") }
+    return choice.checkpoint
+}
+
 extension Architecture: ExpressibleByArgument {}
 extension SplitName: ExpressibleByArgument {}
 

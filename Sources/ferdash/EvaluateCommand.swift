@@ -13,10 +13,10 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Which split: test, validation or train.")
     var split: SplitName = .test
 
-    @Option(help: "A checkpoint file or a run directory (its best checkpoint). Default: the newest run under ./runs.")
+    @Option(help: "A checkpoint file or a run directory (its best checkpoint). Default: the newest run under ./runs, else the shipped model (assets/models).")
     var model: String?
 
-    @Flag(help: "Test-time augmentation: average over each image and its mirror image.")
+    @Flag(help: "Test-time augmentation: average over 10 views of each image: itself and its mirror image, each also shifted 2 px left, right, up and down.")
     var tta = false
 
     @Option(help: "Compute threads (default: all cores).")
@@ -26,7 +26,7 @@ struct Evaluate: ParsableCommand {
     var json = false
 
     func run() throws {
-        let checkpoint = try RunDirectory.resolveModel(model)
+        let checkpoint = try chooseModel(model)
         let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint)
         let dataset = try dataOptions.load()
         let set = dataset[split]
@@ -37,7 +37,7 @@ struct Evaluate: ParsableCommand {
             throw UsageError("\(dataset.name): the \(split.rawValue) split has no labels, so it cannot be scored (try --split validation)")
         }
         ComputeThreads.set(threads ?? defaultThreads())
-        let result = Evaluator.evaluate(classifier, on: set, mirrorAverage: tta)
+        let result = Evaluator.evaluate(classifier, on: set, tta: tta ? .mirrorAndShifts : .none)
         let confusion = result.confusion
         if json {
             let perClass = JSON.object(Emotion.allCases.map { e in
@@ -54,7 +54,7 @@ struct Evaluate: ParsableCommand {
             return
         }
         print("Model: \(checkpoint) (\(classifier.architecture.rawValue), step \(classifier.step))")
-        print("Data: \(dataset.name), \(split.rawValue) split, \(set.count) images\(tta ? ", with mirror TTA" : "")")
+        print("Data: \(dataset.name), \(split.rawValue) split, \(set.count) images\(tta ? ", with test-time augmentation (mirror and 2 px shifts, 10 views)" : "")")
         print(String(format: "Accuracy: %.2f%%   loss %.4f", confusion.accuracy * 100, result.loss))
         print("")
         print("class       precision  recall     f1  support")

@@ -11,13 +11,13 @@ struct Predict: ParsableCommand {
     @Argument(help: "Image files.")
     var files: [String]
 
-    @Option(help: "A checkpoint file or a run directory (its best checkpoint). Default: the newest run under ./runs.")
+    @Option(help: "A checkpoint file or a run directory (its best checkpoint). Default: the newest run under ./runs, else the shipped model (assets/models).")
     var model: String?
 
     @Option(help: "Also run the network N times with dropout on, and report how often each label wins (the seed chapter's histogram).")
     var samples: Int?
 
-    @Flag(help: "Test-time augmentation: average over the image and its mirror image.")
+    @Flag(help: "Test-time augmentation: average over 10 views of each face: itself and its mirror image, each also shifted 2 px left, right, up and down (the --explain map averages the face and its mirror).")
     var tta = false
 
     @OptionGroup var faceOptions: FaceOptions
@@ -33,7 +33,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        let checkpoint = try RunDirectory.resolveModel(model)
+        let checkpoint = try chooseModel(model)
         let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint)
         let preparer = try FacePreparer(options: faceOptions)
         var results: [JSON] = []
@@ -53,7 +53,7 @@ struct Predict: ParsableCommand {
             var perFace: [[Float]] = []
             var lines: [String] = []
             for face in prepared.faces {
-                let p = Evaluator.probabilities(classifier, pixels: face.pixels, mirrorAverage: tta)
+                let p = Evaluator.probabilities(classifier, pixels: face.pixels, tta: tta ? .mirrorAndShifts : .none)
                 perFace.append(p)
                 let label = Emotion(rawValue: argmax(p))!
                 var fields: [(String, JSON)] = [("label", .string(label.name)), ("probabilities", JSON.probabilities(p[...]))]

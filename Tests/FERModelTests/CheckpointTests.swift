@@ -74,9 +74,9 @@ final class CheckpointTests: XCTestCase {
         XCTAssertTrue(message { try Self.decodeTiny(Array("hello".utf8)) }.contains("not a ferdash checkpoint"))
 
         b = CodecBytes.tiny
-        b[8] = 2   // version field
+        b[8] = 3   // version field
         let v = message { try Self.decodeTiny(b) }
-        XCTAssertTrue(v.contains("version 2") && v.contains("version 1"), v)
+        XCTAssertTrue(v.contains("version 3") && v.contains("version 1, 2"), v)
 
         let foreign = CodecBytes.encode(Self.tinyState(architecture: "resnet50"))
         XCTAssertTrue(message { try Self.decodeTiny(foreign) }.contains("unknown architecture 'resnet50'"))
@@ -135,6 +135,30 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(model.checkpointBytes(metadata: metadata), expected)
         let (loaded, _) = try Classifier.fromCheckpoint(expected)
         XCTAssertEqual(loaded.checkpointBytes(metadata: metadata), expected)
+    }
+
+    /// An inference checkpoint (version 2) holds the weights and batch-norm statistics without
+    /// the optimizer's moments: a third of the size, the same predictions, and marked as such.
+    func testInferenceCheckpointKeepsPredictionsAtAThirdOfTheSize() throws {
+        let x = NetworkTests.images(3, seed: 12), labels: [Int32] = [0, 3, 6]
+        let model = Classifier(architecture: .vgg7, seed: 4)
+        x.withUnsafeBufferPointer { xb in for _ in 0..<2 { _ = model.trainStep(images: xb, labels: labels) } }
+        let full = model.checkpointBytes(metadata: ["k": "v"])
+        let compact = model.checkpointBytes(metadata: ["k": "v"], inferenceOnly: true)
+        XCTAssertEqual(Double(compact.count) / Double(full.count), 1.0 / 3, accuracy: 0.01)
+        let (loaded, metadata) = try Classifier.fromCheckpoint(compact)
+        XCTAssertTrue(loaded.isInferenceOnly)
+        XCTAssertFalse(try Classifier.fromCheckpoint(full).0.isInferenceOnly)
+        XCTAssertEqual(metadata, ["k": "v"])
+        XCTAssertEqual(loaded.step, 2)
+        let logits: (Classifier) -> [Float] = { c in x.withUnsafeBufferPointer { c.logits(images: $0, count: 3) } }
+        XCTAssertEqual(logits(loaded), logits(model))
+        XCTAssertEqual(loaded.checkpointBytes(metadata: metadata, inferenceOnly: true), compact)
+        // Damage is caught in this version too.
+        var damaged = compact
+        damaged[damaged.count / 2] ^= 0x10
+        XCTAssertThrowsError(try Classifier.fromCheckpoint(damaged)) { XCTAssertTrue("\($0)".contains("checksum"), "\($0)") }
+        XCTAssertThrowsError(try Classifier.fromCheckpoint(Array(compact.dropLast(5))))
     }
 
     func testDamagedSeedCheckpointsAreRejected() throws {

@@ -34,7 +34,7 @@ final class EvaluatorTests: XCTestCase {
         let model = Classifier(architecture: .seed, seed: 3)
         let set = images(40, symmetric: true, seed: 4)
         let plain = Evaluator.evaluate(model, on: set)
-        let tta = Evaluator.evaluate(model, on: set, mirrorAverage: true)
+        let tta = Evaluator.evaluate(model, on: set, tta: .mirror)
         XCTAssertEqual(plain.confusion.counts, tta.confusion.counts)
         XCTAssertEqual(plain.loss, tta.loss, accuracy: 1e-4)
     }
@@ -44,12 +44,54 @@ final class EvaluatorTests: XCTestCase {
     func testMirrorAverageLossIsTheLossOfTheAveragedPrediction() {
         let model = Classifier(architecture: .seed, seed: 5)
         let set = images(Evaluator.chunk + 9, symmetric: false, seed: 6)
-        let tta = Evaluator.evaluate(model, on: set, mirrorAverage: true)
-        let p = Evaluator.probabilities(model, pixels: set.pixels, mirrorAverage: true)
+        let tta = Evaluator.evaluate(model, on: set, tta: .mirror)
+        let p = Evaluator.probabilities(model, pixels: set.pixels, tta: .mirror)
         var expected = 0.0
         for i in 0..<set.count { expected -= log(Double(p[i * 7 + Int(set.labels[i])])) }
         expected /= Double(set.count)
         XCTAssertEqual(Double(tta.loss), expected, accuracy: 1e-4)
         XCTAssertNotEqual(tta.loss, Evaluator.evaluate(model, on: set).loss, "the mirror changed the scored prediction")
+    }
+
+    /// The ten views: the image first, then its mirror, each shifted 2 px four ways; a shift
+    /// repeats the edge pixels like the training augmentation.
+    func testShiftViewsMoveThePixelsAndRepeatTheEdge() {
+        let views = TestTimeAugmentation.mirrorAndShifts.views
+        XCTAssertEqual(views.count, 10)
+        XCTAssertEqual(views.first, TestTimeAugmentation.View(dx: 0, dy: 0, mirrored: false))
+        XCTAssertEqual(TestTimeAugmentation.mirror.views.count, 2)
+        XCTAssertEqual(TestTimeAugmentation.none.views.count, 1)
+        let image = (0..<2304).map { Float($0 % 48) + 100 * Float($0 / 48) }   // x + 100·y
+        var out = [Float](repeating: 0, count: 2304)
+        image.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer {
+                Evaluator.render(src.baseAddress!, into: $0.baseAddress!, count: 1, view: .init(dx: 2, dy: -2, mirrored: false))
+            }
+        }
+        XCTAssertEqual(out[10 * 48 + 10], 8 + 100 * 12, "moved right and up by 2")
+        XCTAssertEqual(out[0], 0 + 100 * 2, "left edge repeated")
+        XCTAssertEqual(out[47 * 48 + 5], 3 + 100 * 47, "bottom edge repeated")
+        image.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer {
+                Evaluator.render(src.baseAddress!, into: $0.baseAddress!, count: 1, view: .init(dx: 0, dy: 0, mirrored: true))
+            }
+        }
+        XCTAssertEqual(out[5 * 48 + 0], 47 + 500)
+    }
+
+    /// On a uniform image every view is the same image, so the ten-view average is the plain
+    /// prediction; on real variety it is the mean of the views' probabilities.
+    func testShiftAverageIsTheMeanOfTheViews() {
+        let model = Classifier(architecture: .seed, seed: 8)
+        let flat = [UInt8](repeating: 90, count: 2304)
+        let plain = Evaluator.probabilities(model, pixels: flat)
+        let averaged = Evaluator.probabilities(model, pixels: flat, tta: .mirrorAndShifts)
+        for (p, q) in zip(plain, averaged) { XCTAssertEqual(p, q, accuracy: 1e-6) }
+        let set = images(3, symmetric: false, seed: 9)
+        let all = Evaluator.probabilities(model, pixels: set.pixels, tta: .mirrorAndShifts)
+        XCTAssertNotEqual(all, Evaluator.probabilities(model, pixels: set.pixels, tta: .mirror))
+        for i in 0..<3 { XCTAssertEqual(all[(i * 7)..<(i * 7 + 7)].reduce(0, +), 1, accuracy: 1e-5) }
+        let scored = Evaluator.evaluate(model, on: set, tta: .mirrorAndShifts)
+        XCTAssertEqual(scored.predicted.map(Int.init), (0..<3).map { argmax(all[($0 * 7)..<($0 * 7 + 7)]) })
     }
 }

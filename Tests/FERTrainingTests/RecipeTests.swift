@@ -56,6 +56,36 @@ final class RecipeTests: XCTestCase {
         }
     }
 
+    /// Erasing always on: one axis-aligned rectangle of a single gray, 2–20 % of the image, and
+    /// everything outside it exactly what the same warp without erasing gives.
+    func testRandomErasingBlanksOneRectangleAndLeavesTheRestOfTheWarp() {
+        var erasing = Augmentation.standard
+        erasing.eraseProbability = 1
+        var plain = Augmentation.standard
+        plain.eraseProbability = 0
+        for slot in 0..<20 {
+            let src = face(seed: UInt64(100 + slot))
+            let a = augmented(src, erasing, seed: 3, step: 9, slot: slot)
+            let b = augmented(src, plain, seed: 3, step: 9, slot: slot)
+            let changed = (0..<2304).filter { a[$0] != b[$0] }
+            let xs = changed.map { $0 % 48 }, ys = changed.map { $0 / 48 }
+            guard let x0 = xs.min(), let x1 = xs.max(), let y0 = ys.min(), let y1 = ys.max() else {
+                return XCTFail("slot \(slot): nothing erased")
+            }
+            let box = (x0...x1).flatMap { x in (y0...y1).map { y in y * 48 + x } }
+            let grays = Set(box.map { a[$0] })
+            XCTAssertEqual(grays.count, 1, "slot \(slot): the erased box holds one gray")
+            let area = Double(box.count) / 2304
+            XCTAssertTrue(area >= 0.012 && area <= 0.23, "slot \(slot): area \(area)")
+        }
+        // Probability ½: over many images, about half are erased.
+        let erased = (0..<200).filter { slot in
+            let src = face(seed: 7)
+            return augmented(src, .standard, seed: 5, step: 1, slot: slot) != augmented(src, plain, seed: 5, step: 1, slot: slot)
+        }.count
+        XCTAssertTrue((70...130).contains(erased), "\(erased) of 200 erased")
+    }
+
     func testNoAugmentationIsThePlainConversionAndAPureFlipMirrors() {
         let src = face(seed: 2)
         XCTAssertEqual(augmented(src, .none, seed: 1, step: 0, slot: 0), src.map { Float($0) * (1 / 255) })

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import FERTraining
 import FERTestSupport
 
@@ -54,6 +55,37 @@ final class RunDirectoryTests: XCTestCase {
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -100)], ofItemAtPath: old.latestCheckpoint)
         try RunDirectory.writeAtomically([0], to: new.latestCheckpoint)
         XCTAssertEqual(RunDirectory.newestRun(under: root + "/runs"), new.path)
+    }
+
+    /// Without --model: the newest run; without runs: the shipped model, said in one line;
+    /// without either: an error that says how to get a model.
+    func testModelChoiceFallsBackToTheShippedModelAndSaysSo() throws {
+        let runs = root + "/runs", shipped = root + "/assets/models/m.ferdash"
+        XCTAssertThrowsError(try ModelChoice.resolve(nil, runsRoot: runs, shipped: nil)) { error in
+            XCTAssertTrue("\(error)".contains("no shipped model") && "\(error)".contains("ferdash train"), "\(error)")
+        }
+        let fallback = try ModelChoice.resolve(nil, runsRoot: runs, shipped: shipped)
+        XCTAssertEqual(fallback.checkpoint, shipped)
+        XCTAssertEqual(fallback.notice?.contains("using the shipped model \(shipped)"), true, "\(fallback)")
+        let run = RunDirectory(path: runs + "/a")
+        try run.create()
+        try RunDirectory.writeAtomically([0], to: run.latestCheckpoint)
+        XCTAssertEqual(try ModelChoice.resolve(nil, runsRoot: runs, shipped: shipped), ModelChoice(checkpoint: run.latestCheckpoint))
+        XCTAssertEqual(try ModelChoice.resolve(run.bestCheckpoint.replacingOccurrences(of: "best", with: "latest"), runsRoot: runs,
+                                               shipped: shipped).notice, nil)
+        XCTAssertThrowsError(try ModelChoice.resolve(root + "/nope", runsRoot: runs, shipped: shipped), "a named model must exist")
+    }
+
+    /// The shipped model is found from the working directory, and from a checkout's build folder.
+    func testShippedModelIsFoundBesideTheWorkingDirectoryOrAboveTheExecutable() throws {
+        XCTAssertNil(ShippedModel.locate(workingDirectory: root, executable: root + "/x/ferdash"))
+        let file = root + "/" + ShippedModel.relativePath
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try RunDirectory.writeAtomically([1], to: file)
+        XCTAssertEqual(ShippedModel.locate(workingDirectory: root, executable: nil), root + "/" + ShippedModel.relativePath)
+        let found = ShippedModel.locate(workingDirectory: "/nonexistent", executable: root + "/.build/x86_64/release/ferdash")
+        XCTAssertEqual(found.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
+                       URL(fileURLWithPath: file).resolvingSymlinksInPath().path)
     }
 
     func testMetricsLinesAreValidJSONAndFlushedImmediately() throws {

@@ -229,6 +229,29 @@ final class TrainingDeadlineTests: XCTestCase {
         XCTAssertLessThan(recorder.steps.last!.learningRate, 1e-3 * 0.05)
     }
 
+    /// A busy start shrinks the plan; when the steps get faster the plan grows back, step by
+    /// step, up to the run's own length and never beyond it, and the run still ends in time.
+    /// (Steps take 0.3 s for the first 30, then 0.05 s; 30 s budget; 300 steps planned.)
+    func testAPlanShrunkByABusySpellGrowsBackToTheOriginalLength() throws {
+        let recorder = EventRecorder()
+        var c = configuration(deadlineIn: 30)
+        c.totalSteps = 300
+        let clock = self.clock, started = clock.now
+        let session = TrainingSession(dataset: bandDataset(), configuration: c, clock: clock.reading) { event in
+            if case .step(let r) = event { clock.advance(seconds: r.step <= 30 ? 0.3 : 0.05) }
+            recorder.record(event)
+        }
+        session.start()
+        XCTAssertTrue(session.wait(timeout: 120))
+        let plans = plans(recorder)
+        XCTAssertEqual(plans.first, 98, "at step 25: 22.5 s left at 0.3 s a step")
+        XCTAssertEqual(plans, plans.sorted(), "after the busy spell the plan only grows: \(plans)")
+        XCTAssertEqual(plans.last, 300, "back to the run's own length, not beyond: \(plans)")
+        XCTAssertEqual(recorder.steps.count, 300)
+        XCTAssertLessThanOrEqual(Double(clock.now - started) / 1e9, 30)
+        XCTAssertFalse(try XCTUnwrap(recorder.all.last?.finish).stoppedEarly)
+    }
+
     func testTimeSpentPausedDoesNotCountAgainstTheDeadline() {
         let recorder = EventRecorder()
         let session = session(deadlineIn: 3, recorder: recorder)
