@@ -36,7 +36,7 @@ public func reduce(into s: inout AppState, _ action: Action) -> [Effect] {
     case .screen(let screen):
         s.screen = screen
     case .mouse(let m):
-        guard let target = DashboardLayout(width: s.screen.width, height: s.screen.height).target(of: m, in: s) else { break }
+        guard let target = s.layout.target(of: m, in: s) else { break }
         pointed(&s, at: target, &fx)
     case .fileLoaded(let path, let result):
         switch result {
@@ -354,14 +354,9 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
     }
 }
 
-/// The gallery on the screen as last measured: how far a row and a page reach.
-private func galleryFaces(_ s: AppState) -> GalleryLayout {
-    DashboardLayout(width: s.screen.width, height: s.screen.height).galleryFaces
-}
-
 /// Arrows, paging and Enter while the gallery is open; false for keys it leaves alone.
 private func galleryKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) -> Bool {
-    let faces = galleryFaces(s)
+    let faces = s.layout.galleryFaces   // how far a row and a page reach
     switch key {
     case .left: move(&s, to: s.position - 1, &fx)
     case .right: move(&s, to: s.position + 1, &fx)
@@ -398,7 +393,7 @@ private func pointed(_ s: inout AppState, at target: MouseTarget, _ fx: inout [E
         move(&s, to: position, &fx)
         closeGallery(&s, open: true, &fx)
     case .wheel(let direction):
-        move(&s, to: s.position + direction * (s.gallery != nil ? galleryFaces(s).rowStep : 1), &fx)
+        move(&s, to: s.position + direction * (s.gallery != nil ? s.layout.galleryFaces.rowStep : 1), &fx)
     }
 }
 

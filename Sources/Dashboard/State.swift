@@ -127,6 +127,8 @@ public struct AppState {
     public var gallery: GalleryReturn?
     /// The terminal as last measured: the gallery's rows and what a click hits depend on it.
     public var screen = ScreenInfo(width: 0, height: 0, caps: .full)
+    /// Where the panels are on that screen (as `DashboardView.draw` places them).
+    var layout: DashboardLayout { DashboardLayout(width: screen.width, height: screen.height) }
 
     public var file: FilePrediction?
     public var fileError: String?

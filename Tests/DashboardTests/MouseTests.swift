@@ -11,7 +11,7 @@ final class MouseTests: XCTestCase {
     func click(_ x: Int, _ y: Int) -> MouseEvent { MouseEvent(x: x, y: y, button: .left) }
 
     func target(_ s: AppState, _ m: MouseEvent) -> MouseTarget? {
-        DashboardLayout(width: s.screen.width, height: s.screen.height).target(of: m, in: s)
+        s.layout.target(of: m, in: s)
     }
 
     func testEveryCellOfEveryConfusionCellClicksThatCell() {
