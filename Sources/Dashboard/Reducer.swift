@@ -39,6 +39,7 @@ public func reduce(into s: inout AppState, _ action: Action) -> [Effect] {
         guard let target = s.layout.target(of: m, in: s) else { break }
         pointed(&s, at: target, &fx)
     case .fileLoaded(let path, let result):
+        s.gallery = nil   // the file (or why it failed) shows in the Sample panel, which the gallery covers
         switch result {
         case .success(let fp):
             s.file = fp

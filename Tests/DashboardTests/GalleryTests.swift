@@ -114,6 +114,11 @@ final class GalleryTests: XCTestCase {
         s = Fixture.apply(s, [.key(.tab)])
         XCTAssertEqual(s.focus, .sample)
         XCTAssertEqual(s.message, "the gallery covers the Confusion panel: g or Esc returns first")
+        // A file predicted from the gallery (`p`) shows in the Sample panel: the gallery closes.
+        let file = FilePrediction(path: "/tmp/face.png", pixels: Array(repeating: 128, count: 2304), note: "")
+        let loaded = Fixture.apply(s, [.key(.char("p")), .fileLoaded(path: "/tmp/face.png", result: .success(file))])
+        XCTAssertNil(loaded.gallery)
+        XCTAssertEqual(loaded.file, file)
         let empty = Fixture.apply(AppState(dataset: Dataset(name: "none", train: ImageSet(), validation: ImageSet(), test: ImageSet()),
                                            training: false, hasModel: false), [.key(.char("g"))])
         XCTAssertNil(empty.gallery)
