@@ -151,6 +151,17 @@ final class CascadeLoaderTests: XCTestCase {
         XCTAssertNoThrow(try parse(tinyCascadeXML), "plain ASCII still parses")
     }
 
+    /// Found by the cascade fuzzer: Foundation's XMLParser read a null pointer on a processing
+    /// instruction without data (`<?xm?>`; the input is in regressions/cascade/). Only the XML
+    /// declaration at the very start is let through.
+    func testProcessingInstructionsOtherThanTheDeclarationAreRefusedBeforeTheXMLParser() {
+        assertRejects("<?xm?>\n" + tinyCascadeXML, "line 1: a processing instruction")
+        assertRejects(replacing("<stages>", with: "<stages>\n<?pi?>"), "a processing instruction")
+        assertRejects(replacing("<?xml version=\"1.0\"?>", with: "<?xml?>"), "line 1: a processing instruction")
+        XCTAssertTrue(tinyCascadeXML.hasPrefix("<?xml version=\"1.0\"?>"))
+        XCTAssertNoThrow(try parse(tinyCascadeXML), "the declaration is fine")
+    }
+
     func testMissingTags() {
         assertRejects(replacing("<stages>", with: "<stagez>").replacingOccurrences(of: "</stages>", with: "</stagez>"),
                       "missing <stages>")
