@@ -271,6 +271,11 @@ private enum CascadeReader {
             for i in 0..<4 where v[i] != v[i].rounded() {
                 throw CascadeProblem(message: "\(place), rect \(r): coordinate \(v[i]) is not an integer")
             }
+            // Checked before Int(_:), which traps on a value beyond Int's range (a fuzzer find).
+            for i in 0..<4 where abs(v[i]) > 1e9 {
+                throw CascadeProblem(message:
+                    "\(place), rect \(r): coordinate \(v[i]) lies far outside the \(window.width)×\(window.height) window")
+            }
             let rect = HaarCascade.Rect(x: Int(v[0]), y: Int(v[1]), width: Int(v[2]), height: Int(v[3]), weight: v[4])
             guard rect.x >= 0, rect.y >= 0, rect.width > 0, rect.height > 0,
                   rect.x + rect.width <= window.width, rect.y + rect.height <= window.height else {
