@@ -1,22 +1,55 @@
 #!/usr/bin/env bash
 # "See what the network sees", driven as a person would: in tmux, train briefly, drill into a
-# confusion cell, toggle the saliency overlay, clear the filter; then `predict --explain`.
+# confusion cell, toggle the saliency overlay, clear the filter, open the gallery and a face from
+# it, click a confusion cell and turn the wheel; then `predict --explain`.
 # Usage: .ci/e2e-see.sh path/to/ferdash
 #   E2E_TIMEOUT  seconds to wait for the first evaluation (default 180).
+#   E2E_COMMAND_TIMEOUT  seconds any one ferdash run may take before it is stopped (default 600).
+#   E2E_CAPTURE=FILE  also saves the gallery screen (120×40) to FILE.
 # Prints PASS/FAIL lines; exits non-zero when anything failed. Every wait is a polled condition
-# with a timeout.
+# with a limit that says what it waited for; every command runs under `timeout`.
 set -uo pipefail
 bin="$(realpath "${1:?usage: e2e-see.sh path/to/ferdash}")"
 timeout_s="${E2E_TIMEOUT:-180}"
+limit="${E2E_COMMAND_TIMEOUT:-600}"
 sock="ferdash-see-$$"                 # a private tmux server: never touches the person's sessions
 sess="see"
 source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
+names=(anger disgust fear happy sad surprise neutral)
+any="($(IFS='|'; echo "${names[*]}"))"
+# Whether the program in the pane asked for mouse reports (1) or not (0), as tmux records it.
+mouse_flag() { tm display-message -p -t "$sess" '#{mouse_any_flag}'; }
+# click X Y [BUTTON]: what a terminal sends for a mouse press (and release) at cell (X, Y),
+# counted from 0, written into the pane. The pane's TERM=tmux-256color has kmous=\E[M and no XM,
+# so ncurses enables and decodes the X10/normal encoding: ESC [ M, then button, column and row
+# each as one byte + 32, 1-based. (xterm-256color has kmous=\E[<: SGR, "\e[<0;X;YM".) Button
+# 0 is the left one, 64/65 the wheel up/down (which has no release); 3 means "released".
+click() {
+    local x=$1 y=$2 b=${3:-0}
+    local at; at="$(printf '%x %x' $((33 + x)) $((33 + y)))"
+    keys -H 1b 5b 4d "$(printf %x $((32 + b)))" $at
+    ((b < 64)) && keys -H 1b 5b 4d 23 $at
+    return 0
+}
+# cell_xy NAME COL: the screen cell "X Y" of the last digit of column COL's count in NAME's row.
+cell_xy() {
+    screen | timeout 10 python3 -c '
+import re, sys
+name, col = sys.argv[1], int(sys.argv[2])
+for y, line in enumerate(sys.stdin.read().split("\n")):
+    m = re.search("│" + name + " +", line)
+    if m:
+        nums = list(re.finditer(r"[0-9]+", line[m.end():]))
+        print(m.end() + nums[col].end() - 1, y)
+        break
+' "$1" "$2"
+}
 
 # --- predict --explain: a PNG per face, named in the JSON, also with --tta
-"$bin" synth --out "$work/faces.csv" --count 2 --seed 4 --png-dir "$work/png" >/dev/null 2>&1
-"$bin" train --headless --arch seed --steps 20 --eval-every 20 --run-dir "$work/run0" >"$work/train0.txt" 2>&1
-if "$bin" predict --model "$work/run0" --no-detect --tta --explain "$work/explain" --json "$work"/png/*.png >"$work/explain.json" 2>"$work/err.txt" \
-    && python3 - "$work/explain.json" <<'PY'
+timeout 120 "$bin" synth --out "$work/faces.csv" --count 2 --seed 4 --png-dir "$work/png" >/dev/null 2>&1
+timeout "$limit" "$bin" train --headless --arch seed --steps 20 --eval-every 20 --run-dir "$work/run0" >"$work/train0.txt" 2>&1
+if timeout 120 "$bin" predict --model "$work/run0" --no-detect --tta --explain "$work/explain" --json "$work"/png/*.png >"$work/explain.json" 2>"$work/err.txt" \
+    && timeout 60 python3 - "$work/explain.json" <<'PY'
 import json, struct, sys
 files = json.load(open(sys.argv[1]))
 assert len(files) == 2, files
@@ -29,7 +62,7 @@ for f in files:
 PY
 then pass "predict --explain --tta writes a PNG per face and --json names it"
 else fail "predict --explain"; cat "$work/err.txt"; fi
-if "$bin" predict --model "$work/run0" --no-detect --explain "$work/explain.json" "$work"/png/*.png >/dev/null 2>"$work/err.txt"; then
+if timeout 120 "$bin" predict --model "$work/run0" --no-detect --explain "$work/explain.json" "$work"/png/*.png >/dev/null 2>"$work/err.txt"; then
     fail "--explain onto a file succeeded"
 elif grep -q "not a directory" "$work/err.txt"; then pass "--explain onto a file is a clear error"
 else fail "--explain onto a file: $(cat "$work/err.txt")"; fi
@@ -37,11 +70,12 @@ else fail "--explain onto a file: $(cat "$work/err.txt")"; fi
 # --- the dashboard at 120×40 in 256 colours
 tm new-session -d -s "$sess" -x 120 -y 40 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e PS1='e2e$ ' "bash --norc --noprofile"
 tm set-option -t "$sess" -g default-terminal "tmux-256color" >/dev/null 2>&1
-wait_for 'e2e\$' 5
-keys "cd '$work' && clear && TERM=tmux-256color '$bin' train --arch seed --run-dir '$work/run' --steps 100000 --eval-every 30 --batch-size 32; echo EXIT=\$? > '$work/exit'" Enter
+wait_for '[$#]$' 5   # the shell's prompt (bash ignores PS1 from the environment as root)
+keys "cd '$work' && clear && TERM=tmux-256color timeout --foreground $limit '$bin' train --arch seed --run-dir '$work/run' --steps 100000 --eval-every 30 --batch-size 32; echo EXIT=\$? > '$work/exit'" Enter
 
 if wait_for 'Confusion +step [0-9]+' "$timeout_s"; then pass "training reaches its first evaluation"
 else fail "no evaluation within ${timeout_s}s"; fi
+[[ $(mouse_flag) == 1 ]] && pass "the dashboard asks the terminal for mouse reports" || fail "mouse reporting is off"
 
 # Pause so the matrix holds still while we pick a cell (evaluations come every 30 steps).
 keys Space
@@ -65,7 +99,9 @@ keys x
 if wait_for 'Sample  filter: .* saliency' 3 && wait_for 'low █+ high' 30; then pass "x shows the saliency overlay with its legend"
 else fail "x does not show the saliency overlay"; fi
 keys x
-wait_for 'saliency off' 3 && ! screen | grep -q 'low █' && pass "x again turns it off" || fail "x does not turn the overlay off"
+# Both at once: tmux may show the top of a frame before its bottom.
+overlay_gone() { screen | grep -q 'saliency off' && ! screen | grep -q 'low █'; }
+wait_true 3 overlay_gone && pass "x again turns it off" || fail "x does not turn the overlay off (waited 3s)"
 
 keys Escape
 if wait_for 'showing all' 3 && ! screen | grep -q 'filter:'; then pass "Esc clears the filter"
@@ -76,12 +112,58 @@ wait_for 'Sample  filter: true happy' 3 && pass "4 shows only true happy samples
 keys 0
 wait_for 'showing all' 3 && ! screen | grep -q 'filter:' && pass "0 clears it" || fail "0 does not clear"
 
+# --- the gallery of the validation split, labelled with the evaluation's predictions
+keys v
+wait_for 'validation #0/' 3 || fail "v does not show the validation split"
+keys g
+if wait_for 'Gallery 1–[0-9]+ of [0-9]+' 3; then pass "g opens the gallery ($(screen | grep -oE 'Gallery 1–[0-9]+ of [0-9]+' | head -1))"
+else fail "g does not open the gallery"; fi
+if wait_for 'validation: true → predicted, from the evaluation at step [0-9]+' 3 \
+    && screen | grep -qE "$any ✓|$any→$any"; then
+    pass "its faces are labelled true → predicted ($(screen | grep -oE "$any ✓|$any→$any" | head -3 | paste -sd, -))"
+else fail "gallery labels"; fi
+sleep 0.3
+[[ -n ${E2E_CAPTURE:-} ]] && screen >"$E2E_CAPTURE"
+keys Right Down   # 7 faces a row at 120×40: the selection moves to position 1 + 7
+keys Enter
+if wait_for 'validation #8/[0-9]+' 3 && ! screen | grep -q 'Gallery'; then pass "Enter opens the selected face (#8) in the Sample panel"
+else fail "Enter in the gallery"; fi
+keys g
+wait_for 'Gallery 1–' 3 && keys Escape
+wait_for 'validation #8/' 3 && ! screen | grep -q 'Gallery' && pass "g then Esc returns to the same face" || fail "Esc in the gallery"
+
+# --- the mouse: a click on a confusion cell filters like Enter on it; the wheel moves samples
+read -r cx cy < <(cell_xy anger "${col:-0}")
+if [[ -n ${cx:-} ]]; then
+    click "$cx" "$cy"
+    if wait_for "Sample  filter: true anger → pred ${names[${col:-0}]}" 3; then
+        pass "a click on the anger → ${names[${col:-0}]} cell at ($cx,$cy) filters to it"
+    else fail "a click on the confusion cell at ($cx,$cy) (anger → ${names[${col:-0}]})"; fi
+else fail "no anger row on the screen to click"; fi
+keys Escape
+wait_for 'validation #0/' 3 || fail "Esc does not clear the clicked filter"
+click 60 20 65
+wait_for 'validation #1/' 3 && pass "the wheel down shows the next sample" || fail "wheel down"
+click 60 20 64
+wait_for 'validation #0/' 3 && pass "the wheel up the previous one" || fail "wheel up"
+
 keys Space
 wait_for 'running' 5 || fail "space does not resume"
 keys q
 wait_for 'Quit' 5 && keys y
 for _ in $(seq 1 300); do [[ -f "$work/exit" ]] && break; sleep 0.1; done
 [[ $(cat "$work/exit" 2>/dev/null) == "EXIT=0" ]] && pass "quits cleanly" || fail "did not quit cleanly ($(cat "$work/exit" 2>/dev/null))"
+# Reporting off again: a click in the shell now reaches no one, so it prints no escape codes.
+[[ $(mouse_flag) == 0 ]] && pass "mouse reporting is off after quitting" || fail "mouse reporting still on after quitting"
+
+# --- --no-mouse: the terminal keeps its own selection
+rm -f "$work/exit"
+keys "clear && timeout --foreground $limit '$bin' browse --no-mouse; echo EXIT=\$? > '$work/exit'" Enter
+if wait_for 'browse' 30; then
+    [[ $(mouse_flag) == 0 ]] && pass "--no-mouse leaves mouse reporting off" || fail "--no-mouse still asks for mouse reports"
+else fail "browse --no-mouse did not start"; fi
+keys q
+wait_file "$work/exit" 10 && [[ $(cat "$work/exit") == "EXIT=0" ]] || fail "browse --no-mouse did not quit cleanly"
 
 echo "e2e-see: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -4,17 +4,20 @@
 # (not a run, a corrupt metrics line, a dataset that is gone) and a comparison of two runs.
 # Usage: .ci/e2e-watch.sh path/to/ferdash
 #   E2E_CAPTURE=FILE  also saves the comparison screen (120×40) to FILE.
-# Prints PASS/FAIL lines; exits non-zero when anything failed. Every wait polls with a timeout.
+#   E2E_COMMAND_TIMEOUT  seconds any one ferdash run may take before it is stopped (default 900).
+# Prints PASS/FAIL lines; exits non-zero when anything failed. Every wait polls with a timeout and
+# says what it waited for; every command that could hang runs under `timeout`.
 set -uo pipefail
 bin="$(realpath "${1:?usage: e2e-watch.sh path/to/ferdash}")"
 command -v tmux >/dev/null || { echo "FAIL: tmux is not installed"; exit 1; }
 command -v python3 >/dev/null || { echo "FAIL: python3 is not installed"; exit 1; }
 started_at=$(date +%s)
+limit="${E2E_COMMAND_TIMEOUT:-900}"
 
 work="$(mktemp -d)"
 sock="ferdash-watch-e2e-$$"
 sess="watch"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
+tm() { timeout 20 tmux -L "$sock" -f /dev/null "$@"; }   # a tmux command cannot hang the script
 trainer=""
 cleanup() {
     tm kill-server 2>/dev/null
@@ -58,19 +61,19 @@ start_shell() {
     sleep 0.3
 }
 # Runs a command in the tmux shell; its status lands in $work/$2.
-in_tmux() { keys "clear; $1; echo EXIT=\$? > '$work/$2'" Enter; }
+in_tmux() { keys "clear; timeout --foreground $limit $1; echo EXIT=\$? > '$work/$2'" Enter; }
 exit_of() { cat "$work/$1" 2>/dev/null; }
 # A run directory's files and their checksums, to prove watch wrote nothing.
-fingerprint() { (cd "$1" && find . -type f | sort | xargs md5sum); }
+fingerprint() { (cd "$1" && find . -type f | sort | timeout 60 xargs md5sum); }
 
 # --- an earlier run to compare with (short, another learning rate)
-if "$bin" train --headless --arch seed --steps 120 --eval-every 40 --batch-size 32 --learning-rate 3e-4 --threads 1 \
+if timeout "$limit" "$bin" train --headless --arch seed --steps 120 --eval-every 40 --batch-size 32 --learning-rate 3e-4 --threads 1 \
     --run-dir runs/earlier >earlier.txt 2>&1; then pass "an earlier run to compare with"
 else fail "earlier run"; sed 's/^/    | /' earlier.txt | tail -5; fi
 
 # --- the trainer, headless in the background, as over ssh/nohup
 total=1200
-"$bin" train --headless --arch seed --steps $total --eval-every 150 --batch-size 32 --threads 1 \
+timeout "$limit" "$bin" train --headless --arch seed --steps $total --eval-every 150 --batch-size 32 --threads 1 \
     --run-dir runs/live >live.txt 2>&1 &
 trainer=$!
 wait_until "the trainer's started line in runs/live/metrics.jsonl" 120 grep -q '"event":"started"' runs/live/metrics.jsonl \
@@ -80,7 +83,7 @@ start_shell
 in_tmux "'$bin' watch runs/live" watch1
 if wait_for "watch to show running" 'running' 30 && wait_for "a step count" "step [0-9]+/$total" 10; then
     s1=$(step_now)
-    wait_until "the step to advance past $s1" 20 bash -c "[[ \$(tmux -L $sock capture-pane -t $sess -p | grep -oE 'step [0-9]+/' | head -1 | grep -oE '[0-9]+') -gt $s1 ]]"
+    wait_until "the step to advance past $s1" 20 bash -c "[[ \$(timeout 20 tmux -L $sock capture-pane -t $sess -p | grep -oE 'step [0-9]+/' | head -1 | grep -oE '[0-9]+') -gt $s1 ]]"
     s2=$(step_now)
     [[ -n $s1 && -n $s2 && $s2 -gt $s1 ]] && pass "watch follows the run live (step $s1 -> $s2)" || fail "step does not advance ($s1 -> $s2)"
 else
@@ -113,7 +116,7 @@ in_tmux "'$bin' watch" watch2   # no RUN: the newest run under ./runs
 if wait_for "the run to finish (seen from watch)" "finished +step $total/$total" 600; then pass "watch shows the run finished at step $total"
 else fail "watch never showed finished"; fi
 wait_until "the trainer to exit" 60 bash -c "! kill -0 $trainer"
-wait "$trainer"; status=$?; trainer=""
+wait "$trainer"; status=$?; trainer=""   # bounded: the trainer runs under timeout
 [[ $status == 0 ]] && grep -q "^Finished at step $total " live.txt && pass "the trainer was unaffected (exit 0, finished at $total)" \
     || { fail "trainer exit $status"; tail -5 live.txt; }
 steps=$(grep -c '"loss"' runs/live/metrics.jsonl)
@@ -129,7 +132,7 @@ wait_until "watch to exit" 5 test -f "$work/watch2"
 [[ $(fingerprint runs/live) == "$fp1" ]] && pass "watch wrote nothing into the run directory" || fail "the run directory changed while watched"
 
 # --- runs --json agrees with the metrics
-if "$bin" runs runs --json >runs.json 2>runs.err && python3 - runs.json runs/live/metrics.jsonl <<'PY'
+if timeout 60 "$bin" runs runs --json >runs.json 2>runs.err && timeout 60 python3 - runs.json runs/live/metrics.jsonl <<'PY'
 import json, sys
 runs = json.load(open(sys.argv[1]))
 live = next(r for r in runs if r["path"].endswith("live"))
@@ -152,7 +155,7 @@ assert live["evaluations"] == len(evals)
 assert abs(live["train_seconds"] - steps[-1]["train_seconds"]) < 1e-6
 PY
 then pass "runs --json agrees with metrics.jsonl"; else fail "runs --json"; cat runs.json runs.err | head -20; fi
-"$bin" runs runs >runs.txt 2>&1 && grep -qE "^live +seed +built-in +$total/$total .* finished" runs.txt \
+timeout 60 "$bin" runs runs >runs.txt 2>&1 && grep -qE "^live +seed +built-in +$total/$total .* finished" runs.txt \
     && pass "runs lists the runs as text" || { fail "runs text"; cat runs.txt; }
 
 # --- bad input

@@ -11,13 +11,14 @@ passed=0; failed=0
 pass() { echo "PASS: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1"; failed=$((failed + 1)); screen | sed 's/^/    | /' | head -45; }
 screen() { tm capture-pane -t "$sess" -p 2>/dev/null; }
-# wait_for REGEX [SECONDS]: poll the screen until it matches.
+# wait_for REGEX [SECONDS]: poll the screen until it matches; on a timeout, say what for.
 wait_for() {
     local re=$1 limit=${2:-10} i
     for ((i = 0; i < limit * 10; i++)); do
         screen | grep -qE -- "$re" && return 0
         sleep 0.1
     done
+    echo "    (waited ${limit}s for /$re/)"
     return 1
 }
 keys() { tm send-keys -t "$sess" "$@"; }

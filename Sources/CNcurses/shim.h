@@ -32,6 +32,19 @@ static inline int ferdash_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int ferdash_key_dc(void) { return KEY_DC; }
 static inline int ferdash_key_enter(void) { return KEY_ENTER; }
 static inline int ferdash_key_f(int n) { return KEY_F(n); }
+static inline int ferdash_key_mouse(void) { return KEY_MOUSE; }
+
+// The mouse: the button bits we ask for and decode, and the event behind a KEY_MOUSE.
+static inline mmask_t ferdash_button1_pressed(void) { return BUTTON1_PRESSED; }
+static inline mmask_t ferdash_button1_clicked(void) { return BUTTON1_CLICKED; }
+static inline mmask_t ferdash_button4_pressed(void) { return BUTTON4_PRESSED; }
+static inline mmask_t ferdash_button5_pressed(void) { return BUTTON5_PRESSED; }
+static inline int ferdash_get_mouse(int *x, int *y, mmask_t *bstate) {
+    MEVENT e;
+    if (getmouse(&e) != OK) return ERR;
+    *x = e.x; *y = e.y; *bstate = e.bstate;
+    return OK;
+}
 
 /// One cell through the extended-pair path: `opts` carries an int pair so pairs above 255 work.
 static inline int ferdash_put_cell(WINDOW *w, int y, int x, wchar_t ch, attr_t attrs, int pair) {

@@ -22,7 +22,11 @@ extension TrainingSession: DashboardSessionControl {}
 public struct DisplayOptions: Equatable, Sendable {
     public var noColor: Bool
     public var ascii: Bool
-    public init(noColor: Bool = false, ascii: Bool = false) { self.noColor = noColor; self.ascii = ascii }
+    /// Clicks and the wheel (`--no-mouse` turns them off, leaving the terminal's own selection).
+    public var mouse: Bool
+    public init(noColor: Bool = false, ascii: Bool = false, mouse: Bool = true) {
+        self.noColor = noColor; self.ascii = ascii; self.mouse = mouse
+    }
 }
 
 /// An image file prepared for the network: the 48×48 pixels it will see and a note on how they were

@@ -7,7 +7,7 @@ public enum Command: Hashable, Sendable {
     case split(SplitName), misclassified
     case pauseResume, save, predictFile
     case smoothMore, smoothLess, logY, countsPercent, saliency
-    case focus, trueClass(Int), clearFilter
+    case focus, trueClass(Int), clearFilter, gallery
     case help, close, redraw, quit
 }
 
@@ -48,6 +48,8 @@ public enum KeyTable {
             KeyBinding(keys: [.char("7")], label: "", help: "", hint: nil, command: .trueClass(6)),
             KeyBinding(keys: [.char("0")], label: "", help: "", hint: nil, command: .clearFilter),
             KeyBinding(keys: [.tab], label: "Tab", help: "focus Confusion: arrows pick, Enter filters", hint: "focus", command: .focus),
+            KeyBinding(keys: [.char("g")], label: "g", help: "gallery of these samples: arrows pick, Enter opens, g/Esc back",
+                       hint: "gallery", command: .gallery),
             KeyBinding(keys: [.char(" ")], label: "space", help: "pause / resume training", hint: "pause", command: .pauseResume),
             KeyBinding(keys: [.char("s")], label: "s", help: "save a checkpoint now", hint: "save", command: .save),
             KeyBinding(keys: [.char("p")], label: "p", help: "predict on an image file (Tab completes)", hint: "predict", command: .predictFile),
@@ -57,7 +59,7 @@ public enum KeyTable {
             KeyBinding(keys: [.char("c")], label: "c", help: "confusion counts / row percent", hint: "counts", command: .countsPercent),
             KeyBinding(keys: [.char("x")], label: "x", help: "saliency overlay (HiResCAM, last conv block)", hint: "saliency", command: .saliency),
             KeyBinding(keys: [.char("?")], label: "?", help: "this help", hint: "help", command: .help),
-            KeyBinding(keys: [.escape], label: "Esc", help: "close help, prompt, file; then the filter", hint: nil, command: .close),
+            KeyBinding(keys: [.escape], label: "Esc", help: "close help, prompt, gallery, file; then the filter", hint: nil, command: .close),
             KeyBinding(keys: [.ctrl("l")], label: "Ctrl-L", help: "redraw the screen", hint: nil, command: .redraw),
             KeyBinding(keys: [.char("q"), .ctrl("c")], label: "q Ctrl-C", help: "quit (stops training, saves a checkpoint)", hint: "quit", command: .quit),
         ]
@@ -67,13 +69,16 @@ public enum KeyTable {
         bindings(unicode: true).first { $0.keys.contains(key) }?.command
     }
 
-    /// Help rows: the bindings that carry a label (pairs share one row).
+    /// The mouse, which has no key of its own: the last help row.
+    public static let mouseHelp = (keys: "mouse", help: "click a confusion cell or gallery face, wheel moves (--no-mouse)")
+
+    /// Help rows: the bindings that carry a label (pairs share one row), then the mouse.
     public static func helpRows(unicode: Bool) -> [(keys: String, help: String)] {
-        bindings(unicode: unicode).filter { !$0.label.isEmpty }.map { ($0.label, $0.help) }
+        bindings(unicode: unicode).filter { !$0.label.isEmpty }.map { ($0.label, $0.help) } + [mouseHelp]
     }
 
     /// Hints dropped first when the bar is too narrow (help and quit always stay).
-    static let hintDropOrder = ["smooth", "log", "counts", "focus", "saliency", "miscl", "save", "split", "sample"]
+    static let hintDropOrder = ["smooth", "log", "counts", "focus", "saliency", "miscl", "split", "save", "gallery", "sample"]
 
     /// `training: false` leaves out keys that only act on a live session (pause, save).
     public static func hintLine(unicode: Bool, width: Int = .max, training: Bool = true) -> String {

@@ -104,9 +104,10 @@ public struct DashboardLoop {
 
     private var lastSize = (width: -1, height: -1)
 
-    /// Before the first tick: ask for the first prediction.
+    /// Before the first tick: the screen's size, and ask for the first prediction.
     public mutating func start() {
         lastSize = term.size
+        dispatch(.screen(ScreenInfo(width: lastSize.width, height: lastSize.height, caps: term.capabilities)))
         dispatch(.appeared)
     }
 
@@ -116,7 +117,11 @@ public struct DashboardLoop {
         var key = term.readKey(timeoutMs: Self.tickMs)
         var taken = 0
         while let k = key, exitCode == nil {
-            if k == .resize { presenter.invalidate() } else { dispatch(.key(k)) }
+            switch k {
+            case .resize: presenter.invalidate()
+            case .mouse(let m): dispatch(.mouse(m))
+            default: dispatch(.key(k))
+            }
             dirty = true
             urgent = true
             taken += 1
@@ -142,7 +147,10 @@ public struct DashboardLoop {
         if exitCode != nil { return }
         // 4. Render only when something changed; the presenter writes only changed cells.
         let size = term.size
-        if size != lastSize { presenter.invalidate(); lastSize = size; dirty = true; urgent = true }
+        if size != lastSize {
+            presenter.invalidate(); lastSize = size; dirty = true; urgent = true
+            dispatch(.screen(ScreenInfo(width: size.width, height: size.height, caps: term.capabilities)))
+        }
         let t = now
         if dirty && (urgent || t - lastRender >= Self.eventFrameInterval) {
             let grid = DashboardView.render(state, width: size.width, height: size.height, caps: term.capabilities)

@@ -33,7 +33,13 @@ public func reduce(into s: inout AppState, _ action: Action) -> [Effect] {
         watchChanged(&s, w, &fx)
     case .key(let key):
         handleKey(&s, key, &fx)
+    case .screen(let screen):
+        s.screen = screen
+    case .mouse(let m):
+        guard let target = s.layout.target(of: m, in: s) else { break }
+        pointed(&s, at: target, &fx)
     case .fileLoaded(let path, let result):
+        s.gallery = nil   // the file (or why it failed) shows in the Sample panel, which the gallery covers
         switch result {
         case .success(let fp):
             s.file = fp
@@ -234,6 +240,7 @@ private func handleKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) {
         break
     }
     if s.focus == .confusion && s.overlay == .none && confusionKey(&s, key, &fx) { return }
+    if s.gallery != nil && s.overlay == .none && galleryKey(&s, key, &fx) { return }
     guard let cmd = KeyTable.command(for: key) else { return }
     run(cmd, &s, &fx)
 }
@@ -310,6 +317,7 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
     case .help: s.overlay = s.overlay == .help ? .none : .help
     case .close:
         if s.overlay != .none { s.overlay = .none }
+        else if s.gallery != nil { closeGallery(&s, open: false, &fx) }
         else if s.file != nil || s.fileError != nil {
             s.file = nil
             s.fileError = nil
@@ -318,6 +326,8 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
             setFilter(&s, nil, &fx)
             setMessage(&s, "showing all \(s.split.rawValue) samples")
         } else { s.message = nil }
+    case .focus where s.gallery != nil:
+        setMessage(&s, "the gallery covers the Confusion panel: g or Esc returns first")
     case .focus:
         s.focus = s.focus == .sample ? .confusion : .sample
         if s.focus == .confusion {
@@ -333,8 +343,58 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
     case .clearFilter:
         if s.filter != nil { setFilter(&s, nil, &fx) }
         setMessage(&s, "showing all \(s.split.rawValue) samples")
+    case .gallery:
+        if s.gallery != nil { return closeGallery(&s, open: false, &fx) }
+        if s.browseCount == 0 { return setMessage(&s, "no samples to show in a gallery") }
+        s.gallery = GalleryReturn(split: s.split, filter: s.filter, position: s.position)
+        s.focus = .sample
+        move(&s, to: s.position, &fx)   // leaves a file preview for the dataset
+        setMessage(&s, "gallery: arrows pick a face, Enter opens it, g or Esc returns")
     case .redraw: fx.append(.redraw)
     case .quit: quit(&s, &fx)
+    }
+}
+
+/// Arrows, paging and Enter while the gallery is open; false for keys it leaves alone.
+private func galleryKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect]) -> Bool {
+    let faces = s.layout.galleryFaces   // how far a row and a page reach
+    switch key {
+    case .left: move(&s, to: s.position - 1, &fx)
+    case .right: move(&s, to: s.position + 1, &fx)
+    case .up: move(&s, to: s.position - faces.rowStep, &fx)
+    case .down: move(&s, to: s.position + faces.rowStep, &fx)
+    case .pageUp: move(&s, to: s.position - faces.perPage, &fx)
+    case .pageDown: move(&s, to: s.position + faces.perPage, &fx)
+    case .enter: closeGallery(&s, open: true, &fx)
+    default: return false   // Home/End and the rest mean what they mean outside it
+    }
+    return true
+}
+
+/// Enter (`open`) shows the selected face in the Sample panel; `g` and Esc go back to the
+/// sample shown before the gallery opened, if the split and filter are still those.
+private func closeGallery(_ s: inout AppState, open: Bool, _ fx: inout [Effect]) {
+    guard let back = s.gallery else { return }
+    s.gallery = nil
+    if open {
+        if let idx = s.currentIndex { setMessage(&s, "\(s.currentSplit.rawValue) #\(idx) from the gallery (g shows it again)") }
+    } else {
+        if back.split == s.split && back.filter == s.filter { move(&s, to: back.position, &fx) }
+        s.message = nil
+    }
+}
+
+/// A click or wheel turn, already mapped to what it points at (`DashboardLayout.target`).
+private func pointed(_ s: inout AppState, at target: MouseTarget, _ fx: inout [Effect]) {
+    switch target {
+    case .confusionCell(let cell):
+        s.confusionCursor = cell
+        drillDown(&s, into: cell, &fx)
+    case .galleryFace(let position):
+        move(&s, to: position, &fx)
+        closeGallery(&s, open: true, &fx)
+    case .wheel(let direction):
+        move(&s, to: s.position + direction * (s.gallery != nil ? s.layout.galleryFaces.rowStep : 1), &fx)
     }
 }
 
@@ -369,7 +429,7 @@ private func confusionKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect])
 private func drillDown(_ s: inout AppState, into cell: ConfusionCell, _ fx: inout [Effect]) {
     guard let eval = s.latestEval else { return setMessage(&s, "no evaluation yet: nothing to filter") }
     let words = SampleFilter.cell(cell).title(names: DashboardView.classNames, unicode: true).dropFirst("filter: ".count)
-    if eval.predicted.count != s.dataset.validation.count {
+    if s.validationPredictions == nil {
         return setMessage(&s, "the evaluation does not list each sample's prediction (a watched run's metrics hold only the matrix)")
     }
     if eval.confusion.counts[cell.truth][cell.predicted] == 0 { return setMessage(&s, "no validation samples are \(words)") }

@@ -23,25 +23,21 @@ public enum DashboardView {
             drawTooSmall(&g, glyphs: glyphs)
             return
         }
-        let full = width >= 120 && height >= 40
-        var (statusR, rest) = g.bounds.splitTop(full ? 5 : 4)
-        var hintR: Rect
-        (rest, hintR) = rest.splitBottom(1)
-        let sampleW = full ? max(50, width * 5 / 12) : (width >= 100 ? 44 : 38)
-        let (left, sampleR) = rest.splitRight(min(sampleW, rest.width - 38))
-        let confH = full ? 11 : min(10, left.height / 2 + 1)
-        let (lossR, confR) = left.splitBottom(confH)
-
-        drawStatus(&g, statusR, s, caps)
-        drawLoss(&g, lossR, s, caps)
-        drawConfusion(&g, confR, s, caps)
-        drawSample(&g, sampleR, s, caps)
-        drawHint(&g, hintR, s, caps)
+        let layout = DashboardLayout(width: width, height: height)
+        drawStatus(&g, layout.status, s, caps)
+        if s.gallery != nil {
+            drawGallery(&g, layout, s, caps)
+        } else {
+            drawLoss(&g, layout.loss, s, caps)
+            drawConfusion(&g, layout.confusion, s, caps)
+            drawSample(&g, layout.sample, s, caps)
+        }
+        drawHint(&g, layout.hint, s, caps)
 
         switch s.overlay {
         case .help: drawHelp(&g, caps)
         case .confirmQuit: drawConfirm(&g, caps)
-        case .prompt(let field): drawPrompt(&g, hintR, field, s, caps)
+        case .prompt(let field): drawPrompt(&g, layout.hint, field, s, caps)
         case .none: break
         }
     }
@@ -297,12 +293,11 @@ public enum DashboardView {
         }
         let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
         guard !inner.isEmpty else { return }
-        guard let e = s.latestEval else {
+        guard let e = s.latestEval, let view = confusionView(s) else {
             g.put("no evaluation yet", x: inner.x, y: inner.y, .dim, clip: inner)
             return
         }
-        ConfusionView(counts: e.confusion.counts, names: classNames, percent: s.confusionPercent,
-                      cursor: focused ? (s.confusionCursor.truth, s.confusionCursor.predicted) : nil).draw(&g, inner, caps: caps)
+        view.draw(&g, inner, caps: caps)
         let footY = inner.y + e.confusion.classes + 1
         if footY < inner.maxY {
             let c = e.confusion
@@ -310,6 +305,13 @@ public enum DashboardView {
             if foot.count + 30 <= inner.width { foot += "  rows: true, columns: predicted" }
             g.put(foot, x: inner.x, y: footY, .plain, clip: inner)
         }
+    }
+
+    /// The matrix of the latest evaluation as drawn (and as a click finds its cells); nil before one.
+    static func confusionView(_ s: AppState) -> ConfusionView? {
+        guard let e = s.latestEval else { return nil }
+        return ConfusionView(counts: e.confusion.counts, names: classNames, percent: s.confusionPercent,
+                             cursor: s.focus == .confusion ? (s.confusionCursor.truth, s.confusionCursor.predicted) : nil)
     }
 
     // MARK: sample
@@ -346,13 +348,7 @@ public enum DashboardView {
         let glyphs = Glyphs(unicode: caps.unicode)
         var title = s.file != nil ? "Sample  file" : "Sample"
         if s.file == nil, let f = s.filter {
-            // Three-letter class names when the full ones do not fit the border.
-            let short = classNames.map { String($0.prefix(3)) }
-            let forms = [f.title(names: classNames, unicode: caps.unicode), f.title(names: short, unicode: caps.unicode),
-                         f.title(names: short, unicode: caps.unicode).replacingOccurrences(of: "true ", with: "")
-                             .replacingOccurrences(of: " pred ", with: " ")]
-            let room = r.width - 4 - title.count - 2 - (s.saliencyShown ? 10 : 0)
-            title += "  " + (forms.first { $0.count <= room } ?? forms[2])
+            title += "  " + filterTitle(f, room: r.width - 4 - title.count - 2 - (s.saliencyShown ? 10 : 0), unicode: caps.unicode)
         }
         if s.saliencyShown { title += "  saliency" }
         let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
@@ -380,6 +376,16 @@ public enum DashboardView {
             rest = rest.dropFirst(inner.width); y += 1
         }
         g.put("Esc returns to the dataset", x: inner.x, y: y + 1, .dim, clip: inner)
+    }
+
+    /// The filter's title words in at most `room` characters if possible: full class names,
+    /// then three-letter ones, then without "true" and "pred".
+    static func filterTitle(_ f: SampleFilter, room: Int, unicode: Bool) -> String {
+        let short = classNames.map { String($0.prefix(3)) }
+        let forms = [f.title(names: classNames, unicode: unicode), f.title(names: short, unicode: unicode),
+                     f.title(names: short, unicode: unicode).replacingOccurrences(of: "true ", with: "")
+                         .replacingOccurrences(of: " pred ", with: " ")]
+        return forms.first { $0.count <= room } ?? forms[2]
     }
 
     /// Headline, the note (unless it would push a full-size face out), the face and the bars.

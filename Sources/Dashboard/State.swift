@@ -123,6 +123,12 @@ public struct AppState {
     public var focus: Focus = .sample
     /// The confusion cell under the cursor while that panel has the focus.
     public var confusionCursor = ConfusionCell(truth: 0, predicted: 0)
+    /// `g`: the browsed samples as a grid of faces (the selection is `position`); nil when closed.
+    public var gallery: GalleryReturn?
+    /// The terminal as last measured: the gallery's rows and what a click hits depend on it.
+    public var screen = ScreenInfo(width: 0, height: 0, caps: .full)
+    /// Where the panels are on that screen (as `DashboardView.draw` places them).
+    var layout: DashboardLayout { DashboardLayout(width: screen.width, height: screen.height) }
 
     public var file: FilePrediction?
     public var fileError: String?
@@ -180,14 +186,20 @@ public struct AppState {
         switch filter {
         case .misclassified: return misclassifiedIndices
         case .cell(let cell):
-            let set = dataset.validation
-            let predicted = latestEval?.predicted ?? []
-            guard predicted.count == set.count else { return [] }
-            return set.labels.indices.filter { Int(set.labels[$0]) == cell.truth && Int(predicted[$0]) == cell.predicted }
+            let labels = dataset.validation.labels
+            guard let predicted = validationPredictions else { return [] }
+            return labels.indices.filter { Int(labels[$0]) == cell.truth && Int(predicted[$0]) == cell.predicted }
         case .trueClass(let c):
             let labels = dataset[split].labels
             return labels.indices.filter { Int(labels[$0]) == c }
         }
+    }
+
+    /// Each validation sample's class as the latest evaluation predicted it; nil when none
+    /// listed them (no evaluation yet, or a watched run, whose metrics hold only the matrix).
+    public var validationPredictions: [Int8]? {
+        guard let p = latestEval?.predicted, !p.isEmpty, p.count == dataset.validation.count else { return nil }
+        return p
     }
 
     public var browseCount: Int { filteredIndices?.count ?? dataset[split].count }
@@ -217,6 +229,24 @@ public enum Action {
     case watch(WatchStatus)
     /// SIGTERM/SIGINT from outside: stop training cleanly without asking; twice exits at once.
     case terminate
+    /// The terminal's size and capabilities, at the start and after every resize.
+    case screen(ScreenInfo)
+    /// A click or wheel turn at a cell of the screen.
+    case mouse(MouseEvent)
+}
+
+public struct ScreenInfo: Equatable, Sendable {
+    public var width: Int, height: Int
+    public var caps: Capabilities
+    public init(width: Int, height: Int, caps: Capabilities) { self.width = width; self.height = height; self.caps = caps }
+}
+
+/// Where `g` or Esc takes the Sample panel back to when the gallery closes: the sample shown
+/// before it opened, unless the split or filter changed meanwhile.
+public struct GalleryReturn: Equatable, Sendable {
+    public var split: SplitName
+    public var filter: SampleFilter?
+    public var position: Int
 }
 
 public struct FileLoadError: Error, Equatable, Sendable {

@@ -116,6 +116,12 @@ final class XMLTree {
             let line = 1 + data.prefix(bad).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             throw FaceDetectorError(file: name, reason: "not a text file: invalid UTF-8 at byte \(bad) (line \(line)); expected Haar cascade XML")
         }
+        // Foundation's XMLParser also crashes (strlen of a null pointer) on a processing
+        // instruction without data, `<?name?>`, which the fuzzer found; a cascade has none but
+        // the XML declaration, so refuse any other first.
+        if let line = lineOfProcessingInstruction(data) {
+            throw FaceDetectorError(file: name, reason: "line \(line): a processing instruction (<?…?>) other than the XML declaration; expected Haar cascade XML")
+        }
         let builder = Builder()
         let parser = XMLParser(data: data)
         parser.delegate = builder
@@ -127,6 +133,26 @@ final class XMLTree {
                 "malformed or truncated XML near line \(parser.lineNumber): \(detail)")
         }
         return builder.root!
+    }
+
+    /// The line of the first `<?` that does not open the XML declaration at the very start.
+    static func lineOfProcessingInstruction(_ data: Data) -> Int? {
+        let bytes = [UInt8](data)
+        let open: [UInt8] = [UInt8(ascii: "<"), UInt8(ascii: "?")]
+        var line = 1
+        for i in bytes.indices {
+            if bytes[i] == UInt8(ascii: "\n") { line += 1; continue }
+            guard i + 1 < bytes.count, bytes[i] == open[0], bytes[i + 1] == open[1] else { continue }
+            if i == 0 && isXMLDeclaration(bytes[2...]) { continue }
+            return line
+        }
+        return nil
+    }
+
+    /// `xml` followed by white space: the declaration, not a processing instruction named xml….
+    private static func isXMLDeclaration(_ rest: ArraySlice<UInt8>) -> Bool {
+        guard rest.starts(with: Array("xml".utf8)), let next = rest.dropFirst(3).first else { return false }
+        return next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r")
     }
 
     /// Where the first sequence that is not valid UTF-8 starts, if there is one.
@@ -244,6 +270,11 @@ private enum CascadeReader {
             let v = try numbers(rectNode, expectCount: 5, in: "\(place), rect \(r)")
             for i in 0..<4 where v[i] != v[i].rounded() {
                 throw CascadeProblem(message: "\(place), rect \(r): coordinate \(v[i]) is not an integer")
+            }
+            // Checked before Int(_:), which traps on a value beyond Int's range (a fuzzer find).
+            for i in 0..<4 where abs(v[i]) > 1e9 {
+                throw CascadeProblem(message:
+                    "\(place), rect \(r): coordinate \(v[i]) lies far outside the \(window.width)×\(window.height) window")
             }
             let rect = HaarCascade.Rect(x: Int(v[0]), y: Int(v[1]), width: Int(v[2]), height: Int(v[3]), weight: v[4])
             guard rect.x >= 0, rect.y >= 0, rect.width > 0, rect.height > 0,

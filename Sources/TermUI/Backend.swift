@@ -77,11 +77,21 @@ public enum Key: Hashable, Sendable {
     case enter, escape, tab, backspace, delete
     case resize
     case function(Int)
+    /// A click or a wheel turn, when the terminal reports the mouse.
+    case mouse(MouseEvent)
+}
+
+/// What the mouse did, at which cell (0-based column and row of the screen).
+public struct MouseEvent: Hashable, Sendable {
+    public enum Button: Hashable, Sendable { case left, wheelUp, wheelDown }
+    public var x: Int, y: Int
+    public var button: Button
+    public init(x: Int, y: Int, button: Button) { self.x = x; self.y = y; self.button = button }
 }
 
 /// A backend that also reads keys: what the UI loop drives (ncurses in the app, scripted in tests).
 public protocol Terminal: Backend {
-    /// Waits up to `timeoutMs` for a key; nil on timeout.
+    /// Waits up to `timeoutMs` for a key (or a mouse event); nil on timeout.
     func readKey(timeoutMs: Int32) -> Key?
     /// A pending SIGINT/SIGTERM/SIGHUP number (0 if none); reading clears it.
     func takeSignal() -> Int32

@@ -65,7 +65,9 @@ public enum Widgets {
         let r = grid.bounds.centered(width: w, height: h)
         grid.fill(r)
         let inner = box(&grid, r, title: title, glyphs: glyphs, style: .bold)
-        for (i, row) in rows.enumerated() where inner.y + i < inner.maxY - 2 {
+        // A blank row before the footer, unless the screen is too short to spare it.
+        let blank = rows.count + 2 <= inner.height ? 1 : 0
+        for (i, row) in rows.enumerated() where inner.y + i < inner.maxY - 1 - blank {
             let x = grid.put(row.keys.padded(keyW), x: inner.x + 1, y: inner.y + i, .bold, clip: inner)
             grid.put(row.help, x: x, y: inner.y + i, .plain, clip: inner)
         }

@@ -22,8 +22,8 @@ public final class NcursesTerminal: Terminal {
         public var description: String
     }
 
-    /// `noColor` / `ascii` come from flags; NO_COLOR, TERM=dumb and a non-UTF-8 locale are checked here.
-    public init(noColor: Bool, ascii: Bool) throws {
+    /// `noColor` / `ascii` / `mouse` come from flags; NO_COLOR, TERM=dumb and a non-UTF-8 locale are checked here.
+    public init(noColor: Bool, ascii: Bool, mouse: Bool = true) throws {
         // The locale must be set before initscr or wide characters come out garbled.
         setlocale(LC_ALL, "")
         let env = { (k: String) -> String? in getenv(k).map { String(cString: $0) } }
@@ -51,6 +51,11 @@ public final class NcursesTerminal: Terminal {
         keypad(ferdash_stdscr(), true)
         curs_set(0)
         set_escdelay(25) // Esc must feel instant, not wait the default second
+        if mouse {
+            // Reported as KEY_MOUSE; no click interval, so a click acts on the press at once.
+            mousemask(CursesMouseMasks.current.wanted, nil)
+            mouseinterval(0)
+        }
         leaveok(ferdash_stdscr(), true)
         var colors = 0
         if wantColor && has_colors() {
@@ -74,6 +79,8 @@ public final class NcursesTerminal: Terminal {
         guard active else { return }
         active = false
         curs_set(1)
+        // Mouse reporting off before leaving, or a click in the shell afterwards prints escape codes.
+        mousemask(0, nil)
         endwin()
         if let screen { delscreen(screen) }
         screen = nil
@@ -140,12 +147,19 @@ public final class NcursesTerminal: Terminal {
         clearok(ferdash_curscr(), true)
     }
 
-    /// Waits up to `timeoutMs` for a key (the loop's tick); nil on timeout or an unknown key.
+    /// Waits up to `timeoutMs` for a key or a mouse event (the loop's tick); nil on timeout or
+    /// an unknown key.
     public func readKey(timeoutMs: Int32) -> Key? {
         wtimeout(ferdash_stdscr(), timeoutMs)
         var wch: wint_t = 0
         let r = wget_wch(ferdash_stdscr(), &wch)
         if r == ERR { return nil }
-        return decodeKey(isKeyCode: r == ferdash_key_code_yes(), code: Int32(bitPattern: UInt32(truncatingIfNeeded: wch)))
+        let isKeyCode = r == ferdash_key_code_yes(), code = Int32(bitPattern: UInt32(truncatingIfNeeded: wch))
+        if isKeyCode && code == ferdash_key_mouse() {
+            var x: Int32 = 0, y: Int32 = 0, bstate: mmask_t = 0
+            guard ferdash_get_mouse(&x, &y, &bstate) == OK else { return nil }
+            return decodeMouse(bstate: bstate, x: x, y: y).map { .mouse($0) }
+        }
+        return decodeKey(isKeyCode: isKeyCode, code: code)
     }
 }

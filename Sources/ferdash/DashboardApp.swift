@@ -50,7 +50,7 @@ struct DashboardEnvironment {
 func runDashboard(_ env: DashboardEnvironment) -> Int32 {
     let term: NcursesTerminal
     do {
-        term = try NcursesTerminal(noColor: env.options.noColor, ascii: env.options.ascii)
+        term = try NcursesTerminal(noColor: env.options.noColor, ascii: env.options.ascii, mouse: env.options.mouse)
     } catch {
         FileHandle.standardError.write(Data("ferdash: \(error)\n".utf8))
         return 1

@@ -11,7 +11,10 @@ struct DisplayFlags: ParsableArguments {
     @Flag(help: "ASCII glyphs only (also when the locale is not UTF-8).")
     var ascii = false
 
-    var options: DisplayOptions { DisplayOptions(noColor: noColor, ascii: ascii) }
+    @Flag(help: "Ignore the mouse (clicks and wheel), leaving the terminal's own text selection.")
+    var noMouse = false
+
+    var options: DisplayOptions { DisplayOptions(noColor: noColor, ascii: ascii, mouse: !noMouse) }
 }
 
 /// Wires datasets and sessions to the dashboard.

@@ -83,6 +83,26 @@ final class LoopTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(loop.framesPresented, 15)
     }
 
+    func testTheMouseReachesTheReducerWhichKnowsTheScreen() {
+        var loop = makeLoop()
+        XCTAssertEqual(loop.state.screen, ScreenInfo(width: 120, height: 40, caps: .full))
+        term.keys = [.char("g"), .mouse(MouseEvent(x: 3, y: 20, button: .wheelDown))]
+        loop.tick()
+        XCTAssertNotNil(loop.state.gallery)
+        XCTAssertEqual(loop.state.position, 7, "the wheel moves a row of the gallery: 7 faces at 120×40")
+        let faces = DashboardLayout(width: 120, height: 40).galleryFaces
+        let face = faces.faceOrigin(2)
+        term.keys = [.mouse(MouseEvent(x: face.x + 1, y: face.y + 1, button: .left))]
+        loop.tick()
+        XCTAssertNil(loop.state.gallery, "a click on a face opens it")
+        XCTAssertEqual(loop.state.currentIndex, 2)
+        XCTAssertTrue(term.screen.screen.text.contains("train #2/40"))
+        term.screen.resize(width: 80, height: 24)
+        term.keys = [.resize]
+        loop.tick()
+        XCTAssertEqual(loop.state.screen.width, 80, "a resize tells the reducer")
+    }
+
     func testHeldArrowRequestsOnlyTheLastSamplesPrediction() {
         var loop = makeLoop()
         loop.tick()

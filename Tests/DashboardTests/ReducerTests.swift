@@ -230,9 +230,11 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(h.overlay, .help)
         XCTAssertEqual(keys(h, [.escape]).0.overlay, .none)
         XCTAssertEqual(keys(h, [.char("?")]).0.overlay, .none)
-        let text = Fixture.render(h, 120, 40).text
-        for row in KeyTable.helpRows(unicode: true) {
-            XCTAssertTrue(text.contains(row.help), "help shows \(row.help)")
+        for (w, height) in [(120, 40), (80, 24)] {
+            let text = Fixture.render(h, w, height).text
+            for row in KeyTable.helpRows(unicode: true) {
+                XCTAssertTrue(text.contains(row.help), "help shows \(row.help) at \(w)×\(height)")
+            }
         }
     }
 
@@ -243,7 +245,8 @@ final class ReducerTests: XCTestCase {
         }
         // Every binding without its own help row follows one that has it (pairs like ←/→).
         XCTAssertFalse(table.first!.label.isEmpty)
-        XCTAssertEqual(KeyTable.helpRows(unicode: true).count, table.filter { !$0.label.isEmpty }.count)
+        XCTAssertEqual(KeyTable.helpRows(unicode: true).count, table.filter { !$0.label.isEmpty }.count + 1, "and the mouse")
+        XCTAssertEqual(KeyTable.helpRows(unicode: true).last?.keys, "mouse")
         let hint = KeyTable.hintLine(unicode: true, width: 60)
         XCTAssertLessThanOrEqual(hint.count, 60)
         XCTAssertTrue(hint.contains("? help") && hint.contains("quit"), hint)

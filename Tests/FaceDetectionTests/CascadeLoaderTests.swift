@@ -151,6 +151,17 @@ final class CascadeLoaderTests: XCTestCase {
         XCTAssertNoThrow(try parse(tinyCascadeXML), "plain ASCII still parses")
     }
 
+    /// Found by the cascade fuzzer: Foundation's XMLParser read a null pointer on a processing
+    /// instruction without data (`<?xm?>`; the input is in regressions/cascade/). Only the XML
+    /// declaration at the very start is let through.
+    func testProcessingInstructionsOtherThanTheDeclarationAreRefusedBeforeTheXMLParser() {
+        assertRejects("<?xm?>\n" + tinyCascadeXML, "line 1: a processing instruction")
+        assertRejects(replacing("<stages>", with: "<stages>\n<?pi?>"), "a processing instruction")
+        assertRejects(replacing("<?xml version=\"1.0\"?>", with: "<?xml?>"), "line 1: a processing instruction")
+        XCTAssertTrue(tinyCascadeXML.hasPrefix("<?xml version=\"1.0\"?>"))
+        XCTAssertNoThrow(try parse(tinyCascadeXML), "the declaration is fine")
+    }
+
     func testMissingTags() {
         assertRejects(replacing("<stages>", with: "<stagez>").replacingOccurrences(of: "</stages>", with: "</stagez>"),
                       "missing <stages>")
@@ -191,6 +202,9 @@ final class CascadeLoaderTests: XCTestCase {
                                 with: "<maxWeakCount>2</maxWeakCount>\n      <stageThreshold>0.</stageThreshold>\n      <weakClassifiers>\n        <_>\n          <internalNodes>\n            0 1"),
                       "stage 1 (line 18): <maxWeakCount> says 2 weak classifiers but there are 1")
         assertRejects(replacing("3 0 3 6 2.", with: "3 0 4 6 2."), "feature 0 (line 28), rect 1: 3 0 4 6 lies outside the 6×6 window")
+        // Found by the cascade fuzzer: a coordinate beyond Int's range trapped in Int(_:).
+        assertRejects(replacing("3 0 3 6 2.", with: "3 0 3 6\(String(repeating: "8", count: 70)) 2."),
+                      "feature 0 (line 28), rect 1: coordinate 6.888888888888889e+70 lies far outside the 6×6 window")
         assertRejects(replacing("3 0 3 6 2.", with: "3 0 3 2."), "expected 5 number(s), found 4")
         assertRejects(replacing("<tilted>0</tilted>", with: "<tilted>1</tilted>"), "tilted (45°) features are not supported")
         assertRejects(replacing("<featureType>HAAR</featureType>", with: "<featureType>LBP</featureType>"), "only HAAR cascades")

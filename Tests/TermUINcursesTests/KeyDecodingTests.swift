@@ -46,3 +46,28 @@ final class KeyDecodingTests: XCTestCase {
         XCTAssertNil(decodeKey(isKeyCode: false, code: -1))
     }
 }
+
+/// The mouse mapping, without a terminal: curses' button bits to clicks and wheel turns.
+final class MouseDecodingTests: XCTestCase {
+    let masks = CursesMouseMasks.current
+
+    func testLeftPressOrClickAndTheWheel() {
+        XCTAssertEqual(decodeMouse(bstate: masks.leftPressed, x: 12, y: 30), MouseEvent(x: 12, y: 30, button: .left))
+        XCTAssertEqual(decodeMouse(bstate: masks.leftClicked, x: 0, y: 0), MouseEvent(x: 0, y: 0, button: .left))
+        XCTAssertEqual(decodeMouse(bstate: masks.wheelUp, x: 5, y: 6), MouseEvent(x: 5, y: 6, button: .wheelUp))
+        XCTAssertEqual(decodeMouse(bstate: masks.wheelDown, x: 5, y: 6), MouseEvent(x: 5, y: 6, button: .wheelDown))
+        // ncurses' own values (NCURSES_MOUSE_VERSION 2: five bits per button, pressed is bit 1).
+        XCTAssertEqual(masks.leftPressed, 0o2)
+        XCTAssertEqual(masks.wheelUp, 0o2 << 15)
+        XCTAssertEqual(masks.wheelDown, 0o2 << 20)
+        XCTAssertEqual(masks.wanted & masks.leftPressed, masks.leftPressed, "the dashboard asks for what it decodes")
+    }
+
+    func testReleasesOtherButtonsAndOffScreenPositionsAreIgnored() {
+        XCTAssertNil(decodeMouse(bstate: masks.leftPressed >> 1, x: 1, y: 1), "button 1 released")
+        XCTAssertNil(decodeMouse(bstate: masks.leftPressed << 5, x: 1, y: 1), "button 2 pressed")
+        XCTAssertNil(decodeMouse(bstate: 0, x: 1, y: 1))
+        XCTAssertNil(decodeMouse(bstate: masks.leftPressed, x: -1, y: 3))
+        XCTAssertNil(decodeMouse(bstate: masks.leftPressed, x: 3, y: -1))
+    }
+}
