@@ -22,7 +22,14 @@ let package = Package(
             .linkedLibrary("z"), .linkedLibrary("png16"), .linkedLibrary("jpeg"),
         ]),
 
-        .target(name: "FERModel", dependencies: ["CBLAS"], swiftSettings: engine),
+        // The engine's element-wise kernels, one table per instruction set, picked at run time.
+        // No FMA contraction, so every table computes the same bits; -O2 in debug too, as the
+        // engine's tests run through them.
+        .target(name: "CKernels", cSettings: [
+            .unsafeFlags(["-O3", "-ffp-contract=off"], .when(configuration: .release)),
+            .unsafeFlags(["-O2", "-ffp-contract=off"], .when(configuration: .debug)),
+        ]),
+        .target(name: "FERModel", dependencies: ["CBLAS", "CKernels"], swiftSettings: engine),
         .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized),
         .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: optimized),
         // Protocol Buffers wire encoding, shared by the TensorBoard and ONNX writers.

@@ -1,3 +1,5 @@
+import CKernels
+
 // Batch normalisation over NHWC activations, one mean/variance per channel (over batch, height
 // and width), with Keras's defaults: momentum 0.99 for the running statistics, ε 1e-3, biased
 // batch variance. Training normalises with the batch statistics and updates the running ones;
@@ -42,6 +44,8 @@ final class BatchNorm: Layer {
     private var partialSlices = 0
     /// Two per-channel Double accumulators, allocated once.
     private let sums: UnsafeMutablePointer<Double>
+    /// The instruction set's kernels for the statistics' sums in Double.
+    private let kernels = KernelISA.active.table.pointee
 
     init(name: String, shape: Shape, momentum: Float = 0.99, epsilon: Float = 1e-3, relu: Bool = false) {
         self.name = name
@@ -151,20 +155,14 @@ final class BatchNorm: Layer {
         if ctx.usesBatchStatistics {
             // Two passes in Double: one-pass E[x²]−E[x]² loses everything to cancellation when
             // the mean is large against the spread.
+            let kernels = self.kernels
             reduceRows(rows: rows, items: items) { range, acc in
-                for r in range {
-                    let row = x + r * C
-                    for c in 0..<C { acc[c] += Double(row[c]) }
-                }
+                kernels.channel_sum!(x + range.lowerBound * C, range.count, C, acc)
             }
             for c in 0..<C { mu[c] = Float(sums[c] / Double(rows)) }
             let mu = UnsafePointer(mu)
             reduceRows(rows: rows, items: items) { range, acc in
-                let sq = acc + C
-                for r in range {
-                    let row = x + r * C
-                    for c in 0..<C { let d = Double(row[c] - mu[c]); sq[c] += d * d }
-                }
+                kernels.channel_squared_deviation_float_mean!(x + range.lowerBound * C, range.count, C, mu, acc + C)
             }
             let rm = runningMean.value.pointer, rv = runningVariance.value.pointer
             for c in 0..<C {

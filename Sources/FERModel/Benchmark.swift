@@ -11,12 +11,16 @@ public struct EngineBenchmarkResult: Sendable, CustomStringConvertible {
     public var inferImagesPerSecond: Double
     /// Median time of one single-image `logits` call, milliseconds.
     public var latencyMs: Double
+    /// The instruction set of our own kernels, and OpenBLAS's kernel family, in this run.
+    public var isa: KernelISA
+    public var blasCore: String
 
     public var description: String {
         let ms = (latencyMs * 1000).rounded() / 1000
         return "\(architecture.rawValue), \(threads) threads, batch \(batch): "
             + "train \(Int(trainImagesPerSecond.rounded())) img/s, "
-            + "infer \(Int(inferImagesPerSecond.rounded())) img/s, latency \(ms) ms"
+            + "infer \(Int(inferImagesPerSecond.rounded())) img/s, latency \(ms) ms "
+            + "(kernels \(isa.rawValue), OpenBLAS \(blasCore))"
     }
 }
 
@@ -46,7 +50,7 @@ public enum EngineBenchmark {
         return EngineBenchmarkResult(architecture: architecture, threads: threads, batch: batch,
                                      trainImagesPerSecond: Double(batch) / train,
                                      inferImagesPerSecond: Double(batch) / infer,
-                                     latencyMs: single * 1000)
+                                     latencyMs: single * 1000, isa: KernelISA.active, blasCore: ComputeThreads.blasCore)
     }
 
     /// Where a training step spends its time: per layer, mean milliseconds per step for
@@ -72,21 +76,24 @@ public enum EngineBenchmark {
         return rows(net, total: total, scale: 1000 / Double(steps), rest: "optimizer")
     }
 
-    /// Where a batch-1 prediction spends its time: per layer, mean microseconds per call (the
-    /// forward column), plus the rest (copies, softmax, dispatch) as "other".
-    public static func profileLatency(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
-                                      calls: Int = 500) -> [(layer: String, forwardMs: Double, backwardMs: Double)] {
+    /// Where a prediction of `batch` images spends its time: per layer, mean microseconds per
+    /// call (the forward column), plus the rest (copies, softmax, dispatch) as "other". On one
+    /// thread it counts this thread's CPU time, like `profile`.
+    public static func profileInference(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
+                                        batch: Int = 1, calls: Int = 500) -> [(layer: String, forwardMs: Double, backwardMs: Double)] {
         ComputeThreads.set(threads)
         var rng = Xoshiro256(seed: 1)
-        let image = (0..<ModelShape.pixels).map { _ in Float(rng.nextUnit()) }
+        let images = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
         let model = Classifier(architecture: architecture, seed: 1)
         let net = model.network
+        Network.profileUsesThreadCPUTime = ComputeThreads.workers == 1 && threads == 1
+        defer { Network.profileUsesThreadCPUTime = false }
         var total = 0.0
-        image.withUnsafeBufferPointer { one in
-            for _ in 0..<20 { _ = model.logits(images: one, count: 1) }
+        images.withUnsafeBufferPointer { buf in
+            for _ in 0..<min(20, calls) { _ = model.logits(images: buf, count: batch) }
             net.profile = net.layers.map { _ in (0, 0) }
             let t0 = Network.clock()
-            for _ in 0..<calls { _ = model.logits(images: one, count: 1) }
+            for _ in 0..<calls { _ = model.logits(images: buf, count: batch) }
             total = Double(Network.clock() - t0) / 1e9
         }
         return rows(net, total: total, scale: 1e6 / Double(calls), rest: "other")

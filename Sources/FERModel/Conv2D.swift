@@ -178,8 +178,9 @@ final class ConvCore {
     private let flipped: FloatBuffer
     let zeroBias: FloatBuffer
     /// Inference with the next batch norm folded in: [W·s; b·s + t] with the BN's per-channel
-    /// scale s and shift t, and (Winograd layers) its own filter transform of those weights,
-    /// both computed once per change of the parameters rather than in every pass.
+    /// scale s and shift t, and (Winograd layers) its own filter transform of those weights
+    /// (F(4×4, 3×3) where the sides are multiples of 4), both computed once per change of the
+    /// parameters rather than in every pass.
     let folded: FloatBuffer
     let foldedWinograd: WinogradConv3x3?
     /// [W; b] as one (K+1)×Cout matrix, refreshed from the parameters before each pass.
@@ -200,26 +201,33 @@ final class ConvCore {
     /// [dW; db] partial sums, one per work slice of the last backward.
     private var partials: [FloatBuffer] = []
 
+    /// `largeTiles`: the forward and the data gradient take F(4×4, 3×3) where the sides are
+    /// multiples of 4 (1.78× fewer GEMM flops than F(2×2); the weight gradient stays F(2×2)).
+    /// The seed's fused conv + ReLU + pool keeps F(2×2), whose tile is its pooling window.
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int, winogradForward: Bool,
-         winogradBackward: Bool = false) {
+         winogradBackward: Bool = false, largeTiles: Bool = false) {
         precondition(kernel % 2 == 1, "SAME padding with stride 1 is implemented for odd kernels")
         geometry = ConvGeometry(input: input, kernel: kernel, outChannels: outChannels)
         weight = Parameter(name: name + ".weight", count: geometry.patch * outChannels, decayed: true)
         bias = Parameter(name: name + ".bias", count: outChannels, decayed: true)
         chunkRows = max(1, chunkImages) * input.height
         transposed = input.channels == 1
-        winograd = winogradForward && WinogradConv3x3.supports(geometry) ? WinogradConv3x3(geometry) : nil
+        let tile = largeTiles && WinogradConv3x3.supports(geometry, tile: 4) ? 4 : 2
+        winograd = winogradForward && WinogradConv3x3.supports(geometry) ? WinogradConv3x3(geometry, tile: tile) : nil
         let dataGeometry = ConvGeometry(input: Shape(input.height, input.width, outChannels), kernel: kernel,
                                       outChannels: input.channels)
         let backward = winogradBackward && WinogradConv3x3.supports(geometry) && WinogradConv3x3.supports(dataGeometry)
-        winogradData = backward ? WinogradConv3x3(dataGeometry) : nil
+        winogradData = backward ? WinogradConv3x3(dataGeometry, tile: tile) : nil
         // Larger chunks than the forward's: the GEMMs' inner dimension is the chunk's tile
         // count, and each chunk re-reads and re-writes all of dU.
         winogradWeights = backward ? WinogradConv3x3(geometry, chunkTiles: 96) : nil
         flipped = FloatBuffer(backward ? geometry.patch * outChannels : 1)
         zeroBias = FloatBuffer(input.channels)
         folded = FloatBuffer((geometry.patch + 1) * outChannels)
-        foldedWinograd = winograd == nil ? nil : WinogradConv3x3(geometry)
+        // Folded inference takes F(4×4, 3×3) where the sides allow: 1.78× fewer GEMM flops than
+        // F(2×2), and its larger rounding (≈1e-5 relative) does not accumulate over steps there.
+        let inferenceTile = WinogradConv3x3.supports(geometry, tile: 4) ? 4 : 2
+        foldedWinograd = winograd == nil ? nil : WinogradConv3x3(geometry, tile: inferenceTile)
         augmented = FloatBuffer((geometry.patch + 1) * outChannels)
     }
 
@@ -369,14 +377,16 @@ final class Conv2D: Layer {
     var backwardReadsInput: Bool { true }
     var backwardReadsOutput: Bool { false }
 
-    /// `winograd`: forward, data gradient and weight gradient by Winograd F(2×2, 3×3) where the
-    /// shape allows it (3×3, even sides, channels in multiples of 8); else, and by default, im2col.
-    /// The two agree to rounding (WinogradTests).
+    /// `winograd`: forward, data gradient and weight gradient by Winograd where the shape allows
+    /// it (3×3, even sides, channels in multiples of 8): F(4×4, 3×3) for the forward and data
+    /// gradient when the sides are multiples of 4 and `largeTiles`, else F(2×2, 3×3); without
+    /// `winograd` (the default), im2col. They agree to rounding (WinogradTests).
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8,
-         winograd: Bool = false) {
+         winograd: Bool = false, largeTiles: Bool = true) {
         self.name = name
         core = ConvCore(name: name, input: input, kernel: kernel, outChannels: outChannels,
-                        chunkImages: chunkImages, winogradForward: winograd, winogradBackward: winograd)
+                        chunkImages: chunkImages, winogradForward: winograd, winogradBackward: winograd,
+                        largeTiles: largeTiles)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
@@ -386,7 +396,7 @@ final class Conv2D: Layer {
         let items = workItems(workers: ctx.workers, units: total, grain: g.input.height)
         let core = self.core
         if let wino = core.winograd {
-            wino.run(x, weights: core.weight.value.pointer, bias: core.bias.value.pointer, tileRows: total / 2,
+            wino.run(x, weights: core.weight.value.pointer, bias: core.bias.value.pointer, batch: batch,
                      workers: ctx.workers, .plain(y))
             return
         }
@@ -410,11 +420,10 @@ final class Conv2D: Layer {
     /// (ReLU is monotone). Writes only the final output; nothing is kept for backward.
     func forwardFolded(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pooled pool: Bool, batch: Int,
                        workers: Int) {
-        let g = core.geometry, H = g.input.height, Co = g.outChannels
-        let pairs = batch * H / 2
+        let g = core.geometry, Co = g.outChannels
         let core = self.core
         if let wino = core.foldedWinograd {
-            wino.run(x, weights: nil, bias: core.folded.pointer + g.patch * Co, tileRows: pairs, workers: workers,
+            wino.run(x, weights: nil, bias: core.folded.pointer + g.patch * Co, batch: batch, workers: workers,
                      pool ? .reluPool(y, arg: nil) : .relu(y))
             return
         }
@@ -426,11 +435,10 @@ final class Conv2D: Layer {
         let g = core.geometry, H = g.input.height, W = g.input.width, Co = g.outChannels
         let core = self.core
         if let data = core.winogradData, let weights = core.winogradWeights {
-            let tileRows = batch * H / 2
-            weights.weightGradient(x, dy, tileRows: tileRows, workers: ctx.workers,
+            weights.weightGradient(x, dy, batch: batch, workers: ctx.workers,
                                    weightGrad: core.weight.grad.pointer, biasGrad: core.bias.grad.pointer)
             if let dx {
-                data.run(dy, weights: core.flippedWeights(), bias: core.zeroBias.pointer, tileRows: tileRows,
+                data.run(dy, weights: core.flippedWeights(), bias: core.zeroBias.pointer, batch: batch,
                          workers: ctx.workers, .plain(dx))
             }
             return

@@ -1,3 +1,5 @@
+import CKernels
+
 // conv (SAME, stride 1) → batch norm + ReLU → 2×2 max-pool as one layer that never stores the
 // conv output: it recomputes it one image at a time instead.
 //
@@ -39,6 +41,8 @@ final class ConvNormPool: Layer {
     private var partialSlices = 0
     /// Per-slice dense gradient of one image's conv output.
     private var gradients: [FloatBuffer] = []
+    /// The instruction set's kernels for the per-channel sums in Double.
+    private let kernels = KernelISA.active.table.pointee
 
     /// `convName`: the name the conv's and batch norm's parameters carry.
     init(name: String, convName: String, input: Shape, kernel: Int, outChannels: Int) {
@@ -116,7 +120,7 @@ final class ConvNormPool: Layer {
     private func batchStatistics(_ x: UnsafePointer<Float>, batch: Int, items: Int) {
         let C = channels, P = positions, core = self.core
         let mu = mean.pointer, inv = inverseStd.pointer
-        let partials = self.partials
+        let partials = self.partials, kernels = self.kernels
         parallelFor(items) { w in
             // [mean, M2] of the slice so far, then one image's [Σx, Σ(x − m)²].
             let acc = partials + 4 * C * w, m2 = acc + C, sum = acc + 2 * C, sq = acc + 3 * C
@@ -127,15 +131,9 @@ final class ConvNormPool: Layer {
                     convolve(x, image: n, s)
                     let out = UnsafePointer(s.out.pointer)
                     sum.update(repeating: 0, count: 2 * C)
-                    for p in 0..<P {
-                        let row = out + p * C
-                        for c in 0..<C { sum[c] += Double(row[c]) }
-                    }
+                    kernels.channel_sum!(out, P, C, sum)
                     for c in 0..<C { sum[c] /= Double(P) }
-                    for p in 0..<P {
-                        let row = out + p * C
-                        for c in 0..<C { let d = Double(row[c]) - sum[c]; sq[c] += d * d }
-                    }
+                    kernels.channel_squared_deviation!(out, P, C, sum, sq)
                     Self.merge(mean: acc, m2: m2, count: seen, withMean: sum, m2: sq, count: Double(P), channels: C)
                     seen += Double(P)
                 }
@@ -225,7 +223,7 @@ final class ConvNormPool: Layer {
                               batch: Int, items: Int) -> (sumG: [Double], sumGX: [Double]) {
         let C = channels, P = positions, core = self.core
         let mu = UnsafePointer(mean.pointer)
-        let partials = self.partials, gradients = self.gradients
+        let partials = self.partials, gradients = self.gradients, kernels = self.kernels
         parallelFor(items) { w in
             let sumG = partials + 4 * C * w, sumGX = sumG + C
             sumG.update(repeating: 0, count: 2 * C)
@@ -233,15 +231,7 @@ final class ConvNormPool: Layer {
             core.withScratch { s in
                 for n in slice(batch, parts: items, index: w) {
                     recompute(x, y, dy, image: n, s, grad)
-                    let out = UnsafePointer(s.out.pointer), g = UnsafePointer(grad)
-                    for p in 0..<P {
-                        let d = g + p * C
-                        for c in 0..<C { sumG[c] += Double(d[c]) }
-                    }
-                    for p in 0..<P {
-                        let d = g + p * C, src = out + p * C
-                        for c in 0..<C { sumGX[c] += Double(d[c] * (src[c] - mu[c])) }
-                    }
+                    kernels.channel_gradient_sums!(grad, s.out.pointer, P, C, mu, sumG, sumGX)
                 }
             }
         }

@@ -40,7 +40,7 @@ final class ConvReLUPool: Layer {
         let items = workItems(workers: ctx.workers, units: pairs, grain: g.input.height / 2)
         let core = self.core, arg = argmax.pointer
         if let wino = core.winograd {
-            wino.run(x, weights: core.weight.value.pointer, bias: core.bias.value.pointer, tileRows: pairs,
+            wino.run(x, weights: core.weight.value.pointer, bias: core.bias.value.pointer, batch: batch,
                      workers: ctx.workers, .reluPool(y, arg: training ? arg : nil))
             return
         }

@@ -7,7 +7,10 @@
 //   WorkerPool                 the threads behind parallelFor, awake between layers
 //   Conv2D (+ ConvCore), ConvReLUPool, ConvNormPool, MaxPool, Dense, Activation, Dropout,
 //   BatchNorm                  layers, NHWC, forward and backward in the same file
-//   Winograd                   F(2×2, 3×3) for 3×3 convolutions: forward, data and weight gradient
+//   Winograd                   F(2×2, 3×3) and F(4×4, 3×3) for 3×3 convolutions: forward, data
+//                              and weight gradient, folded inference
+//   Kernels                    KernelISA: which CKernels table (portable, AVX2, AVX-512) runs the
+//                              Winograd transforms, chosen once at run time
 //   Network                    a stack of layers, its buffer plan and inference folding, and
 //                              NetworkFactory (one function per architecture)
 //   Loss, Adam, Initializers   softmax cross-entropy, the conv-only L2 term, TF1 Adam, init

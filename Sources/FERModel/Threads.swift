@@ -46,6 +46,10 @@ public enum ComputeThreads {
     /// Workers the kernels should split into.
     static var workers: Int { strategy == .splitWork ? count : 1 }
 
+    /// The kernel family OpenBLAS chose at run time for this CPU (e.g. "Cooperlake", "Haswell";
+    /// `OPENBLAS_CORETYPE` overrides it).
+    public static var blasCore: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
     private static func applyBLAS() {
         openblas_set_num_threads(Int32(strategy == .splitWork ? 1 : max(configured, 1)))
     }

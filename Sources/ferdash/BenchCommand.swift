@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Flag(help: "Also print where a training step and a batch-1 prediction spend their time, per layer.")
+    @Flag(help: "Also print where a training step, a batch-128 and a batch-1 prediction spend their time, per layer (thread CPU time with --threads 1).")
     var profile = false
 
     func run() throws {
@@ -38,8 +38,13 @@ struct Bench: ParsableCommand {
                 print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0)
                       + String(format: "%10.1f %12.1f", row.forwardMs, row.backwardMs))
             }
+            print("\nlayer               infer ms (batch 128)")
+            for row in EngineBenchmark.profileInference(architecture: arch, threads: threadCount, batch: 128,
+                                                        calls: max(2, steps / 3)) where row.forwardMs >= 50 {
+                print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%10.1f", row.forwardMs / 1000))
+            }
             print("\nlayer               batch-1 µs")
-            for row in EngineBenchmark.profileLatency(architecture: arch, threads: threadCount) where row.forwardMs >= 0.05 {
+            for row in EngineBenchmark.profileInference(architecture: arch, threads: threadCount) where row.forwardMs >= 0.05 {
                 print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%10.1f", row.forwardMs))
             }
         }
@@ -57,6 +62,7 @@ struct Bench: ParsableCommand {
                 ("train_images_per_s", .number(result.trainImagesPerSecond)),
                 ("infer_images_per_s", .number(result.inferImagesPerSecond)),
                 ("latency_ms", .number(result.latencyMs)), ("peak_rss_mb", .number(peak)),
+                ("isa", .string(result.isa.rawValue)), ("blas_core", .string(result.blasCore)),
             ]
             if let detection {
                 fields.append(("detect_ms", .number(detection.milliseconds)))
@@ -67,6 +73,7 @@ struct Bench: ParsableCommand {
             return
         }
         print("ferdash bench: \(arch.rawValue) network, \(threadCount) thread(s), batch 128")
+        print("kernels: \(result.isa.rawValue) (FERDASH_ISA=portable|avx2|avx512 to force), OpenBLAS \(result.blasCore)")
         print(String(format: "train  : %.0f images/s", result.trainImagesPerSecond))
         print(String(format: "infer  : %.0f images/s", result.inferImagesPerSecond))
         print(String(format: "latency: %.3f ms (batch 1)", result.latencyMs))

@@ -1,4 +1,6 @@
 import ArgumentParser
+import FERModel
+import Foundation
 
 @main
 struct Ferdash: ParsableCommand {
@@ -14,4 +16,14 @@ struct Ferdash: ParsableCommand {
                       Bench.self],
         defaultSubcommand: Train.self
     )
+
+    /// Refuses a FERDASH_ISA this build or CPU cannot honour before any command runs, rather
+    /// than silently measuring or training on another instruction set.
+    static func main() {
+        if let problem = KernelISA.fromEnvironment.problem {
+            FileHandle.standardError.write("Error: \(problem)\n")
+            Foundation.exit(64)
+        }
+        main(nil)
+    }
 }

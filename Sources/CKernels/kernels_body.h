@@ -1,0 +1,288 @@
+// The kernels, written once as plain loops over channels (NHWC: channels are the
+// contiguous axis, so every loop below is a straight vector loop) and compiled once per
+// instruction set by the kernels_*.c files, which define FD_SUFFIX and the target attribute.
+//
+// F(2×2, 3×3) and F(4×4, 3×3) (Lavin & Gray 2016): an m×m output tile from an (m+2)×(m+2)
+// input tile d, V = Bᵀ d B, y = Aᵀ M A. The arithmetic and its order follow the Swift
+// reference this replaced (rows first, then columns), so every table gives the same bits.
+#include "ckernels.h"
+
+#define FD_CAT2(a, b) a##_##b
+#define FD_CAT(a, b) FD_CAT2(a, b)
+#define FD_FN(name) FD_CAT(name, FD_SUFFIX)
+// No interleaving: the tile loops already give each iteration dozens of live vectors, and a
+// second copy spilled (AVX2 F(4×4) input transform 6.0 → 4.8 µs per tile row without it).
+#define FD_VECTOR _Pragma("clang loop vectorize(assume_safety) interleave_count(1)")
+// The tile loops inside a channel loop must vanish before it can be vectorised.
+#define FD_UNROLL _Pragma("unroll")
+
+static inline float FD_FN(fd_max)(float a, float b) { return a > b ? a : b; }
+
+// ---- F(2×2, 3×3): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], Aᵀ = [1 1 1 0; 0 1 −1 −1]
+
+static void FD_FN(wino2_input)(const float *strip, long stride, long C, long tiles, float *v, long plane) {
+    for (long t = 0; t < tiles; t++) {
+        const float *d = strip + 2 * t * C;
+        float *o = v + t * C;
+        FD_VECTOR
+        for (long c = 0; c < C; c++) {
+            float u[4][4];
+            for (int i = 0; i < 4; i++) {
+                const float *r = d + i * stride + c;
+                float a = r[0], b = r[C], e = r[2 * C], f = r[3 * C];
+                u[i][0] = a - e; u[i][1] = b + e; u[i][2] = e - b; u[i][3] = b - f;
+            }
+            for (int j = 0; j < 4; j++) {
+                float a = u[0][j], b = u[1][j], e = u[2][j], f = u[3][j];
+                o[j * plane + c] = a - e;
+                o[(4 + j) * plane + c] = b + e;
+                o[(8 + j) * plane + c] = e - b;
+                o[(12 + j) * plane + c] = b - f;
+            }
+        }
+    }
+}
+
+// y = Aᵀ M A + bias of one tile at channel c: s = Aᵀ M column by column, then y = s A row by row.
+static inline void FD_FN(wino2_tile)(const float *base, long plane, long c, float b, float v[4]) {
+    float s0[4], s1[4];
+    FD_UNROLL for (int j = 0; j < 4; j++) {
+        float q0 = base[j * plane + c], q1 = base[(4 + j) * plane + c];
+        float q2 = base[(8 + j) * plane + c], q3 = base[(12 + j) * plane + c];
+        s0[j] = q0 + q1 + q2; s1[j] = q1 - q2 - q3;
+    }
+    v[0] = (s0[0] + s0[1] + s0[2]) + b; v[1] = (s0[1] - s0[2] - s0[3]) + b;
+    v[2] = (s1[0] + s1[1] + s1[2]) + b; v[3] = (s1[1] - s1[2] - s1[3]) + b;
+}
+
+static void FD_FN(wino2_output)(const float *m, long plane, long C, long tiles, const float *bias, int epilogue,
+                                float *y, long row, float *pooled, uint8_t *arg) {
+    // One loop per epilogue (see wino4_output: no branch inside a vector loop).
+    for (long t = 0; t < tiles; t++) {
+        const float *base = m + t * C;
+        if (epilogue == FD_EPILOGUE_RELU_POOL && arg) {
+            float *p = pooled + t * C;
+            uint8_t *a = arg + t * C;
+            FD_VECTOR
+            for (long c = 0; c < C; c++) {
+                float v[4];
+                FD_FN(wino2_tile)(base, plane, c, bias[c], v);
+                float m01 = FD_FN(fd_max)(v[0], v[1]), m012 = FD_FN(fd_max)(m01, v[2]);
+                p[c] = FD_FN(fd_max)(FD_FN(fd_max)(m012, v[3]), 0);
+                // The winner 0…3, the first on ties, as MaxPool2x2 picks it.
+                a[c] = v[3] > m012 ? 3 : (v[2] > m01 ? 2 : (v[1] > v[0] ? 1 : 0));
+            }
+        } else if (epilogue == FD_EPILOGUE_RELU_POOL) {
+            float *p = pooled + t * C;
+            FD_VECTOR
+            for (long c = 0; c < C; c++) {
+                float v[4];
+                FD_FN(wino2_tile)(base, plane, c, bias[c], v);
+                p[c] = FD_FN(fd_max)(FD_FN(fd_max)(FD_FN(fd_max)(v[0], v[1]), FD_FN(fd_max)(v[2], v[3])), 0);
+            }
+        } else {
+            float *y00 = y + 2 * t * C, *y01 = y00 + C, *y10 = y00 + row, *y11 = y10 + C;
+            int relu = epilogue == FD_EPILOGUE_RELU;
+            FD_VECTOR
+            for (long c = 0; c < C; c++) {
+                float v[4];
+                FD_FN(wino2_tile)(base, plane, c, bias[c], v);
+                // Plain stores the values as they are (a NaN must reach the loss, not be clamped away).
+                y00[c] = relu ? FD_FN(fd_max)(v[0], 0) : v[0];
+                y01[c] = relu ? FD_FN(fd_max)(v[1], 0) : v[1];
+                y10[c] = relu ? FD_FN(fd_max)(v[2], 0) : v[2];
+                y11[c] = relu ? FD_FN(fd_max)(v[3], 0) : v[3];
+            }
+        }
+    }
+}
+
+static void FD_FN(wino2_output_gradient)(const float *dy, long row, long C, long tiles, float *m, long plane,
+                                         float *bias_grad) {
+    for (long t = 0; t < tiles; t++) {
+        const float *d00 = dy + 2 * t * C, *d01 = d00 + C, *d10 = d00 + row, *d11 = d10 + C;
+        float *o = m + t * C;
+        FD_VECTOR
+        for (long c = 0; c < C; c++) {
+            float a = d00[c], b = d01[c], e = d10[c], f = d11[c];
+            // Rows of A dy: (a, b), (a + e, b + f), (a − e, b − f), (−e, −f); then each row times Aᵀ.
+            float u[4] = {a, a + e, a - e, -e}, w[4] = {b, b + f, b - f, -f};
+            for (int i = 0; i < 4; i++) {
+                o[(4 * i) * plane + c] = u[i];
+                o[(4 * i + 1) * plane + c] = u[i] + w[i];
+                o[(4 * i + 2) * plane + c] = u[i] - w[i];
+                o[(4 * i + 3) * plane + c] = -w[i];
+            }
+            bias_grad[c] += (a + b) + (e + f);
+        }
+    }
+}
+
+// ---- F(4×4, 3×3), interpolation points 0, ±1, ±2, ∞:
+// Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
+// Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+
+#define FD_BT4(d, t)                                              \
+    do {                                                          \
+        t[0] = 4 * d[0] - 5 * d[2] + d[4];                        \
+        t[1] = -4 * (d[1] + d[2]) + (d[3] + d[4]);                \
+        t[2] = 4 * (d[1] - d[2]) + (d[4] - d[3]);                 \
+        t[3] = 2 * (d[3] - d[1]) + (d[4] - d[2]);                 \
+        t[4] = 2 * (d[1] - d[3]) + (d[4] - d[2]);                 \
+        t[5] = 4 * d[1] - 5 * d[3] + d[5];                        \
+    } while (0)
+
+#define FD_AT4(q, o)                                              \
+    do {                                                          \
+        float p12 = q[1] + q[2], m12 = q[1] - q[2];               \
+        float p34 = q[3] + q[4], m34 = q[3] - q[4];               \
+        o[0] = q[0] + p12 + p34;                                  \
+        o[1] = m12 + 2 * m34;                                     \
+        o[2] = p12 + 4 * p34;                                     \
+        o[3] = m12 + 8 * m34 + q[5];                              \
+    } while (0)
+
+static void FD_FN(wino4_input)(const float *strip, long stride, long C, long tiles, float *v, long plane) {
+    for (long t = 0; t < tiles; t++) {
+        const float *d = strip + 4 * t * C;
+        float *o = v + t * C;
+        FD_VECTOR
+        for (long c = 0; c < C; c++) {
+            float u[6][6];
+            FD_UNROLL for (int i = 0; i < 6; i++) {
+                float r[6];
+                FD_UNROLL for (int j = 0; j < 6; j++) r[j] = d[i * stride + j * C + c];
+                FD_BT4(r, u[i]);
+            }
+            FD_UNROLL for (int j = 0; j < 6; j++) {
+                float col[6], out[6];
+                FD_UNROLL for (int i = 0; i < 6; i++) col[i] = u[i][j];
+                FD_BT4(col, out);
+                FD_UNROLL for (int i = 0; i < 6; i++) o[(6 * i + j) * plane + c] = out[i];
+            }
+        }
+    }
+}
+
+// Aᵀ M A + bias of one tile at channel c into out[4][4]: s = Aᵀ M column by column, then
+// out = s A row by row.
+#define FD_WINO4_TILE(base, plane, c, bias, out)                              \
+    do {                                                                      \
+        float s[4][6];                                                        \
+        FD_UNROLL for (int j = 0; j < 6; j++) {                               \
+            float col[6], o[4];                                               \
+            FD_UNROLL for (int i = 0; i < 6; i++) col[i] = base[(6 * i + j) * plane + c]; \
+            FD_AT4(col, o);                                                   \
+            FD_UNROLL for (int i = 0; i < 4; i++) s[i][j] = o[i];             \
+        }                                                                     \
+        float b = bias[c];                                                    \
+        FD_UNROLL for (int i = 0; i < 4; i++) {                               \
+            float o[4];                                                       \
+            FD_AT4(s[i], o);                                                  \
+            FD_UNROLL for (int j = 0; j < 4; j++) out[i][j] = o[j] + b;       \
+        }                                                                     \
+    } while (0)
+
+static void FD_FN(wino4_output)(const float *m, long plane, long C, long tiles, const float *bias, int epilogue,
+                                float *y, long row, float *pooled, long pooled_row) {
+    // One loop per epilogue, not one loop with a branch inside: if-converted, the branch not
+    // taken becomes masked stores through the other (null) pointer, and on Zen 4 masked-off
+    // lanes on an unmapped page cost a microcode assist each (it doubled the pooled layers' time).
+    for (long t = 0; t < tiles; t++) {
+        const float *base = m + t * C;
+        if (epilogue == FD_EPILOGUE_RELU_POOL) {
+            float *pt = pooled + 2 * t * C;
+            FD_VECTOR
+            for (long c = 0; c < C; c++) {
+                float out[4][4];
+                FD_WINO4_TILE(base, plane, c, bias, out);
+                FD_UNROLL for (int i = 0; i < 2; i++) {
+                    FD_UNROLL for (int j = 0; j < 2; j++) {
+                        float top = FD_FN(fd_max)(out[2 * i][2 * j], out[2 * i][2 * j + 1]);
+                        float bottom = FD_FN(fd_max)(out[2 * i + 1][2 * j], out[2 * i + 1][2 * j + 1]);
+                        pt[i * pooled_row + j * C + c] = FD_FN(fd_max)(FD_FN(fd_max)(top, bottom), 0);
+                    }
+                }
+            }
+        } else if (epilogue == FD_EPILOGUE_RELU) {
+            float *yt = y + 4 * t * C;
+            FD_VECTOR
+            for (long c = 0; c < C; c++) {
+                float out[4][4];
+                FD_WINO4_TILE(base, plane, c, bias, out);
+                FD_UNROLL for (int i = 0; i < 4; i++) {
+                    FD_UNROLL for (int j = 0; j < 4; j++) yt[i * row + j * C + c] = FD_FN(fd_max)(out[i][j], 0);
+                }
+            }
+        } else {
+            float *yt = y + 4 * t * C;
+            FD_VECTOR
+            for (long c = 0; c < C; c++) {
+                float out[4][4];
+                FD_WINO4_TILE(base, plane, c, bias, out);
+                FD_UNROLL for (int i = 0; i < 4; i++) {
+                    FD_UNROLL for (int j = 0; j < 4; j++) yt[i * row + j * C + c] = out[i][j];
+                }
+            }
+        }
+    }
+}
+
+// ---- Per-channel sums in double (batch-norm statistics and gradient sums). Rows in order, one
+// double accumulator per channel, exactly as the scalar Swift loops they replace, so the bits
+// are theirs; vectorised across channels (8 doubles per AVX-512 add against 2 per SSE2 add).
+
+static void FD_FN(channel_sum)(const float *x, long rows, long C, double *sum) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * C;
+        FD_VECTOR
+        for (long c = 0; c < C; c++) sum[c] += (double)row[c];
+    }
+}
+
+static void FD_FN(channel_squared_deviation)(const float *x, long rows, long C, const double *mean, double *sq) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * C;
+        FD_VECTOR
+        for (long c = 0; c < C; c++) {
+            double d = (double)row[c] - mean[c];
+            sq[c] += d * d;
+        }
+    }
+}
+
+static void FD_FN(channel_squared_deviation_float_mean)(const float *x, long rows, long C, const float *mean,
+                                                         double *sq) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * C;
+        FD_VECTOR
+        for (long c = 0; c < C; c++) {
+            double d = (double)(row[c] - mean[c]);
+            sq[c] += d * d;
+        }
+    }
+}
+
+static void FD_FN(channel_gradient_sums)(const float *g, const float *x, long rows, long C, const float *mean,
+                                         double *sum_g, double *sum_gx) {
+    for (long r = 0; r < rows; r++) {
+        const float *gr = g + r * C, *xr = x + r * C;
+        FD_VECTOR
+        for (long c = 0; c < C; c++) {
+            sum_g[c] += (double)gr[c];
+            sum_gx[c] += (double)(gr[c] * (xr[c] - mean[c]));
+        }
+    }
+}
+
+const fd_kernels FD_FN(fd_kernels) = {
+    .wino2_input = FD_FN(wino2_input),
+    .wino2_output = FD_FN(wino2_output),
+    .wino2_output_gradient = FD_FN(wino2_output_gradient),
+    .wino4_input = FD_FN(wino4_input),
+    .wino4_output = FD_FN(wino4_output),
+    .channel_sum = FD_FN(channel_sum),
+    .channel_squared_deviation = FD_FN(channel_squared_deviation),
+    .channel_squared_deviation_float_mean = FD_FN(channel_squared_deviation_float_mean),
+    .channel_gradient_sums = FD_FN(channel_gradient_sums),
+};

@@ -1,0 +1,205 @@
+import CKernels
+import XCTest
+@testable import FERModel
+
+/// Every instruction-set table of CKernels (portable, AVX2, AVX-512) must compute the same
+/// convolution: each table this CPU can run gives the portable table's bits in every Winograd
+/// pass, and the portable table agrees with im2col. F(4×4, 3×3) (folded inference) agrees with
+/// im2col within its larger rounding.
+final class KernelISATests: XCTestCase {
+    private let shapes: [(Shape, Int)] = [(Shape(8, 12, 8), 16), (Shape(4, 4, 16), 8), (Shape(24, 24, 32), 64),
+                                          (Shape(12, 12, 64), 128)]
+
+    func testThisMachineRunsEveryTable() throws {
+        XCTAssertEqual(KernelISA.supported.first, .portable)
+        XCTAssertEqual(KernelISA.best, KernelISA.supported.last)
+        // The AVX2 and AVX-512 tests below only prove something where the CPU has them: say so.
+        for isa in KernelISA.allCases where !isa.isSupported {
+            print("KernelISATests: this CPU cannot run \(isa.rawValue); its table is not exercised here")
+        }
+    }
+
+    func testEnvironmentChoiceIsCheckedAndExplained() {
+        XCTAssertEqual(KernelISA.choose(nil).isa, KernelISA.best)
+        XCTAssertNil(KernelISA.choose("").problem)
+        XCTAssertEqual(KernelISA.choose("portable").isa, .portable)
+        XCTAssertNil(KernelISA.choose("Portable").problem)
+        let unknown = KernelISA.choose("sse9")
+        XCTAssertEqual(unknown.isa, KernelISA.best)
+        XCTAssertEqual(unknown.problem, "FERDASH_ISA=sse9 is not an instruction set of ours; expected one of portable, avx2, avx512")
+        for isa in KernelISA.allCases {
+            let choice = KernelISA.choose(isa.rawValue)
+            if isa.isSupported {
+                XCTAssertEqual(choice.isa, isa)
+                XCTAssertNil(choice.problem)
+            } else {
+                XCTAssertEqual(choice.isa, KernelISA.best)
+                XCTAssertTrue(choice.problem?.contains("this CPU cannot run it") == true, "\(choice)")
+            }
+        }
+    }
+
+    /// One pass of `wino` over random x, returning every output it writes.
+    private func outputs(_ wino: WinogradConv3x3, weights: [Float], bias: [Float], x: [Float], dy: [Float],
+                         batch: Int, workers: Int) -> [String: [Float]] {
+        let g = wino.geometry, conv = batch * g.output.count, pooled = conv / 4
+        var results: [String: [Float]] = [:]
+        weights.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                x.withUnsafeBufferPointer { xb in
+                    func pass(_ name: String, count: Int, _ epilogue: (UnsafeMutablePointer<Float>) -> WinogradConv3x3.Epilogue) {
+                        var y = [Float](repeating: .nan, count: count)
+                        y.withUnsafeMutableBufferPointer {
+                            wino.run(xb.baseAddress!, weights: w.baseAddress!, bias: b.baseAddress!, batch: batch,
+                                     workers: workers, epilogue($0.baseAddress!))
+                        }
+                        results[name] = y
+                    }
+                    pass("plain", count: conv) { .plain($0) }
+                    pass("relu", count: conv) { .relu($0) }
+                    pass("pool", count: pooled) { .reluPool($0, arg: nil) }
+                    guard wino.tile == 2 else { return }
+                    var winners = [UInt8](repeating: 9, count: pooled)
+                    pass("pool+arg", count: pooled) { y in winners.withUnsafeMutableBufferPointer { .reluPool(y, arg: $0.baseAddress!) } }
+                    results["winners"] = winners.map(Float.init)
+                    var dW = [Float](repeating: .nan, count: weights.count), db = [Float](repeating: .nan, count: bias.count)
+                    dy.withUnsafeBufferPointer { d in
+                        dW.withUnsafeMutableBufferPointer { dw in
+                            db.withUnsafeMutableBufferPointer {
+                                wino.weightGradient(xb.baseAddress!, d.baseAddress!, batch: batch, workers: workers,
+                                                    weightGrad: dw.baseAddress!, biasGrad: $0.baseAddress!)
+                            }
+                        }
+                    }
+                    results["dW"] = dW
+                    results["db"] = db
+                }
+            }
+        }
+        return results
+    }
+
+    func testEveryTableGivesThePortableBits() {
+        for (input, out) in shapes {
+            let g = ConvGeometry(input: input, kernel: 3, outChannels: out)
+            let batch = 3
+            let weights = randomFloats(g.patch * out, seed: 51, scale: 0.5), bias = randomFloats(out, seed: 52, scale: 0.5)
+            let x = randomFloats(batch * input.count, seed: 53), dy = randomFloats(batch * g.output.count, seed: 54)
+            for tile in [2, 4] where WinogradConv3x3.supports(g, tile: tile) {
+                for workers in [1, 2] {
+                    let reference = outputs(WinogradConv3x3(g, tile: tile, chunkTiles: 10, isa: .portable), weights: weights,
+                                            bias: bias, x: x, dy: dy, batch: batch, workers: workers)
+                    for (name, values) in reference { XCTAssertFalse(values.contains { $0.isNaN }, "\(name): unwritten values") }
+                    // Winner slots a pass left unwritten would still hold 9.
+                    XCTAssertEqual(reference["winners"]?.contains(9), tile == 2 ? false : nil)
+                    for isa in KernelISA.supported.dropFirst() {
+                        let fast = outputs(WinogradConv3x3(g, tile: tile, chunkTiles: 10, isa: isa), weights: weights,
+                                           bias: bias, x: x, dy: dy, batch: batch, workers: workers)
+                        XCTAssertEqual(Set(fast.keys), Set(reference.keys))
+                        for (name, values) in reference {
+                            XCTAssertEqual(fast[name], values, "\(isa.rawValue), F(\(tile)×\(tile)), \(input) → \(out), "
+                                           + "\(workers) workers: \(name) differs from the portable table")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each table's plain F(2×2) and F(4×4) forward against im2col, on random data (relative to
+    /// max(1, |y|)): F(2×2) to Float rounding, F(4×4) within its larger rounding.
+    func testEveryTableMatchesIm2col() {
+        for (input, out) in shapes {
+            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1)
+            fill(reference.core.weight, seed: 61, scale: 0.5)
+            fill(reference.core.bias, seed: 62, scale: 0.5)
+            let batch = 2
+            let x = randomFloats(batch * input.count, seed: 63)
+            var ctx = PassContext(training: false, workers: 1, rng: Xoshiro256(seed: 1))
+            var expected = [Float](repeating: .nan, count: batch * reference.outputShape.count)
+            x.withUnsafeBufferPointer { xb in
+                expected.withUnsafeMutableBufferPointer { reference.forward(xb.baseAddress!, $0.baseAddress!, batch: batch, &ctx) }
+            }
+            let weights = reference.core.weight.value.array(reference.core.weight.count)
+            let bias = reference.core.bias.value.array(reference.core.bias.count)
+            for isa in KernelISA.supported {
+                for (tile, tolerance) in [(2, Float(1e-5)), (4, Float(1e-4))]
+                where WinogradConv3x3.supports(reference.core.geometry, tile: tile) {
+                    let wino = WinogradConv3x3(reference.core.geometry, tile: tile, isa: isa)
+                    var y = [Float](repeating: .nan, count: expected.count)
+                    weights.withUnsafeBufferPointer { w in
+                        bias.withUnsafeBufferPointer { b in
+                            x.withUnsafeBufferPointer { xb in
+                                y.withUnsafeMutableBufferPointer {
+                                    wino.run(xb.baseAddress!, weights: w.baseAddress!, bias: b.baseAddress!, batch: batch,
+                                             workers: 2, .plain($0.baseAddress!))
+                                }
+                            }
+                        }
+                    }
+                    let worst = zip(y, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+                    XCTAssertLessThan(worst, tolerance, "\(isa.rawValue), F(\(tile)×\(tile)), \(input) → \(out)")
+                    XCTAssertFalse(y.contains { $0.isNaN }, "\(isa.rawValue), F(\(tile)×\(tile)): unwritten outputs")
+                }
+            }
+        }
+    }
+
+    /// The whole vgg7, three training steps and an inference batch, on each table: the same bits.
+    func testVgg7TrainsToTheSameBitsOnEveryTable() {
+        let batch = 8
+        var rng = Xoshiro256(seed: 71)
+        let x = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
+        let labels = (0..<batch).map { Int32($0 % 7) }
+        let saved = (KernelISA.active, ComputeThreads.count)
+        defer {
+            KernelISA.active = saved.0
+            ComputeThreads.set(saved.1)
+        }
+        ComputeThreads.set(2)
+        func run(_ isa: KernelISA) -> [Float] {
+            KernelISA.active = isa
+            let c = Classifier(architecture: .vgg7, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 72)
+            return x.withUnsafeBufferPointer { xb in
+                (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
+            }
+        }
+        let reference = run(.portable)
+        XCTAssertLessThan(reference[2], reference[0], "three steps on the same batch should lower its loss")
+        for isa in KernelISA.supported.dropFirst() { XCTAssertEqual(run(isa), reference, isa.rawValue) }
+    }
+
+    /// The per-channel sums in Double against the plain loops they replaced, on random rows: the
+    /// same bits on every table (one accumulator per channel, rows in order).
+    func testChannelSumsMatchPlainLoops() {
+        let rows = 37, C = 24
+        let x = randomFloats(rows * C, seed: 81, scale: 3), g = randomFloats(rows * C, seed: 82)
+        let floatMean = randomFloats(C, seed: 83), doubleMean = floatMean.map { Double($0) + 1e-3 }
+        var sum = [Double](repeating: 0.5, count: C), sq = sum, sqF = sum, sumG = sum, sumGX = sum
+        for r in 0..<rows {
+            for c in 0..<C {
+                let v = x[r * C + c], d = g[r * C + c]
+                sum[c] += Double(v)
+                let e = Double(v) - doubleMean[c]
+                sq[c] += e * e
+                let f = Double(v - floatMean[c])
+                sqF[c] += f * f
+                sumG[c] += Double(d)
+                sumGX[c] += Double(d * (v - floatMean[c]))
+            }
+        }
+        for isa in KernelISA.supported {
+            let k = isa.table.pointee
+            var a = [Double](repeating: 0.5, count: C), b = a, bF = a, aG = a, aGX = a
+            k.channel_sum!(x, rows, C, &a)
+            k.channel_squared_deviation!(x, rows, C, doubleMean, &b)
+            k.channel_squared_deviation_float_mean!(x, rows, C, floatMean, &bF)
+            k.channel_gradient_sums!(g, x, rows, C, floatMean, &aG, &aGX)
+            XCTAssertEqual(a, sum, "\(isa.rawValue): channel_sum")
+            XCTAssertEqual(b, sq, "\(isa.rawValue): channel_squared_deviation")
+            XCTAssertEqual(bF, sqF, "\(isa.rawValue): channel_squared_deviation_float_mean")
+            XCTAssertEqual(aG, sumG, "\(isa.rawValue): channel_gradient_sums Σg")
+            XCTAssertEqual(aGX, sumGX, "\(isa.rawValue): channel_gradient_sums Σg(x − μ)")
+        }
+    }
+}
