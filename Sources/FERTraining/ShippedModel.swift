@@ -26,14 +26,20 @@ public enum ShippedModel {
 /// named.
 public struct ModelChoice: Equatable, Sendable {
     public var checkpoint: String
-    /// Set when the shipped model stands in for a model nobody named.
+    /// Set when nobody named the model: which one stands in (a run trained on the built-in
+    /// faces would otherwise pass for the shipped model on a photo).
     public var notice: String?
 
     /// `--model` when given; else the newest run under `runsRoot`; else the shipped model.
     public static func resolve(_ given: String?, runsRoot: String = "runs",
                                shipped: @autoclosure () -> String? = ShippedModel.locate()) throws -> ModelChoice {
-        if given != nil || RunDirectory.newestRun(under: runsRoot) != nil {
+        if given != nil {
             return ModelChoice(checkpoint: try RunDirectory.resolveModel(given, runsRoot: runsRoot))
+        }
+        if RunDirectory.newestRun(under: runsRoot) != nil {
+            let checkpoint = try RunDirectory.resolveModel(nil, runsRoot: runsRoot)
+            return ModelChoice(checkpoint: checkpoint,
+                               notice: "ferdash: using \(checkpoint), the newest run under ./\(runsRoot) (--model chooses another)")
         }
         guard let shipped = shipped() else {
             throw RunError("no model given, no runs under ./\(runsRoot) and no shipped model (\(ShippedModel.relativePath)); train one with `ferdash train` or pass --model PATH")

@@ -70,7 +70,9 @@ final class RunDirectoryTests: XCTestCase {
         let run = RunDirectory(path: runs + "/a")
         try run.create()
         try RunDirectory.writeAtomically([0], to: run.latestCheckpoint)
-        XCTAssertEqual(try ModelChoice.resolve(nil, runsRoot: runs, shipped: shipped), ModelChoice(checkpoint: run.latestCheckpoint))
+        let newest = try ModelChoice.resolve(nil, runsRoot: runs, shipped: shipped)
+        XCTAssertEqual(newest.checkpoint, run.latestCheckpoint)
+        XCTAssertEqual(newest.notice, "ferdash: using \(run.latestCheckpoint), the newest run under ./\(runs) (--model chooses another)")
         XCTAssertEqual(try ModelChoice.resolve(run.bestCheckpoint.replacingOccurrences(of: "best", with: "latest"), runsRoot: runs,
                                                shipped: shipped).notice, nil)
         XCTAssertThrowsError(try ModelChoice.resolve(root + "/nope", runsRoot: runs, shipped: shipped), "a named model must exist")
