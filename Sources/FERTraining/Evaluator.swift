@@ -91,14 +91,9 @@ public enum Evaluator {
     static func averagedProbabilities(_ classifier: Classifier, images: [Float], count: Int,
                                       tta: TestTimeAugmentation) -> [Float] {
         var sum = [Float](repeating: 0, count: count * 7)
-        var view = [Float](repeating: 0, count: images.count)
         let views = tta.views
         for v in views {
-            images.withUnsafeBufferPointer { src in
-                view.withUnsafeMutableBufferPointer { dst in
-                    render(src.baseAddress!, into: dst.baseAddress!, count: count, view: v)
-                }
-            }
+            let view = rendered(images, count: count, view: v)
             let p = view.withUnsafeBufferPointer { softmax(classifier.logits(images: $0, count: count)) }
             for i in sum.indices { sum[i] += p[i] }
         }
@@ -110,12 +105,13 @@ public enum Evaluator {
     /// `mirrorAverage` matches test-time augmentation: the mirror image's map, mirrored back,
     /// is averaged in, as its probabilities are.
     public static func saliency(_ classifier: Classifier, pixels: [UInt8], class target: Int, mirrorAverage: Bool = false) -> [Float] {
-        var image = pixels.map { Float($0) / 255 }
+        let image = pixels.map { Float($0) / 255 }
         var map = image.withUnsafeBufferPointer { classifier.saliency(image: $0, class: target) }
         if mirrorAverage {
-            mirror(&image, count: 1)
-            var other = image.withUnsafeBufferPointer { classifier.saliency(image: $0, class: target) }
-            mirror(&other, count: 1)
+            let flip = TestTimeAugmentation.View(dx: 0, dy: 0, mirrored: true)
+            let flipped = rendered(image, count: 1, view: flip)
+            let other = rendered(flipped.withUnsafeBufferPointer { classifier.saliency(image: $0, class: target) },
+                                 count: 1, view: flip)
             for i in map.indices { map[i] = (map[i] + other[i]) / 2 }
         }
         return map
@@ -152,14 +148,13 @@ public enum Evaluator {
         }
     }
 
-    static func mirror(_ buffer: inout [Float], count: Int) {
-        let side = ImageSet.side
-        for image in 0..<count {
-            for row in 0..<side {
-                let base = image * side * side + row * side
-                for col in 0..<(side / 2) { buffer.swapAt(base + col, base + side - 1 - col) }
-            }
+    /// `render` into a new array.
+    static func rendered(_ images: [Float], count: Int, view: TestTimeAugmentation.View) -> [Float] {
+        var out = [Float](repeating: 0, count: images.count)
+        images.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { render(src.baseAddress!, into: $0.baseAddress!, count: count, view: view) }
         }
+        return out
     }
 }
 

@@ -36,8 +36,8 @@ public struct ModelChoice: Equatable, Sendable {
         if given != nil {
             return ModelChoice(checkpoint: try RunDirectory.resolveModel(given, runsRoot: runsRoot))
         }
-        if RunDirectory.newestRun(under: runsRoot) != nil {
-            let checkpoint = try RunDirectory.resolveModel(nil, runsRoot: runsRoot)
+        if let newest = RunDirectory.newestRun(under: runsRoot) {
+            let checkpoint = try RunDirectory.resolveModel(newest, runsRoot: runsRoot)
             return ModelChoice(checkpoint: checkpoint,
                                notice: "ferdash: using \(checkpoint), the newest run under ./\(runsRoot) (--model chooses another)")
         }
