@@ -63,7 +63,7 @@ keys "cd '$work' && clear && $dash_cmd $args; echo EXIT=\$? > '$work/exit'" Ente
 if wait_for 'running' "$timeout_s" && wait_for 'step [0-9]+/[0-9]+' 10; then
     s1=$(step_now)
     advanced() { s2=$(step_now); [[ -n $s1 && -n $s2 && $s2 -gt $s1 ]]; }
-    wait_true 30 advanced
+    wait_until "the step to advance past $s1" 30 advanced
     if [[ -n $s1 && -n $s2 && $s2 -gt $s1 ]]; then pass "dashboard shows running and the step count advances ($s1 -> $s2)"
     else fail "step count does not advance ($s1 -> $s2)"; fi
 else
@@ -125,13 +125,13 @@ fi
 
 tm resize-window -t "$sess" -x 80 -y 24
 small_ok() { screen | grep -q 'Loss' && screen | grep -q 'Sample' && ! screen | grep -q 'too small'; }
-if wait_true 5 small_ok; then pass "renders after resize to 80x24"
+if wait_until "Loss and Sample without 'too small' at 80x24" 5 small_ok; then pass "renders after resize to 80x24"
 else fail "broken after resize to 80x24"; fi
 tm resize-window -t "$sess" -x 60 -y 20
 wait_for 'terminal too small' 3 && pass "below 80x24 says terminal too small" || fail "no too-small screen at 60x20"
 tm resize-window -t "$sess" -x 120 -y 40
 big_ok() { screen | grep -q 'Confusion' && ! screen | grep -q 'too small'; }
-wait_true 5 big_ok && pass "renders again at 120x40" || fail "broken after growing back (waited 5s for Confusion without 'too small')"
+wait_until "Confusion without 'too small' at 120x40" 5 big_ok && pass "renders again at 120x40" || fail "broken after growing back"
 
 keys q
 wait_for 'Quit\?' 3 && pass "q asks while training runs" || fail "q does not ask"

@@ -101,7 +101,7 @@ else fail "x does not show the saliency overlay"; fi
 keys x
 # Both at once: tmux may show the top of a frame before its bottom.
 overlay_gone() { screen | grep -q 'saliency off' && ! screen | grep -q 'low █'; }
-wait_true 3 overlay_gone && pass "x again turns it off" || fail "x does not turn the overlay off (waited 3s)"
+wait_until "the overlay and its legend to go" 3 overlay_gone && pass "x again turns it off" || fail "x does not turn the overlay off"
 
 keys Escape
 if wait_for 'showing all' 3 && ! screen | grep -q 'filter:'; then pass "Esc clears the filter"

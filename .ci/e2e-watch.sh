@@ -9,49 +9,22 @@
 # says what it waited for; every command that could hang runs under `timeout`.
 set -uo pipefail
 bin="$(realpath "${1:?usage: e2e-watch.sh path/to/ferdash}")"
-command -v tmux >/dev/null || { echo "FAIL: tmux is not installed"; exit 1; }
 command -v python3 >/dev/null || { echo "FAIL: python3 is not installed"; exit 1; }
 started_at=$(date +%s)
 limit="${E2E_COMMAND_TIMEOUT:-900}"
 
-work="$(mktemp -d)"
-sock="ferdash-watch-e2e-$$"
+sock="ferdash-watch-e2e-$$"          # a private tmux server: never touches the person's sessions
 sess="watch"
-tm() { timeout 20 tmux -L "$sock" -f /dev/null "$@"; }   # a tmux command cannot hang the script
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
 trainer=""
+# The shared clean-up, and the background trainer if it still runs.
 cleanup() {
     tm kill-server 2>/dev/null
     [[ -n $trainer ]] && kill "$trainer" 2>/dev/null
     rm -rf "$work"
 }
-trap cleanup EXIT
 cd "$work"
 
-passed=0; failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1"; failed=$((failed + 1)); screen | sed 's/^/    | /' | head -45; }
-screen() { tm capture-pane -t "$sess" -p 2>/dev/null; }
-keys() { tm send-keys -t "$sess" "$@"; }
-# wait_for WHAT REGEX SECONDS: poll the screen until it matches; say what timed out.
-wait_for() {
-    local what=$1 re=$2 limit=$3 i
-    for ((i = 0; i < limit * 10; i++)); do
-        screen | grep -qE -- "$re" && return 0
-        sleep 0.1
-    done
-    echo "  (waited ${limit}s for $what: /$re/)"
-    return 1
-}
-# wait_file WHAT SECONDS CMD...: poll until CMD succeeds.
-wait_until() {
-    local what=$1 limit=$2 i; shift 2
-    for ((i = 0; i < limit * 10; i++)); do
-        "$@" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "  (waited ${limit}s for $what)"
-    return 1
-}
 checkpoint_step() { screen | grep -oE "checkpoint of step [0-9]+" | head -1 | grep -oE '[0-9]+$'; }
 newer_checkpoint() { local c; c=$(checkpoint_step); [[ -n $c && $c -gt $1 ]]; }
 step_now() { screen | grep -oE 'step [0-9]+/[0-9]+' | head -1 | grep -oE '[0-9]+' | head -1; }
@@ -81,7 +54,7 @@ wait_until "the trainer's started line in runs/live/metrics.jsonl" 120 grep -q '
 
 start_shell
 in_tmux "'$bin' watch runs/live" watch1
-if wait_for "watch to show running" 'running' 30 && wait_for "a step count" "step [0-9]+/$total" 10; then
+if wait_for 'running' 30 "watch to show running" && wait_for "step [0-9]+/$total" 10 "a step count"; then
     s1=$(step_now)
     wait_until "the step to advance past $s1" 20 bash -c "[[ \$(timeout 20 tmux -L $sock capture-pane -t $sess -p | grep -oE 'step [0-9]+/' | head -1 | grep -oE '[0-9]+') -gt $s1 ]]"
     s2=$(step_now)
@@ -92,16 +65,16 @@ fi
 for panel in 'ferdash watch' Loss Confusion Sample; do
     screen | grep -q "$panel" && pass "panel '$panel' visible" || fail "panel '$panel' missing"
 done
-wait_for "a prediction from the run's checkpoint" 'pred [a-z]+ [0-9]+%' 60 && pass "the Sample panel predicts with the run's checkpoint" \
+wait_for 'pred [a-z]+ [0-9]+%' 60 "a prediction from the run's checkpoint" && pass "the Sample panel predicts with the run's checkpoint" \
     || fail "no prediction from the run's checkpoint"
 ck1=$(checkpoint_step)
 if [[ -n $ck1 ]] && wait_until "a checkpoint newer than step $ck1 to be loaded" 90 newer_checkpoint "$ck1"; then
     pass "a newer checkpoint is picked up (step $ck1 -> $(checkpoint_step))"
 else fail "no newer checkpoint after step ${ck1:-?}"; fi
 keys Space
-wait_for "the pause refusal" 'pause needs the training process \(pid' 3 && pass "space says pausing needs the trainer" || fail "space in watch"
+wait_for 'pause needs the training process \(pid' 3 "the pause refusal" && pass "space says pausing needs the trainer" || fail "space in watch"
 keys s
-wait_for "the save refusal" 'saving a checkpoint needs the training process' 3 && pass "s says saving needs the trainer" || fail "s in watch"
+wait_for 'saving a checkpoint needs the training process' 3 "the save refusal" && pass "s says saving needs the trainer" || fail "s in watch"
 keys q
 wait_until "watch to exit after q" 5 test -f "$work/watch1" && [[ $(exit_of watch1) == EXIT=0 ]] \
     && pass "q leaves watch at once (status 0, no question)" || fail "q: $(exit_of watch1)"
@@ -113,7 +86,7 @@ else fail "the trainer stopped or stalled when watch quit"; fi
 
 # Attach again and stay until the run ends.
 in_tmux "'$bin' watch" watch2   # no RUN: the newest run under ./runs
-if wait_for "the run to finish (seen from watch)" "finished +step $total/$total" 600; then pass "watch shows the run finished at step $total"
+if wait_for "finished +step $total/$total" 600 "the run to finish (seen from watch)"; then pass "watch shows the run finished at step $total"
 else fail "watch never showed finished"; fi
 wait_until "the trainer to exit" 60 bash -c "! kill -0 $trainer"
 wait "$trainer"; status=$?; trainer=""   # bounded: the trainer runs under timeout
@@ -122,7 +95,7 @@ wait "$trainer"; status=$?; trainer=""   # bounded: the trainer runs under timeo
 steps=$(grep -c '"loss"' runs/live/metrics.jsonl)
 [[ $steps -ge $total ]] && grep -q '"event":"finished"' runs/live/metrics.jsonl && pass "its metrics are complete ($steps step lines, finished)" \
     || fail "metrics incomplete: $steps step lines"
-wait_for "the final evaluation on screen" "Confusion +step $total" 5 && pass "the final evaluation is shown" || fail "final evaluation missing"
+wait_for "Confusion +step $total" 5 "the final evaluation on screen" && pass "the final evaluation is shown" || fail "final evaluation missing"
 fp1=$(fingerprint runs/live)
 keys Right Right v
 sleep 1
@@ -177,8 +150,8 @@ mkdir -p bad/corrupt
 cp runs/live/checkpoint-*.ferdash bad/corrupt/
 awk 'NR == 50 { print "{\"step\": 49, \"loss\": oops" } { print }' runs/live/metrics.jsonl >bad/corrupt/metrics.jsonl
 in_tmux "'$bin' watch bad/corrupt" corrupt
-if wait_for "the corrupt line to be named" 'skipped metrics.jsonl line 50: not valid JSON' 20 \
-    && wait_for "the rest of the run" "finished +step $total/$total" 5; then pass "a corrupt metrics line is named, the rest shown"
+if wait_for 'skipped metrics.jsonl line 50: not valid JSON' 20 "the corrupt line to be named" \
+    && wait_for "finished +step $total/$total" 5 "the rest of the run"; then pass "a corrupt metrics line is named, the rest shown"
 else fail "corrupt metrics line"; fi
 keys q
 wait_until "watch to exit" 5 test -f "$work/corrupt"
@@ -189,7 +162,7 @@ printf 'emotion,pixels,Usage\n' >gone.csv
 sed "s|\"dataset_path\":\"built-in\"|\"dataset_path\":\"$work/gone.csv\"|" runs/earlier/metrics.jsonl >bad/moved/metrics.jsonl
 rm gone.csv
 in_tmux "'$bin' watch bad/moved" moved
-if wait_for "the dataset-gone note" 'gone.csv is gone' 20 && wait_for "the curves" 'val acc [0-9.]+%' 5; then
+if wait_for 'gone.csv is gone' 20 "the dataset-gone note" && wait_for 'val acc [0-9.]+%' 5 "the curves"; then
     pass "a run whose dataset is gone still shows its curves and says why there are no samples"
 else fail "dataset gone"; fi
 keys q
@@ -198,7 +171,7 @@ wait_until "watch to exit" 5 test -f "$work/moved"
 
 # --- compare: the live run with the earlier one overlaid
 in_tmux "'$bin' watch runs/live --compare runs/earlier" compare
-if wait_for "the compare legend" 'this run [0-9.]+%  ━ earlier [0-9.]+%' 20 && wait_for "the accuracy chart" 'validation accuracy' 3; then
+if wait_for 'this run [0-9.]+%  ━ earlier [0-9.]+%' 20 "the compare legend" && wait_for 'validation accuracy' 3 "the accuracy chart"; then
     pass "--compare overlays the earlier run with a legend"
     sleep 0.5
     [[ -n ${E2E_CAPTURE:-} ]] && screen >"$E2E_CAPTURE"

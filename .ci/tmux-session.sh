@@ -11,33 +11,26 @@ passed=0; failed=0
 pass() { echo "PASS: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1"; failed=$((failed + 1)); screen | sed 's/^/    | /' | head -45; }
 screen() { tm capture-pane -t "$sess" -p 2>/dev/null; }
-# wait_for REGEX [SECONDS]: poll the screen until it matches; on a timeout, say what for.
+# wait_for REGEX [SECONDS] [WHAT]: poll the screen until it matches; on a timeout, say what for.
 wait_for() {
-    local re=$1 limit=${2:-10} i
+    local re=$1 limit=${2:-10} what=${3:+$3: } i
     for ((i = 0; i < limit * 10; i++)); do
         screen | grep -qE -- "$re" && return 0
         sleep 0.1
     done
-    echo "    (waited ${limit}s for /$re/)"
+    echo "    (waited ${limit}s for $what/$re/)"
     return 1
 }
 keys() { tm send-keys -t "$sess" "$@"; }
-# wait_file FILE [SECONDS]: polls until FILE exists and is not empty; says what it waited for.
-wait_file() {
-    local file=$1 limit=${2:-10} i
+# wait_until WHAT SECONDS CMD...: poll until CMD succeeds; on a timeout, say what for.
+wait_until() {
+    local what=$1 limit=$2 i; shift 2
     for ((i = 0; i < limit * 10; i++)); do
-        [[ -s $file ]] && return 0
+        "$@" 2>/dev/null && return 0
         sleep 0.1
     done
-    echo "    (waited ${limit}s for $file)"
+    echo "    (waited ${limit}s for $what)"
     return 1
 }
-# wait_true SECONDS CMD...: polls until CMD succeeds.
-wait_true() {
-    local limit=$1 i; shift
-    for ((i = 0; i < limit * 10; i++)); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
+# wait_file FILE [SECONDS]: poll until FILE exists and is not empty.
+wait_file() { wait_until "$1" "${2:-10}" test -s "$1"; }
