@@ -75,8 +75,11 @@ final class WinogradConv3x3 {
     /// faster (one tile row of 12 tiles × 64 channels, AVX-512: input 3.1 → 1.0 µs, output
     /// gradient 3.0 → 1.0 µs; portable 8.7 → 1.2 µs).
     static func plane(_ tiles: Int, _ channels: Int) -> Int { tiles * channels + 16 }
-    /// [dU; db] partial sums, one per work slice of the last weight gradient.
-    private var partials: [FloatBuffer] = []
+    /// [dU; db] partial sums, one per work slice of a weight gradient, shared by every Winograd
+    /// convolution of the process like the scratch above: backward runs one layer at a time, so
+    /// one set grown to the widest layer serves them all. Each layer kept its own before: eight
+    /// slices of 16·Cin·Cout floats, 17 MB for vgg8's 128→256 conv4 alone, 33 MB in all.
+    nonisolated(unsafe) private static var sharedPartials: [[FloatBuffer]] = []
 
     /// The filter transform G (α×3) of F(2×2, 3×3) and of F(4×4, 3×3) (points 0, ±1, ±2, ∞).
     static let G2: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
@@ -185,11 +188,14 @@ final class WinogradConv3x3 {
         let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
         let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / 2)
         let stride = 16 * plane + co
+        var partials = Self.sharedPoolLock.locked { Self.sharedPartials.popLast() } ?? []
+        defer { Self.sharedPoolLock.locked { Self.sharedPartials.append(partials) } }
         while partials.count < parts { partials.append(FloatBuffer(stride)) }
-        let partials = self.partials
+        for buffer in partials.prefix(parts) { buffer.reserve(stride) }
+        let slices = partials
         parallelFor(parts) { w in
             withScratch { s in
-                let dU = partials[w].pointer, db = dU + 16 * plane
+                let dU = slices[w].pointer, db = dU + 16 * plane
                 dU.update(repeating: 0, count: stride)
                 let rows = slice(tileRows, parts: parts, index: w)
                 var r = rows.lowerBound
