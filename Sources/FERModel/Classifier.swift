@@ -6,6 +6,9 @@ public enum Architecture: String, CaseIterable, Sendable, Codable {
     /// VGG-style batch-normed network with seven weight layers: conv 5×5·32 | 3×3·64 ×2 |
     /// 3×3·128 ×2 (each block max-pooled, 48→6) → dense 256 → dense 7 (NetworkFactory.vggStyle).
     case vgg7
+    /// vgg7 with a fourth block, one 3×3·256 convolution at 6×6 pooled to 3×3, before the same
+    /// dense 256 → dense 7: 15 % more arithmetic than vgg7, and the default (docs/ARCH.md).
+    case vgg8
 }
 
 /// Optimizer and loss settings. Defaults are the seed chapter's (Adam with TF's defaults).

@@ -37,6 +37,10 @@ struct PassContext {
     /// own statistics are meaningless, and a prediction must not move the running averages.
     var batchStatistics: Bool? = nil
     var usesBatchStatistics: Bool { batchStatistics ?? training }
+    /// Inference folds each conv's batch norm into its weights and never writes the conv's own
+    /// output. A pass that backpropagates through such a block in inference mode (saliency on a
+    /// block below the last) turns this off, so every layer writes what its backward reads.
+    var foldsBatchNorm = true
 }
 
 protocol Layer: AnyObject {

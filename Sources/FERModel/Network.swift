@@ -149,7 +149,7 @@ final class Network {
     @discardableResult
     func forward(_ input: UnsafePointer<Float>, batch: Int, _ ctx: inout PassContext) -> UnsafeMutablePointer<Float> {
         reserve(batch: batch)
-        let folding = !ctx.usesBatchStatistics && !folds.isEmpty
+        let folding = ctx.foldsBatchNorm && !ctx.usesBatchStatistics && !folds.isEmpty
         if folding && !foldsCurrent { refold() }
         if !folding { foldsCurrent = false }
         var x = input
@@ -215,6 +215,7 @@ enum NetworkFactory {
         // third of the step (measured: 100 img/s for 32,32|64,64|128,128 against 130 img/s
         // for this, on a loaded 2-core machine), and the deeper blocks matter more.
         case .vgg7: return vggStyle(blocks: [[32], [64, 64], [128, 128]], firstKernel: 5)
+        case .vgg8: return vggStyle(blocks: [[32], [64, 64], [128, 128], [256]], firstKernel: 5)
         }
     }
 

@@ -2,13 +2,14 @@
 import Glibc
 #endif
 
-// Where on the face the network looks: a class-activation map on the last convolution block,
-// the layer feeding the first dense layer (seed: conv2 after pooling, 12×12×64; vgg7: pool3,
-// 6×6×128). Both networks flatten that block into a dense layer whose weights differ per
-// position, so Grad-CAM's one weight per channel (the gradient averaged over the block) misreads
-// them: measured on a task decided by one patch, the trained vgg7's Grad-CAM map was zero
-// everywhere. HiResCAM (Draelos & Carin, 2020) keeps the gradient per cell instead, Σ_c dA·A,
-// which for a flatten → dense head is exactly each cell's first-order share of the logit.
+// Where on the face the network looks: a class-activation map on the last convolution block
+// that still has a 6×6 or finer grid (seed: conv2 after pooling, 12×12×64; vgg7 and vgg8: pool3,
+// 6×6×128 — vgg8's pool4 is 3×3, too coarse to say where). vgg7 and the seed flatten that block
+// into a dense layer whose weights differ per position, so Grad-CAM's one weight per channel (the
+// gradient averaged over the block) misreads them: measured on a task decided by one patch, the
+// trained vgg7's Grad-CAM map was zero everywhere. HiResCAM (Draelos & Carin, 2020) keeps the
+// gradient per cell instead, Σ_c dA·A, which for a flatten → dense head is exactly each cell's
+// first-order share of the logit, and below further convolutions still its gradient × input.
 extension Classifier {
     /// HiResCAM heat map (see above) for the log-probability of class `target` (0...6) of one 48×48 image (2304 floats in [0, 1]),
     /// bilinearly enlarged to 48×48 and scaled to 0...1 (all zeros when nothing in the block
@@ -17,12 +18,13 @@ extension Classifier {
     public func saliency(image: UnsafeBufferPointer<Float>, class target: Int) -> [Float] {
         precondition(image.count >= ModelShape.pixels, "saliency needs one 48×48 image")
         precondition((0..<ModelShape.classes).contains(target), "class \(target) is not 0...6")
-        guard let firstDense = network.layers.firstIndex(where: { $0 is Dense }), firstDense > 0 else {
-            preconditionFailure("\(architecture) has no convolution block before its dense layers")
-        }
-        let block = firstDense - 1
+        let block = Self.saliencyBlock(network)
+        let firstDense = network.layers.firstIndex(where: { $0 is Dense })!
         let input = image.baseAddress!
         var ctx = PassContext(training: false, workers: ComputeThreads.workers, rng: rng)
+        // Backward through a block below the head reads its conv output, which a folded pass
+        // never writes.
+        ctx.foldsBatchNorm = block == firstDense - 1
         let logits = network.forward(input, batch: 1, &ctx)
         // Differentiate the class's log-probability, not its logit: d log p_t / dz = onehot − p.
         // A logit also carries evidence every class shares (stripes are stripes), which the
@@ -34,11 +36,21 @@ extension Classifier {
         for c in 0..<ModelShape.classes { dLogits[c] = (c == target ? 1 : 0) - exps[c] / total }
         // Backward overwrites parameter gradients, which only a training step reads and always
         // recomputes first; weights and Adam's moments are untouched.
-        network.backward(input, batch: 1, ctx, stop: firstDense)
+        network.backward(input, batch: 1, ctx, stop: block + 1)
         let shape = network.layers[block].outputShape
         let cam = Self.classActivation(activation: network.activation(block), gradient: network.gradient(block),
                                height: shape.height, width: shape.width, channels: shape.channels)
         return Self.enlarge(cam, height: shape.height, width: shape.width, to: ModelShape.side)
+    }
+
+    /// The layer whose output the map explains: the last one before the dense head with a 6×6
+    /// or finer grid that is a block's rectified output (not a conv's raw one).
+    static func saliencyBlock(_ network: Network) -> Int {
+        guard let firstDense = network.layers.firstIndex(where: { $0 is Dense }), firstDense > 0 else {
+            preconditionFailure("this network has no convolution block before its dense layers")
+        }
+        let layers = network.layers
+        return (0..<firstDense).last { layers[$0].outputShape.height >= 6 && !(layers[$0] is Conv2D) } ?? firstDense - 1
     }
 
     /// Σ_c dA_c·A_c per cell of an NHWC block of one image, clipped at 0 (cells that lower the

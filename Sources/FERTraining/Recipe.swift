@@ -78,7 +78,7 @@ public struct TrainingRecipe: Sendable, Equatable {
             return TrainingRecipe(epochs: nil, batchSize: 128, learningRate: 1e-3, l2: 1e-2, weightDecay: 0,
                                   labelSmoothing: 0, schedule: .constant, warmupEpochs: 0, floor: 0,
                                   augmentation: .none, evalEvery: 100)
-        case .vgg7:
+        case .vgg7, .vgg8:
             // AdamW + one warm-up epoch + cosine to zero, label smoothing 0.1, the standard
             // augmentation with random erasing: the usual from-scratch FER2013 recipe. 60 epochs
             // take ≈ 40 minutes on the quiet 2-core Zen 4 (≈ 790 img/s); the 58-minute budget

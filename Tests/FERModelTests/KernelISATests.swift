@@ -145,8 +145,9 @@ final class KernelISATests: XCTestCase {
         }
     }
 
-    /// The whole vgg7, three training steps and an inference batch, on each table: the same bits.
-    func testVgg7TrainsToTheSameBitsOnEveryTable() {
+    /// The whole vgg7 and vgg8 (whose 6×6 block takes F(2×2) tiles), three training steps and an
+    /// inference batch, on each table: the same bits.
+    func testVggNetworksTrainToTheSameBitsOnEveryTable() {
         let batch = 8
         var rng = Xoshiro256(seed: 71)
         let x = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
@@ -157,16 +158,20 @@ final class KernelISATests: XCTestCase {
             ComputeThreads.set(saved.1)
         }
         ComputeThreads.set(2)
-        func run(_ isa: KernelISA) -> [Float] {
+        func run(_ isa: KernelISA, _ architecture: Architecture) -> [Float] {
             KernelISA.active = isa
-            let c = Classifier(architecture: .vgg7, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 72)
+            let c = Classifier(architecture: architecture, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 72)
             return x.withUnsafeBufferPointer { xb in
                 (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
             }
         }
-        let reference = run(.portable)
-        XCTAssertLessThan(reference[2], reference[0], "three steps on the same batch should lower its loss")
-        for isa in KernelISA.supported.dropFirst() { XCTAssertEqual(run(isa), reference, isa.rawValue) }
+        for architecture in [Architecture.vgg7, .vgg8] {
+            let reference = run(.portable, architecture)
+            XCTAssertLessThan(reference[2], reference[0], "\(architecture): three steps on the same batch should lower its loss")
+            for isa in KernelISA.supported.dropFirst() {
+                XCTAssertEqual(run(isa, architecture), reference, "\(architecture), \(isa.rawValue)")
+            }
+        }
     }
 
     /// The per-channel sums in Double against the plain loops they replaced, on random rows: the

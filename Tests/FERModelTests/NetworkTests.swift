@@ -155,23 +155,25 @@ final class NetworkTests: XCTestCase {
         XCTAssertNotEqual(a, other)
     }
 
-    /// vgg7 through Winograd passes, the recomputing first block and the folded inference:
-    /// the same seed and thread count give the same bits, with work split into several slices.
-    func testVgg7IsDeterministicForASeedAndThreadCount() {
+    /// vgg7 and vgg8 through Winograd passes, the recomputing first block and the folded
+    /// inference: the same seed and thread count give the same bits, with work split into slices.
+    func testVggNetworksAreDeterministicForASeedAndThreadCount() {
         let batch = 12
         let x = Self.images(batch, seed: 3), labels = (0..<batch).map { Int32($0 % 7) }
         let saved = ComputeThreads.count
         defer { ComputeThreads.set(saved) }
         ComputeThreads.set(2)
-        func run() -> [Float] {
-            let c = Classifier(architecture: .vgg7, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 13)
+        func run(_ architecture: Architecture) -> [Float] {
+            let c = Classifier(architecture: architecture, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 13)
             return x.withUnsafeBufferPointer { xb in
                 (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
             }
         }
-        let a = run(), b = run()
-        XCTAssertEqual(a, b)
-        XCTAssertLessThan(a[2], a[0], "three steps on the same batch should lower its loss")
+        for architecture in [Architecture.vgg7, .vgg8] {
+            let a = run(architecture), b = run(architecture)
+            XCTAssertEqual(a, b, "\(architecture)")
+            XCTAssertLessThan(a[2], a[0], "\(architecture): three steps on the same batch should lower its loss")
+        }
     }
 
     func testOneAndTwoThreadsAgree() {

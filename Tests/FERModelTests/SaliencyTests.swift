@@ -96,13 +96,39 @@ final class SaliencyTests: XCTestCase {
         XCTAssertNotEqual(maps[0], maps[1], "the map must depend on the class")
     }
 
-    /// Saliency is a read-only look: the next prediction is bit-identical.
+    /// Each network is explained on its last block with a 6×6 or finer grid: vgg8's pool4 is
+    /// 3×3, so its map comes from pool3 through conv4 and pool4, a pass that must not fold
+    /// conv4's batch norm away (its conv output would never be written).
+    func testSaliencyBlockHasASixBySixOrFinerGrid() {
+        let expected: [Architecture: Shape] = [.seed: Shape(12, 12, 64), .vgg7: Shape(6, 6, 128), .vgg8: Shape(6, 6, 128)]
+        for (architecture, shape) in expected {
+            let network = NetworkFactory.build(architecture)
+            XCTAssertEqual(network.layers[Classifier.saliencyBlock(network)].outputShape, shape, "\(architecture)")
+        }
+    }
+
+    func testVGG8SaliencyIsAClassDependentMap() {
+        let model = trained(.vgg8, steps: 20)
+        let image = Self.task(count: 2, seed: 77).images
+        let maps = (0..<2).map { c in image.withUnsafeBufferPointer { model.saliency(image: $0, class: c) } }
+        for map in maps {
+            XCTAssertEqual(map.count, 2304)
+            XCTAssertEqual(map.max(), 1)
+            XCTAssertEqual(map.min(), 0)
+        }
+        XCTAssertNotEqual(maps[0], maps[1], "the map must depend on the class")
+    }
+
+    /// Saliency is a read-only look: the next prediction is bit-identical, also after vgg8's
+    /// unfolded pass.
     func testSaliencyLeavesTheModelUnchanged() {
-        let model = Classifier(architecture: .vgg7, seed: 3)
-        let image = Self.task(count: 1, seed: 5).images
-        let before = image.withUnsafeBufferPointer { model.logits(images: $0, count: 1) }
-        _ = image.withUnsafeBufferPointer { model.saliency(image: $0, class: 4) }
-        let after = image.withUnsafeBufferPointer { model.logits(images: $0, count: 1) }
-        XCTAssertEqual(before, after)
+        for architecture in [Architecture.vgg7, .vgg8] {
+            let model = Classifier(architecture: architecture, seed: 3)
+            let image = Self.task(count: 1, seed: 5).images
+            let before = image.withUnsafeBufferPointer { model.logits(images: $0, count: 1) }
+            _ = image.withUnsafeBufferPointer { model.saliency(image: $0, class: 4) }
+            let after = image.withUnsafeBufferPointer { model.logits(images: $0, count: 1) }
+            XCTAssertEqual(before, after, "\(architecture)")
+        }
     }
 }

@@ -35,7 +35,7 @@ final class WinogradTests: XCTestCase {
         reference.bias.value.pointer.update(from: fast.bias.value.pointer, count: fast.bias.count)
     }
 
-    private let shapes: [(Shape, Int)] = [(Shape(6, 8, 8), 16), (Shape(2, 2, 16), 8), (Shape(24, 24, 32), 64)]
+    private let shapes: [(Shape, Int)] = [(Shape(6, 8, 8), 16), (Shape(2, 2, 16), 8), (Shape(24, 24, 32), 64), (Shape(6, 6, 32), 24)]
 
     /// The agreement to expect from a Winograd pass with these tiles.
     private func tolerance(_ wino: WinogradConv3x3?) -> Float { wino?.tile == 4 ? 5e-5 : 1e-5 }

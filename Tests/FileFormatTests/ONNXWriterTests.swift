@@ -17,6 +17,13 @@ final class ONNXWriterTests: XCTestCase {
                                    "Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Relu", "Gemm", "Softmax"])
     }
 
+    func testVGG8ModelStructureEndsWithItsFourthBlock() throws {
+        let model = try check(.vgg8)
+        XCTAssertEqual(model.ops, ["Conv", "Relu", "MaxPool", "Conv", "Relu", "Conv", "Relu", "MaxPool", "Conv", "Relu",
+                                   "Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Relu", "Gemm",
+                                   "Softmax"])
+    }
+
     private struct Decoded {
         var ops: [String]
     }
