@@ -13,10 +13,10 @@ final class ConfigurationResolverTests: XCTestCase {
                                       launched: launched, defaultThreads: 3)
     }
 
-    func testANewRunWithoutFlagsIsVgg7ByItsRecipe() {
+    func testANewRunWithoutFlagsIsVgg8ByItsRecipe() {
         let c = resolve(TrainingRequest())
-        let recipe = TrainingRecipe.defaults(for: .vgg7)
-        XCTAssertEqual(c.architecture, .vgg7)
+        let recipe = TrainingRecipe.defaults(for: .vgg8)
+        XCTAssertEqual(c.architecture, .vgg8)
         XCTAssertEqual(c.batchSize, 128)
         XCTAssertEqual(c.hyperparameters.learningRate, recipe.learningRate)
         XCTAssertEqual(c.hyperparameters.weightDecay, recipe.weightDecay)
