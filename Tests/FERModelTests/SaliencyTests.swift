@@ -110,6 +110,48 @@ final class SaliencyTests: XCTestCase {
         }
     }
 
+    /// The map is made of the true gradient: for vgg8, whose map comes from pool3 through conv4
+    /// and pool4 in an unfolded inference pass, d log p / dA at pool3 matches central differences
+    /// of the network's own forward from pool3 on (ReLU and max-pool kinks may make a few cells
+    /// disagree; nearly all must agree).
+    func testVGG8SaliencyGradientMatchesFiniteDifferences() {
+        let model = trained(.vgg8, steps: 10)
+        let image = Self.task(count: 1, seed: 5).images
+        let target = 1
+        _ = image.withUnsafeBufferPointer { model.saliency(image: $0, class: target) }
+        let network = model.network
+        let block = Classifier.saliencyBlock(network)
+        let count = network.layers[block].outputShape.count
+        let a = network.activation(block)
+        let analytic = Array(UnsafeBufferPointer(start: network.gradient(block), count: count))
+        var ctx = PassContext(training: false, workers: 1, rng: Xoshiro256(seed: 1))
+        ctx.foldsBatchNorm = false
+        func logProbability() -> Double {
+            var x = UnsafePointer(a)
+            for i in (block + 1)..<network.layers.count {
+                network.layers[i].forward(x, network.activation(i), batch: 1, &ctx)
+                x = UnsafePointer(network.activation(i))
+            }
+            let z = (0..<7).map { Double(x[$0]) }, top = z.max()!
+            return z[target] - top - log(z.map { exp($0 - top) }.reduce(0, +))
+        }
+        let scale = analytic.map { abs($0) }.max()!
+        XCTAssertGreaterThan(scale, 0, "the gradient at pool3 is not all zero")
+        var agree = 0, checked = 0
+        for k in stride(from: 7, to: count, by: 61) {
+            let saved = a[k], step: Float = 1e-2
+            a[k] = saved + step
+            let up = logProbability()
+            a[k] = saved - step
+            let down = logProbability()
+            a[k] = saved
+            let numeric = (up - down) / (2 * Double(step))
+            checked += 1
+            if abs(numeric - Double(analytic[k])) <= 0.02 * Double(scale) + 1e-4 { agree += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(agree, checked * 9 / 10, "\(agree) of \(checked) cells agree with central differences")
+    }
+
     /// Saliency is a read-only look: the next prediction is bit-identical, also after vgg8's
     /// unfolded pass.
     func testSaliencyLeavesTheModelUnchanged() {
