@@ -81,7 +81,8 @@ put("pnm", "p6.ppm", b"P6\n4 2\n255\n" + ramp)
 put("pnm", "p2.pgm", b"P2\n3 2\n15\n0 3 6\n9 12 15\n")
 put("pnm", "p3.ppm", b"P3\n2 1\n255\n255 0 0  0 0 255\n")
 
-# --- checkpoints: versions 1 (training) and 2 (inference: values only) with the fuzz target's small
+# --- checkpoints: versions 1 (training), 2 (inference: values only) and 3 (training with the
+#     weights' moving average: value, m, v, average) with the fuzz target's small
 #     layout (w: 3 floats, b: 2), FNV-1a 64 checksum
 def fnv(data):
     h = 0xCBF29CE484222325
@@ -92,7 +93,7 @@ def s(text):
     raw = text.encode()
     return struct.pack("<I", len(raw)) + raw
 def checkpoint(arch, metadata, tensors, step=7, version=1):
-    arrays = 3 if version == 1 else 1
+    arrays = {1: 3, 2: 1, 3: 4}[version]
     out = b"FERDASH\x00" + struct.pack("<I", version) + s(arch) + struct.pack("<I", len(metadata))
     for k in sorted(metadata):
         out += s(k) + s(metadata[k])
@@ -106,6 +107,8 @@ put("checkpoint", "small.ferdash", good)
 put("checkpoint", "vgg7-header.ferdash", checkpoint("vgg7", {}, [("w", 3), ("b", 2)])[:120])
 put("checkpoint", "bad-checksum.ferdash", good[:-1] + bytes([good[-1] ^ 1]))
 put("checkpoint", "inference.ferdash", checkpoint("seed", {"step": "7"}, [("w", 3), ("b", 2)], version=2))
+put("checkpoint", "averaged.ferdash", checkpoint("seed", {"step": "7", "weight_average_decay": "0.999"},
+                                                 [("w", 3), ("b", 2)], version=3))
 
 # --- a Haar cascade in OpenCV's format (hand-made 6x6, two stages)
 put("cascade", "tiny.xml", """<?xml version="1.0"?>

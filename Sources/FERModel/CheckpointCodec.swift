@@ -1,14 +1,16 @@
-// The checkpoint file format, versions 1 and 2. All integers and floats little-endian.
+// The checkpoint file format, versions 1 to 3. All integers and floats little-endian.
 //
 //   magic        8 bytes  "FERDASH\0"
-//   version      u32      1 (training checkpoint) or 2 (inference checkpoint: no optimizer state)
+//   version      u32      1 (training checkpoint), 2 (inference checkpoint: no optimizer state)
+//                         or 3 (training checkpoint that also keeps the weights' moving average)
 //   architecture string   (u32 byte length + UTF-8)
 //   metadata     u32 count, then count × (key string, value string), keys sorted
 //   hyper        5 × f32  learning rate, l2, β1, β2, ε
 //   step         u64      Adam steps taken
 //   rng          4 × u64  xoshiro256** state (dropout continues where it stopped)
 //   tensors      u32 count, then count × (name string, u64 n, n × f32 value, n × f32 m, n × f32 v)
-//                (version 2: count × (name string, u64 n, n × f32 value), a third of the size)
+//                (version 2: count × (name string, u64 n, n × f32 value), a third of the size;
+//                 version 3: count × (name string, u64 n, n × f32 value, m, v, average))
 //   checksum     u64      FNV-1a 64 of every byte before it
 //
 // The reader trusts nothing: every length is checked against the bytes that remain before
@@ -19,6 +21,8 @@ package struct CheckpointTensor: Equatable {
     package var value: [Float]
     var m: [Float]
     var v: [Float]
+    /// The moving average of `value` (version 3 only).
+    var average: [Float]? = nil
 }
 
 package struct CheckpointState: Equatable {
@@ -30,6 +34,8 @@ package struct CheckpointState: Equatable {
     package var tensors: [CheckpointTensor]
     /// False for an inference checkpoint (version 2): its Adam moments read as zeros.
     var hasOptimizerState = true
+    /// True when every tensor carries its moving average (version 3).
+    var hasAverage: Bool { hasOptimizerState && !tensors.isEmpty && tensors.allSatisfy { $0.average != nil } }
 }
 
 package enum CheckpointCodec {
@@ -38,7 +44,13 @@ package enum CheckpointCodec {
     /// Weights and batch-norm statistics only: what a shipped model needs, without the two
     /// optimizer moments that make a training checkpoint three times larger.
     static let inferenceVersion: UInt32 = 2
-    static let supportedVersions: [UInt32] = [1, 2]
+    /// A training checkpoint of a run that averages its weights (`WeightAverage`).
+    static let averagedVersion: UInt32 = 3
+    static let supportedVersions: [UInt32] = [1, 2, 3]
+
+    static func formatVersion(optimizerState: Bool, average: Bool) -> UInt32 {
+        optimizerState ? (average ? averagedVersion : version) : inferenceVersion
+    }
 
     static func fnv1a64(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         bytes.withUnsafeBytes { fnv1a64($0) }
@@ -59,7 +71,8 @@ package enum CheckpointCodec {
     // MARK: writing
 
     static func encode(_ s: CheckpointState) -> [UInt8] {
-        var out = header(version: s.hasOptimizerState ? version : inferenceVersion, architecture: s.architecture,
+        var out = header(version: formatVersion(optimizerState: s.hasOptimizerState, average: s.hasAverage),
+                         architecture: s.architecture,
                          metadata: s.metadata, hyperparameters: s.hyperparameters, step: s.step, rng: s.rng)
         out.reserveCapacity(out.count + s.tensors.reduce(0) { $0 + 64 + 12 * $1.value.count })
         put(&out, UInt32(s.tensors.count))
@@ -70,24 +83,28 @@ package enum CheckpointCodec {
             if s.hasOptimizerState {
                 putFloats(&out, t.m)
                 putFloats(&out, t.v)
+                if s.hasAverage { putFloats(&out, t.average!) }
             }
         }
         put(&out, fnv1a64(out))
         return out
     }
 
-    /// A tensor's three arrays where they live, for `stream`.
+    /// A tensor's arrays where they live, for `stream`.
     struct TensorSource {
         var name: String
         var count: Int
         var value: UnsafePointer<Float>
         var m: UnsafePointer<Float>
         var v: UnsafePointer<Float>
+        /// The moving average, in a run that keeps one (version 3).
+        var average: UnsafePointer<Float>?
     }
 
     /// The bytes `encode` gives, handed to `write` piece by piece: each tensor straight from
     /// its memory, so a checkpoint costs no copy of the parameters (17.5 MB for vgg7) and no
-    /// file-sized array while it is written. Without `optimizerState`, an inference checkpoint.
+    /// file-sized array while it is written. Without `optimizerState`, an inference checkpoint;
+    /// with it and tensors that carry an average, version 3.
     static func stream(architecture: String, metadata: [String: String], hyperparameters: Hyperparameters,
                        step: UInt64, rng: [UInt64], tensors: [TensorSource], optimizerState: Bool = true,
                        to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
@@ -96,7 +113,8 @@ package enum CheckpointCodec {
             checksum.add(bytes)
             try write(bytes)
         }
-        var head = header(version: optimizerState ? version : inferenceVersion, architecture: architecture,
+        let average = optimizerState && !tensors.isEmpty && tensors.allSatisfy { $0.average != nil }
+        var head = header(version: formatVersion(optimizerState: optimizerState, average: average), architecture: architecture,
                           metadata: metadata, hyperparameters: hyperparameters, step: step, rng: rng)
         put(&head, UInt32(tensors.count))
         try head.withUnsafeBytes(emit)
@@ -105,7 +123,7 @@ package enum CheckpointCodec {
             put(&prefix, t.name)
             put(&prefix, UInt64(t.count))
             try prefix.withUnsafeBytes(emit)
-            for array in optimizerState ? [t.value, t.m, t.v] : [t.value] {
+            for array in optimizerState ? [t.value, t.m, t.v] + (average ? [t.average!] : []) : [t.value] {
                 #if _endian(big)
                 var bytes: [UInt8] = []
                 putFloats(&bytes, Array(UnsafeBufferPointer(start: array, count: t.count)))
@@ -189,7 +207,8 @@ package enum CheckpointCodec {
         var rng: [UInt64] = []
         for _ in 0..<4 { rng.append(try r.u64("generator state")) }
         let hasOptimizerState = v != inferenceVersion
-        let tensors = try readTensors(&r, expected: expected, architecture: arch, withMoments: hasOptimizerState)
+        let tensors = try readTensors(&r, expected: expected, architecture: arch, withMoments: hasOptimizerState,
+                                      withAverage: v == averagedVersion)
         let end = r.position
         let stored = try r.u64("checksum")
         guard stored == fnv1a64(bytes[0..<end]) else {
@@ -242,9 +261,10 @@ package enum CheckpointCodec {
     }
 
     /// The tensors in the architecture's order, each with its Adam moments (zeros when the file
-    /// has none).
+    /// has none) and, in version 3, its moving average.
     private static func readTensors(_ r: inout Reader, expected: [(name: String, count: Int)],
-                                    architecture arch: String, withMoments: Bool) throws -> [CheckpointTensor] {
+                                    architecture arch: String, withMoments: Bool,
+                                    withAverage: Bool) throws -> [CheckpointTensor] {
         let tensorCount = Int(try r.u32("tensor count"))
         guard tensorCount == expected.count else {
             throw CheckpointError("inconsistent checkpoint: \(tensorCount) tensors, architecture '\(arch)' has \(expected.count)")
@@ -263,7 +283,8 @@ package enum CheckpointCodec {
             let zeros = withMoments ? [] : [Float](repeating: 0, count: count)
             let m = withMoments ? try r.floats(count, "\(name) optimizer state") : zeros
             let v = withMoments ? try r.floats(count, "\(name) optimizer state") : zeros
-            tensors.append(CheckpointTensor(name: name, value: value, m: m, v: v))
+            let average = withAverage ? try r.floats(count, "\(name) moving average") : nil
+            tensors.append(CheckpointTensor(name: name, value: value, m: m, v: v, average: average))
         }
         return tensors
     }

@@ -58,6 +58,12 @@ public final class Classifier {
     let network: Network
     /// One generator for init and then dropout, so a seed fixes the whole run.
     var rng: Xoshiro256
+    /// The moving average of the weights, in a run that keeps one (`averageWeights`).
+    private var average: WeightAverage?
+    /// The decay of the weights' moving average, or nil when the classifier keeps none.
+    public var weightAverageDecay: Float? { average?.decay }
+    /// Checkpoint metadata key of the average's decay (a version-3 file holds the average itself).
+    public static let averageDecayKey = "weight_average_decay"
     /// Inference walks large requests in slices of this many images so buffers stay bounded.
     static let inferenceSlice = 128
 
@@ -97,8 +103,38 @@ public final class Classifier {
         let reg = Loss.l2(network.parameters, strength: hyperparameters.l2, addGradient: true)
         step += 1
         Adam.update(network.parameters, hyper: hyperparameters, step: step, workers: ctx.workers)
+        average?.update(from: network.parameters, afterStep: step)
         rng = ctx.rng
         return Float(ce + reg)
+    }
+
+    /// From now on keeps an exponential moving average of the weights (and batch-norm
+    /// statistics), starting at the current ones; `decay` is its long-run memory per step.
+    public func averageWeights(decay: Float) {
+        precondition(decay > 0 && decay < 1, "the average's decay must be in (0, 1)")
+        average = WeightAverage(copying: network.parameters, decay: decay)
+    }
+
+    /// Runs `body` with the moving average in place of the weights (just `body` when the
+    /// classifier keeps no average): how a run evaluates and saves its model.
+    public func withAveragedWeights<T>(_ body: () throws -> T) rethrows -> T {
+        guard let average else { return try body() }
+        average.swap(with: network.parameters)
+        network.parametersChanged()
+        defer {
+            average.swap(with: network.parameters)
+            network.parametersChanged()
+        }
+        return try body()
+    }
+
+    /// Makes the moving average the weights for good and stops averaging: for a loaded
+    /// checkpoint that is used as a model (predict, evaluate, export), not trained on.
+    public func adoptAveragedWeights() {
+        guard let average else { return }
+        average.swap(with: network.parameters)
+        network.parametersChanged()
+        self.average = nil
     }
 
     /// Inference (dropout off): count × 7 logits.
@@ -151,12 +187,24 @@ public final class Classifier {
 
     /// The same bytes as `checkpointBytes`, handed to `write` in pieces straight from the
     /// parameters' memory: writing a checkpoint file costs no copy of the model. `inferenceOnly`
-    /// leaves out the optimizer state (format version 2): weights and batch-norm statistics.
+    /// leaves out the optimizer state (format version 2): the model's weights and batch-norm
+    /// statistics, which are the moving average when the classifier keeps one. A training
+    /// checkpoint keeps the raw weights and, alongside them, the average (version 3).
     public func writeCheckpoint(metadata: [String: String], inferenceOnly: Bool = false,
                                 to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        let tensors = network.parameters.map {
-            CheckpointCodec.TensorSource(name: $0.name, count: $0.count, value: $0.value.pointer, m: $0.m.pointer,
-                                         v: $0.v.pointer)
+        if inferenceOnly, average != nil {
+            return try withAveragedWeights { try stream(metadata: metadata, inferenceOnly: true, averages: nil, to: write) }
+        }
+        try stream(metadata: metadata, inferenceOnly: inferenceOnly, averages: average, to: write)
+    }
+
+    private func stream(metadata: [String: String], inferenceOnly: Bool, averages: WeightAverage?,
+                        to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var metadata = metadata
+        if let averages { metadata[Self.averageDecayKey] = String(averages.decay) }
+        let tensors = network.parameters.enumerated().map { i, p in
+            CheckpointCodec.TensorSource(name: p.name, count: p.count, value: p.value.pointer, m: p.m.pointer,
+                                         v: p.v.pointer, average: averages.map { UnsafePointer($0.values[i].pointer) })
         }
         let s = rng.state
         try CheckpointCodec.stream(architecture: architecture.rawValue, metadata: metadata,
@@ -183,6 +231,14 @@ public final class Classifier {
         }
         c.network.parametersChanged()
         c.isInferenceOnly = !state.hasOptimizerState
+        if state.hasAverage {
+            let decay = state.metadata[averageDecayKey].flatMap(Float.init).flatMap { $0 > 0 && $0 < 1 ? $0 : nil }
+            guard let decay else {
+                throw CheckpointError("damaged checkpoint: it holds a weight average but no valid '\(averageDecayKey)' in its metadata")
+            }
+            c.average = WeightAverage(parameters: c.network.parameters, saved: state.tensors.map { $0.average! },
+                                      decay: decay)
+        }
         return (c, state.metadata)
     }
 

@@ -71,6 +71,9 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// Wall-clock limit for a run of the recipe's own length, minutes (nil: none). The run is
     /// shortened, schedule and all, when its pace says it would overrun (TrainingSession).
     public var timeBudgetMinutes: Double? = nil
+    /// Decay per step of the weights' moving average, which evaluations and the best checkpoint
+    /// use (nil: none, the raw weights are the model).
+    public var weightAverageDecay: Float? = nil
 
     public static func defaults(for architecture: Architecture) -> TrainingRecipe {
         switch architecture {
@@ -89,6 +92,8 @@ public struct TrainingRecipe: Sendable, Equatable {
                                         labelSmoothing: 0.1, schedule: .cosine, warmupEpochs: 1, floor: 0,
                                         augmentation: .standard, evalEvery: nil)
             recipe.timeBudgetMinutes = 58
+            // A memory of ≈ 1000 steps, 4.5 epochs of FER2013 (docs/ARCH.md, "Weight average").
+            recipe.weightAverageDecay = 0.999
             return recipe
         }
     }

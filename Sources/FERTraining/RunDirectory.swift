@@ -111,8 +111,10 @@ public struct RunDirectory: Sendable {
         close(fd)
     }
 
-    /// Reads and decodes a checkpoint file, naming the file in every error.
-    public static func loadCheckpoint(_ file: String) throws -> (Classifier, metadata: [String: String]) {
+    /// Reads and decodes a checkpoint file, naming the file in every error. The classifier is
+    /// the checkpoint's model: a training checkpoint's weight average, if it keeps one, becomes
+    /// the weights. `trainingState` keeps the raw weights and the average apart, to resume.
+    public static func loadCheckpoint(_ file: String, trainingState: Bool = false) throws -> (Classifier, metadata: [String: String]) {
         guard let data = FileManager.default.contents(atPath: file) else {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
@@ -121,7 +123,9 @@ public struct RunDirectory: Sendable {
             throw RunError("\(file): no such checkpoint")
         }
         do {
-            return try Classifier.fromCheckpoint([UInt8](data))
+            let (classifier, metadata) = try Classifier.fromCheckpoint([UInt8](data))
+            if !trainingState { classifier.adoptAveragedWeights() }
+            return (classifier, metadata)
         } catch let error as CheckpointError {
             throw RunError("\(file): \(error.description)")
         }

@@ -16,6 +16,8 @@ public struct TrainingRequest: Sendable {
     public var weightDecay: Float?
     public var labelSmoothing: Float?
     public var augmentation: Augmentation?
+    /// Decay of the weights' moving average; 0 asks for none.
+    public var weightAverageDecay: Float?
     public var evalEvery: Int?
     public var seed: UInt64?
     public var threads: Int?
@@ -79,6 +81,12 @@ extension TrainingConfiguration {
         c.augmentation = request.augmentation
             ?? stored["augmentation"].map { $0 == "none" ? Augmentation.none : .standard }
             ?? recipe.augmentation
+        // A resumed run keeps what it started with: a checkpoint of an averaging run names the
+        // decay, one of a run without an average does not (and is stored as "0").
+        let decay = request.weightAverageDecay
+            ?? stored[Classifier.averageDecayKey].flatMap(Float.init)
+            ?? (stored.isEmpty ? recipe.weightAverageDecay : nil)
+        c.weightAverageDecay = decay.flatMap { $0 > 0 ? $0 : nil }
         return c
     }
 

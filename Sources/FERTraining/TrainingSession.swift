@@ -22,6 +22,9 @@ public struct TrainingConfiguration: Sendable {
     public var scheduleFloor: Float = 0
     /// Training-image perturbation, drawn per (seed, step, slot).
     public var augmentation: Augmentation = .none
+    /// Decay of the weights' moving average that evaluations and the best checkpoint use
+    /// (nil: none). See `Classifier.averageWeights`.
+    public var weightAverageDecay: Float?
     /// When the run must be over (nanoseconds on the session's clock, by default `DispatchTime`
     /// uptime); time spent paused moves it later. The session shortens the run to fit (see
     /// `fitToDeadline`). nil: none.
@@ -50,6 +53,7 @@ public struct TrainingConfiguration: Sendable {
             "augmentation": augmentation.isNone ? "none" : augmentation.summary,
         ]
         settings[Self.commandKey] = command
+        settings[Classifier.averageDecayKey] = String(weightAverageDecay ?? 0)
         return settings
     }
 }
@@ -219,6 +223,11 @@ public final class TrainingSession: @unchecked Sendable {
             model = Classifier(architecture: configuration.architecture,
                                hyperparameters: configuration.hyperparameters, seed: configuration.seed)
         }
+        if let decay = configuration.weightAverageDecay, model.weightAverageDecay != decay {
+            // A new run, or a resumed one that kept no average (or another decay): the average
+            // starts from the weights as they are.
+            model.averageWeights(decay: decay)
+        }
         classifier = model
         step = model.step
         if configuration.resume { savedStep = step }
@@ -378,7 +387,7 @@ public final class TrainingSession: @unchecked Sendable {
 
     /// Reads the run's latest checkpoint; returns the model and the best accuracy seen so far.
     private func restore() throws -> (Classifier, Double) {
-        let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint)
+        let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint, trainingState: true)
         guard model.architecture == configuration.architecture else {
             throw RunError("\(run.latestCheckpoint): checkpoint is architecture '\(model.architecture.rawValue)', but --arch \(configuration.architecture.rawValue) was asked for")
         }
@@ -398,16 +407,21 @@ public final class TrainingSession: @unchecked Sendable {
             try saveCheckpoint(model, isBest: false)
             return
         }
-        let result = Evaluator.evaluate(model, on: validation)
+        // The model is the moving average when the run keeps one; the raw weights' accuracy is
+        // logged beside it, so a run shows what the average is worth.
+        let result = model.withAveragedWeights { Evaluator.evaluate(model, on: validation) }
+        let raw = model.weightAverageDecay == nil ? nil : Evaluator.evaluate(model, on: validation).confusion.accuracy
         sink(.evaluated(EvaluationReport(step: step, validationLoss: result.loss, confusion: result.confusion,
                                          misclassified: result.misclassified, predicted: result.predicted)))
         let confusion = result.confusion
         let recall = (0..<confusion.classes).map(confusion.recall)
         try persisting { try metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
                         ("val_accuracy", .number(confusion.accuracy)), ("val_recall", .numbers(recall)),
-                        ("confusion", .intMatrix(confusion.counts))]) }
+                        ("confusion", .intMatrix(confusion.counts))]
+                        + (raw.map { [("raw_val_accuracy", MetricValue.number($0))] } ?? [])) }
         try persisting {
             try tensorboard.add(step: step, [("val/loss", result.loss), ("val/accuracy", Float(confusion.accuracy))]
+                                + (raw.map { [("val/raw_accuracy", Float($0))] } ?? [])
                                 + Emotion.allCases.map { ("val/recall/\($0.name)", Float(recall[$0.rawValue])) })
         }
         let isBest = result.confusion.accuracy > bestAccuracy
@@ -426,7 +440,9 @@ public final class TrainingSession: @unchecked Sendable {
         savedStep = step
         sink(.checkpointSaved(CheckpointReport(step: step, path: run.latestCheckpoint, isBest: false)))
         if isBest {
-            try persisting { try RunDirectory.writeAtomically(to: run.bestCheckpoint) { model.writeCheckpoint(metadata: metadata, to: $0) } }
+            // The best checkpoint is the model (the weights' average, if the run keeps one),
+            // not the training state: `--resume` continues from the latest.
+            try persisting { try RunDirectory.writeAtomically(to: run.bestCheckpoint) { model.writeCheckpoint(metadata: metadata, inferenceOnly: true, to: $0) } }
             sink(.checkpointSaved(CheckpointReport(step: step, path: run.bestCheckpoint, isBest: true)))
         }
     }
@@ -488,13 +504,17 @@ public final class TrainingSession: @unchecked Sendable {
         let requests = pendingPredictions
         pendingPredictions.removeAll()
         condition.unlock()
-        for request in requests {
-            let probabilities = Evaluator.probabilities(model, pixels: request.pixels)
-            sink(.prediction(tag: request.tag, probabilities: probabilities))
-            if request.saliency {
-                let predicted = argmax(probabilities)
-                let map = Evaluator.saliency(model, pixels: request.pixels, class: predicted)
-                sink(.saliency(tag: request.tag, classIndex: predicted, map: map))
+        guard !requests.isEmpty else { return }
+        // The same model the evaluations score: the average when the run keeps one.
+        model.withAveragedWeights {
+            for request in requests {
+                let probabilities = Evaluator.probabilities(model, pixels: request.pixels)
+                sink(.prediction(tag: request.tag, probabilities: probabilities))
+                if request.saliency {
+                    let predicted = argmax(probabilities)
+                    let map = Evaluator.saliency(model, pixels: request.pixels, class: predicted)
+                    sink(.saliency(tag: request.tag, classIndex: predicted, map: map))
+                }
             }
         }
     }

@@ -31,17 +31,31 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try Self.decodeTiny(bytes), Self.tinyState())
     }
 
+    /// Version 3: a training checkpoint whose tensors also carry the weights' moving average.
+    func testTinyRoundTripWithAnAverage() throws {
+        let bytes = CodecBytes.tinyAveraged
+        XCTAssertEqual(bytes[8], 3)
+        XCTAssertEqual(bytes.count, CodecBytes.tiny.count + 4 * 5, "one more float per value")
+        let decoded = try Self.decodeTiny(bytes)
+        XCTAssertTrue(decoded.hasAverage)
+        XCTAssertEqual(decoded, CodecBytes.tinyAveragedState)
+    }
+
     func testEveryTruncationIsACheckpointError() {
-        let bytes = CodecBytes.tiny
-        for n in 0..<bytes.count {
-            let m = message { try Self.decodeTiny(Array(bytes.prefix(n))) }
-            XCTAssertTrue(m.contains("truncated") || m.contains("damaged"), "length \(n): \(m)")
+        for bytes in [CodecBytes.tiny, CodecBytes.tinyAveraged] {
+            for n in 0..<bytes.count {
+                let m = message { try Self.decodeTiny(Array(bytes.prefix(n))) }
+                XCTAssertTrue(m.contains("truncated") || m.contains("damaged"), "length \(n): \(m)")
+            }
+            XCTAssertTrue(message { try Self.decodeTiny(Array(bytes.prefix(40))) }.contains("truncated"))
         }
-        XCTAssertTrue(message { try Self.decodeTiny(Array(bytes.prefix(40))) }.contains("truncated"))
     }
 
     func testEveryByteFlipIsACheckpointError() {
-        let bytes = CodecBytes.tiny
+        for bytes in [CodecBytes.tiny, CodecBytes.tinyAveraged] { flipEveryByte(bytes) }
+    }
+
+    private func flipEveryByte(_ bytes: [UInt8]) {
         for i in 0..<bytes.count {
             for mask: UInt8 in [0x01, 0x80, 0xFF] {
                 var b = bytes
@@ -74,9 +88,9 @@ final class CheckpointTests: XCTestCase {
         XCTAssertTrue(message { try Self.decodeTiny(Array("hello".utf8)) }.contains("not a ferdash checkpoint"))
 
         b = CodecBytes.tiny
-        b[8] = 3   // version field
+        b[8] = 4   // version field
         let v = message { try Self.decodeTiny(b) }
-        XCTAssertTrue(v.contains("version 3") && v.contains("version 1, 2"), v)
+        XCTAssertTrue(v.contains("version 4") && v.contains("version 1, 2, 3"), v)
 
         let foreign = CodecBytes.encode(Self.tinyState(architecture: "resnet50"))
         XCTAssertTrue(message { try Self.decodeTiny(foreign) }.contains("unknown architecture 'resnet50'"))
@@ -179,5 +193,12 @@ final class CheckpointTests: XCTestCase {
 
 enum CodecBytes {
     static let tiny = encode(CheckpointTests.tinyState())
+    static let tinyAveragedState: CheckpointState = {
+        var s = CheckpointTests.tinyState()
+        s.tensors[0].average = [0.5, 1.5, 2.5]
+        s.tensors[1].average = [-0.5, 0.25]
+        return s
+    }()
+    static let tinyAveraged = encode(tinyAveragedState)
     static func encode(_ s: CheckpointState) -> [UInt8] { CheckpointCodec.encode(s) }
 }

@@ -33,6 +33,29 @@ final class ConfigurationResolverTests: XCTestCase {
         XCTAssertFalse(c.resume)
         XCTAssertEqual(c.runDirectory, "runs/r")
         XCTAssertEqual(c.deadline, launched + 58 * 60_000_000_000, "the recipe's 58 minutes, counted from launch")
+        XCTAssertEqual(c.weightAverageDecay, 0.999)
+    }
+
+    func testTheWeightAverageComesFromTheFlagTheRunOrTheRecipe() {
+        var seed = TrainingRequest()
+        seed.architecture = .seed
+        XCTAssertNil(resolve(seed).weightAverageDecay, "the book chapter's model is its raw weights")
+        var off = TrainingRequest()
+        off.weightAverageDecay = 0
+        XCTAssertNil(resolve(off).weightAverageDecay, "0 asks for none")
+        off.weightAverageDecay = 0.99
+        XCTAssertEqual(resolve(off).weightAverageDecay, 0.99)
+
+        var resumed = TrainingRequest()
+        resumed.resume = true
+        var started = TrainingConfiguration(runDirectory: "runs/old")
+        started.architecture = .vgg8
+        started.weightAverageDecay = 0.995
+        XCTAssertEqual(resolve(resumed, stored: started.metadata).weightAverageDecay, 0.995)
+        started.weightAverageDecay = nil
+        XCTAssertNil(resolve(resumed, stored: started.metadata).weightAverageDecay, "a run started without one goes on without")
+        XCTAssertNil(resolve(resumed, stored: ["architecture": "vgg8", "total_steps": "900"]).weightAverageDecay,
+                     "so does a run from before averaging existed")
     }
 
     func testTheSeedNetworkKeepsTheBookChaptersSettings() {

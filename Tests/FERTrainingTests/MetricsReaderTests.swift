@@ -73,7 +73,7 @@ final class MetricsReaderTests: XCTestCase {
 
     func testFollowerReadsOnlyWhatWasAppended() throws {
         let path = root + "/metrics.jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes([started]) + Array(stepLine(1).utf8.prefix(5))))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes([started]) + Array(stepLine(1).utf8.prefix(5)))))
         var follower = MetricsFollower(path: path)
         var summary = RunSummary()
         var chunk = try follower.poll()

@@ -131,6 +131,50 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(actual.map(\.1), expected.map(\.1), "same batches, same dropout, same optimizer state")
     }
 
+    /// With a weight average the evaluations score the average, the metrics log the raw
+    /// weights' accuracy beside it, the best checkpoint is the average alone, and a resumed run
+    /// goes on with the same average (its evaluations match the uninterrupted run's).
+    func testAnAveragingRunEvaluatesSavesAndResumesItsAverage() throws {
+        func averaging(steps: Int, run: String) -> TrainingConfiguration {
+            var c = configuration(steps: steps, run: run)
+            c.weightAverageDecay = 0.9
+            return c
+        }
+        let whole = EventRecorder()
+        let a = TrainingSession(dataset: bandDataset(), configuration: averaging(steps: 10, run: "whole")) { whole.record($0) }
+        a.start()
+        XCTAssertTrue(a.wait(timeout: 120))
+        let b = TrainingSession(dataset: bandDataset(), configuration: averaging(steps: 5, run: "split")) { _ in }
+        b.start()
+        XCTAssertTrue(b.wait(timeout: 120))
+        let part2 = EventRecorder()
+        var resumed = averaging(steps: 10, run: "split")
+        resumed.resume = true
+        let c = TrainingSession(dataset: bandDataset(), configuration: resumed) { part2.record($0) }
+        c.start()
+        XCTAssertTrue(c.wait(timeout: 120))
+        XCTAssertEqual(part2.evaluations.map(\.step), [10])
+        XCTAssertEqual(part2.evaluations.map(\.validationLoss), whole.evaluations.filter { $0.step == 10 }.map(\.validationLoss))
+
+        let run = RunDirectory(path: root + "/whole")
+        let lines = try String(contentsOfFile: run.metrics, encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["val_accuracy"] != nil }
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines.allSatisfy { $0["raw_val_accuracy"] is Double }, "the raw weights' accuracy beside the average's")
+
+        let (best, _) = try RunDirectory.loadCheckpoint(run.bestCheckpoint)
+        XCTAssertTrue(best.isInferenceOnly, "the best checkpoint is a model, not a training state")
+        let (latest, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint, trainingState: true)
+        XCTAssertEqual(latest.weightAverageDecay, 0.9)
+        XCTAssertEqual(metadata[Classifier.averageDecayKey], "0.9")
+        let (model, _) = try RunDirectory.loadCheckpoint(run.latestCheckpoint)
+        XCTAssertNil(model.weightAverageDecay, "used as a model, a checkpoint's average is its weights")
+        let set = bandDataset().validation
+        let scored = Evaluator.evaluate(model, on: set)
+        XCTAssertEqual(scored.loss, try XCTUnwrap(whole.evaluations.last).validationLoss)
+    }
+
     func testBadDatasetBecomesAFailedEventNotATrap() throws {
         let recorder = EventRecorder()
         let empty = Dataset(name: "empty.csv", train: ImageSet(), validation: ImageSet(), test: ImageSet())
