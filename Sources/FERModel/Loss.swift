@@ -9,10 +9,15 @@ enum Loss {
     /// Shifted by the row max and accumulated in Double so ±1e4 logits stay finite.
     /// With `smoothing` ε the target is (1 − ε)·one-hot + ε/classes (label smoothing: the model
     /// is not pushed toward infinite logits on FER2013's many ambiguous labels).
+    /// With `mix` (mixup) row r's one-hot is itself a blend: weight·one-hot(labels[r]) +
+    /// (1 − weight)·one-hot(partners[r]), smoothed as above.
     static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: [Int32], classes: Int,
-                                    gradient: UnsafeMutablePointer<Float>?, smoothing: Double = 0) -> Double {
+                                    gradient: UnsafeMutablePointer<Float>?, smoothing: Double = 0,
+                                    mix: (partners: [Int32], weight: Float)? = nil) -> Double {
         let offTarget = smoothing / Double(classes), onTarget = 1 - smoothing + offTarget
         let n = labels.count
+        precondition(mix.map { $0.partners.count == n } ?? true, "one partner label per row")
+        var target = [Double](repeating: offTarget, count: classes)
         var total = 0.0
         for r in 0..<n {
             let row = logits + r * classes
@@ -23,19 +28,26 @@ enum Loss {
             var sum = 0.0
             for c in 0..<classes { sum += exp(Double(row[c]) - mx) }
             let logSum = log(sum)
-            if smoothing == 0 {
+            for c in 0..<classes { target[c] = c == label ? onTarget : offTarget }
+            if let mix {
+                let partner = Int(mix.partners[r])
+                precondition(partner >= 0 && partner < classes, "label \(partner) outside 0..<\(classes)")
+                let w = Double(mix.weight), kept = 1 - smoothing
+                for c in 0..<classes { target[c] = offTarget }
+                target[label] += kept * w
+                target[partner] += kept * (1 - w)
+            }
+            if smoothing == 0 && mix == nil {
                 total += logSum - (Double(row[label]) - mx)
             } else {
                 // −Σ t·log p with log p_c = row[c] − mx − logSum.
-                for c in 0..<classes {
-                    total -= (c == label ? onTarget : offTarget) * (Double(row[c]) - mx - logSum)
-                }
+                for c in 0..<classes { total -= target[c] * (Double(row[c]) - mx - logSum) }
             }
             if let gradient {
                 let g = gradient + r * classes
                 for c in 0..<classes {
                     let p = exp(Double(row[c]) - mx - logSum)
-                    g[c] = Float((p - (c == label ? onTarget : offTarget)) / Double(n))
+                    g[c] = Float((p - target[c]) / Double(n))
                 }
             }
         }

@@ -13,6 +13,8 @@ final class BatchPreparer {
         let images: UnsafeMutablePointer<Float>
         let count: Int
         var labels: [Int32]
+        /// With mixup: each image's partner label and the weight of its own (see `Mixup`).
+        var mix: (partners: [Int32], weight: Float)?
         var step = -1
         init(batchSize: Int) {
             count = batchSize * ImageSet.pixelsPerImage
@@ -26,6 +28,7 @@ final class BatchPreparer {
     private let set: ImageSet
     private let sampler: BatchSampler
     private let augmentation: Augmentation
+    private let mixup: Mixup
     private let seed: UInt64
     private let queue = DispatchQueue(label: "ferdash.batches", qos: .userInitiated)
     private let group = DispatchGroup()
@@ -33,10 +36,11 @@ final class BatchPreparer {
     /// The batch being (or already) prepared ahead, if any.
     private var pending: Batch?
 
-    init(set: ImageSet, sampler: BatchSampler, augmentation: Augmentation, seed: UInt64) {
+    init(set: ImageSet, sampler: BatchSampler, augmentation: Augmentation, mixup: Mixup = .none, seed: UInt64) {
         self.set = set
         self.sampler = sampler
         self.augmentation = augmentation
+        self.mixup = mixup
         self.seed = seed
         free = [Batch(batchSize: sampler.batchSize), Batch(batchSize: sampler.batchSize)]
     }
@@ -47,8 +51,8 @@ final class BatchPreparer {
     func prepare(step: Int) {
         guard pending == nil, let slot = free.popLast() else { return }
         pending = slot
-        queue.async(group: group) { [set, sampler, augmentation, seed] in
-            Self.fill(slot, step: step, set: set, sampler: sampler, augmentation: augmentation, seed: seed)
+        queue.async(group: group) { [set, sampler, augmentation, mixup, seed] in
+            Self.fill(slot, step: step, set: set, sampler: sampler, augmentation: augmentation, mixup: mixup, seed: seed)
         }
     }
 
@@ -61,7 +65,7 @@ final class BatchPreparer {
             free.append(slot)
         }
         let slot = free.popLast()!
-        Self.fill(slot, step: step, set: set, sampler: sampler, augmentation: augmentation, seed: seed)
+        Self.fill(slot, step: step, set: set, sampler: sampler, augmentation: augmentation, mixup: mixup, seed: seed)
         return slot
     }
 
@@ -69,7 +73,7 @@ final class BatchPreparer {
     func release(_ batch: Batch) { free.append(batch) }
 
     static func fill(_ slot: Batch, step: Int, set: ImageSet, sampler: BatchSampler, augmentation: Augmentation,
-                     seed: UInt64) {
+                     mixup: Mixup = .none, seed: UInt64) {
         let indices = sampler.indices(step: step)
         let size = ImageSet.pixelsPerImage
         set.pixels.withUnsafeBufferPointer { px in
@@ -78,6 +82,13 @@ final class BatchPreparer {
                 augmentation.apply(px.baseAddress! + index * size, into: slot.images + i * size, rng: &rng)
                 slot.labels[i] = Int32(set.labels[index])
             }
+        }
+        slot.mix = nil
+        if !mixup.isNone {
+            var rng = Mixup.generator(seed: seed, step: step)
+            let draw = mixup.draw(rng: &rng)
+            let partners = Mixup.apply(draw, images: slot.images, pixels: size, labels: slot.labels)
+            slot.mix = (partners, draw.weight)
         }
         slot.step = step
     }

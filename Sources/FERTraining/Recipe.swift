@@ -74,6 +74,8 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// Decay per step of the weights' moving average, which evaluations and the best checkpoint
     /// use (nil: none, the raw weights are the model).
     public var weightAverageDecay: Float? = nil
+    /// Mixup's α (0: none).
+    public var mixupAlpha: Float = 0
 
     public static func defaults(for architecture: Architecture) -> TrainingRecipe {
         switch architecture {

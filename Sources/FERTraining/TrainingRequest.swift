@@ -18,6 +18,8 @@ public struct TrainingRequest: Sendable {
     public var augmentation: Augmentation?
     /// Decay of the weights' moving average; 0 asks for none.
     public var weightAverageDecay: Float?
+    /// Mixup's α; 0 asks for none.
+    public var mixupAlpha: Float?
     public var evalEvery: Int?
     public var seed: UInt64?
     public var threads: Int?
@@ -87,6 +89,7 @@ extension TrainingConfiguration {
             ?? stored[Classifier.averageDecayKey].flatMap(Float.init)
             ?? (stored.isEmpty ? recipe.weightAverageDecay : nil)
         c.weightAverageDecay = decay.flatMap { $0 > 0 ? $0 : nil }
+        c.mixup = Mixup(alpha: pick(request.mixupAlpha, "mixup_alpha", recipe.mixupAlpha))
         return c
     }
 

@@ -22,6 +22,8 @@ public struct TrainingConfiguration: Sendable {
     public var scheduleFloor: Float = 0
     /// Training-image perturbation, drawn per (seed, step, slot).
     public var augmentation: Augmentation = .none
+    /// Blending of training images and their labels in pairs (off: `.none`).
+    public var mixup: Mixup = .none
     /// Decay of the weights' moving average that evaluations and the best checkpoint use
     /// (nil: none). See `Classifier.averageWeights`.
     public var weightAverageDecay: Float?
@@ -54,6 +56,7 @@ public struct TrainingConfiguration: Sendable {
         ]
         settings[Self.commandKey] = command
         settings[Classifier.averageDecayKey] = String(weightAverageDecay ?? 0)
+        settings["mixup_alpha"] = String(mixup.alpha)
         return settings
     }
 }
@@ -252,7 +255,7 @@ public final class TrainingSession: @unchecked Sendable {
         let train = dataset.train
         let batchSize = configuration.batchSize
         let batches = BatchPreparer(set: train, sampler: sampler, augmentation: configuration.augmentation,
-                                    seed: configuration.seed)
+                                    mixup: configuration.mixup, seed: configuration.seed)
         let schedule = configuration.learningRateSchedule
         var throughput = ThroughputWindow()
         var activeSeconds = 0.0
@@ -267,7 +270,7 @@ public final class TrainingSession: @unchecked Sendable {
             if step + 1 < plannedSteps { batches.prepare(step: step + 1) }
             model.hyperparameters.learningRate = schedule.rate(step: step, totalSteps: plannedSteps)
             let loss = model.trainStep(images: UnsafeBufferPointer(start: batch.images, count: batch.count),
-                                       labels: batch.labels)
+                                       labels: batch.labels, mix: batch.mix)
             batches.release(batch)
             step += 1
             let seconds = Double(clock() - started) / 1e9

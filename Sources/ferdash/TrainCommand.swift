@@ -50,6 +50,9 @@ struct Train: ParsableCommand {
     @Option(help: "Decay per step of the weights' moving average, which validation and the best checkpoint use (vgg8 and vgg7: 0.999; 0 = none, the raw weights).")
     var averageDecay: Float?
 
+    @Option(help: "Mixup's α: blend training images and their labels in pairs, λ ~ Beta(α, α) per batch (0 = none, the default).")
+    var mixup: Float?
+
     @Option(help: "Evaluate on the validation split (and save checkpoints) every N steps (default: seed 100, others once per epoch).")
     var evalEvery: Int?
 
@@ -84,6 +87,7 @@ struct Train: ParsableCommand {
         if let weightDecay, !(weightDecay >= 0 && weightDecay < 100) { throw ValidationError("--weight-decay must be zero or positive") }
         if let labelSmoothing, !(labelSmoothing >= 0 && labelSmoothing < 1) { throw ValidationError("--label-smoothing must be in [0, 1)") }
         if let averageDecay, !(averageDecay >= 0 && averageDecay < 1) { throw ValidationError("--average-decay must be in [0, 1) (0: no average)") }
+        if let mixup, !(mixup >= 0 && mixup <= 10) { throw ValidationError("--mixup must be in [0, 10] (0: none)") }
         if let warmupEpochs, !(warmupEpochs >= 0) { throw ValidationError("--warmup-epochs must be zero or positive") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be 1...256") }
         if let timeBudget, !(timeBudget >= 0 && timeBudget < 1e6) { throw ValidationError("--time-budget must be minutes, 0 or more (0: no limit)") }
@@ -145,6 +149,7 @@ struct Train: ParsableCommand {
         r.labelSmoothing = labelSmoothing
         r.augmentation = augment.map { $0 == .standard ? Augmentation.standard : .none }
         r.weightAverageDecay = averageDecay
+        r.mixupAlpha = mixup
         r.evalEvery = evalEvery
         r.seed = seed
         r.threads = threads
@@ -194,7 +199,7 @@ struct HeadlessTraining {
         if configuration.architecture != .seed {
             // The seed's log stays as the book prints it; other recipes say what they run.
             let c = configuration, h = c.hyperparameters
-            print("Recipe: \(c.architecture.rawValue), \(c.totalSteps) steps of \(c.batchSize), \(c.schedule.rawValue) lr \(h.learningRate) (warm-up \(c.warmupSteps) steps), weight decay \(h.weightDecay), label smoothing \(h.labelSmoothing), augmentation: \(c.augmentation.isNone ? "none" : c.augmentation.summary), weight average: \(c.weightAverageDecay.map { "decay \($0)" } ?? "none")")
+            print("Recipe: \(c.architecture.rawValue), \(c.totalSteps) steps of \(c.batchSize), \(c.schedule.rawValue) lr \(h.learningRate) (warm-up \(c.warmupSteps) steps), weight decay \(h.weightDecay), label smoothing \(h.labelSmoothing), augmentation: \(c.augmentation.isNone ? "none" : c.augmentation.summary), weight average: \(c.weightAverageDecay.map { "decay \($0)" } ?? "none")\(c.mixup.isNone ? "" : ", mixup α \(c.mixup.alpha)")")
         }
         if let deadline = configuration.deadline {
             let minutes = Double(Int64(bitPattern: deadline &- DispatchTime.now().uptimeNanoseconds)) / 60e9

@@ -57,6 +57,40 @@ final class LossAndOptimizerTests: XCTestCase {
         XCTAssertLessThan(worst.error, 1e-4, "worst logit index \(worst.index)")
     }
 
+    /// Mixup's target w·one-hot(a) + (1 − w)·one-hot(b): cross-entropy is linear in the target,
+    /// so the loss and its gradient are the same blend of the two labels' (smoothing applied to
+    /// the blend), and the gradient still matches finite differences.
+    func testMixedTargetsBlendTheTwoLabelsLossesAndGradients() {
+        let classes = 7, labels: [Int32] = [2, 6, 0], partners: [Int32] = [5, 6, 3]
+        var logits = randomFloats(21, seed: 31, scale: 3)
+        func run(_ labels: [Int32], mix: (partners: [Int32], weight: Float)?, smoothing: Double) -> (Double, [Float]) {
+            var grad = [Float](repeating: 0, count: 21)
+            let loss = logits.withUnsafeBufferPointer { l in
+                grad.withUnsafeMutableBufferPointer {
+                    Loss.softmaxCrossEntropy(logits: l.baseAddress!, labels: labels, classes: classes,
+                                             gradient: $0.baseAddress!, smoothing: smoothing, mix: mix)
+                }
+            }
+            return (loss, grad)
+        }
+        for smoothing in [0.0, 0.1] {
+            let (mixed, g) = run(labels, mix: (partners, 0.75), smoothing: smoothing)
+            let (a, ga) = run(labels, mix: nil, smoothing: smoothing)
+            let (b, gb) = run(partners, mix: nil, smoothing: smoothing)
+            XCTAssertEqual(mixed, 0.75 * a + 0.25 * b, accuracy: 1e-9)
+            for i in 0..<21 { XCTAssertEqual(g[i], 0.75 * ga[i] + 0.25 * gb[i], accuracy: 1e-6) }
+            XCTAssertEqual(run(labels, mix: (partners, 1), smoothing: smoothing).1, ga, "weight 1 is the plain target, bit for bit")
+        }
+        let (_, grad) = run(labels, mix: (partners, 0.6), smoothing: 0.1)
+        for i in 0..<21 {
+            let keep = logits[i], eps: Float = 1e-2
+            logits[i] = keep + eps; let plus = run(labels, mix: (partners, 0.6), smoothing: 0.1).0
+            logits[i] = keep - eps; let minus = run(labels, mix: (partners, 0.6), smoothing: 0.1).0
+            logits[i] = keep
+            XCTAssertEqual((plus - minus) / Double(2 * eps), Double(grad[i]), accuracy: 1e-4, "logit \(i)")
+        }
+    }
+
     func testL2TermValueAndGradient() {
         let decayed = Parameter(name: "c.weight", count: 4, decayed: true)
         let free = Parameter(name: "fc.weight", count: 3, decayed: false)

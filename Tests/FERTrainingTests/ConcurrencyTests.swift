@@ -45,4 +45,29 @@ final class ConcurrencyTests: XCTestCase {
             preparer.release(batch)
         }
     }
+
+    /// With mixup a batch is still a pure function of (seed, step): prepared ahead or built
+    /// now, the same blended pixels, partners and weight; and it differs from the unmixed batch.
+    func testMixedBatchesAreTheSameWhenPreparedAheadAndDifferFromUnmixedOnes() throws {
+        let dataset = bandDataset(train: 40, validation: 7)
+        let sampler = BatchSampler(count: dataset.train.count, batchSize: 8, seed: 5)
+        let mixup = Mixup(alpha: 1)
+        let preparer = BatchPreparer(set: dataset.train, sampler: sampler, augmentation: .standard, mixup: mixup, seed: 9)
+        let reference = BatchPreparer.Batch(batchSize: 8), plain = BatchPreparer.Batch(batchSize: 8)
+        for step in [0, 1, 2, 9] {
+            let batch = preparer.take(step: step)
+            preparer.prepare(step: step + 1)
+            BatchPreparer.fill(reference, step: step, set: dataset.train, sampler: sampler, augmentation: .standard,
+                               mixup: mixup, seed: 9)
+            BatchPreparer.fill(plain, step: step, set: dataset.train, sampler: sampler, augmentation: .standard, seed: 9)
+            let mix = try XCTUnwrap(batch.mix)
+            XCTAssertEqual(mix.partners, try XCTUnwrap(reference.mix).partners)
+            XCTAssertEqual(mix.weight, try XCTUnwrap(reference.mix).weight)
+            XCTAssertEqual(mix.partners, Array(batch.labels.reversed()))
+            XCTAssertNil(plain.mix)
+            XCTAssertTrue(memcmp(batch.images, reference.images, batch.count * MemoryLayout<Float>.size) == 0, "pixels of step \(step)")
+            XCTAssertFalse(memcmp(batch.images, plain.images, batch.count * MemoryLayout<Float>.size) == 0, "step \(step) was mixed")
+            preparer.release(batch)
+        }
+    }
 }

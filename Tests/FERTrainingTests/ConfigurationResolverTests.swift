@@ -58,6 +58,17 @@ final class ConfigurationResolverTests: XCTestCase {
                      "so does a run from before averaging existed")
     }
 
+    func testMixupIsOffUnlessAskedAndAResumedRunKeepsIt() {
+        XCTAssertTrue(resolve(TrainingRequest()).mixup.isNone)
+        var asked = TrainingRequest()
+        asked.mixupAlpha = 0.2
+        let c = resolve(asked)
+        XCTAssertEqual(c.mixup, Mixup(alpha: 0.2))
+        var resumed = TrainingRequest()
+        resumed.resume = true
+        XCTAssertEqual(resolve(resumed, stored: c.metadata).mixup, Mixup(alpha: 0.2))
+    }
+
     func testTheSeedNetworkKeepsTheBookChaptersSettings() {
         var request = TrainingRequest()
         request.architecture = .seed

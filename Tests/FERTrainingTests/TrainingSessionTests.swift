@@ -106,23 +106,22 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(model.step, report.step, "the checkpoint holds the last completed step")
     }
 
-    func testResumedRunRepeatsTheUninterruptedOneExactly() throws {
-        let whole = EventRecorder()
-        let a = TrainingSession(dataset: bandDataset(), configuration: configuration(steps: 10, run: "whole")) { whole.record($0) }
-        a.start()
-        XCTAssertTrue(a.wait(timeout: 120))
-
-        let part1 = EventRecorder()
-        let b = TrainingSession(dataset: bandDataset(), configuration: configuration(steps: 5, run: "split")) { part1.record($0) }
-        b.start()
-        XCTAssertTrue(b.wait(timeout: 120))
-        let part2 = EventRecorder()
-        var resumed = configuration(steps: 10, run: "split")
+    /// Runs 10 steps in one go (run "whole") and as 5 steps then a resume to 10 (run "split");
+    /// returns the events of the whole run and of the resumed part.
+    func wholeAndResumed(_ make: (_ steps: Int, _ run: String) -> TrainingConfiguration) -> (whole: EventRecorder, part2: EventRecorder) {
+        let whole = EventRecorder(), part2 = EventRecorder()
+        var resumed = make(10, "split")
         resumed.resume = true
-        let c = TrainingSession(dataset: bandDataset(), configuration: resumed) { part2.record($0) }
-        c.start()
-        XCTAssertTrue(c.wait(timeout: 120))
+        for (configuration, recorder) in [(make(10, "whole"), whole), (make(5, "split"), EventRecorder()), (resumed, part2)] {
+            let session = TrainingSession(dataset: bandDataset(), configuration: configuration) { recorder.record($0) }
+            session.start()
+            XCTAssertTrue(session.wait(timeout: 120))
+        }
+        return (whole, part2)
+    }
 
+    func testResumedRunRepeatsTheUninterruptedOneExactly() throws {
+        let (whole, part2) = wholeAndResumed { configuration(steps: $0, run: $1) }
         guard case .started(let info) = part2.all.first else { return XCTFail("the first event is not started") }
         XCTAssertEqual(info.firstStep, 5)
         let expected = whole.all.compactMap(\.stepLoss).filter { $0.0 > 5 }
@@ -135,24 +134,11 @@ final class TrainingSessionTests: XCTestCase {
     /// weights' accuracy beside it, the best checkpoint is the average alone, and a resumed run
     /// goes on with the same average (its evaluations match the uninterrupted run's).
     func testAnAveragingRunEvaluatesSavesAndResumesItsAverage() throws {
-        func averaging(steps: Int, run: String) -> TrainingConfiguration {
-            var c = configuration(steps: steps, run: run)
+        let (whole, part2) = wholeAndResumed {
+            var c = configuration(steps: $0, run: $1)
             c.weightAverageDecay = 0.9
             return c
         }
-        let whole = EventRecorder()
-        let a = TrainingSession(dataset: bandDataset(), configuration: averaging(steps: 10, run: "whole")) { whole.record($0) }
-        a.start()
-        XCTAssertTrue(a.wait(timeout: 120))
-        let b = TrainingSession(dataset: bandDataset(), configuration: averaging(steps: 5, run: "split")) { _ in }
-        b.start()
-        XCTAssertTrue(b.wait(timeout: 120))
-        let part2 = EventRecorder()
-        var resumed = averaging(steps: 10, run: "split")
-        resumed.resume = true
-        let c = TrainingSession(dataset: bandDataset(), configuration: resumed) { part2.record($0) }
-        c.start()
-        XCTAssertTrue(c.wait(timeout: 120))
         XCTAssertEqual(part2.evaluations.map(\.step), [10])
         XCTAssertEqual(part2.evaluations.map(\.validationLoss), whole.evaluations.filter { $0.step == 10 }.map(\.validationLoss))
 
