@@ -89,6 +89,23 @@ if ferdash train --headless --resume --run-dir run2 --steps 160 --eval-every 40 
     pass "--resume continues from the latest checkpoint"
 else fail "--resume" resume.txt; fi
 
+# --- a weight average: metrics log both accuracies, the latest checkpoint keeps the average
+#     (format version 3) for --resume, the best one is the average as a model
+if ferdash train --headless --arch seed --steps 40 --eval-every 20 --average-decay 0.9 --run-dir run7 >avg.txt 2>&1 \
+    && ferdash train --headless --resume --run-dir run7 --steps 60 --eval-every 20 >>avg.txt 2>&1 \
+    && ferdash evaluate --model run7 --split validation --json >avg.json 2>>avg.txt \
+    && py -c "
+import json, struct
+lines = [json.loads(l) for l in open('run7/metrics.jsonl')]
+scored = [l for l in lines if 'val_accuracy' in l]
+assert [l['step'] for l in scored] == [20, 40, 60] and all('raw_val_accuracy' in l for l in scored), scored
+assert struct.unpack('<I', open('run7/checkpoint-latest.ferdash', 'rb').read()[8:12])[0] == 3
+assert struct.unpack('<I', open('run7/checkpoint-best.ferdash', 'rb').read()[8:12])[0] == 2
+best = max(l['val_accuracy'] for l in scored)
+assert abs(json.load(open('avg.json'))['accuracy'] - best) < 1e-6"; then
+    pass "--average-decay: both accuracies logged, the average resumed and saved as the best model"
+else fail "--average-decay" avg.txt; fi
+
 # --- a time budget shortens the run and its schedule instead of overrunning (3 s here);
 #     without --arch this is vgg8, the default network, with its recipe
 if ferdash train --headless --steps 1000000 --time-budget 0.05 --eval-every 100000 --run-dir run3 >budget.txt 2>&1 \

@@ -131,6 +131,9 @@ public final class Classifier {
         return try body()
     }
 
+    /// Drops the moving average: the raw weights are the model again.
+    public func stopAveraging() { average = nil }
+
     /// Makes the moving average the weights for good and stops averaging: for a loaded
     /// checkpoint that is used as a model (predict, evaluate, export), not trained on.
     public func adoptAveragedWeights() {

@@ -72,7 +72,7 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// shortened, schedule and all, when its pace says it would overrun (TrainingSession).
     public var timeBudgetMinutes: Double? = nil
     /// Decay per step of the weights' moving average, which evaluations and the best checkpoint
-    /// use (nil: none, the raw weights are the model).
+    /// use (nil: none, the raw weights are the model; no recipe sets one).
     public var weightAverageDecay: Float? = nil
     /// Mixup's α (0: none).
     public var mixupAlpha: Float = 0
@@ -94,8 +94,8 @@ public struct TrainingRecipe: Sendable, Equatable {
                                         labelSmoothing: 0.1, schedule: .cosine, warmupEpochs: 1, floor: 0,
                                         augmentation: .standard, evalEvery: nil)
             recipe.timeBudgetMinutes = 58
-            // A memory of ≈ 1000 steps, 4.5 epochs of FER2013 (docs/ARCH.md, "Weight average").
-            recipe.weightAverageDecay = 0.999
+            // No weight average: with the cosine to zero it ends level with the raw weights
+            // (docs/ARCH.md, "Levers compared on a held-out tenth of Training").
             return recipe
         }
     }

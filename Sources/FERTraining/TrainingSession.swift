@@ -230,6 +230,8 @@ public final class TrainingSession: @unchecked Sendable {
             // A new run, or a resumed one that kept no average (or another decay): the average
             // starts from the weights as they are.
             model.averageWeights(decay: decay)
+        } else if configuration.weightAverageDecay == nil {
+            model.stopAveraging()   // resumed with --average-decay 0
         }
         classifier = model
         step = model.step

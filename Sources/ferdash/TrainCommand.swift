@@ -11,7 +11,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Default: vgg8 (with --resume: the run's own). Each brings its own defaults for the options below (vgg8 and vgg7: 60 epochs within a 58-minute budget, AdamW 2e-3 with warm-up + cosine, label smoothing 0.1, augmentation with random erasing, a moving average of the weights; seed: the book chapter's 1001 steps, Adam 1e-3, no augmentation).")
+    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Default: vgg8 (with --resume: the run's own). Each brings its own defaults for the options below (vgg8 and vgg7: 60 epochs within a 58-minute budget, AdamW 2e-3 with warm-up + cosine, label smoothing 0.1, augmentation with random erasing; seed: the book chapter's 1001 steps, Adam 1e-3, no augmentation).")
     var arch: Architecture?
 
     @Option(help: "Total steps of the run (with --resume: continue until this total).")
@@ -47,7 +47,7 @@ struct Train: ParsableCommand {
     @Option(help: "Training augmentation: standard (shift, rotation, zoom, mirror, brightness/contrast) or none.")
     var augment: AugmentChoice?
 
-    @Option(help: "Decay per step of the weights' moving average, which validation and the best checkpoint use (vgg8 and vgg7: 0.999; 0 = none, the raw weights).")
+    @Option(help: "Decay per step of the weights' moving average, which validation and the best checkpoint use (default: none, the raw weights; 0.999 is a memory of about 1 000 steps).")
     var averageDecay: Float?
 
     @Option(help: "Mixup's α: blend training images and their labels in pairs, λ ~ Beta(α, α) per batch (0 = none, the default).")

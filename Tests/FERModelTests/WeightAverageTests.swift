@@ -77,6 +77,18 @@ final class WeightAverageTests: XCTestCase {
                        "the averages went on in step")
     }
 
+    func testAClassifierThatStopsAveragingIsItsRawWeightsAgain() throws {
+        let c = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 2e-3), seed: 4)
+        c.averageWeights(decay: 0.9)
+        _ = train(c, steps: 2)
+        let raw = logits(c)
+        c.stopAveraging()
+        XCTAssertNil(c.weightAverageDecay)
+        XCTAssertEqual(c.withAveragedWeights { logits(c) }, raw)
+        XCTAssertEqual(c.checkpointBytes(metadata: [:])[8], 1, "a plain training checkpoint again")
+        XCTAssertEqual(logits(try Classifier.fromCheckpoint(c.checkpointBytes(metadata: [:], inferenceOnly: true)).0), raw)
+    }
+
     func testAnAverageWithoutItsDecayIsRejected() throws {
         let c = Classifier(architecture: .seed, seed: 1)
         c.averageWeights(decay: 0.9)

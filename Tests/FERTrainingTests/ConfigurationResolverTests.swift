@@ -33,13 +33,10 @@ final class ConfigurationResolverTests: XCTestCase {
         XCTAssertFalse(c.resume)
         XCTAssertEqual(c.runDirectory, "runs/r")
         XCTAssertEqual(c.deadline, launched + 58 * 60_000_000_000, "the recipe's 58 minutes, counted from launch")
-        XCTAssertEqual(c.weightAverageDecay, 0.999)
+        XCTAssertNil(c.weightAverageDecay, "the recipe's model is its raw weights")
     }
 
     func testTheWeightAverageComesFromTheFlagTheRunOrTheRecipe() {
-        var seed = TrainingRequest()
-        seed.architecture = .seed
-        XCTAssertNil(resolve(seed).weightAverageDecay, "the book chapter's model is its raw weights")
         var off = TrainingRequest()
         off.weightAverageDecay = 0
         XCTAssertNil(resolve(off).weightAverageDecay, "0 asks for none")
