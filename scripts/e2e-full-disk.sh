@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$mnt"
-if [[ $(id -u) -ne 0 ]] || ! mount -t tmpfs -o size=64m tmpfs "$mnt" 2>/dev/null; then
+if [[ $(id -u) -ne 0 ]] || ! mount -t tmpfs -o size=56m tmpfs "$mnt" 2>/dev/null; then
     echo "SKIP: full-disk tests need root to mount a tmpfs"
     exit 0
 fi
@@ -32,7 +32,8 @@ metrics_whole() { python3 -c "import json,sys; [json.loads(l) for l in open(sys.
 loads_at_step() { timeout 300 "$bin" evaluate --data "$work/few.csv" --model "$1" --split validation --json >"$work/eval.json" 2>"$work/eval.err" \
     && python3 -c "import json; assert json.load(open('$work/eval.json'))['accuracy'] >= 0" && grep -q "\"step\":$2," "$3"; }
 
-# --- 1. no space: 64 MB holds the latest and the best seed checkpoint (28.6 MB each), not a third copy
+# --- 1. no space: 56 MB holds the latest seed checkpoint (28.6 MB) and the best one (the compact
+#     model, 9.5 MB), not a second latest one written beside the first
 run="$mnt/run"
 timeout 300 "$bin" train --headless --arch seed --steps 30 --eval-every 3 --run-dir "$run" >"$work/full.txt" 2>&1
 status=$?

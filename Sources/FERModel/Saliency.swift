@@ -18,13 +18,12 @@ extension Classifier {
     public func saliency(image: UnsafeBufferPointer<Float>, class target: Int) -> [Float] {
         precondition(image.count >= ModelShape.pixels, "saliency needs one 48×48 image")
         precondition((0..<ModelShape.classes).contains(target), "class \(target) is not 0...6")
-        let block = Self.saliencyBlock(network)
-        let firstDense = network.layers.firstIndex(where: { $0 is Dense })!
+        let (block, head) = Self.saliencyBlock(network)
         let input = image.baseAddress!
         var ctx = PassContext(training: false, workers: ComputeThreads.workers, rng: rng)
         // Backward through a block below the head reads its conv output, which a folded pass
         // never writes.
-        ctx.foldsBatchNorm = block == firstDense - 1
+        ctx.foldsBatchNorm = block == head - 1
         let logits = network.forward(input, batch: 1, &ctx)
         // Differentiate the class's log-probability, not its logit: d log p_t / dz = onehot − p.
         // A logit also carries evidence every class shares (stripes are stripes), which the
@@ -43,14 +42,16 @@ extension Classifier {
         return Self.enlarge(cam, height: shape.height, width: shape.width, to: ModelShape.side)
     }
 
-    /// The layer whose output the map explains: the last one before the dense head with a 6×6
-    /// or finer grid that is a block's rectified output (not a conv's raw one).
-    static func saliencyBlock(_ network: Network) -> Int {
-        guard let firstDense = network.layers.firstIndex(where: { $0 is Dense }), firstDense > 0 else {
+    /// The layer whose output the map explains (`block`): the last one before the dense head
+    /// (which starts at layer `head`) with a 6×6 or finer grid that is a block's rectified
+    /// output (not a conv's raw one).
+    static func saliencyBlock(_ network: Network) -> (block: Int, head: Int) {
+        guard let head = network.layers.firstIndex(where: { $0 is Dense }), head > 0 else {
             preconditionFailure("this network has no convolution block before its dense layers")
         }
         let layers = network.layers
-        return (0..<firstDense).last { layers[$0].outputShape.height >= 6 && !(layers[$0] is Conv2D) } ?? firstDense - 1
+        let block = (0..<head).last { layers[$0].outputShape.height >= 6 && !(layers[$0] is Conv2D) } ?? head - 1
+        return (block, head)
     }
 
     /// Σ_c dA_c·A_c per cell of an NHWC block of one image, clipped at 0 (cells that lower the

@@ -106,7 +106,7 @@ final class SaliencyTests: XCTestCase {
         let expected: [Architecture: Shape] = [.seed: Shape(12, 12, 64), .vgg7: Shape(6, 6, 128), .vgg8: Shape(6, 6, 128)]
         for (architecture, shape) in expected {
             let network = NetworkFactory.build(architecture)
-            XCTAssertEqual(network.layers[Classifier.saliencyBlock(network)].outputShape, shape, "\(architecture)")
+            XCTAssertEqual(network.layers[Classifier.saliencyBlock(network).block].outputShape, shape, "\(architecture)")
         }
     }
 
@@ -120,7 +120,7 @@ final class SaliencyTests: XCTestCase {
         let target = 1
         _ = image.withUnsafeBufferPointer { model.saliency(image: $0, class: target) }
         let network = model.network
-        let block = Classifier.saliencyBlock(network)
+        let block = Classifier.saliencyBlock(network).block
         let count = network.layers[block].outputShape.count
         let a = network.activation(block)
         let analytic = Array(UnsafeBufferPointer(start: network.gradient(block), count: count))
