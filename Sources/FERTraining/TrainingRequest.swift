@@ -83,8 +83,8 @@ extension TrainingConfiguration {
         c.augmentation = request.augmentation
             ?? stored["augmentation"].map { $0 == "none" ? Augmentation.none : .standard }
             ?? recipe.augmentation
-        // A resumed run keeps what it started with: a checkpoint of an averaging run names the
-        // decay, one of a run without an average does not (and is stored as "0").
+        // A resumed run keeps what it started with: its checkpoints store the decay ("0" for
+        // none), and those from before averaging existed store nothing, which also means none.
         let decay = request.weightAverageDecay
             ?? stored[Classifier.averageDecayKey].flatMap(Float.init)
             ?? (stored.isEmpty ? recipe.weightAverageDecay : nil)
