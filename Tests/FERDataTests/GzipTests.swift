@@ -109,16 +109,22 @@ final class GzipTests: XCTestCase {
         let dir = TempDir()
         let path = dir.write("big.csv.gz", Gzip.compress(Array(csv(0..<150).utf8)))
         let done = expectation(description: "all loads finished")
-        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 16)
-        defer { counts.deallocate() }
-        let shared = counts
+        let counts = Counts()
         DispatchQueue.global().async {
             DispatchQueue.concurrentPerform(iterations: 16) { i in
-                shared[i] = (try? DatasetLoader.load(path: path)).map { $0.train.count + $0.validation.count } ?? -1
+                counts.set(i, (try? DatasetLoader.load(path: path)).map { $0.train.count + $0.validation.count } ?? -1)
             }
             done.fulfill()
         }
         wait(for: [done], timeout: 60)
-        XCTAssertEqual(Array(counts), [Int](repeating: 150, count: 16))
+        XCTAssertEqual(counts.values, [Int](repeating: 150, count: 16))
     }
+}
+
+/// Rows loaded per worker, written from many threads at once.
+private final class Counts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts = [Int](repeating: 0, count: 16)
+    func set(_ i: Int, _ value: Int) { lock.lock(); counts[i] = value; lock.unlock() }
+    var values: [Int] { lock.lock(); defer { lock.unlock() }; return counts }
 }
