@@ -71,11 +71,6 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// Wall-clock limit for a run of the recipe's own length, minutes (nil: none). The run is
     /// shortened, schedule and all, when its pace says it would overrun (TrainingSession).
     public var timeBudgetMinutes: Double? = nil
-    /// Decay per step of the weights' moving average, which evaluations and the best checkpoint
-    /// use (nil: none, the raw weights are the model; no recipe sets one).
-    public var weightAverageDecay: Float? = nil
-    /// Mixup's α (0: none).
-    public var mixupAlpha: Float = 0
 
     public static func defaults(for architecture: Architecture) -> TrainingRecipe {
         switch architecture {
@@ -94,7 +89,7 @@ public struct TrainingRecipe: Sendable, Equatable {
                                         labelSmoothing: 0.1, schedule: .cosine, warmupEpochs: 1, floor: 0,
                                         augmentation: .standard, evalEvery: nil)
             recipe.timeBudgetMinutes = 58
-            // No weight average: with the cosine to zero it ends level with the raw weights
+            // No weight average and no mixup (flags only): neither raised the final accuracy
             // (docs/ARCH.md, "Levers compared on a held-out tenth of Training").
             return recipe
         }

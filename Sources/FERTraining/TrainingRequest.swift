@@ -83,13 +83,10 @@ extension TrainingConfiguration {
         c.augmentation = request.augmentation
             ?? stored["augmentation"].map { $0 == "none" ? Augmentation.none : .standard }
             ?? recipe.augmentation
-        // A resumed run keeps what it started with: its checkpoints store the decay ("0" for
-        // none), and those from before averaging existed store nothing, which also means none.
-        let decay = request.weightAverageDecay
-            ?? stored[Classifier.averageDecayKey].flatMap(Float.init)
-            ?? (stored.isEmpty ? recipe.weightAverageDecay : nil)
-        c.weightAverageDecay = decay.flatMap { $0 > 0 ? $0 : nil }
-        c.mixup = Mixup(alpha: pick(request.mixupAlpha, "mixup_alpha", recipe.mixupAlpha))
+        // No recipe averages its weights or mixes images: only a flag, or a resumed run that
+        // was started with one, does ("0" and a missing key both mean none).
+        c.weightAverageDecay = pick(request.weightAverageDecay, Classifier.averageDecayKey, 0).nonZero
+        c.mixup = Mixup(alpha: pick(request.mixupAlpha, "mixup_alpha", 0))
         return c
     }
 
@@ -103,4 +100,9 @@ extension TrainingConfiguration {
         if let epochs = recipe.epochs { return max(1, Int((epochs * stepsPerEpoch).rounded(.up))) }
         return 1001
     }
+}
+
+private extension Float {
+    /// nil for 0 (and below): "none" for settings where 0 turns a feature off.
+    var nonZero: Float? { self > 0 ? self : nil }
 }
