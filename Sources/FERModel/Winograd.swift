@@ -78,7 +78,8 @@ final class WinogradConv3x3 {
     /// [dU; db] partial sums, one per work slice of a weight gradient, shared by every Winograd
     /// convolution of the process like the scratch above: backward runs one layer at a time, so
     /// one set grown to the widest layer serves them all. Each layer kept its own before: eight
-    /// slices of 16·Cin·Cout floats, 17 MB for vgg8's 128→256 conv4 alone, 33 MB in all.
+    /// slices of 16·Cin·Cout floats, 17 MB for vgg8's 128→256 conv4 alone, 33 MB in all; with
+    /// the planes taken in groups (`planeGroups`) the set stays within 8 MB.
     nonisolated(unsafe) private static var sharedPartials: [[FloatBuffer]] = []
 
     /// The filter transform G (α×3) of F(2×2, 3×3) and of F(4×4, 3×3) (points 0, ±1, ±2, ∞).
@@ -181,62 +182,89 @@ final class WinogradConv3x3 {
     /// output gradient), dU[ξ] = V[ξ]ᵀ · dM[ξ] summed over tiles (16 GEMMs per chunk, into one
     /// partial per work slice), then dW = Gᵀ dU G. Slices are summed in slice order, so the
     /// result depends only on the worker count.
+    ///
+    /// A wide layer takes the 16 planes of dU in groups (`planeGroups`), one pass over its
+    /// tiles per group with the transforms recomputed, so the slices' partials stay within
+    /// `partialsLimit`. Every value is still summed in the same order (tiles, then slices, then
+    /// the planes r·4 + j into dW), so the bits do not depend on the grouping.
     func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, workers: Int,
-                        weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>) {
+                        weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>,
+                        planeGroups forcedGroups: Int? = nil) {
         precondition(tile == 2, "the weight gradient is F(2×2, 3×3)'s adjoint")
         let tileRows = batch * geometry.input.height / 2
         let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
         let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / 2)
-        let stride = 16 * plane + co
+        let groups = forcedGroups ?? Self.planeGroups(parts: parts, plane: plane)
+        precondition([1, 2, 4, 8, 16].contains(groups), "the 16 planes split into 1, 2, 4, 8 or 16 groups")
+        let planesPerGroup = 16 / groups
+        // Each partial: its group's planes of dU, then Σdy (group 0 keeps it; later groups
+        // write it again to a second, discarded copy).
+        let stride = planesPerGroup * plane + 2 * co
         var partials = Self.sharedPoolLock.locked { Self.sharedPartials.popLast() } ?? []
         defer { Self.sharedPoolLock.locked { Self.sharedPartials.append(partials) } }
         while partials.count < parts { partials.append(FloatBuffer(stride)) }
         for buffer in partials.prefix(parts) { buffer.reserve(stride) }
         let slices = partials
-        parallelFor(parts) { w in
-            withScratch { s in
-                let dU = slices[w].pointer, db = dU + 16 * plane
-                dU.update(repeating: 0, count: stride)
-                let rows = slice(tileRows, parts: parts, index: w)
-                var r = rows.lowerBound
-                while r < rows.upperBound {
-                    let n = min(tileRowsPerChunk, rows.upperBound - r)
-                    let tiles = n * tilesPerRow
-                    for k in 0..<n { transformInput(x, tileRow: r + k, s, firstTile: k * tilesPerRow, tiles: tiles) }
-                    for k in 0..<n {
-                        transformOutputGradient(dy, tileRow: r + k, firstTile: k * tilesPerRow, tiles: tiles,
-                                                into: s.m.pointer, biasGrad: db)
+        for ky in 0..<3 {
+            for kx in 0..<3 { (weightGrad + (ky * 3 + kx) * plane).update(repeating: 0, count: plane) }
+        }
+        for group in 0..<groups {
+            let first = group * planesPerGroup
+            parallelFor(parts) { w in
+                withScratch { s in
+                    let dU = slices[w].pointer, db = dU + planesPerGroup * plane + (group == 0 ? 0 : co)
+                    dU.update(repeating: 0, count: stride)
+                    let rows = slice(tileRows, parts: parts, index: w)
+                    var r = rows.lowerBound
+                    while r < rows.upperBound {
+                        let n = min(tileRowsPerChunk, rows.upperBound - r)
+                        let tiles = n * tilesPerRow
+                        for k in 0..<n { transformInput(x, tileRow: r + k, s, firstTile: k * tilesPerRow, tiles: tiles) }
+                        for k in 0..<n {
+                            transformOutputGradient(dy, tileRow: r + k, firstTile: k * tilesPerRow, tiles: tiles,
+                                                    into: s.m.pointer, biasGrad: db)
+                        }
+                        let vPlane = Self.plane(tiles, ci), mPlane = Self.plane(tiles, co)
+                        for xi in first..<(first + planesPerGroup) {
+                            gemm(transA: true, m: ci, n: co, k: tiles, a: s.v.pointer + xi * vPlane, lda: ci,
+                                 b: s.m.pointer + xi * mPlane, ldb: co, beta: 1, c: dU + (xi - first) * plane, ldc: co)
+                        }
+                        r += n
                     }
-                    let vPlane = Self.plane(tiles, ci), mPlane = Self.plane(tiles, co)
-                    for xi in 0..<16 {
-                        gemm(transA: true, m: ci, n: co, k: tiles, a: s.v.pointer + xi * vPlane, lda: ci,
-                             b: s.m.pointer + xi * mPlane, ldb: co, beta: 1, c: dU + xi * plane, ldc: co)
-                    }
-                    r += n
                 }
             }
-        }
-        let total = partials[0].pointer
-        for w in 1..<max(parts, 1) {
-            let p = partials[w].pointer
-            for i in 0..<stride { total[i] += p[i] }
-        }
-        // dW[ky][kx] = Σ_{r,j} G[r][ky]·G[j][kx]·dU[r][j], one weight plane at a time.
-        for ky in 0..<3 {
-            for kx in 0..<3 {
-                let g = weightGrad + (ky * 3 + kx) * plane
-                g.update(repeating: 0, count: plane)
-                for r in 0..<4 {
-                    for j in 0..<4 {
-                        let coefficient = Self.G2[r][ky] * Self.G2[j][kx]
+            let total = partials[0].pointer
+            for w in 1..<max(parts, 1) {
+                let p = partials[w].pointer
+                for i in 0..<stride { total[i] += p[i] }
+            }
+            // dW[ky][kx] = Σ_{r,j} G[r][ky]·G[j][kx]·dU[r][j], one weight plane at a time.
+            for ky in 0..<3 {
+                for kx in 0..<3 {
+                    let g = weightGrad + (ky * 3 + kx) * plane
+                    for xi in first..<(first + planesPerGroup) {
+                        let coefficient = Self.G2[xi / 4][ky] * Self.G2[xi % 4][kx]
                         guard coefficient != 0 else { continue }
-                        let u = UnsafePointer(total + (r * 4 + j) * plane)
+                        let u = UnsafePointer(total + (xi - first) * plane)
                         for i in 0..<plane { g[i] += coefficient * u[i] }
                     }
                 }
             }
+            if group == 0 { biasGrad.update(from: total + planesPerGroup * plane, count: co) }
         }
-        biasGrad.update(from: total + 16 * plane, count: co)
+    }
+
+    /// The slices' partial sums of one weight gradient may take this many floats (8 MB):
+    /// vgg7's and vgg8's 12×12 layers (8 slices × 16 × 128·128) fit in one group.
+    static let partialsLimit = 2 << 20
+
+    /// How many groups the 16 planes of dU are taken in: the fewest (1, 2, 4, 8 or 16) whose
+    /// partials fit `partialsLimit`. vgg8's 128→256 conv4 takes 2 (17 MB in one), vgg9's
+    /// 128→384 one 4 (25 MB in one); each group repeats the transforms, a few % of its GEMMs.
+    static func planeGroups(parts: Int, plane: Int) -> Int {
+        var groups = 1
+        while groups < 16 && parts * (16 / groups) * plane > partialsLimit { groups *= 2 }
+        return groups
     }
 
     /// dM = A dy Aᵀ for the tiles of tile row `p` (the adjoint of the plain output transform),

@@ -137,6 +137,35 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    /// Taking dU's 16 planes in groups (to bound the slices' partial sums) sums every value in
+    /// the same order, so dW and db are the same bits for any grouping, with one or two workers.
+    func testWeightGradientPlaneGroupsGiveTheSameBits() {
+        let input = Shape(6, 6, 16), out = 24, batch = 7
+        let wino = WinogradConv3x3(ConvGeometry(input: input, kernel: 3, outChannels: out))
+        let x = randomFloats(batch * input.count, seed: 46), dy = randomFloats(batch * 6 * 6 * out, seed: 47)
+        for workers in [1, 2] {
+            var results: [[Float]] = []
+            for groups in [1, 2, 4, 8, 16] {
+                var dW = [Float](repeating: .nan, count: 9 * input.channels * out), db = [Float](repeating: .nan, count: out)
+                dW.withUnsafeMutableBufferPointer { w in
+                    db.withUnsafeMutableBufferPointer { b in
+                        wino.weightGradient(x, dy, batch: batch, workers: workers, weightGrad: w.baseAddress!,
+                                            biasGrad: b.baseAddress!, planeGroups: groups)
+                    }
+                }
+                XCTAssertFalse(dW.contains { $0.isNaN } || db.contains { $0.isNaN }, "\(groups) groups: unwritten values")
+                results.append(dW + db)
+            }
+            for (groups, result) in zip([2, 4, 8, 16], results.dropFirst()) {
+                XCTAssertEqual(result, results[0], "\(workers) workers, \(groups) groups against one")
+            }
+        }
+        // The rule: vgg8's and vgg9's conv4 are split, the 12×12 layers (8 × 16 × 128·128) are not.
+        XCTAssertEqual(WinogradConv3x3.planeGroups(parts: 8, plane: 128 * 128), 1)
+        XCTAssertEqual(WinogradConv3x3.planeGroups(parts: 8, plane: 128 * 256), 2)
+        XCTAssertEqual(WinogradConv3x3.planeGroups(parts: 8, plane: 128 * 384), 4)
+    }
+
     /// Finite differences through the Winograd forward and both Winograd backward passes.
     /// (4×6: F(2×2) throughout; 4×8: F(4×4) forward and data gradient.)
     func testConvGradientsThroughWinogradBackward() {
