@@ -107,9 +107,9 @@ assert abs(json.load(open('avg.json'))['accuracy'] - best) < 1e-6"; then
 else fail "--average-decay" avg.txt; fi
 
 # --- a time budget shortens the run and its schedule instead of overrunning (3 s here);
-#     without --arch this is vgg8, the default network, with its recipe
+#     without --arch this is vgg9, the default network, with its recipe
 if ferdash train --headless --steps 1000000 --time-budget 0.05 --eval-every 100000 --run-dir run3 >budget.txt 2>&1 \
-    && grep -q "^Recipe: vgg8, 1000000 steps" budget.txt && grep -q "^Replanned: time budget" budget.txt && grep -qE "^Finished at step [0-9]+" budget.txt \
+    && grep -q "^Recipe: vgg9, 1000000 steps" budget.txt && grep -q "^Replanned: time budget" budget.txt && grep -qE "^Finished at step [0-9]+" budget.txt \
     && [[ -f run3/checkpoint-latest.ferdash ]]; then
     pass "--time-budget ends the run in time with a checkpoint"
 else fail "--time-budget" budget.txt; fi
@@ -123,9 +123,9 @@ printed_plan() { grep -q "^Recipe: " recipe.txt && grep -q "^Time budget" recipe
 wait_until 300 "run4 to print its recipe and time budget" printed_plan 2>>recipe.txt
 kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f pids/recipe.pid
 ferdash train --headless --steps 2 --eval-every 100 --run-dir run5 >explicit.txt 2>&1
-if grep -q "^Time budget: 5[0-8]\.[0-9] minutes left" recipe.txt && grep -q "^Recipe: vgg8, 2813 steps" recipe.txt \
+if grep -q "^Time budget: 5[0-8]\.[0-9] minutes left" recipe.txt && grep -q "^Recipe: vgg9, 2813 steps" recipe.txt \
     && grep -q "^Finished at step 2 " explicit.txt && ! grep -q "^Time budget" explicit.txt; then
-    pass "vgg8's 58-minute budget applies to its 60 epochs, not to an explicit --steps"
+    pass "vgg9's 58-minute budget applies to its 60 epochs, not to an explicit --steps"
 else fail "recipe time budget" recipe.txt; sed 's/^/    | /' explicit.txt | tail -5; fi
 
 # --- predict on a generated image
@@ -160,7 +160,7 @@ expect_error "--resume from an inference checkpoint says why not" "run6/checkpoi
 shared="$root/../shared"
 mkdir -p fresh && pushd fresh >/dev/null
 face="$shared/faces/obama.jpg"; [[ -f $face ]] || face="$work/$png"
-if ferdash predict "$face" --json >shipped.json 2>shipped.txt && grep -q "using the shipped model .*assets/models/vgg8-fer2013.ferdash" shipped.txt \
+if ferdash predict "$face" --json >shipped.json 2>shipped.txt && grep -q "using the shipped model .*assets/models/vgg9-fer2013.ferdash" shipped.txt \
     && py -c "import json; d=json.load(open('shipped.json'))[0]; p=d['probabilities']; assert abs(sum(p.values())-1)<1e-3 and d['label'] in p"; then
     pass "predict without --model or runs uses the shipped model and says so ($(basename "$face"))"
 else fail "predict with the shipped model" shipped.txt; fi

@@ -16,7 +16,8 @@ Needs torch or tensorflow in the Python that runs it (a virtual environment outs
 import argparse, json, os, resource, statistics, time
 
 BLOCKS = {"vgg7": [[32], [64, 64], [128, 128]],
-          "vgg8": [[32], [64, 64], [128, 128], [256]]}
+          "vgg8": [[32], [64, 64], [128, 128], [256]],
+          "vgg9": [[32], [64, 64], [128, 128, 128], [384]]}
 
 ap = argparse.ArgumentParser()
 ap.add_argument("-f", "--framework", choices=["torch", "tf"], default="torch")

@@ -7,8 +7,12 @@ public enum Architecture: String, CaseIterable, Sendable, Codable {
     /// 3×3·128 ×2 (each block max-pooled, 48→6) → dense 256 → dense 7 (NetworkFactory.vggStyle).
     case vgg7
     /// vgg7 with a fourth block, one 3×3·256 convolution at 6×6 pooled to 3×3, before the same
-    /// dense 256 → dense 7: 15 % more arithmetic than vgg7, and the default (docs/ARCH.md).
+    /// dense 256 → dense 7: 15 % more arithmetic than vgg7 (docs/ARCH.md).
     case vgg8
+    /// vgg8 with a third 3×3·128 convolution at 12×12 and its fourth block 384 wide, before
+    /// dense 256 → dense 7: a third more arithmetic than vgg8 (≈208 MFLOP forward against 154),
+    /// and the default (docs/ARCH.md).
+    case vgg9
 }
 
 /// Optimizer and loss settings. Defaults are the seed chapter's (Adam with TF's defaults).

@@ -3,8 +3,8 @@ import Glibc
 #endif
 
 // Where on the face the network looks: a class-activation map on the last convolution block
-// that still has a 6×6 or finer grid (seed: conv2 after pooling, 12×12×64; vgg7 and vgg8: pool3,
-// 6×6×128 — vgg8's pool4 is 3×3, too coarse to say where). vgg7 and the seed flatten that block
+// that still has a 6×6 or finer grid (seed: conv2 after pooling, 12×12×64; vgg7, vgg8, vgg9: pool3,
+// 6×6×128 — the pool4 of vgg8 and vgg9 is 3×3, too coarse to say where). vgg7 and the seed flatten that block
 // into a dense layer whose weights differ per position, so Grad-CAM's one weight per channel (the
 // gradient averaged over the block) misreads them: measured on a task decided by one patch, the
 // trained vgg7's Grad-CAM map was zero everywhere. HiResCAM (Draelos & Carin, 2020) keeps the

@@ -1,10 +1,10 @@
 import Foundation
 
-/// The trained vgg8 that ships in the repository (assets/models): what `predict`, `evaluate`,
+/// The trained vgg9 that ships in the repository (assets/models): what `predict`, `evaluate`,
 /// `export` and `browse` fall back to when no `--model` is given and no run exists under
 /// ./runs, so trying ferdash on a photo does not start with an hour of training.
 public enum ShippedModel {
-    public static let relativePath = "assets/models/vgg8-fer2013.ferdash"
+    public static let relativePath = "assets/models/vgg9-fer2013.ferdash"
 
     /// The first copy found: under the working directory, then in the directories above the
     /// executable (a checkout's `.build/<triple>/release/ferdash` is three levels below it).

@@ -86,7 +86,7 @@ final class SaliencyTests: XCTestCase {
     /// images, i.e. that brief model also leans on the distractor.)
     /// vgg8's map comes from the same pool3, through conv4 and pool4 (an unfolded pass).
     func testVGGSaliencyIsAClassDependentMap() {
-        for architecture in [Architecture.vgg7, .vgg8] {
+        for architecture in [Architecture.vgg7, .vgg8, .vgg9] {
             let model = trained(architecture, steps: 20)
             let image = Self.task(count: 2, seed: 77).images
             let maps = (0..<2).map { c in image.withUnsafeBufferPointer { model.saliency(image: $0, class: c) } }
@@ -103,7 +103,8 @@ final class SaliencyTests: XCTestCase {
     /// 3×3, so its map comes from pool3 through conv4 and pool4, a pass that must not fold
     /// conv4's batch norm away (its conv output would never be written).
     func testSaliencyBlockHasASixBySixOrFinerGrid() {
-        let expected: [Architecture: Shape] = [.seed: Shape(12, 12, 64), .vgg7: Shape(6, 6, 128), .vgg8: Shape(6, 6, 128)]
+        let expected: [Architecture: Shape] = [.seed: Shape(12, 12, 64), .vgg7: Shape(6, 6, 128), .vgg8: Shape(6, 6, 128),
+                                               .vgg9: Shape(6, 6, 128)]
         for (architecture, shape) in expected {
             let network = NetworkFactory.build(architecture)
             XCTAssertEqual(network.layers[Classifier.saliencyBlock(network).block].outputShape, shape, "\(architecture)")
@@ -155,7 +156,7 @@ final class SaliencyTests: XCTestCase {
     /// Saliency is a read-only look: the next prediction is bit-identical, also after vgg8's
     /// unfolded pass.
     func testSaliencyLeavesTheModelUnchanged() {
-        for architecture in [Architecture.vgg7, .vgg8] {
+        for architecture in [Architecture.vgg7, .vgg8, .vgg9] {
             let model = Classifier(architecture: architecture, seed: 3)
             let image = Self.task(count: 1, seed: 5).images
             let before = image.withUnsafeBufferPointer { model.logits(images: $0, count: 1) }

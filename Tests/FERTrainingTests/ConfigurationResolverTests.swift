@@ -13,10 +13,10 @@ final class ConfigurationResolverTests: XCTestCase {
                                       launched: launched, defaultThreads: 3)
     }
 
-    func testANewRunWithoutFlagsIsVgg8ByItsRecipe() {
+    func testANewRunWithoutFlagsIsVgg9ByItsRecipe() {
         let c = resolve(TrainingRequest())
-        let recipe = TrainingRecipe.defaults(for: .vgg8)
-        XCTAssertEqual(c.architecture, .vgg8)
+        let recipe = TrainingRecipe.defaults(for: .vgg9)
+        XCTAssertEqual(c.architecture, .vgg9)
         XCTAssertEqual(c.batchSize, 128)
         XCTAssertEqual(c.hyperparameters.learningRate, recipe.learningRate)
         XCTAssertEqual(c.hyperparameters.weightDecay, recipe.weightDecay)

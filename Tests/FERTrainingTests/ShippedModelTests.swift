@@ -13,9 +13,9 @@ final class ShippedModelTests: XCTestCase {
     /// FER2013 rows beside the checkout (development and CI only; never in the repository).
     static let fer2013 = packageRoot + "/../shared/data/fer2013/fer2013-train-publictest.csv.gz"
 
-    func testTheShippedModelLoadsAsACompactVgg8WithItsTrainingRecord() throws {
+    func testTheShippedModelLoadsAsACompactVgg9WithItsTrainingRecord() throws {
         let (model, metadata) = try RunDirectory.loadCheckpoint(Self.shippedPath)
-        XCTAssertEqual(model.architecture, .vgg8)
+        XCTAssertEqual(model.architecture, .vgg9)
         XCTAssertTrue(model.isInferenceOnly, "the shipped file carries no optimizer state")
         XCTAssertNotNil(metadata[TrainingConfiguration.commandKey], "it records how it was trained")
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: Self.shippedPath)[.size] as? Int)

@@ -24,6 +24,13 @@ final class ONNXWriterTests: XCTestCase {
                                    "Softmax"])
     }
 
+    func testVGG9ModelStructureHasThreeConvolutionsAt12x12() throws {
+        let model = try check(.vgg9)
+        XCTAssertEqual(model.ops, ["Conv", "Relu", "MaxPool", "Conv", "Relu", "Conv", "Relu", "MaxPool", "Conv", "Relu",
+                                   "Conv", "Relu", "Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten", "Gemm",
+                                   "Relu", "Gemm", "Softmax"])
+    }
+
     private struct Decoded {
         var ops: [String]
     }
