@@ -156,18 +156,23 @@ final class Network {
         var i = 0
         while i < layers.count {
             let t0 = profile == nil ? 0 : Self.clock()
-            let last: Int
+            let last: Int, output: UnsafeMutablePointer<Float>
             if folding, let fold = folds[i] {
                 // The folded layers' time shows under the conv.
                 last = fold.last
-                fold.conv.forwardFolded(x, activations[last].pointer, pooled: fold.pooled, batch: batch,
-                                        workers: ctx.workers)
+                // A fold skips the layers between, so its input and its last layer's output can
+                // be the same shared buffer (vgg9: conv3_1.bn's and conv3_2.bn's outputs, two
+                // apart), and a conv must not overwrite the rows it still reads. Then it writes
+                // into the conv's own output buffer, which only training fills.
+                output = UnsafePointer(activations[last].pointer) == x ? activations[i].pointer : activations[last].pointer
+                fold.conv.forwardFolded(x, output, pooled: fold.pooled, batch: batch, workers: ctx.workers)
             } else {
                 last = i
-                layers[i].forward(x, activations[i].pointer, batch: batch, &ctx)
+                output = activations[i].pointer
+                layers[i].forward(x, output, batch: batch, &ctx)
             }
             if profile != nil { profile![i].forward += Double(Self.clock() - t0) / 1e9 }
-            x = UnsafePointer(activations[last].pointer)
+            x = UnsafePointer(output)
             i = last + 1
         }
         return activations[layers.count - 1].pointer
