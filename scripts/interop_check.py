@@ -176,9 +176,7 @@ def check_onnx(arch, run_dir, pngs, images):
 def main():
     started = time.monotonic()
     runs = {"seed": ["--steps", "60", "--eval-every", "20"],
-            "vgg7": ["--steps", "12", "--eval-every", "6", "--batch-size", "64"],
-            "vgg8": ["--steps", "12", "--eval-every", "6", "--batch-size", "64"],
-            "vgg9": ["--steps", "12", "--eval-every", "6", "--batch-size", "64"]}
+            **{vgg: ["--steps", "12", "--eval-every", "6", "--batch-size", "64"] for vgg in ("vgg7", "vgg8", "vgg9")}}
     for arch, length in runs.items():
         try:
             run("train", "--headless", "--arch", arch, *length, "--run-dir", f"run-{arch}")

@@ -205,9 +205,7 @@ final class WinogradConv3x3 {
         while partials.count < parts { partials.append(FloatBuffer(stride)) }
         for buffer in partials.prefix(parts) { buffer.reserve(stride) }
         let slices = partials
-        for ky in 0..<3 {
-            for kx in 0..<3 { (weightGrad + (ky * 3 + kx) * plane).update(repeating: 0, count: plane) }
-        }
+        weightGrad.update(repeating: 0, count: 9 * plane)
         for group in 0..<groups {
             let first = group * planesPerGroup
             parallelFor(parts) { w in
