@@ -207,48 +207,65 @@ final class WinogradConv3x3 {
         let slices = partials
         weightGrad.update(repeating: 0, count: 9 * plane)
         for group in 0..<groups {
-            let first = group * planesPerGroup
+            let planes = (group * planesPerGroup)..<((group + 1) * planesPerGroup)
             parallelFor(parts) { w in
-                withScratch { s in
-                    let dU = slices[w].pointer, db = dU + planesPerGroup * plane + (group == 0 ? 0 : co)
-                    dU.update(repeating: 0, count: stride)
-                    let rows = slice(tileRows, parts: parts, index: w)
-                    var r = rows.lowerBound
-                    while r < rows.upperBound {
-                        let n = min(tileRowsPerChunk, rows.upperBound - r)
-                        let tiles = n * tilesPerRow
-                        for k in 0..<n { transformInput(x, tileRow: r + k, s, firstTile: k * tilesPerRow, tiles: tiles) }
-                        for k in 0..<n {
-                            transformOutputGradient(dy, tileRow: r + k, firstTile: k * tilesPerRow, tiles: tiles,
-                                                    into: s.m.pointer, biasGrad: db)
-                        }
-                        let vPlane = Self.plane(tiles, ci), mPlane = Self.plane(tiles, co)
-                        for xi in first..<(first + planesPerGroup) {
-                            gemm(transA: true, m: ci, n: co, k: tiles, a: s.v.pointer + xi * vPlane, lda: ci,
-                                 b: s.m.pointer + xi * mPlane, ldb: co, beta: 1, c: dU + (xi - first) * plane, ldc: co)
-                        }
-                        r += n
-                    }
-                }
+                accumulateSlice(x, dy, tileRows: slice(tileRows, parts: parts, index: w), planes: planes,
+                                into: slices[w].pointer, count: stride,
+                                biasGrad: slices[w].pointer + planesPerGroup * plane + (group == 0 ? 0 : co))
             }
             let total = partials[0].pointer
             for w in 1..<max(parts, 1) {
                 let p = partials[w].pointer
                 for i in 0..<stride { total[i] += p[i] }
             }
-            // dW[ky][kx] = Σ_{r,j} G[r][ky]·G[j][kx]·dU[r][j], one weight plane at a time.
-            for ky in 0..<3 {
-                for kx in 0..<3 {
-                    let g = weightGrad + (ky * 3 + kx) * plane
-                    for xi in first..<(first + planesPerGroup) {
-                        let coefficient = Self.G2[xi / 4][ky] * Self.G2[xi % 4][kx]
-                        guard coefficient != 0 else { continue }
-                        let u = UnsafePointer(total + (xi - first) * plane)
-                        for i in 0..<plane { g[i] += coefficient * u[i] }
-                    }
+            addWeightPlanes(from: total, planes: planes, into: weightGrad)
+            if group == 0 { biasGrad.update(from: total + planesPerGroup * plane, count: co) }
+        }
+    }
+
+    /// One work slice's share of a weight gradient: zeroes its partial (`count` floats), then
+    /// sums V[ξ]ᵀ · dM[ξ] over the tiles of `tileRows` into it for the planes ξ in `planes`,
+    /// and Σdy into `biasGrad`.
+    private func accumulateSlice(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, tileRows: Range<Int>,
+                                 planes: Range<Int>, into dU: UnsafeMutablePointer<Float>, count: Int,
+                                 biasGrad: UnsafeMutablePointer<Float>) {
+        let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
+        dU.update(repeating: 0, count: count)
+        withScratch { s in
+            var r = tileRows.lowerBound
+            while r < tileRows.upperBound {
+                let n = min(tileRowsPerChunk, tileRows.upperBound - r)
+                let tiles = n * tilesPerRow
+                for k in 0..<n { transformInput(x, tileRow: r + k, s, firstTile: k * tilesPerRow, tiles: tiles) }
+                for k in 0..<n {
+                    transformOutputGradient(dy, tileRow: r + k, firstTile: k * tilesPerRow, tiles: tiles,
+                                            into: s.m.pointer, biasGrad: biasGrad)
+                }
+                let vPlane = Self.plane(tiles, ci), mPlane = Self.plane(tiles, co)
+                for xi in planes {
+                    gemm(transA: true, m: ci, n: co, k: tiles, a: s.v.pointer + xi * vPlane, lda: ci,
+                         b: s.m.pointer + xi * mPlane, ldb: co, beta: 1, c: dU + (xi - planes.lowerBound) * plane, ldc: co)
+                }
+                r += n
+            }
+        }
+    }
+
+    /// dW += Gᵀ dU G for the planes of dU in `planes` (dU holds just those, in order):
+    /// dW[ky][kx] += Σ G[r][ky]·G[j][kx]·dU[r·4 + j], one weight plane at a time.
+    private func addWeightPlanes(from dU: UnsafePointer<Float>, planes: Range<Int>,
+                                 into weightGrad: UnsafeMutablePointer<Float>) {
+        let plane = geometry.input.channels * geometry.outChannels
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                let g = weightGrad + (ky * 3 + kx) * plane
+                for xi in planes {
+                    let coefficient = Self.G2[xi / 4][ky] * Self.G2[xi % 4][kx]
+                    guard coefficient != 0 else { continue }
+                    let u = dU + (xi - planes.lowerBound) * plane
+                    for i in 0..<plane { g[i] += coefficient * u[i] }
                 }
             }
-            if group == 0 { biasGrad.update(from: total + planesPerGroup * plane, count: co) }
         }
     }
 
