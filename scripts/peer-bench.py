@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The work of `ferdash bench --arch vgg7|vgg8`, done by PyTorch or TensorFlow/Keras on the CPU,
+"""The work of `ferdash bench --arch vgg7|vgg8|vgg9`, done by PyTorch or TensorFlow/Keras on the CPU,
 so the two can be compared in one run on one machine. `../shared/bench/vgg7_reference.py` covers
 vgg7 only; this covers every VGG-style network ferdash has, built from the same block list as
 NetworkFactory.vggStyle (Sources/FERModel/Network.swift):
@@ -11,7 +11,7 @@ Timed: a training step at batch 128 (forward, cross-entropy with label smoothing
 AdamW lr 2e-3 weight decay 0.05), inference at batch 128, batch-1 latency; medians. Prints one
 line 'RESULT {json}' like ferdash bench --json.
 
-usage: peer-bench.py -f torch|tf --arch vgg7|vgg8 [--threads 2] [--steps 30]
+usage: peer-bench.py -f torch|tf --arch vgg7|vgg8|vgg9 [--threads 2] [--steps 30]
 Needs torch or tensorflow in the Python that runs it (a virtual environment outside the repo)."""
 import argparse, json, os, resource, statistics, time
 
@@ -21,7 +21,7 @@ BLOCKS = {"vgg7": [[32], [64, 64], [128, 128]],
 
 ap = argparse.ArgumentParser()
 ap.add_argument("-f", "--framework", choices=["torch", "tf"], default="torch")
-ap.add_argument("--arch", choices=sorted(BLOCKS), default="vgg8")
+ap.add_argument("--arch", choices=sorted(BLOCKS), default="vgg9")
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--steps", type=int, default=30)
 ap.add_argument("--batch", type=int, default=128)

@@ -165,7 +165,7 @@ final class KernelISATests: XCTestCase {
                 (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
             }
         }
-        for architecture in [Architecture.vgg7, .vgg8, .vgg9] {
+        for architecture in Architecture.vggNetworks {
             let reference = run(.portable, architecture)
             XCTAssertLessThan(reference[2], reference[0], "\(architecture): three steps on the same batch should lower its loss")
             for isa in KernelISA.supported.dropFirst() {

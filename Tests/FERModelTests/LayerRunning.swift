@@ -60,3 +60,9 @@ extension XCTestCase {
         }
     }
 }
+
+extension Architecture {
+    /// The batch-normed VGG networks, which the tests that walk every network repeat over:
+    /// every architecture but the book chapter's seed.
+    static let vggNetworks = allCases.filter { $0 != .seed }
+}

@@ -171,7 +171,7 @@ final class NetworkTests: XCTestCase {
                 (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
             }
         }
-        for architecture in [Architecture.vgg7, .vgg8, .vgg9] {
+        for architecture in Architecture.vggNetworks {
             let a = run(architecture), b = run(architecture)
             XCTAssertEqual(a, b, "\(architecture)")
             XCTAssertLessThan(a[2], a[0], "\(architecture): three steps on the same batch should lower its loss")

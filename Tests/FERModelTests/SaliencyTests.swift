@@ -86,7 +86,7 @@ final class SaliencyTests: XCTestCase {
     /// images, i.e. that brief model also leans on the distractor.)
     /// vgg8's map comes from the same pool3, through conv4 and pool4 (an unfolded pass).
     func testVGGSaliencyIsAClassDependentMap() {
-        for architecture in [Architecture.vgg7, .vgg8, .vgg9] {
+        for architecture in Architecture.vggNetworks {
             let model = trained(architecture, steps: 20)
             let image = Self.task(count: 2, seed: 77).images
             // Classes 1 and 2, not the one the model picks for this image (0): that one can have a
@@ -159,7 +159,7 @@ final class SaliencyTests: XCTestCase {
     /// Saliency is a read-only look: the next prediction is bit-identical, also after vgg8's
     /// unfolded pass.
     func testSaliencyLeavesTheModelUnchanged() {
-        for architecture in [Architecture.vgg7, .vgg8, .vgg9] {
+        for architecture in Architecture.vggNetworks {
             let model = Classifier(architecture: architecture, seed: 3)
             let image = Self.task(count: 1, seed: 5).images
             let before = image.withUnsafeBufferPointer { model.logits(images: $0, count: 1) }
