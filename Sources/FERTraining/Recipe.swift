@@ -72,6 +72,10 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// shortened, schedule and all, when its pace says it would overrun (TrainingSession).
     public var timeBudgetMinutes: Double? = nil
 
+    /// The network a new run trains when none is named: the strongest that fits the hour
+    /// (docs/ARCH.md). The CLI's help texts name it from here.
+    public static let defaultArchitecture = Architecture.vgg9
+
     public static func defaults(for architecture: Architecture) -> TrainingRecipe {
         switch architecture {
         case .seed:

@@ -41,9 +41,10 @@ extension TrainingConfiguration {
     ///   - defaultThreads: compute threads when the request names none.
     public static func resolve(_ request: TrainingRequest, stored: [String: String], runDirectory: String,
                                trainCount: Int, launched: UInt64, defaultThreads: Int) -> TrainingConfiguration {
-        // Without an architecture a resumed run keeps its own; a new one gets vgg9, the strongest
-        // network (vgg8, vgg7 and the seed chapter's stay one flag away).
-        let arch = request.architecture ?? stored["architecture"].flatMap(Architecture.init) ?? .vgg9
+        // Without an architecture a resumed run keeps its own; a new one gets the default network
+        // (the others stay one flag away).
+        let arch = request.architecture ?? stored["architecture"].flatMap(Architecture.init)
+            ?? TrainingRecipe.defaultArchitecture
         let recipe = TrainingRecipe.defaults(for: arch)
         func pick<T: LosslessStringConvertible>(_ asked: T?, _ key: String, _ fallback: T) -> T {
             asked ?? stored[key].flatMap(T.init) ?? fallback

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERModel
+import FERTraining
 import Foundation
 
 @main
@@ -8,7 +9,7 @@ struct Ferdash: ParsableCommand {
         commandName: "ferdash",
         abstract: "Train a CNN to recognise facial emotions, and watch it learn.",
         discussion: """
-            With no arguments, opens the dashboard and trains the default network (vgg9) on the built-in \
+            With no arguments, opens the dashboard and trains the default network (\(TrainingRecipe.defaultArchitecture.rawValue)) on the built-in \
             synthetic faces. Data: fer2013.csv (or .csv.gz), the seed chapter's train.csv/test.csv, \
             or image folders train|test/<class>/.
             """,
