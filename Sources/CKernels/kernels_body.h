@@ -142,6 +142,47 @@ static void FD_FN(wino2_output_gradient)(const float *dy, long row, long C, long
         o[3] = m12 + 8 * m34 + q[5];                              \
     } while (0)
 
+// A q for a column q of 4 output-gradient values (A = (Aᵀ)ᵀ, 6×4): the adjoint of FD_AT4.
+#define FD_A4(q, o)                                               \
+    do {                                                          \
+        float e02 = q[0] + q[2], o13 = q[1] + q[3];               \
+        float e4 = q[0] + 4 * q[2], o28 = 2 * q[1] + 8 * q[3];    \
+        o[0] = q[0];                                              \
+        o[1] = e02 + o13;                                         \
+        o[2] = e02 - o13;                                         \
+        o[3] = e4 + o28;                                          \
+        o[4] = e4 - o28;                                          \
+        o[5] = q[3];                                              \
+    } while (0)
+
+static void FD_FN(wino4_output_gradient)(const float *dy, long row, long C, long tiles, float *m, long plane,
+                                         float *bias_grad) {
+    for (long t = 0; t < tiles; t++) {
+        const float *d = dy + 4 * t * C;
+        float *o = m + t * C;
+        FD_VECTOR
+        for (long c = 0; c < C; c++) {
+            // s = A dy column by column, then dM = s Aᵀ row by row.
+            float s[6][4];
+            FD_UNROLL for (int j = 0; j < 4; j++) {
+                float q[4], u[6];
+                FD_UNROLL for (int i = 0; i < 4; i++) q[i] = d[i * row + j * C + c];
+                FD_A4(q, u);
+                FD_UNROLL for (int r = 0; r < 6; r++) s[r][j] = u[r];
+            }
+            float total = 0;
+            FD_UNROLL for (int r = 0; r < 6; r++) {
+                float u[6];
+                FD_A4(s[r], u);
+                FD_UNROLL for (int k = 0; k < 6; k++) o[(6 * r + k) * plane + c] = u[k];
+                // dM[1][1] is the tile's Σdy (row and column 1 of A are all ones).
+                if (r == 1) total = u[1];
+            }
+            bias_grad[c] += total;
+        }
+    }
+}
+
 static void FD_FN(wino4_input)(const float *strip, long stride, long C, long tiles, float *v, long plane) {
     for (long t = 0; t < tiles; t++) {
         const float *d = strip + 4 * t * C;
@@ -281,6 +322,7 @@ const fd_kernels FD_FN(fd_kernels) = {
     .wino2_output_gradient = FD_FN(wino2_output_gradient),
     .wino4_input = FD_FN(wino4_input),
     .wino4_output = FD_FN(wino4_output),
+    .wino4_output_gradient = FD_FN(wino4_output_gradient),
     .channel_sum = FD_FN(channel_sum),
     .channel_squared_deviation = FD_FN(channel_squared_deviation),
     .channel_squared_deviation_float_mean = FD_FN(channel_squared_deviation_float_mean),

@@ -14,8 +14,9 @@ import CKernels
 //
 // F(2×2) needs 16 products per 4 outputs, 2.25× fewer GEMM flops than im2col; F(4×4) 36 per
 // 16, 4× fewer, at the price of larger transforms and more rounding (its points ±2 and the
-// 1/6, 1/24 of G amplify it: about 1e-5 relative on vgg7's layers against 1e-7), so it serves
-// folded inference, where nothing accumulates over steps. An output tile covers whole 2×2
+// 1/6, 1/24 of G amplify it: about 1e-5 relative on vgg7's layers against 1e-7; in the weight
+// gradient 3–6e-6 of the gradient's scale), still far below what training notices, so Conv2D
+// takes it in every pass where the sides are multiples of 4. An output tile covers whole 2×2
 // pooling windows, so the fused conv + ReLU + pool layers pool straight out of the output
 // transform. The transforms are CKernels' (one table per instruction set, `KernelISA`).
 //
@@ -77,9 +78,9 @@ final class WinogradConv3x3 {
     static func plane(_ tiles: Int, _ channels: Int) -> Int { tiles * channels + 16 }
     /// [dU; db] partial sums, one per work slice of a weight gradient, shared by every Winograd
     /// convolution of the process like the scratch above: backward runs one layer at a time, so
-    /// one set grown to the widest layer serves them all. Each layer kept its own before: eight
-    /// slices of 16·Cin·Cout floats, 17 MB for vgg8's 128→256 conv4 alone, 33 MB in all; with
-    /// the planes taken in groups (`planeGroups`) the set stays within 8 MB.
+    /// one set grown to the widest layer serves them all (one layer's α²·Cin·Cout floats per
+    /// slice: 25 MB for vgg9's 128→384 conv4 at eight slices); with the planes taken in groups
+    /// (`planeGroups`) the set stays within 8 MB.
     nonisolated(unsafe) private static var sharedPartials: [[FloatBuffer]] = []
 
     /// The filter transform G (α×3) of F(2×2, 3×3) and of F(4×4, 3×3) (points 0, ±1, ±2, ∞).
@@ -178,25 +179,28 @@ final class WinogradConv3x3 {
     /// The weight gradient of the pass that `forward` computes: for x and dL/dy of `batch`
     /// images, writes dL/dW (HWIO) into `weightGrad` and dL/db into `biasGrad`.
     ///
-    /// The adjoint of each forward step, in reverse: dM = A dy Aᵀ per tile (4×4 from the 2×2
-    /// output gradient), dU[ξ] = V[ξ]ᵀ · dM[ξ] summed over tiles (16 GEMMs per chunk, into one
+    /// The adjoint of each forward step, in reverse: dM = A dy Aᵀ per tile (α×α from the m×m
+    /// output gradient), dU[ξ] = V[ξ]ᵀ · dM[ξ] summed over tiles (α² GEMMs per chunk, into one
     /// partial per work slice), then dW = Gᵀ dU G. Slices are summed in slice order, so the
     /// result depends only on the worker count.
     ///
-    /// A wide layer takes the 16 planes of dU in groups (`planeGroups`), one pass over its
+    /// A wide layer takes the α² planes of dU in groups (`planeGroups`), one pass over its
     /// tiles per group with the transforms recomputed, so the slices' partials stay within
     /// `partialsLimit`. Every value is still summed in the same order (tiles, then slices, then
-    /// the planes r·4 + j into dW), so the bits do not depend on the grouping.
+    /// the planes r·α + j into dW), so the bits do not depend on the grouping.
     func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, workers: Int,
                         weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>,
                         planeGroups forcedGroups: Int? = nil) {
-        precondition(tile == 2, "the weight gradient is F(2×2, 3×3)'s adjoint")
-        let tileRows = batch * geometry.input.height / 2
+        let tileRows = batch * geometry.input.height / tile
         let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
-        let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / 2)
-        let groups = forcedGroups ?? Self.planeGroups(parts: parts, plane: plane)
-        precondition([1, 2, 4, 8, 16].contains(groups), "the 16 planes split into 1, 2, 4, 8 or 16 groups")
-        let planesPerGroup = 16 / groups
+        let planeCount = alpha * alpha
+        // One slice per worker, not the forward's up to four: each slice keeps its own partial
+        // dU (α²·Cin·Cout floats), and fewer of them let wide layers take all their planes in
+        // one group. vgg9 on 2 threads trained 530 → 581 img/s with this and 48-tile chunks.
+        let parts = max(1, min(workers, tileRows))
+        let groups = forcedGroups ?? Self.planeGroups(parts: parts, plane: plane, planes: planeCount)
+        precondition(groups >= 1 && planeCount % groups == 0, "the \(planeCount) planes split into equal groups")
+        let planesPerGroup = planeCount / groups
         // Each partial: its group's planes of dU, then Σdy (group 0 keeps it; later groups
         // write it again to a second, discarded copy).
         let stride = planesPerGroup * plane + 2 * co
@@ -252,15 +256,16 @@ final class WinogradConv3x3 {
     }
 
     /// dW += Gᵀ dU G for the planes of dU in `planes` (dU holds just those, in order):
-    /// dW[ky][kx] += Σ G[r][ky]·G[j][kx]·dU[r·4 + j], one weight plane at a time.
+    /// dW[ky][kx] += Σ G[r][ky]·G[j][kx]·dU[r·α + j], one weight plane at a time.
     private func addWeightPlanes(from dU: UnsafePointer<Float>, planes: Range<Int>,
                                  into weightGrad: UnsafeMutablePointer<Float>) {
         let plane = geometry.input.channels * geometry.outChannels
+        let G = self.G, alpha = self.alpha
         for ky in 0..<3 {
             for kx in 0..<3 {
                 let g = weightGrad + (ky * 3 + kx) * plane
                 for xi in planes {
-                    let coefficient = Self.G2[xi / 4][ky] * Self.G2[xi % 4][kx]
+                    let coefficient = G[xi / alpha][ky] * G[xi % alpha][kx]
                     guard coefficient != 0 else { continue }
                     let u = dU + (xi - planes.lowerBound) * plane
                     for i in 0..<plane { g[i] += coefficient * u[i] }
@@ -269,16 +274,19 @@ final class WinogradConv3x3 {
         }
     }
 
-    /// The slices' partial sums of one weight gradient may take this many floats (8 MB):
-    /// vgg7's and vgg8's 12×12 layers (8 slices × 16 × 128·128) fit in one group.
+    /// The slices' partial sums of one weight gradient may take this many floats (8 MB).
     static let partialsLimit = 2 << 20
 
-    /// How many groups the 16 planes of dU are taken in: the fewest (1, 2, 4, 8 or 16) whose
-    /// partials fit `partialsLimit`. vgg8's 128→256 conv4 takes 2 (17 MB in one), vgg9's
-    /// 128→384 one 4 (25 MB in one); each group repeats the transforms, a few % of its GEMMs.
-    static func planeGroups(parts: Int, plane: Int) -> Int {
+    /// How many groups the `planes` planes of dU are taken in: the fewest (a divisor of
+    /// `planes`) whose partials fit `partialsLimit`. With two workers every layer of ours fits
+    /// in one (vgg9's widest: 2 × 36 × 128·128 for F(4×4), 2 × 16 × 128·384 for F(2×2)); with
+    /// eight, vgg9's 12×12 layers take 3 and its conv4 4. Each group repeats the transforms,
+    /// a few % of its GEMMs.
+    static func planeGroups(parts: Int, plane: Int, planes: Int = 16) -> Int {
         var groups = 1
-        while groups < 16 && parts * (16 / groups) * plane > partialsLimit { groups *= 2 }
+        while groups < planes && (planes % groups != 0 || parts * (planes / groups) * plane > partialsLimit) {
+            groups += 1
+        }
         return groups
     }
 
@@ -287,8 +295,8 @@ final class WinogradConv3x3 {
     private func transformOutputGradient(_ dy: UnsafePointer<Float>, tileRow p: Int, firstTile: Int, tiles: Int,
                                          into m: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>) {
         let W = geometry.input.width, C = geometry.outChannels
-        kernels.wino2_output_gradient!(dy + 2 * p * W * C, W * C, C, tilesPerRow, m + firstTile * C, Self.plane(tiles, C),
-                                              biasGrad)
+        let transform = (tile == 2 ? kernels.wino2_output_gradient : kernels.wino4_output_gradient)!
+        transform(dy + tile * p * W * C, W * C, C, tilesPerRow, m + firstTile * C, Self.plane(tiles, C), biasGrad)
     }
 
     /// V = Bᵀ d B for the tiles of tile row `p`, written at tile slots firstTile… of a chunk of `tiles`.

@@ -43,6 +43,10 @@ typedef struct {
     /// RELU_POOL writes 2 pooled rows, `pooled` and pooled + pooled_row (no winners: inference).
     void (*wino4_output)(const float *m, long plane, long channels, long tiles, const float *bias, int epilogue,
                          float *y, long row, float *pooled, long pooled_row);
+    /// The adjoint of wino4_output's PLAIN epilogue: dM = A dy Aᵀ (6×6) of one tile row from the
+    /// 4 output gradient rows dy + i·row; adds each tile's Σdy into bias_grad.
+    void (*wino4_output_gradient)(const float *dy, long row, long channels, long tiles, float *m, long plane,
+                                  float *bias_grad);
 
     // Per-channel sums over `rows` rows of `channels` values (NHWC), in double, added into the
     // accumulators row by row (the bits of the plain loop).
