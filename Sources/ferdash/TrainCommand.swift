@@ -11,7 +11,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Default: \(TrainingRecipe.defaultArchitecture.rawValue) (with --resume: the run's own). Each brings its own defaults for the options below (vgg9, vgg8 and vgg7: 60 epochs within a 58-minute budget, AdamW 2e-3 with warm-up + cosine, label smoothing 0.1, augmentation with random erasing; seed: the book chapter's 1001 steps, Adam 1e-3, no augmentation).")
+    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Default: \(TrainingRecipe.defaultArchitecture.rawValue) (with --resume: the run's own). Each brings its own defaults for the options below (vgg9, vgg8 and vgg7: 60 epochs within a 58-minute budget, AdamW 3e-3 (vgg8, vgg7: 2e-3) with warm-up + cosine, label smoothing 0.1, augmentation with random erasing; seed: the book chapter's 1001 steps, Adam 1e-3, no augmentation).")
     var arch: Architecture?
 
     @Option(help: "Total steps of the run (with --resume: continue until this total).")

@@ -19,6 +19,10 @@ final class ConfigurationResolverTests: XCTestCase {
         XCTAssertEqual(c.architecture, .vgg9)
         XCTAssertEqual(c.batchSize, 128)
         XCTAssertEqual(c.hyperparameters.learningRate, recipe.learningRate)
+        // vgg9's peak rate is its own; the held-out comparison behind it did not cover vgg8 or vgg7.
+        XCTAssertEqual(recipe.learningRate, 3e-3)
+        XCTAssertEqual(TrainingRecipe.defaults(for: .vgg8).learningRate, 2e-3)
+        XCTAssertEqual(TrainingRecipe.defaults(for: .vgg7).learningRate, 2e-3)
         XCTAssertEqual(c.hyperparameters.weightDecay, recipe.weightDecay)
         XCTAssertEqual(c.hyperparameters.labelSmoothing, recipe.labelSmoothing)
         // 28 709 images in steps of 128: 224.3 steps an epoch, so 60 epochs are 13458 steps, one
