@@ -17,6 +17,9 @@ let package = Package(
         // System libraries (Debian: libopenblas-dev, libncurses-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        // FFmpeg's demuxers, decoders and scaler (Debian: libavformat-dev and its siblings).
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libavdevice-dev"])]),
         // Thin C glue for zlib, libpng and libjpeg, whose error handling needs setjmp.
         .target(name: "CCodecs", linkerSettings: [
             .linkedLibrary("z"), .linkedLibrary("png16"), .linkedLibrary("jpeg"),
@@ -36,6 +39,11 @@ let package = Package(
         .target(name: "ProtoWire"),
         .target(name: "FERTraining", dependencies: ["FERModel", "FERData", "ProtoWire"], swiftSettings: optimized),
         .target(name: "ONNXExport", dependencies: ["FERModel", "ProtoWire"]),
+        // What a video's analysis found over time, as plain values: per-frame faces and
+        // probabilities, the face tracker, the CSV/JSONL table, summaries, smoothing, segments, the plot.
+        .target(name: "EmotionTimeline", dependencies: ["FERData"]),
+        // The only importer of CFFmpeg: frames with their presentation times, in display orientation.
+        .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "FERData", "EmotionTimeline"]),
         .target(name: "TermUI"),
         .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"]),
         .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData"]),
@@ -56,6 +64,8 @@ let package = Package(
         .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"]),
         .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel", "FERData",
                                                            "FERTestSupport"]),
+        .testTarget(name: "EmotionTimelineTests", dependencies: ["EmotionTimeline", "FERData", "FERTestSupport"]),
+        .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "EmotionTimeline", "FERData", "FERTestSupport"]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),

@@ -2,7 +2,8 @@
 # Installs the system libraries ferdash builds against, only those that are missing (Debian/Ubuntu).
 set -euo pipefail
 
-packages=(pkg-config libopenblas-dev libncurses-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev opencv-data tmux)
+packages=(pkg-config libopenblas-dev libncurses-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev opencv-data tmux
+          libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavdevice-dev ffmpeg)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
