@@ -1,4 +1,5 @@
 import FERData
+import Foundation
 
 /// One face over a whole video.
 public struct FaceSummary: Sendable, Equatable {
