@@ -36,6 +36,10 @@ public struct ExplanationImage {
         for yy in y..<(y + height) { for xx in x..<(x + width) { set(xx, yy, c) } }
     }
 
+    mutating func text(_ text: String, x: Int, y: Int, scale: Int, color: (UInt8, UInt8, UInt8)) {
+        PixelFont.draw(text, x: x, y: y, scale: scale) { fill(x: $0, y: $1, width: $2, height: $2, color) }
+    }
+
     /// Nearest-neighbour enlargement (the real pixels, no invented detail); the heat colour's
     /// weight grows with the saliency so cold regions still show the face underneath.
     mutating func drawFace(_ pixels: [UInt8], _ saliency: [Float]) {
@@ -52,61 +56,31 @@ public struct ExplanationImage {
 
     mutating func drawLegend() {
         let top = Self.face + 4
-        let textWidth = BitmapFont.width("HIGH", scale: 2)
-        let x0 = BitmapFont.width("LOW", scale: 2) + 6, x1 = Self.face - textWidth - 6
-        BitmapFont.draw("LOW", x: 0, y: top + 2, scale: 2, color: (60, 60, 60), into: &self)
+        let textWidth = PixelFont.width("HIGH", scale: 2)
+        let x0 = PixelFont.width("LOW", scale: 2) + 6, x1 = Self.face - textWidth - 6
+        text("LOW", x: 0, y: top + 2, scale: 2, color: (60, 60, 60))
         for x in x0..<x1 {
             fill(x: x, y: top, width: 1, height: Self.legendHeight, HeatRamp.rgb(Float(x - x0) / Float(x1 - x0 - 1)))
         }
-        BitmapFont.draw("HIGH", x: x1 + 6, y: top + 2, scale: 2, color: (60, 60, 60), into: &self)
+        text("HIGH", x: x1 + 6, y: top + 2, scale: 2, color: (60, 60, 60))
     }
 
     mutating func drawBars(_ probabilities: [Float]) {
         let left = Self.face + Self.gap
         let rowHeight = Self.face / 7
         let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-        let labelWidth = BitmapFont.width("SURPRISE", scale: 2) + 6
-        let barMax = Self.barArea - labelWidth - BitmapFont.width("100%", scale: 2) - 8
+        let labelWidth = PixelFont.width("SURPRISE", scale: 2) + 6
+        let barMax = Self.barArea - labelWidth - PixelFont.width("100%", scale: 2) - 8
         for (i, p) in probabilities.enumerated() {
             let y = i * rowHeight + (rowHeight - 10) / 2
             let name = Emotion(rawValue: i)!.name.uppercased()
             let ink: (UInt8, UInt8, UInt8) = i == predicted ? (0, 0, 0) : (90, 90, 90)
-            BitmapFont.draw(name, x: left, y: y, scale: 2, color: ink, into: &self)
+            text(name, x: left, y: y, scale: 2, color: ink)
             let length = Int((max(0, min(1, p)) * Float(barMax)).rounded())
             let colour = i == predicted ? HeatRamp.rgb(0.6) : (170, 170, 170)
             fill(x: left + labelWidth, y: y, width: max(1, length), height: 10, colour)
             let percent = "\(Int((p * 100).rounded()))%"
-            BitmapFont.draw(percent, x: left + labelWidth + max(1, length) + 4, y: y, scale: 2, color: ink, into: &self)
-        }
-    }
-}
-
-/// A 3×5 capital-letter and digit font, enough for class names and percentages: an image
-/// needs no font files or libraries for seven words.
-enum BitmapFont {
-    /// Rows top to bottom, three bits each (4 = left column).
-    static let glyphs: [Character: [UInt8]] = [
-        "A": [2, 5, 7, 5, 5], "D": [6, 5, 5, 5, 6], "E": [7, 4, 6, 4, 7], "F": [7, 4, 6, 4, 4],
-        "G": [3, 4, 5, 5, 3], "H": [5, 5, 7, 5, 5], "I": [7, 2, 2, 2, 7], "L": [4, 4, 4, 4, 7],
-        "N": [6, 5, 5, 5, 5], "O": [2, 5, 5, 5, 2], "P": [6, 5, 6, 4, 4], "R": [6, 5, 6, 5, 5],
-        "S": [3, 4, 2, 1, 6], "T": [7, 2, 2, 2, 2], "U": [5, 5, 5, 5, 7], "W": [5, 5, 5, 7, 5],
-        "Y": [5, 5, 2, 2, 2], "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [6, 1, 2, 4, 7],
-        "3": [6, 1, 2, 1, 6], "4": [5, 5, 7, 1, 1], "5": [7, 4, 6, 1, 6], "6": [3, 4, 7, 5, 7],
-        "7": [7, 1, 2, 2, 2], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 6], "%": [5, 1, 2, 4, 5],
-        " ": [0, 0, 0, 0, 0],
-    ]
-
-    static func width(_ text: String, scale: Int) -> Int { max(0, text.count * 4 * scale - scale) }
-
-    static func draw(_ text: String, x: Int, y: Int, scale: Int, color: (UInt8, UInt8, UInt8),
-                     into image: inout ExplanationImage) {
-        for (k, ch) in text.enumerated() {
-            guard let rows = glyphs[ch] else { continue }
-            for (r, bits) in rows.enumerated() {
-                for c in 0..<3 where bits & (4 >> c) != 0 {
-                    image.fill(x: x + (k * 4 + c) * scale, y: y + r * scale, width: scale, height: scale, color)
-                }
-            }
+            text(percent, x: left + labelWidth + max(1, length) + 4, y: y, scale: 2, color: ink)
         }
     }
 }

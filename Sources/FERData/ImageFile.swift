@@ -38,6 +38,12 @@ public enum ImageFile {
     public static func writePNG(_ image: GrayImage, path: String) throws {
         try PNGCodec.write(image.pixels, width: image.width, height: image.height, channels: 1, path: path)
     }
+
+    /// Writes an 8-bit RGB PNG (`rgb`: width × height × 3 bytes, row-major), for pictures drawn
+    /// outside this module (the video's emotion plot). Throws DataError naming the file.
+    public static func writePNG(rgb: [UInt8], width: Int, height: Int, path: String) throws {
+        try PNGCodec.write(rgb, width: width, height: height, channels: 3, path: path)
+    }
 }
 
 extension PixelRect {
