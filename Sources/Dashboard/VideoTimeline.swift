@@ -27,9 +27,11 @@ public struct VideoTimeline: Equatable, Sendable {
     public var lastTime: Double? { times.last }
 
     /// Appends a frame later than every frame so far; false (and nothing kept) otherwise, so a
-    /// stray late frame cannot break the order every lookup relies on.
+    /// stray late frame (or a timestamp that is not a number) cannot break the order every
+    /// lookup relies on.
     @discardableResult
     public mutating func append(_ frame: FrameAnalysis) -> Bool {
+        guard frame.timestamp.isFinite else { return false }
         if let last = times.last, frame.timestamp <= last { return false }
         times.append(frame.timestamp)
         frameNumbers.append(frame.frame)

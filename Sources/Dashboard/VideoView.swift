@@ -146,7 +146,11 @@ public enum VideoView {
             let label = "#\(face.faceID) \(face.label.name)"
             g.put(label, x: r.x + (r.width > 2 ? 1 : 0), y: r.y, labelStyle, clip: inner)
         }
-        if let note = s.frameNote { g.put(note.clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.maxY - 1, theme.errorText) }
+        // The picture shown is an older one: say why the one asked for did not come.
+        if let note = s.frameNote {
+            g.put(plainText(note, caps).clipped(inner.width, ellipsis: glyphs.ellipsis), x: inner.x, y: inner.maxY - 1,
+                  theme.errorText, clip: inner)
+        }
     }
 
     /// A box's border over the picture (a single mark when it is one cell).
