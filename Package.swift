@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "FERData", "EmotionTimeline"]),
         .target(name: "TermUI"),
         .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"]),
-        .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData"]),
+        .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData", "EmotionTimeline"]),
         .executableTarget(name: "ferdash", dependencies: [
             "FERModel", "FERData", "FERTraining", "ONNXExport", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -69,7 +69,8 @@ let package = Package(
         .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData", "FERTestSupport"],
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData", "EmotionTimeline",
+                                                          "FERTestSupport"],
                     exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]

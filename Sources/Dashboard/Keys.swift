@@ -83,10 +83,18 @@ public enum KeyTable {
     /// `training: false` leaves out keys that only act on a live session (pause, save).
     public static func hintLine(unicode: Bool, width: Int = .max, training: Bool = true) -> String {
         let liveOnly: Set<Command> = [.pauseResume, .save]
-        var items = bindings(unicode: unicode)
+        let items = bindings(unicode: unicode)
             .filter { training || !liveOnly.contains($0.command) }
             .compactMap { b in b.hint.map { (hint: $0, text: "\(b.label) \($0)") } }
-        var drop = hintDropOrder[...]
+        return fitHints(items, width: width, dropOrder: hintDropOrder)
+    }
+
+    /// The hint bar's text from (hint, "keys hint") items: all of them when they fit `width`,
+    /// otherwise without the hints named in `dropOrder`, dropped one at a time in that order.
+    /// (The video view's key table builds its bar the same way.)
+    static func fitHints(_ items: [(hint: String, text: String)], width: Int, dropOrder: [String]) -> String {
+        var items = items
+        var drop = dropOrder[...]
         func line() -> String { items.map { $0.text }.joined(separator: "  ") }
         while line().count > width, let d = drop.popFirst() { items.removeAll { $0.hint == d } }
         return line()

@@ -450,8 +450,10 @@ public enum DashboardView {
         return line
     }
 
+    /// `classStyle` colours each class's bar its own way (the video view's emotion colours);
+    /// without it the bars say true, wrong and other.
     static func drawBars(_ g: inout CellGrid, _ r: Rect, probs: [Float]?, truth: Int?, predicted: Int?, hasModel: Bool,
-                         noModel: String? = nil, caps: Capabilities) {
+                         noModel: String? = nil, caps: Capabilities, classStyle: ((Int) -> Style)? = nil) {
         guard !r.isEmpty else { return }
         guard let probs, probs.count >= classNames.count else {
             g.put(hasModel ? "predicting…" : noModel ?? "no model: no probabilities", x: r.x, y: r.y, .dim, clip: r)
@@ -474,7 +476,7 @@ public enum DashboardView {
             let pct = r.width >= 30 ? String(format: "%5.1f%%", probs[c] * 100) : String(format: "%3.0f%%", probs[c] * 100)
             let barW = max(0, r.maxX - x - pct.count - 1)
             Widgets.bar(&g, x: x, y: y, width: barW, fraction: Double(probs[c]),
-                        style: Theme(caps: caps).classBar(isTrue: isTrue, isPredicted: isPred), glyphs: glyphs)
+                        style: classStyle?(c) ?? Theme(caps: caps).classBar(isTrue: isTrue, isPredicted: isPred), glyphs: glyphs)
             g.put(pct, x: x + barW + 1, y: y, isPred ? .bold : .plain, clip: r)
         }
         if columns == 1 && r.height > classNames.count && truth != nil {
@@ -510,12 +512,13 @@ public enum DashboardView {
                             glyphs: Glyphs(unicode: caps.unicode))
     }
 
-    static func drawConfirm(_ g: inout CellGrid, _ caps: Capabilities) {
-        let lines = ["Training is running.", "Stop it, save a checkpoint and quit?", "", "y = yes, n = no"]
+    static func drawConfirm(_ g: inout CellGrid, _ caps: Capabilities,
+                            question: [String] = ["Training is running.", "Stop it, save a checkpoint and quit?"]) {
+        let lines = question + ["", "y = yes, n = no"]
         let r = g.bounds.centered(width: 44, height: lines.count + 2)
         g.fill(r)
         let inner = Widgets.box(&g, r, title: "Quit?", glyphs: Glyphs(unicode: caps.unicode), style: .bold)
-        for (i, l) in lines.enumerated() { g.put(l, x: inner.x + 1, y: inner.y + i, i == 3 ? .bold : .plain, clip: inner) }
+        for (i, l) in lines.enumerated() { g.put(l, x: inner.x + 1, y: inner.y + i, i == lines.count - 1 ? .bold : .plain, clip: inner) }
     }
 
     static func drawPrompt(_ g: inout CellGrid, _ hintR: Rect, _ field: TextField, _ s: AppState, _ caps: Capabilities) {

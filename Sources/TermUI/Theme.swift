@@ -57,6 +57,17 @@ public struct Theme: Equatable, Sendable {
         colored(Style(fg: isTrue ? .green : (isPredicted ? .red : .blue)), else: .plain)
     }
 
+    /// An emotion's own colour, by its index in `Emotion` order (anger red, disgust green, fear
+    /// purple, happy yellow, sad blue, surprise cyan, neutral gray), the same in every panel that
+    /// tells emotions apart (the video view's boxes, bars, timeline rows and strip). Without
+    /// colour: plain, and those panels spell the emotion out instead.
+    public func emotion(_ index: Int) -> Style {
+        let ansi: [Color] = [.red, .green, .magenta, .yellow, .blue, .cyan, .white]
+        let xterm: [UInt8] = [196, 70, 135, 220, 33, 51, 250]
+        guard hasColor, ansi.indices.contains(index) else { return .plain }
+        return Style(fg: caps.colors >= 256 ? .index(xterm[index]) : ansi[index])
+    }
+
     /// A confusion-matrix cell shaded by its share of the row, `level` 0…5: the diagonal (right
     /// answers) on a green ramp, mistakes on a red one. Without colour only the diagonal is bold.
     public func confusionCell(level: Int, diagonal: Bool) -> Style {
