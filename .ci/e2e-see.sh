@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # "See what the network sees", driven as a person would: in tmux, train briefly, drill into a
 # confusion cell, toggle the saliency overlay, clear the filter, open the gallery and a face from
-# it, click a confusion cell and turn the wheel; then `predict --explain`.
+# it, click a confusion cell and turn the wheel; browse a model's splits and its run's curves;
+# then `predict --explain`.
 # Usage: .ci/e2e-see.sh path/to/ferdash
 #   E2E_TIMEOUT  seconds to wait for the first evaluation (default 180).
 #   E2E_COMMAND_TIMEOUT  seconds any one ferdash run may take before it is stopped (default 600).
@@ -155,6 +156,34 @@ for _ in $(seq 1 300); do [[ -f "$work/exit" ]] && break; sleep 0.1; done
 [[ $(cat "$work/exit" 2>/dev/null) == "EXIT=0" ]] && pass "quits cleanly" || fail "did not quit cleanly ($(cat "$work/exit" 2>/dev/null))"
 # Reporting off again: a click in the shell now reaches no one, so it prints no escape codes.
 [[ $(mouse_flag) == 0 ]] && pass "mouse reporting is off after quitting" || fail "mouse reporting still on after quitting"
+
+# --- browse --model: the model scored on the split on screen, its run's curves in the Loss panel
+rm -f "$work/exit"
+keys "clear && timeout --foreground $limit '$bin' browse --model '$work/run0'; echo EXIT=\$? > '$work/exit'" Enter
+if wait_for 'Confusion  train  step 20  acc [0-9.]+%' 120 "the split on screen, scored"; then
+    pass "browse --model scores the split on screen ($(screen | grep -oE 'Confusion  train  step 20  acc [0-9.]+%' | head -1))"
+else fail "browse --model does not score the train split"; fi
+wait_for 'val acc [0-9.]+%  best' 10 && screen | grep -q 'train (smoothed)' \
+    && pass "its Loss panel shows the run's curves" || fail "browse --model: no curves from the run's metrics.jsonl"
+keys T
+if wait_for 'Confusion  test  step 20  acc [0-9.]+%' 60 "the test split, scored"; then pass "T scores the test split"
+else fail "T does not score the test split"; fi
+keys g
+if wait_for 'test: true → predicted, by the model \(step 20\)' 5 && screen | grep -qE "$any ✓|$any→$any"; then
+    pass "the test split's gallery is labelled true → predicted"
+else fail "the test split's gallery"; fi
+keys q
+wait_file "$work/exit" 10 && [[ $(cat "$work/exit") == "EXIT=0" ]] || fail "browse --model did not quit cleanly"
+# An exported checkpoint has no run beside it: the Loss panel says so instead of staying blank.
+rm -f "$work/exit"
+mkdir -p "$work/compact"
+timeout 120 "$bin" export --model "$work/run0" --format checkpoint --output "$work/compact/model.ferdash" >/dev/null 2>"$work/err.txt" \
+    || fail "export --format checkpoint: $(cat "$work/err.txt")"
+keys "clear && timeout --foreground $limit '$bin' browse --model '$work/compact/model.ferdash'; echo EXIT=\$? > '$work/exit'" Enter
+wait_for 'no training curves: the model.s run folder has no metrics.jsonl' 30 \
+    && pass "an exported checkpoint's Loss panel says it has no curves" || fail "no note for a model without its run"
+keys q
+wait_file "$work/exit" 10 && [[ $(cat "$work/exit") == "EXIT=0" ]] || fail "browse of an exported checkpoint did not quit cleanly"
 
 # --- --no-mouse: the terminal keeps its own selection
 rm -f "$work/exit"

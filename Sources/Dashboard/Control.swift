@@ -13,9 +13,16 @@ public protocol DashboardSessionControl: AnyObject {
     /// Answered later by a `.prediction(tag:probabilities:)` event in the mailbox and, with
     /// `saliency`, a `.saliency(tag:classIndex:map:)` event for the predicted class.
     func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool)
+    /// Browsing with a model: score it on a split, answered later by an `.evaluated` event for
+    /// that split. Controls that cannot (a watched run's) never answer.
+    func requestEvaluation(of split: SplitName)
 }
 
-/// Its methods only set flags under a lock, as the protocol asks.
+extension DashboardSessionControl {
+    public func requestEvaluation(of split: SplitName) {}
+}
+
+/// Its methods only set flags under a lock or queue work, as the protocol asks.
 extension TrainingSession: DashboardSessionControl {}
 
 /// How the terminal may be used, from flags and environment (NO_COLOR, TERM=dumb, locale).

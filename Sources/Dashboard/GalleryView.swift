@@ -13,7 +13,7 @@ extension DashboardView {
         var title = count == 0 ? "Gallery" : "Gallery \(first + 1)\(caps.unicode ? "–" : "-")\(end) of \(count)"
         if let f = s.filter { title += "  " + filterTitle(f, room: layout.body.width - 6 - title.count, unicode: caps.unicode) }
         Widgets.box(&g, layout.body, title: title, glyphs: glyphs)
-        let predictions = s.currentSplit == .validation ? s.validationPredictions : nil
+        let predictions = s.currentSplit == s.evaluatedSplit ? s.evaluatedPredictions : nil
         let note = layout.galleryNote
         var noteText = galleryNote(s, predicted: predictions != nil, unicode: caps.unicode)
         if noteText.count + galleryKeys.count <= note.width { noteText += galleryKeys }
@@ -42,12 +42,19 @@ extension DashboardView {
     /// Where the labels come from, so a missing prediction is never mistaken for a right one.
     static func galleryNote(_ s: AppState, predicted: Bool, unicode: Bool) -> String {
         let split = s.currentSplit.rawValue, arrow = unicode ? "→" : "->"
+        let browsing = s.phase == .browsing
         let source: String
-        if predicted, let step = s.latestEval?.step {
-            source = "\(split): true \(arrow) predicted, from the evaluation at step \(step)"
-        } else if s.latestEval == nil {
+        if predicted, let step = s.shownEval?.step {
+            // Browsing, the model is fixed: its step says which one.
+            source = browsing ? "\(split): true \(arrow) predicted, by the model (step \(step))"
+                              : "\(split): true \(arrow) predicted, from the evaluation at step \(step)"
+        } else if browsing && s.evaluating.contains(s.currentSplit) {
+            source = "\(split): true labels only for now, evaluating the \(split) split…"
+        } else if browsing && !s.hasModel {
+            source = "\(split): true labels only (no model: browse --model RUN predicts)"
+        } else if s.shownEval == nil {
             source = "\(split): true labels only, no evaluation yet"
-        } else if s.currentSplit != .validation {
+        } else if s.currentSplit != s.evaluatedSplit {
             source = "\(split): true labels only (evaluations predict the validation split: v)"
         } else {
             source = "\(split): true labels only (the evaluation did not list each sample's prediction)"

@@ -67,6 +67,7 @@ public struct DashboardLoop {
         case .stop: control?.stop()
         case .saveCheckpoint: control?.saveCheckpointNow()
         case .requestPrediction(let pixels, let tag, let saliency): pendingPrediction = (pixels, tag, saliency)
+        case .evaluate(let split): control?.requestEvaluation(of: split)
         case .loadFile(let path):
             // Decoding and face detection can take a moment on a large photo: do it off the UI
             // thread and pick the answer up in a later tick, so keys keep working meanwhile.

@@ -17,6 +17,7 @@ public func reduce(into s: inout AppState, _ action: Action) -> [Effect] {
     switch action {
     case .appeared:
         requestPrediction(&s, &fx)
+        _ = evaluateSplitOnScreen(&s, &fx)
     case .terminate:
         s.overlay = .none
         if s.controlsTraining && !s.quitting { beginQuit(&s, &fx) } else { s.exitCode = s.quitting ? 1 : 0; fx.append(.exit(s.exitCode!)) }
@@ -35,6 +36,14 @@ public func reduce(into s: inout AppState, _ action: Action) -> [Effect] {
         handleKey(&s, key, &fx)
     case .screen(let screen):
         s.screen = screen
+    case .history(let history):
+        switch history {
+        case .curves(let steps, let losses, let evals):
+            (s.lossSteps, s.losses, s.evals) = (steps, losses, evals)
+            s.historyNote = nil
+        case .none(let note):
+            s.historyNote = note
+        }
     case .mouse(let m):
         guard let target = s.layout.target(of: m, in: s) else { break }
         pointed(&s, at: target, &fx)
@@ -74,6 +83,23 @@ private func setMessage(_ s: inout AppState, _ text: String, error: Bool = false
     s.messageIsError = error
 }
 
+/// Browsing with a model: scores it on the split on screen, once (a report, once it has come,
+/// stays). Validation is left out: the session scores it as it starts. True when asked now.
+private func evaluateSplitOnScreen(_ s: inout AppState, _ fx: inout [Effect]) -> Bool {
+    let split = s.split, set = s.dataset[split]
+    guard s.phase == .browsing, s.hasModel, split != .validation, s.evaluations[split] == nil,
+          !s.evaluating.contains(split), !set.isEmpty, set.isLabeled else { return false }
+    s.evaluating.insert(split)
+    fx.append(.evaluate(split))
+    return true
+}
+
+/// Why the evaluated split has no evaluation to filter or show: none yet, or one on its way.
+private func noEvaluationYet(_ s: AppState, _ consequence: String, pending: String) -> String {
+    s.evaluating.contains(s.evaluatedSplit) ? "still evaluating the \(s.evaluatedSplit.rawValue) split: \(pending)"
+                                            : "no evaluation yet: \(consequence)"
+}
+
 /// Asks for probabilities of whatever the Sample panel shows, with a fresh tag so a late answer
 /// for an older image is ignored.
 private func requestPrediction(_ s: inout AppState, _ fx: inout [Effect]) {
@@ -106,9 +132,16 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
         s.losses.append(r.loss)
         if s.phase == .starting { s.phase = .running }
     case .evaluated(let r):
-        s.latestEval = r
-        s.evals.append(EvalPoint(step: r.step, loss: r.validationLoss, accuracy: r.accuracy))
+        let asked = s.evaluating.remove(r.split) != nil
+        s.evaluations[r.split] = r
+        // A browsed model's scores are no points of a training curve; the run's own curves come
+        // from its metrics (`.history`).
+        if s.phase != .browsing { s.evals.append(EvalPoint(step: r.step, loss: r.validationLoss, accuracy: r.accuracy)) }
         if s.filter != nil { s.position = min(s.position, max(0, s.browseCount - 1)) }
+        if asked {
+            setMessage(&s, String(format: "the model (step %d) scores %.1f%% on the %@ split", r.step, r.accuracy * 100,
+                                  r.split.rawValue))
+        }
         // New weights: refresh the sample's probabilities so they track training.
         requestPrediction(&s, &fx)
     case .checkpointSaved(let c):
@@ -288,6 +321,7 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
         s.misclassifiedOnly = false
         s.position = -1   // force a change so the prediction is requested
         move(&s, to: 0, &fx)
+        if evaluateSplitOnScreen(&s, &fx) { setMessage(&s, "evaluating the \(split.rawValue) split with the model…") }
     case .misclassified: toggleMisclassified(&s, &fx)
     case .pauseResume where s.watch != nil: needsTrainer(&s, "pause")
     case .save where s.watch != nil: needsTrainer(&s, "saving a checkpoint")
@@ -331,8 +365,9 @@ private func run(_ cmd: Command, _ s: inout AppState, _ fx: inout [Effect]) {
     case .focus:
         s.focus = s.focus == .sample ? .confusion : .sample
         if s.focus == .confusion {
-            setMessage(&s, s.latestEval == nil ? "no evaluation yet: the confusion matrix fills in at the first one"
-                                               : "arrows move over the cells, Enter shows that cell's samples, Tab goes back")
+            setMessage(&s, s.shownEval == nil ? noEvaluationYet(s, "the confusion matrix fills in at the first one",
+                                                                        pending: "the confusion matrix fills in when it is done")
+                                              : "arrows move over the cells, Enter shows that cell's samples, Tab goes back")
         } else { s.message = nil }
     case .trueClass(let c):
         let name = DashboardView.classNames[c]
@@ -425,20 +460,21 @@ private func confusionKey(_ s: inout AppState, _ key: Key, _ fx: inout [Effect])
     return true
 }
 
-/// Enter on a confusion cell: the validation samples of that true and predicted class.
+/// Enter on a confusion cell: the samples of the evaluated split of that true and predicted class.
 private func drillDown(_ s: inout AppState, into cell: ConfusionCell, _ fx: inout [Effect]) {
-    guard let eval = s.latestEval else { return setMessage(&s, "no evaluation yet: nothing to filter") }
+    guard let eval = s.shownEval else { return setMessage(&s, noEvaluationYet(s, "nothing to filter", pending: "nothing to filter yet")) }
     let words = SampleFilter.cell(cell).title(names: DashboardView.classNames, unicode: true).dropFirst("filter: ".count)
-    if s.validationPredictions == nil {
+    if s.evaluatedPredictions == nil {
         return setMessage(&s, "the evaluation does not list each sample's prediction (a watched run's metrics hold only the matrix)")
     }
-    if eval.confusion.counts[cell.truth][cell.predicted] == 0 { return setMessage(&s, "no validation samples are \(words)") }
+    let split = s.evaluatedSplit.rawValue
+    if eval.confusion.counts[cell.truth][cell.predicted] == 0 { return setMessage(&s, "no \(split) samples are \(words)") }
     setFilter(&s, .cell(cell), &fx)
     s.focus = .sample
-    setMessage(&s, "\(s.browseCount) validation samples \(words) (Esc shows all)")
+    setMessage(&s, "\(s.browseCount) \(split) samples \(words) (Esc shows all)")
 }
 
-/// `m`: only the misclassified validation samples, or back to all of them.
+/// `m`: only the misclassified samples of the evaluated split, or back to all of them.
 private func toggleMisclassified(_ s: inout AppState, _ fx: inout [Effect]) {
     if s.misclassifiedOnly {
         s.misclassifiedOnly = false
@@ -447,15 +483,15 @@ private func toggleMisclassified(_ s: inout AppState, _ fx: inout [Effect]) {
         setMessage(&s, "showing all \(s.split.rawValue) samples")
     } else if s.watch != nil && s.latestEval != nil && s.latestEval!.misclassified.isEmpty {
         setMessage(&s, "the run's metrics do not list which samples were misclassified")
-    } else if s.latestEval == nil {
-        setMessage(&s, "no evaluation yet: nothing to filter")
+    } else if s.shownEval == nil {
+        setMessage(&s, noEvaluationYet(s, "nothing to filter", pending: "nothing to filter yet"))
     } else if s.misclassifiedIndices.isEmpty {
-        setMessage(&s, "no misclassified validation samples")
+        setMessage(&s, "no misclassified \(s.evaluatedSplit.rawValue) samples")
     } else {
         s.misclassifiedOnly = true
         s.position = -1
         move(&s, to: 0, &fx)
-        setMessage(&s, "\(s.misclassifiedIndices.count) misclassified validation samples")
+        setMessage(&s, "\(s.misclassifiedIndices.count) misclassified \(s.evaluatedSplit.rawValue) samples")
     }
 }
 

@@ -216,8 +216,8 @@ public enum DashboardView {
         if s.smoothingPercent == 0 { series.removeFirst() }
         series.append(ChartSeries(name: short ? "val" : "validation", points: val, style: theme.secondCurve,
                                   marker: "o", connect: true))
-        if s.phase == .browsing {
-            g.put("no training in this session (browse)", x: chartR.x + 1, y: chartR.y + chartR.height / 2, .dim, clip: chartR)
+        if s.phase == .browsing && s.lossSteps.isEmpty && s.evals.isEmpty {
+            drawBrowseLossNote(&g, chartR, s)
             return
         }
         if let info = s.info, !s.comparisons.isEmpty {
@@ -288,28 +288,27 @@ public enum DashboardView {
         let glyphs = Glyphs(unicode: caps.unicode)
         let focused = s.focus == .confusion
         var title = focused ? (caps.unicode ? "▶ Confusion" : "> Confusion") : "Confusion"
-        if let e = s.latestEval {
-            title += String(format: "  step %d  acc %.1f%%  %@", e.step, e.accuracy * 100, s.confusionPercent ? "row %" : "counts")
-        }
+        if let e = s.shownEval { title += confusionTitleTail(e, s, room: r.width - 4 - title.count) }
         let inner = Widgets.box(&g, r, title: title, glyphs: glyphs)
         guard !inner.isEmpty else { return }
-        guard let e = s.latestEval, let view = confusionView(s) else {
-            g.put("no evaluation yet", x: inner.x, y: inner.y, .dim, clip: inner)
+        guard let e = s.shownEval, let view = confusionView(s) else {
+            g.put(confusionWaiting(s), x: inner.x, y: inner.y, .dim, clip: inner)
             return
         }
         view.draw(&g, inner, caps: caps)
         let footY = inner.y + e.confusion.classes + 1
         if footY < inner.maxY {
             let c = e.confusion
-            var foot = String(format: "accuracy %.1f%% (%d/%d)  val loss %.4f", c.accuracy * 100, c.correct, c.total, e.validationLoss)
+            var foot = String(format: "accuracy %.1f%% (%d/%d)  %@ %.4f", c.accuracy * 100, c.correct, c.total, lossLabel(e),
+                              e.validationLoss)
             if foot.count + 30 <= inner.width { foot += "  rows: true, columns: predicted" }
             g.put(foot, x: inner.x, y: footY, .plain, clip: inner)
         }
     }
 
-    /// The matrix of the latest evaluation as drawn (and as a click finds its cells); nil before one.
+    /// The matrix of the evaluation shown as drawn (and as a click finds its cells); nil before one.
     static func confusionView(_ s: AppState) -> ConfusionView? {
-        guard let e = s.latestEval else { return nil }
+        guard let e = s.shownEval else { return nil }
         return ConfusionView(counts: e.confusion.counts, names: classNames, percent: s.confusionPercent,
                              cursor: s.focus == .confusion ? (s.confusionCursor.truth, s.confusionCursor.predicted) : nil)
     }

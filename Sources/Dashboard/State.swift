@@ -101,7 +101,18 @@ public struct AppState {
     public var lossSteps: [Int] = []
     public var losses: [Float] = []
     public var evals: [EvalPoint] = []
-    public var latestEval: EvaluationReport?
+    /// The latest evaluation of each split. Training evaluates validation only; browsing with a
+    /// model scores each split once, when it comes on screen.
+    public var evaluations: [SplitName: EvaluationReport] = [:]
+    /// The latest validation evaluation (what training reports).
+    public var latestEval: EvaluationReport? {
+        get { evaluations[.validation] }
+        set { evaluations[.validation] = newValue }
+    }
+    /// Splits asked of the session (`Effect.evaluate`) whose report has not come yet.
+    public var evaluating: Set<SplitName> = []
+    /// Browsing with a model whose run left no training curves: why the Loss panel is empty.
+    public var historyNote: String?
     public var lastCheckpoint: CheckpointReport?
     public var finish: FinishReport?
 
@@ -177,8 +188,15 @@ public struct AppState {
     /// Steps are still coming (in this process or, watched, in another one): ETA makes sense.
     public var progressing: Bool { watch.map { $0.state == .running } ?? phase.isLive }
 
-    /// Filters on the latest evaluation read validation indices.
-    public var currentSplit: SplitName { filter?.readsEvaluation == true ? .validation : split }
+    /// The split whose evaluation the Confusion panel, `m` and a cell's samples read: the one on
+    /// screen when browsing (each is scored when it comes on screen), else validation (the only
+    /// split training evaluates).
+    public var evaluatedSplit: SplitName { phase == .browsing ? split : .validation }
+    /// The evaluation of `evaluatedSplit`, once there is one.
+    public var shownEval: EvaluationReport? { evaluations[evaluatedSplit] }
+
+    /// Filters on an evaluation read indices of the evaluated split.
+    public var currentSplit: SplitName { filter?.readsEvaluation == true ? evaluatedSplit : split }
 
     /// Dataset indices the arrows walk through (nil: every index of the split).
     public var filteredIndices: [Int]? {
@@ -186,8 +204,8 @@ public struct AppState {
         switch filter {
         case .misclassified: return misclassifiedIndices
         case .cell(let cell):
-            let labels = dataset.validation.labels
-            guard let predicted = validationPredictions else { return [] }
+            let labels = dataset[evaluatedSplit].labels
+            guard let predicted = evaluatedPredictions else { return [] }
             return labels.indices.filter { Int(labels[$0]) == cell.truth && Int(predicted[$0]) == cell.predicted }
         case .trueClass(let c):
             let labels = dataset[split].labels
@@ -195,17 +213,17 @@ public struct AppState {
         }
     }
 
-    /// Each validation sample's class as the latest evaluation predicted it; nil when none
+    /// Each sample's class of the evaluated split as its evaluation predicted it; nil when none
     /// listed them (no evaluation yet, or a watched run, whose metrics hold only the matrix).
-    public var validationPredictions: [Int8]? {
-        guard let p = latestEval?.predicted, !p.isEmpty, p.count == dataset.validation.count else { return nil }
+    public var evaluatedPredictions: [Int8]? {
+        guard let p = shownEval?.predicted, !p.isEmpty, p.count == dataset[evaluatedSplit].count else { return nil }
         return p
     }
 
     public var browseCount: Int { filteredIndices?.count ?? dataset[split].count }
     public var misclassifiedIndices: [Int] {
-        let n = dataset.validation.count
-        return (latestEval?.misclassified ?? []).filter { $0 >= 0 && $0 < n }
+        let n = dataset[evaluatedSplit].count
+        return (shownEval?.misclassified ?? []).filter { $0 >= 0 && $0 < n }
     }
     public var currentIndex: Int? {
         let indices = filteredIndices
@@ -233,6 +251,8 @@ public enum Action {
     case screen(ScreenInfo)
     /// A click or wheel turn at a cell of the screen.
     case mouse(MouseEvent)
+    /// Browsing with a model: the training curves of the run it came from, or why there are none.
+    case history(ModelHistory)
 }
 
 public struct ScreenInfo: Equatable, Sendable {
@@ -261,6 +281,8 @@ public enum Effect: Equatable {
     case stop
     case saveCheckpoint
     case requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool)
+    /// Score the model on a split (browsing); answered by an `.evaluated` event for it.
+    case evaluate(SplitName)
     case loadFile(String)
     case completePath(String)
     case redraw
@@ -288,9 +310,10 @@ public enum Focus: Equatable, Sendable {
 
 /// What the sample browser shows instead of the whole split.
 public enum SampleFilter: Equatable, Sendable {
-    /// Validation samples the latest evaluation got wrong (`m`).
+    /// Samples of the evaluated split its evaluation got wrong (`m`).
     case misclassified
-    /// Validation samples of true class `truth` predicted as `predicted` (Enter on a confusion cell).
+    /// Samples of the evaluated split of true class `truth` predicted as `predicted` (Enter on a
+    /// confusion cell).
     case cell(ConfusionCell)
     /// Samples of the current split whose true class is this one (`1`–`7`).
     case trueClass(Int)

@@ -44,6 +44,15 @@ public enum Evaluator {
     /// prediction.
     public static func evaluate(_ classifier: Classifier, on set: ImageSet,
                                 tta: TestTimeAugmentation = .none) -> Result {
+        evaluate(classifier, on: set, tta: tta, betweenChunks: { true })!
+    }
+
+    /// The same, calling `betweenChunks` after each chunk of `chunk` images: a long split (the
+    /// 28,709 training faces take seconds) can then give way to other work on the same queue,
+    /// such as a prediction the person is waiting for. When it returns false the evaluation
+    /// stops there and the result is nil, never a partial one.
+    public static func evaluate(_ classifier: Classifier, on set: ImageSet, tta: TestTimeAugmentation = .none,
+                                betweenChunks: () -> Bool) -> Result? {
         var confusion = ConfusionMatrix()
         var misclassified: [Int] = []
         var predictedClasses: [Int8] = []
@@ -75,6 +84,7 @@ public enum Evaluator {
                 if predicted != truth { misclassified.append(start + i) }
             }
             start += n
+            if start < set.count && !betweenChunks() { return nil }
         }
         let loss = set.count == 0 ? Float.nan : Float(lossSum / Double(set.count))
         return Result(loss: loss, confusion: confusion, misclassified: misclassified, predicted: predictedClasses)

@@ -70,19 +70,25 @@ public struct StepReport: Sendable, Equatable {
 
 public struct EvaluationReport: Sendable, Equatable {
     public var step: Int
+    /// The mean loss on the evaluated split (named for the split training evaluates).
     public var validationLoss: Float
     public var confusion: ConfusionMatrix
-    /// Validation indices whose prediction was wrong (for "show only misclassified").
+    /// Indices into the evaluated split whose prediction was wrong (for "show only misclassified").
     public var misclassified: [Int]
-    /// The predicted class of every validation sample, in order (for "true X, predicted Y"
+    /// The predicted class of every sample of the split, in order (for "true X, predicted Y"
     /// drill-down); empty when not known (a watched run's metrics hold only the matrix).
     public var predicted: [Int8]
-    public init(step: Int, validationLoss: Float, confusion: ConfusionMatrix, misclassified: [Int], predicted: [Int8] = []) {
+    /// Which split was scored: always validation while training; a serving session scores
+    /// whichever split it is asked for (`TrainingSession.requestEvaluation`).
+    public var split: SplitName
+    public init(step: Int, validationLoss: Float, confusion: ConfusionMatrix, misclassified: [Int], predicted: [Int8] = [],
+                split: SplitName = .validation) {
         self.step = step
         self.validationLoss = validationLoss
         self.confusion = confusion
         self.misclassified = misclassified
         self.predicted = predicted
+        self.split = split
     }
     public var accuracy: Double { confusion.accuracy }
 }

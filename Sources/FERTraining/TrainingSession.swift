@@ -99,6 +99,8 @@ public final class TrainingSession: @unchecked Sendable {
 
     // Owned by `queue` only.
     private var classifier: Classifier?
+    /// A serving session's evaluations, by split (see `requestEvaluation`).
+    private var scoredSplits: [SplitName: EvaluationReport] = [:]
     private var run: RunDirectory
     private var bestAccuracy = -1.0
     private var step = 0
@@ -125,24 +127,49 @@ public final class TrainingSession: @unchecked Sendable {
         self.run = RunDirectory(path: configuration.runDirectory)
     }
 
-    /// A session that only answers predictions with an already trained model (for browsing).
-    /// Given a labelled `evaluationSet`, it first scores the model on it and reports that as an
-    /// `evaluated` event, so the confusion matrix and the misclassified filter work while browsing.
+    /// A session that only answers predictions with an already trained model. Given a labelled
+    /// `evaluationSet`, it first scores the model on it and reports that as an `evaluated` event,
+    /// so the confusion matrix and the misclassified filter work.
     public static func serving(_ classifier: Classifier, evaluationSet: ImageSet? = nil,
                                sink: @escaping @Sendable (TrainingEvent) -> Void) -> TrainingSession {
-        let session = TrainingSession(dataset: Dataset(name: "", train: ImageSet(), validation: ImageSet(), test: ImageSet()),
-                                      configuration: TrainingConfiguration(runDirectory: ""), sink: sink)
-        session.queue.async {
-            session.classifier = classifier
-            if let set = evaluationSet, set.count > 0, set.isLabeled {
-                let result = Evaluator.evaluate(classifier, on: set)
-                sink(.evaluated(EvaluationReport(step: classifier.step, validationLoss: result.loss,
-                                                 confusion: result.confusion, misclassified: result.misclassified,
-                                                 predicted: result.predicted)))
-            }
-        }
+        let splits = Dataset(name: "", train: ImageSet(), validation: evaluationSet ?? ImageSet(), test: ImageSet())
+        let session = serving(classifier, dataset: splits, sink: sink)
+        if evaluationSet != nil { session.requestEvaluation(of: .validation) }
+        return session
+    }
+
+    /// A session that answers predictions with an already trained model and, when asked
+    /// (`requestEvaluation`), scores it on a split of `dataset` (for browsing).
+    public static func serving(_ classifier: Classifier, dataset: Dataset,
+                               sink: @escaping @Sendable (TrainingEvent) -> Void) -> TrainingSession {
+        let session = TrainingSession(dataset: dataset, configuration: TrainingConfiguration(runDirectory: ""), sink: sink)
+        session.queue.async { session.classifier = classifier }
         session.markDone()
         return session
+    }
+
+    /// Serving sessions: scores the model on a split of the dataset, answered by an `evaluated`
+    /// event for that split. Each split is scored once; asking again answers with the same report.
+    /// The work runs on the session's queue a chunk at a time, answering the predictions asked
+    /// for meanwhile between chunks, so the sample on screen does not wait for all 28,709
+    /// training faces; `close()` ends it at the next chunk. An empty or unlabelled split has
+    /// nothing to score and gets no answer.
+    public func requestEvaluation(of split: SplitName) {
+        queue.async { [self] in
+            guard let classifier, !isClosed else { return }
+            if let report = scoredSplits[split] { return sink(.evaluated(report)) }
+            let set = dataset[split]
+            guard set.count > 0, set.isLabeled else { return }
+            let scored = Evaluator.evaluate(classifier, on: set, betweenChunks: {
+                answerPredictions(classifier)
+                return !isClosed
+            })
+            guard let result = scored else { return }
+            let report = EvaluationReport(step: classifier.step, validationLoss: result.loss, confusion: result.confusion,
+                                          misclassified: result.misclassified, predicted: result.predicted, split: split)
+            scoredSplits[split] = report
+            sink(.evaluated(report))
+        }
     }
 
     public func start() {

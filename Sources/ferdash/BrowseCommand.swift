@@ -1,7 +1,9 @@
 import ArgumentParser
+import Dashboard
 import FERData
 import FERModel
 import FERTraining
+import Foundation
 
 struct Browse: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,12 +18,26 @@ struct Browse: ParsableCommand {
 
     func run() throws {
         let dataset = try dataOptions.load()
-        var classifier: Classifier?
+        var served: (Classifier, checkpoint: String)?
         // A named model must load; without one, browsing still works when there is no model at all.
         if let checkpoint = model != nil ? try chooseModel(model) : try? chooseModel(nil) {
-            classifier = try RunDirectory.loadCheckpoint(checkpoint).0
+            served = (try RunDirectory.loadCheckpoint(checkpoint).0, checkpoint)
         }
-        let status = runBrowseDashboard(dataset: dataset, classifier: classifier, options: display.options)
+        let status = runBrowseDashboard(dataset: dataset, model: served, options: display.options)
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// The training curves of the run a checkpoint belongs to: the metrics.jsonl in the checkpoint's
+/// folder (a run directory given as `--model` resolves to a checkpoint inside it). Reads the
+/// file once; an exported checkpoint or the shipped model has none beside it.
+func modelHistory(checkpoint: String) -> ModelHistory {
+    let folder = (checkpoint as NSString).deletingLastPathComponent
+    let metrics = RunDirectory(path: folder.isEmpty ? "." : folder).metrics
+    guard FileManager.default.fileExists(atPath: metrics) else { return .noMetrics }
+    do {
+        return ModelHistory(summary: try RunSummary.read(metrics).0)
+    } catch {
+        return .none("no training curves: \(error)")
     }
 }

@@ -111,12 +111,21 @@ func runTrainingDashboard(dataset: Dataset, configuration: TrainingConfiguration
     return status
 }
 
-/// `ferdash browse`: the dataset without training; predictions when a model is given.
-func runBrowseDashboard(dataset: Dataset, classifier: Classifier?, options: DisplayOptions) -> Int32 {
+/// `ferdash browse`: the dataset without training; predictions when a model is given, with the
+/// model's scores on each split as it comes on screen and the training curves of its run.
+func runBrowseDashboard(dataset: Dataset, model: (Classifier, checkpoint: String)?, options: DisplayOptions) -> Int32 {
     let mailbox = EventMailbox()
-    let session = classifier.map { TrainingSession.serving($0, evaluationSet: dataset.validation) { mailbox.post($0) } }
-    let env = DashboardEnvironment(dataset: dataset, control: session, mailbox: mailbox,
+    let session = model.map { TrainingSession.serving($0.0, dataset: dataset) { mailbox.post($0) } }
+    // Validation first, as the session starts; the reducer asks for the other splits on screen.
+    session?.requestEvaluation(of: .validation)
+    var env = DashboardEnvironment(dataset: dataset, control: session, mailbox: mailbox,
                                    predictFile: dashboardFilePredictor(), options: options, training: false)
+    if let checkpoint = model?.checkpoint {
+        // The run's metrics are small, but a long run's take a moment to parse: not on the UI thread.
+        let feed = ActionInbox()
+        DispatchQueue.global(qos: .userInitiated).async { feed.post(.history(modelHistory(checkpoint: checkpoint))) }
+        env.feed = feed
+    }
     let status = runDashboard(env)
     session?.close()
     return status

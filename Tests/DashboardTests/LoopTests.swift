@@ -29,6 +29,7 @@ final class RecordingControl: DashboardSessionControl {
     func stop() { calls.append("stop") }
     func saveCheckpointNow() { calls.append("save") }
     func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool) { predictions.append((pixels, tag, saliency)) }
+    func requestEvaluation(of split: SplitName) { calls.append("evaluate \(split.rawValue)") }
 }
 
 final class LoopTests: XCTestCase {

@@ -29,6 +29,20 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertTrue(result.loss.isFinite && result.loss > 0)
     }
 
+    /// The hook runs between chunks (not after the last), and a false ends the evaluation with
+    /// no result rather than a partial one.
+    func testBetweenChunksRunsBetweenThemAndCanStopTheEvaluation() throws {
+        let model = Classifier(architecture: .seed, seed: 2)
+        let set = images(2 * Evaluator.chunk + 5, symmetric: false, seed: 1)
+        var calls = 0
+        let whole = try XCTUnwrap(Evaluator.evaluate(model, on: set, betweenChunks: { calls += 1; return true }))
+        XCTAssertEqual(calls, 2)
+        XCTAssertEqual(whole.confusion, Evaluator.evaluate(model, on: set).confusion)
+        calls = 0
+        XCTAssertNil(Evaluator.evaluate(model, on: set, betweenChunks: { calls += 1; return false }))
+        XCTAssertEqual(calls, 1, "stopped after the first chunk")
+    }
+
     /// On mirror-symmetric faces the mirror adds nothing: same predictions, same loss.
     func testMirrorAverageOfSymmetricImagesChangesNothing() {
         let model = Classifier(architecture: .seed, seed: 3)

@@ -193,6 +193,36 @@ final class TrainingSessionTests: XCTestCase {
         }
         let report = try XCTUnwrap(recorder.evaluations.first)
         XCTAssertEqual(report.confusion.total, validation.count)
+        XCTAssertEqual(report.split, .validation)
+    }
+
+    /// Browsing: the split on screen is scored when asked for, the report says which split it
+    /// is, and asking again answers with the same report instead of scoring it again.
+    func testServingSessionScoresTheSplitItIsAskedForOnce() throws {
+        let recorder = EventRecorder()
+        let model = Classifier(architecture: .seed, seed: 1)
+        var data = bandDataset(train: 20, validation: 14)
+        data.test = bandDataset(train: Evaluator.chunk + 9, validation: 0).train   // more than one chunk
+        let session = TrainingSession.serving(model, dataset: data) { recorder.record($0) }
+        defer { session.close() }
+        session.requestEvaluation(of: .test)
+        session.requestPrediction(pixels: [UInt8](repeating: 128, count: 2304), tag: 7)
+        recorder.wait("the test split's evaluation and the prediction") { events in
+            events.contains { $0.kind == "prediction" } && events.contains { $0.kind == "evaluated" }
+        }
+        let report = try XCTUnwrap(recorder.evaluations.first)
+        XCTAssertEqual(report.split, .test)
+        XCTAssertEqual(report.step, model.step)
+        XCTAssertEqual(report.confusion.total, data.test.count)
+        XCTAssertEqual(report.predicted.count, data.test.count)
+        XCTAssertEqual(report.confusion, Evaluator.evaluate(model, on: data.test).confusion)
+        XCTAssertEqual(recorder.evaluations.map(\.split), [.test], "nothing but what was asked for")
+        session.requestEvaluation(of: .test)
+        session.requestEvaluation(of: .train)
+        recorder.wait("the cached test report and the train split's") { $0.compactMap(\.evaluation).count == 3 }
+        XCTAssertEqual(recorder.evaluations[1], report, "the same report again")
+        XCTAssertEqual(recorder.evaluations[2].split, .train)
+        XCTAssertEqual(recorder.evaluations[2].confusion.total, data.train.count)
     }
 }
 
