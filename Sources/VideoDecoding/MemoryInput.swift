@@ -6,6 +6,9 @@ final class MemoryInput {
     private let bytes: [UInt8]
     private var position = 0
     private(set) var context: UnsafeMutablePointer<AVIOContext>?
+    /// The decoder's interrupt state: reads fail with AVERROR_EXIT once it is stopped. FFmpeg polls
+    /// its interrupt callback in its own protocols only, not in a custom AVIOContext like this one.
+    var interrupt: UnsafeMutablePointer<cffmpeg_interrupt>?
 
     /// The block FFmpeg reads through; it may replace it with one of its own, which `close` frees.
     private static let blockSize = 32 * 1024
@@ -40,6 +43,7 @@ final class MemoryInput {
     }
 
     private func read(into out: UnsafeMutablePointer<UInt8>?, size: Int) -> Int32 {
+        if let interrupt, cffmpeg_interrupt_stopped(interrupt) != 0 { return FFmpeg.exit }
         let count = min(max(size, 0), bytes.count - position)
         guard count > 0, let out else { return FFmpeg.eof }
         bytes.withUnsafeBufferPointer { out.update(from: $0.baseAddress! + position, count: count) }

@@ -22,9 +22,11 @@ public final class VideoDecoder {
     static let maxSourcePixels = 8192 * 8192
     /// A bound on warning lines, so an hour of damage costs a few kilobytes.
     static let maxWarnings = 100
-    /// Decoder threads for files. Measured on 640×480 H.264: 2 threads decode at ~1.6× the speed of
-    /// one; the analysis beside it needs the rest of the machine (see the package's report).
-    static let fileThreads: Int32 = 2
+    /// Decoder threads (FFmpeg's frame threads for files, slice threads for live sources). Two:
+    /// on 640×480 H.264 they decode ~1.6× as fast as one, and more buy little on a machine whose
+    /// other cores the face detector and the network need (measured: see VideoBenchmarkTests).
+    /// A variable for that benchmark only.
+    nonisolated(unsafe) static var decoderThreads: Int32 = 2
 
     private let input: VideoInput
     private let codec: CodecState
@@ -100,8 +102,7 @@ public final class VideoDecoder {
                              message: "its frames are \(codedW)×\(codedH) pixels, more than ferdash reads (at most \(Self.maxSourceSide) a side, \(Self.maxSourcePixels / 1_000_000) megapixels)")
         }
 
-        codec = try CodecState(decoder: decoder!, stream: stream, live: input.isLive, name: name)
-        codec.context.pointee.opaque = UnsafeMutableRawPointer(input.tally)
+        codec = try CodecState(decoder: decoder!, stream: stream, input: input)
         seenErrors = cffmpeg_tally_errors(input.tally)
         timeBase = FFmpeg.seconds(stream.pointee.time_base)
         timeBaseFraction = (Double(stream.pointee.time_base.num), Double(stream.pointee.time_base.den))
@@ -380,8 +381,13 @@ final class CodecState {
     let context: UnsafeMutablePointer<AVCodecContext>
     let packet: UnsafeMutablePointer<AVPacket>
     let frame: UnsafeMutablePointer<AVFrame>
+    /// Held so the input's error tally, which the decoder's threads log into, outlives them
+    /// (avcodec_free_context joins the threads first).
+    private let input: VideoInput
 
-    init(decoder: UnsafePointer<AVCodec>, stream: UnsafeMutablePointer<AVStream>, live: Bool, name: String) throws {
+    init(decoder: UnsafePointer<AVCodec>, stream: UnsafeMutablePointer<AVStream>, input: VideoInput) throws {
+        self.input = input
+        let name = input.name, live = input.isLive
         guard let context = avcodec_alloc_context3(decoder), let packet = av_packet_alloc(), let frame = av_frame_alloc() else {
             throw VideoError(.cannotOpen, file: name, message: "out of memory")
         }
@@ -389,10 +395,11 @@ final class CodecState {
         let copied = avcodec_parameters_to_context(context, stream.pointee.codecpar)
         if copied < 0 { throw VideoError(.cannotOpen, file: name, message: "bad codec parameters: \(FFmpeg.text(copied))") }
         context.pointee.pkt_timebase = stream.pointee.time_base
+        context.pointee.opaque = UnsafeMutableRawPointer(input.tally)
         context.pointee.max_pixels = Int64(VideoDecoder.maxSourcePixels)
         // Frame threads keep a frame per thread in flight: fine for files, latency for live
         // sources, which get slice threads only.
-        context.pointee.thread_count = VideoDecoder.fileThreads
+        context.pointee.thread_count = VideoDecoder.decoderThreads
         context.pointee.thread_type = live ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE
         if live { context.pointee.flags |= AV_CODEC_FLAG_LOW_DELAY }
         let opened = avcodec_open2(context, decoder, nil)

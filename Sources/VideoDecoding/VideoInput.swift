@@ -93,6 +93,7 @@ final class VideoInput {
         do { memory = try MemoryInput(bytes: bytes) } catch {
             throw VideoError(.cannotOpen, file: name, message: "out of memory")
         }
+        memory!.interrupt = interrupt
         format!.pointee.pb = memory!.context
         format!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
         var options: OpaquePointer?
