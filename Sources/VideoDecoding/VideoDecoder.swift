@@ -22,11 +22,18 @@ public final class VideoDecoder {
     static let maxSourcePixels = 8192 * 8192
     /// A bound on warning lines, so an hour of damage costs a few kilobytes.
     static let maxWarnings = 100
-    /// Decoder threads (FFmpeg's frame threads for files, slice threads for live sources). Two:
-    /// on 640×480 H.264 they decode ~1.6× as fast as one, and more buy little on a machine whose
-    /// other cores the face detector and the network need (measured: see VideoBenchmarkTests).
-    /// A variable for that benchmark only.
-    nonisolated(unsafe) static var decoderThreads: Int32 = 2
+    /// Decoder threads (FFmpeg's frame threads for files, slice threads for live sources). One up
+    /// to 720p: 640×480 H.264 decodes and scales at ~700 frames/s on one thread of this 2-core
+    /// machine, and a second thread bought nothing there while the analysis and other work held
+    /// the cores (VideoBenchmarkTests, 1/2/3/auto threads all within 5%). Larger frames get more
+    /// where there are cores to spare, always leaving one to the analysis.
+    static func threads(width: Int, height: Int) -> Int32 {
+        if let forced = decoderThreads { return forced }
+        if width * height <= 1280 * 720 { return 1 }
+        return Int32(max(1, min(4, ProcessInfo.processInfo.activeProcessorCount - 1)))
+    }
+    /// Overrides `threads(width:height:)`, for the benchmark (0: FFmpeg's own choice).
+    nonisolated(unsafe) static var decoderThreads: Int32?
 
     private let input: VideoInput
     private let codec: CodecState
@@ -396,10 +403,13 @@ final class CodecState {
         if copied < 0 { throw VideoError(.cannotOpen, file: name, message: "bad codec parameters: \(FFmpeg.text(copied))") }
         context.pointee.pkt_timebase = stream.pointee.time_base
         context.pointee.opaque = UnsafeMutableRawPointer(input.tally)
+        // Look for damage harder than by default (without giving up on it: no AV_EF_EXPLODE), so
+        // more of what the decoder patches up shows in the tally and so in `warnings`.
+        context.pointee.err_recognition |= AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER
         context.pointee.max_pixels = Int64(VideoDecoder.maxSourcePixels)
         // Frame threads keep a frame per thread in flight: fine for files, latency for live
         // sources, which get slice threads only.
-        context.pointee.thread_count = VideoDecoder.decoderThreads
+        context.pointee.thread_count = VideoDecoder.threads(width: Int(stream.pointee.codecpar.pointee.width), height: Int(stream.pointee.codecpar.pointee.height))
         context.pointee.thread_type = live ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE
         if live { context.pointee.flags |= AV_CODEC_FLAG_LOW_DELAY }
         let opened = avcodec_open2(context, decoder, nil)
