@@ -53,7 +53,7 @@ let package = Package(
         ], swiftSettings: optimized),
         // Drives each parser with arbitrary bytes: a file replayer, or libFuzzer's driver when
         // scripts/fuzz.sh builds it with -sanitize=fuzzer (see the file's header).
-        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection", "FERTraining"]),
+        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection", "FERTraining", "VideoDecoding"]),
 
         // What the test targets share: snapshots, temporary folders, the event recorder, a seeded RNG.
         // (FERModelTests needs none of it: the engine tests use the engine's own generator.)

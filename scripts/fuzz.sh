@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of one parser with libFuzzer + AddressSanitizer.
-# Usage: scripts/fuzz.sh TARGET SECONDS    (TARGET: csv csv-gzip png jpeg pnm exif checkpoint cascade metrics; `all` runs each)
+# Usage: scripts/fuzz.sh TARGET SECONDS    (TARGET: csv csv-gzip png jpeg pnm exif checkpoint cascade metrics video; `all` runs each)
 #
 # Builds `ferfuzz` with -sanitize=fuzzer,address into .build-fuzz (debug: bounds and overflow
 # checks on), then mutates the committed seeds of Tests/FuzzReplayTests/corpus/TARGET with the
@@ -18,7 +18,7 @@ seconds="${2:?usage: fuzz.sh TARGET SECONDS}"
 cd "$root"
 source scripts/setup.sh
 
-targets=(csv csv-gzip png jpeg pnm exif checkpoint cascade metrics)
+targets=(csv csv-gzip png jpeg pnm exif checkpoint cascade metrics video)
 if [[ $target == all ]]; then
     for t in "${targets[@]}"; do "$0" "$t" "$seconds" || exit 1; done
     exit 0
@@ -37,6 +37,8 @@ dict=()
 [[ -f Tests/FuzzReplayTests/dictionaries/$target.dict ]] && dict=(-dict="Tests/FuzzReplayTests/dictionaries/$target.dict")
 max_len=4096
 [[ $target == csv* ]] && max_len=65536
+# The video seeds are whole small files (an AVI's header alone is several KB).
+[[ $target == video ]] && max_len=16384
 
 # Swift's crash backtracer would wait on a crashing input; libFuzzer reports crashes itself.
 export SWIFT_BACKTRACE=enable=no

@@ -3,6 +3,7 @@ import FERData
 import FERModel
 import FERTraining
 import Foundation
+import VideoDecoding
 
 /// One parser driven with arbitrary bytes. Every input must end in a value or a thrown error;
 /// a trap, a sanitizer report, a hang or an error that does not name its source is a finding.
@@ -16,6 +17,7 @@ enum FuzzTarget: String, CaseIterable {
     case checkpoint     // the checkpoint decoder
     case cascade        // OpenCV Haar cascade XML, then a detection with what it accepted
     case metrics        // metrics.jsonl as `ferdash watch` reads another process's file
+    case video          // any container FFmpeg knows, through VideoDecoder(bytes:), every frame
 
     func run(_ bytes: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -26,6 +28,7 @@ enum FuzzTarget: String, CaseIterable {
         case .checkpoint: Self.checkpoint(Array(bytes))
         case .cascade: Self.cascade(bytes)
         case .metrics: Self.metrics(Array(bytes))
+        case .video: Self.video(Array(bytes))
         }
     }
 
@@ -126,6 +129,54 @@ enum FuzzTarget: String, CaseIterable {
         require(whole.pendingBytes == pieces.pendingBytes && whole.lineCount == pieces.lineCount, "line bookkeeping differs")
         for problem in once.problems {
             require(problem.description.hasPrefix("\(RunDirectory.metricsName) line \(problem.line): "), "problem without its line: \(problem)")
+        }
+    }
+
+    /// Opens the bytes as a video and decodes it to the end (images on every other frame, so both
+    /// paths run), then, for inputs whose last byte is odd, seeks to the middle and decodes a few
+    /// more. A small maxSide keeps an execution cheap. Capped at 300 frames and 10 s between frames,
+    /// so a long valid video cannot pass for a hang; a single call that hangs still is a finding.
+    private static func video(_ bytes: [UInt8]) {
+        let name = "fuzz-video"
+        let maxSide = 64
+        do {
+            let decoder = try VideoDecoder(bytes: bytes, name: name, maxSide: maxSide)
+            let info = decoder.info
+            require(info.width > 0 && info.height > 0, "opened a video of \(info.width)×\(info.height)")
+            require([0, 90, 180, 270].contains(info.rotation), "rotation \(info.rotation)")
+            require(info.duration.map { $0.isFinite && $0 >= 0 } ?? true, "duration \(String(describing: info.duration))")
+            require(!info.isLive, "bytes in memory reported as live")
+            let started = Date()
+            var count = 0, lastIndex = -1
+            func check(_ frame: VideoFrame, wantImage: Bool) {
+                require(frame.index > lastIndex, "frame index \(frame.index) after \(lastIndex)")
+                lastIndex = frame.index
+                require(frame.timestamp.isFinite, "timestamp \(frame.timestamp)")
+                require(frame.scale > 0 && frame.scale <= 1, "scale \(frame.scale)")
+                let image = frame.image
+                if wantImage {
+                    require(image.width > 0 && image.height > 0 && max(image.width, image.height) <= maxSide
+                            && image.pixels.count == image.width * image.height,
+                            "an image of \(image.width)×\(image.height) with \(image.pixels.count) pixels")
+                } else {
+                    require(image.width == 0 && image.height == 0 && image.pixels.isEmpty, "an image nobody wanted")
+                }
+            }
+            while count < 300, Date().timeIntervalSince(started) < 10, let frame = try decoder.nextFrame(wantImage: count % 2 == 0) {
+                check(frame, wantImage: count % 2 == 0)
+                count += 1
+            }
+            require(decoder.warnings.count <= 100, "\(decoder.warnings.count) warnings")
+            if count > 0, let last = bytes.last, last & 1 == 1 {
+                try decoder.seek(to: (info.duration ?? 1) / 2)
+                lastIndex = -1
+                for _ in 0..<5 {
+                    guard let frame = try decoder.nextFrame() else { break }
+                    check(frame, wantImage: true)
+                }
+            }
+        } catch {
+            requireNamed(error, name)
         }
     }
 
