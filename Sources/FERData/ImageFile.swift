@@ -47,7 +47,7 @@ public enum ImageFile {
 }
 
 extension PixelRect {
-    func clipped(to image: GrayImage) -> PixelRect {
+    public func clipped(to image: GrayImage) -> PixelRect {
         let x0 = max(0, x), y0 = max(0, y)
         let x1 = min(image.width, x + width), y1 = min(image.height, y + height)
         return PixelRect(x: x0, y: y0, width: max(0, x1 - x0), height: max(0, y1 - y0))

@@ -1,6 +1,6 @@
 /// Resizing a crop to the network's 48×48. Separable: each axis gets its own weight table, so a
 /// non-square crop or a crop that is larger on one axis and smaller on the other still works.
-enum Resample {
+public enum Resample {
     /// Each output sample as source indices and weights summing to 1.
     struct Taps { var index: [Int]; var weight: [Float]; var offsets: [Int] }
 
@@ -38,7 +38,7 @@ enum Resample {
         return taps
     }
 
-    static func resize(_ image: GrayImage, rect: PixelRect, width: Int, height: Int) -> [UInt8] {
+    public static func resize(_ image: GrayImage, rect: PixelRect, width: Int, height: Int) -> [UInt8] {
         let tx = taps(source: rect.width, destination: width)
         let ty = taps(source: rect.height, destination: height)
         // Horizontal pass over the crop's rows into floats, then the vertical pass.
