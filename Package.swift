@@ -6,6 +6,9 @@ let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(con
 // The engine's kernels (SIMD types above all: every lane operation is a call at -Onone) run
 // 4-50x slower unoptimised, so its tests and the debug tool keep -O.
 let engine: [SwiftSetting] = optimized + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// Face detection runs a cascade over every window of a frame: the video tests analyse hundreds
+// of frames, 10x slower unoptimised, so they keep -O in debug (with Swift's checks).
+let detection: [SwiftSetting] = optimized + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "ferdash",
@@ -34,7 +37,7 @@ let package = Package(
         ]),
         .target(name: "FERModel", dependencies: ["CBLAS", "CKernels"], swiftSettings: engine),
         .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized),
-        .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: optimized),
+        .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: detection),
         // Protocol Buffers wire encoding, shared by the TensorBoard and ONNX writers.
         .target(name: "ProtoWire"),
         .target(name: "FERTraining", dependencies: ["FERModel", "FERData", "ProtoWire"], swiftSettings: optimized),
@@ -44,11 +47,15 @@ let package = Package(
         .target(name: "EmotionTimeline", dependencies: ["FERData"]),
         // The only importer of CFFmpeg: frames with their presentation times, in display orientation.
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "FERData", "EmotionTimeline"]),
+        // A video's analysis: decode on one thread, find and follow faces, classify, write as it goes.
+        .target(name: "VideoAnalysis", dependencies: ["VideoDecoding", "EmotionTimeline", "FaceDetection", "FERModel",
+                                                      "FERTraining", "FERData"]),
         .target(name: "TermUI"),
         .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"]),
         .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData", "EmotionTimeline"]),
         .executableTarget(name: "ferdash", dependencies: [
             "FERModel", "FERData", "FERTraining", "ONNXExport", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
+            "EmotionTimeline", "VideoDecoding", "VideoAnalysis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimized),
         // Drives each parser with arbitrary bytes: a file replayer, or libFuzzer's driver when
@@ -66,6 +73,8 @@ let package = Package(
                                                            "FERTestSupport"]),
         .testTarget(name: "EmotionTimelineTests", dependencies: ["EmotionTimeline", "FERData", "FERTestSupport"]),
         .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "EmotionTimeline", "FERData", "FERTestSupport"]),
+        .testTarget(name: "VideoAnalysisTests", dependencies: ["VideoAnalysis", "VideoDecoding", "EmotionTimeline", "FaceDetection",
+                                                               "FERModel", "FERTraining", "FERData", "FERTestSupport"]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),

@@ -53,7 +53,7 @@ private func handle(_ s: inout VideoState, _ e: VideoEvent, _ fx: inout [VideoEf
         s.progress = p
         if s.followingLive { s.cursor = s.lastFrameTime }
     case .frame(let time, let image):
-        s.frame = VideoFrame(time: time, image: image)
+        s.frame = ShownPicture(time: time, image: image)
         s.frameNote = nil
         s.frameRequestSince = nil
     case .frameUnavailable(_, let reason):

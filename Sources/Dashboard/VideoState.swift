@@ -38,7 +38,7 @@ public struct CropRequest: Equatable, Sendable {
 }
 
 /// The picture the frame panel shows, and the request it answered.
-public struct VideoFrame: Equatable, Sendable {
+public struct ShownPicture: Equatable, Sendable {
     public var time: Double
     public var image: GrayImage
 }
@@ -61,7 +61,7 @@ public struct VideoState: Equatable {
     /// `x`: the crop panel shows where the network looked.
     public var saliencyShown = false
 
-    public var frame: VideoFrame?
+    public var frame: ShownPicture?
     /// Why the last frame request failed, until one succeeds.
     public var frameNote: String?
     public var crop: FaceCrop?
