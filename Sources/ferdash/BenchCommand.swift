@@ -2,7 +2,10 @@ import ArgumentParser
 import FaceDetection
 import FERData
 import FERModel
+import FERTraining
 import Foundation
+import VideoAnalysis
+import VideoDecoding
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +26,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Haar cascade XML for --detect-image (default: OpenCV's frontal face cascade).")
     var cascade: String?
 
+    @Option(help: ArgumentHelp("Instead, time the video analysis of this file: decoding alone, then every frame, then every 5th (with the model of --model, default as `video`).", valueName: "FILE"))
+    var video: String?
+
+    @Option(help: "With --video: a checkpoint file or a run directory (default: the newest run under ./runs, else the shipped model).")
+    var model: String?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -30,6 +39,7 @@ struct Bench: ParsableCommand {
     var profile = false
 
     func run() throws {
+        if let video { return try benchVideo(video) }
         let threadCount = threads ?? defaultThreads()
         if profile {
             let rows = EngineBenchmark.profile(architecture: arch, threads: threadCount, batch: 128, steps: max(2, steps / 3))
@@ -83,6 +93,64 @@ struct Bench: ParsableCommand {
         }
         print(String(format: "memory : peak RSS %.0f MB", peak))
     }
+}
+
+extension Bench {
+    /// The video passes, with the CPU's instruction sets: the same video runs 2–3× apart on the
+    /// machines we target, so a figure means little without them.
+    func benchVideo(_ path: String) throws {
+        ComputeThreads.set(threads ?? 1)
+        let (classifier, _) = try RunDirectory.loadCheckpoint(try chooseModel(model))
+        let detector = try FaceDetector(cascadePath: cascade)
+        var every5 = VideoAnalysisOptions()
+        every5.selection = .every(5)
+        let info = try VideoDecoder(path: path).info
+        let passes = [
+            try VideoBenchmark.decodeOnly(path: path),
+            try VideoBenchmark.analyse(path: path, name: "analyse every frame", classifier: classifier, detector: detector, options: .init()),
+            try VideoBenchmark.analyse(path: path, name: "analyse --every 5", classifier: classifier, detector: detector, options: every5),
+        ]
+        let peak = peakResidentMegabytes()
+        let flags = cpuFlags()
+        if json {
+            print(JSON.object([
+                ("video", .string(path)), ("width", .int(info.width)), ("height", .int(info.height)), ("codec", .string(info.codec)),
+                ("cpu", .string(cpuModel())), ("cpu_flags", .array(flags.map { .string($0) })), ("kernels", .string(KernelISA.active.rawValue)),
+                ("threads", .int(threads ?? 1)), ("peak_rss_mb", .number(peak)),
+                ("passes", .array(passes.map { p in .object([
+                    ("name", .string(p.name)), ("decoded_frames", .int(p.decodedFrames)), ("analysed_frames", .int(p.analysedFrames)),
+                    ("seconds", .number(p.seconds)), ("frames_per_s", .number(p.framesPerSecond)), ("real_time", .number(p.realTime)),
+                    ("faces", .int(p.faces)),
+                ]) })),
+            ]).text)
+            return
+        }
+        print("ferdash bench --video \(path): \(info.width)×\(info.height) \(info.codec)"
+              + String(format: ", %.1f s", passes[0].videoSeconds) + ", \(passes[0].decodedFrames) frames")
+        print("cpu    : \(cpuModel()) (\(flags.isEmpty ? "no avx2" : flags.joined(separator: " "))), kernels \(KernelISA.active.rawValue), network threads \(threads ?? 1)")
+        for p in passes {
+            print(p.name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: ": %6.0f frames/s, %5.1f× real time", p.framesPerSecond, p.realTime)
+                  + (p.name == "decode only" ? "" : ", \(p.analysedFrames) analysed, \(p.faces) face id(s)"))
+        }
+        print(String(format: "memory              : peak RSS %.0f MB", peak))
+    }
+}
+
+/// The CPU's model name, from /proc/cpuinfo.
+func cpuModel() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+          let colon = line.firstIndex(of: ":") else { return "unknown CPU" }
+    return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+}
+
+/// The instruction sets that decide our speed (avx2, avx512f, avx512_bf16), as /proc/cpuinfo lists them.
+func cpuFlags() -> [String] {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    return ["avx2", "avx512f", "avx512_bf16"].filter { flags.contains($0) }
 }
 
 /// Peak resident set size of this process so far.

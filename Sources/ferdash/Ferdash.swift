@@ -14,7 +14,7 @@ struct Ferdash: ParsableCommand {
             or image folders train|test/<class>/.
             """,
         subcommands: [Train.self, Watch.self, Runs.self, Browse.self, Predict.self, Evaluate.self, Export.self, Inspect.self, Synth.self,
-                      Bench.self],
+                      Bench.self, Video.self],
         defaultSubcommand: Train.self
     )
 

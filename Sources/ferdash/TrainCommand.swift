@@ -266,7 +266,7 @@ final class StopSignals {
     private var sources: [DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "ferdash.signals")
 
-    init(onStop: @escaping @Sendable () -> Void) {
+    init(message: String = "stopping after this step", onStop: @escaping @Sendable () -> Void) {
         var count = 0
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
@@ -274,7 +274,7 @@ final class StopSignals {
             source.setEventHandler {
                 count += 1
                 if count > 1 { exit(130) }
-                FileHandle.standardError.write("\nferdash: stopping after this step (again to quit at once)\n")
+                FileHandle.standardError.write("\nferdash: \(message) (again to quit at once)\n")
                 onStop()
             }
             source.resume()

@@ -1,0 +1,261 @@
+import ArgumentParser
+import EmotionTimeline
+import FaceDetection
+import FERModel
+import FERTraining
+import Dashboard
+import Foundation
+import VideoAnalysis
+import VideoDecoding
+
+struct Video: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Emotions over time in videos: one row per face per analysed frame, a summary per face.",
+        discussion: """
+            Reads whatever FFmpeg's libraries decode (MP4/H.264, WebM/VP9, MKV, MOV, AVI, GIF), a camera \
+            (/dev/video0) or a stream (udp://, tcp://, rtsp://). Each frame's rows are written and flushed \
+            as they are made, so an interrupted run leaves a valid table of every frame done. On a terminal, \
+            one video opens in the dashboard; with --headless (or several videos, or no terminal) a progress \
+            line per video.
+            """)
+
+    @Argument(help: "Video files, camera devices or stream URLs.")
+    var inputs: [String]
+
+    @Option(help: "A checkpoint file or a run directory (its best checkpoint). Default: the newest run under ./runs, else the shipped model (assets/models).")
+    var model: String?
+
+    @Option(help: "Analyse every N-th frame (decoding still reads them all).")
+    var every: Int?
+
+    @Option(help: "Analyse at most F frames per second of video, evenly by timestamp.")
+    var fps: Double?
+
+    @Flag(help: "Average each face's probabilities over 10 views (itself and its mirror, each shifted 2 px four ways): steadier, 10× the classification work.")
+    var tta = false
+
+    @Option(help: ArgumentHelp("Write DIR/<video>.csv per video (and -segments.csv, with --segments). Default: the current folder.", valueName: "DIR"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Write the table to this CSV file (one video only).", valueName: "FILE"))
+    var csv: String?
+
+    @Option(help: ArgumentHelp("Write the table as JSON Lines to this file (one video only).", valueName: "FILE"))
+    var jsonl: String?
+
+    @Option(help: ArgumentHelp("Average the probabilities over a centred window of this many seconds, per face (the table, summary, segments and plot all use it).", valueName: "SECONDS"))
+    var smooth: Double?
+
+    @Flag(help: "Also write the spans in which one emotion dominates: face_id,start,end,emotion,mean_probability.")
+    var segments = false
+
+    @Option(help: ArgumentHelp("Write a PNG per video into DIR: the seven probabilities over time per face.", valueName: "DIR"))
+    var plot: String?
+
+    @Flag(help: "Print progress lines instead of opening the dashboard.")
+    var headless = false
+
+    @OptionGroup var display: DisplayFlags
+
+    @Option(help: ArgumentHelp("Take only the files at positions K, K+N, K+2N, … (0-based) of the sorted list, so N machines share a batch with no coordinator.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: "Haar cascade XML for face detection (default: OpenCV's frontal face cascade from Debian's opencv-data).")
+    var cascade: String?
+
+    @Option(help: "Compute threads for the network (default 1: decoding takes the other core).")
+    var threads = 1
+
+    func validate() throws {
+        if let every, every < 1 { throw ValidationError("--every must be 1 or more") }
+        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be above 0 and at most 1000") }
+        if every != nil && fps != nil { throw ValidationError("--every and --fps: choose one") }
+        if [out, csv, jsonl].compactMap({ $0 }).count > 1 { throw ValidationError("--out, --csv and --jsonl: choose one") }
+        if (csv != nil || jsonl != nil) && inputs.count > 1 {
+            throw ValidationError("--csv and --jsonl name one file: with several videos use --out DIR")
+        }
+        if let smooth, !(smooth > 0 && smooth <= 3600) { throw ValidationError("--smooth must be above 0 and at most 3600 seconds") }
+        if let shard { _ = try Shard(parsing: shard) }
+        if threads < 1 || threads > 256 { throw ValidationError("--threads must be 1...256") }
+    }
+
+    func run() throws {
+        var files = inputs
+        if let shard { files = try Shard(parsing: shard).select(inputs) }
+        guard !files.isEmpty else {
+            print("shard \(shard ?? ""): no files for this shard (\(inputs.count) in all)")
+            return
+        }
+        for folder in [out, plot].compactMap({ $0 }) { try makeFolder(folder) }
+        ComputeThreads.set(threads)
+        let checkpoint = try chooseModel(model)
+        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint)
+        let detector = try FaceDetector(cascadePath: cascade)
+        var options = VideoAnalysisOptions()
+        options.selection = every.map { .every($0) } ?? fps.map { .perSecond($0) } ?? .all
+        options.tta = tta
+
+        if files.count == 1 && !headless && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+            return try runDashboard(files[0], checkpoint: checkpoint, classifier: classifier, detector: detector, options: options)
+        }
+        var names = VideoNames()
+        var failed = 0
+        let current = CurrentRun()
+        let signals = StopSignals(message: "stopping after this frame") { current.stop() }
+        defer { withExtendedLifetime(signals) {} }
+        for (k, file) in files.enumerated() {
+            if current.stopped { break }
+            let outputs = outputs(for: names.name(for: file))
+            do {
+                let decoder = try VideoDecoder(path: file, maxSide: options.maxSide)
+                let run = VideoRun(decoder: decoder, analyzer: VideoAnalyzer(classifier: classifier, detector: detector, options: options))
+                current.set(run)
+                let bar = ProgressLine(label: files.count > 1 ? "[\(k + 1)/\(files.count)] \(file)" : file, info: decoder.info)
+                let report = try VideoJob(run: run, outputs: outputs).start(progress: { bar.update($0) })
+                bar.finish(report)
+                print(describe(report))
+                if report.outcome.error != nil { failed += 1 }
+            } catch {
+                failed += 1
+                FileHandle.standardError.write("Error: \(error)\n")
+            }
+        }
+        if current.stopped { throw ExitCode(130) }
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// One video in the dashboard's video view; the same files as headless are written as it goes
+    /// when asked for (--csv, --jsonl, --out), and `e` writes the table of what is done so far.
+    func runDashboard(_ file: String, checkpoint: String, classifier: Classifier, detector: FaceDetector, options: VideoAnalysisOptions) throws {
+        var names = VideoNames()
+        let name = names.name(for: file)
+        var outputs = outputs(for: name)
+        if out == nil && csv == nil && jsonl == nil { outputs.table = nil }
+        let decoder = try VideoDecoder(path: file, maxSide: options.maxSide)
+        let run = VideoRun(decoder: decoder, analyzer: VideoAnalyzer(classifier: classifier, detector: detector, options: options))
+        let (saliencyNetwork, _) = try RunDirectory.loadCheckpoint(checkpoint)
+        let inbox = VideoInbox()
+        let control = VideoDashboardControl(source: file, job: VideoJob(run: run, outputs: outputs), saliencyNetwork: saliencyNetwork,
+                                            exportPath: ((out ?? ".") as NSString).appendingPathComponent("\(name).csv"), inbox: inbox)
+        let status = runVideoDashboard(control: control, inbox: inbox, options: display.options, onReady: { control.start() })
+        control.stop()
+        if let report = control.finalReport { print(describe(report)) }
+        if let failure = control.finalFailure { FileHandle.standardError.write("Error: \(failure)\n") }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    func outputs(for name: String) -> VideoOutputs {
+        let format: FrameTableFormat = jsonl != nil ? .jsonl : .csv
+        if let file = csv ?? jsonl {
+            let folder = (file as NSString).deletingLastPathComponent
+            var o = VideoOutputs.inDirectory(folder.isEmpty ? "." : folder, name: name, format: format, segments: segments,
+                                             plotDirectory: plot, smoothing: smooth)
+            o.table = file
+            if segments { o.segments = ((file as NSString).deletingPathExtension) + "-segments.csv" }
+            return o
+        }
+        return VideoOutputs.inDirectory(out ?? ".", name: name, format: format, segments: segments,
+                                        plotDirectory: plot, smoothing: smooth)
+    }
+
+    func makeFolder(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw UsageError("\(path): exists and is not a folder") }
+            return
+        }
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw UsageError("\(path): cannot create the folder (\((error as NSError).localizedDescription))")
+        }
+    }
+
+    /// The closing lines for one video: what was read, where it stopped if early, what was written,
+    /// and the per-face summary.
+    func describe(_ report: VideoReport) -> String {
+        let o = report.outcome
+        var lines: [String] = []
+        let fps = o.seconds > 0 ? Double(o.decodedFrames) / o.seconds : 0
+        let speed = (o.lastTimestamp ?? 0) > 0 && o.seconds > 0 ? String(format: ", %.1f× real time", (o.lastTimestamp ?? 0) / o.seconds) : ""
+        lines.append("\(report.info.source): \(report.info.width)×\(report.info.height) \(report.info.codec)"
+                     + (report.info.rotation != 0 ? ", rotated \(report.info.rotation)°" : "")
+                     + ", \(o.analysedFrames) of \(o.decodedFrames) frames analysed in "
+                     + String(format: "%.1f s (%.0f frames/s%@)", o.seconds, fps, speed))
+        for warning in o.warnings { lines.append("  note: \(warning)") }
+        if let error = o.error {
+            lines.append("  stopped early: \(error)" + (o.lastTimestamp.map { "; rows up to \(VideoError.clock($0)) are written" } ?? ""))
+        } else if o.stopped {
+            lines.append("  stopped at \(VideoError.clock(o.lastTimestamp ?? 0)) (frame \(o.lastFrame ?? 0)); the files cover every frame up to there")
+        }
+        if !report.written.isEmpty { lines.append("  wrote " + report.written.joined(separator: ", ") + " (\(report.rowsWritten) rows)") }
+        let summary = report.summary.text()
+        if !summary.isEmpty { lines.append(summary) }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The run in progress, for the signal handler: SIGINT stops it after the frame in hand.
+final class CurrentRun: @unchecked Sendable {   // unchecked: every access holds `lock`
+    private let lock = NSLock()
+    private var run: VideoRun?
+    private var stopRequested = false
+    func set(_ run: VideoRun) { lock.withLock { self.run = run } }
+    func stop() {
+        let run = lock.withLock { stopRequested = true; return self.run }
+        run?.stop()
+    }
+    var stopped: Bool { lock.withLock { stopRequested } }
+}
+
+/// A video's progress on stderr: on a terminal one line redrawn in place (at most 5 times a
+/// second), elsewhere (a log file, a batch job) a line every 10% or 30 seconds.
+final class ProgressLine {
+    let label: String
+    let duration: Double?
+    let live: Bool
+    let terminal = isatty(STDERR_FILENO) == 1
+    var lastDraw = -1.0
+    var lastLoggedTenth = -1
+    var lastLogTime = 0.0
+
+    init(label: String, info: VideoInfo) {
+        self.label = label
+        duration = info.isLive ? nil : info.duration
+        live = info.isLive
+    }
+
+    func update(_ p: VideoProgress) {
+        let rate = p.elapsed > 0 ? Double(p.decodedFrames) / p.elapsed : 0
+        let realTime = p.elapsed > 0 ? p.timestamp / p.elapsed : 0
+        var text = "\(label): \(VideoError.clock(p.timestamp))"
+        var fraction: Double?
+        if let duration, duration > 0 {
+            let f = min(1, max(0, p.timestamp / duration))
+            fraction = f
+            let eta = realTime > 0 ? (duration - p.timestamp) / realTime : 0
+            text += " / \(VideoError.clock(duration)) " + bar(f) + String(format: " %3.0f%%, ETA %@", f * 100, VideoError.clock(eta))
+        } else if live {
+            text += " (live)"
+        }
+        text += String(format: ", %.0f frames/s (%.1f× real time), %d face%@", rate, realTime, p.faces, p.faces == 1 ? "" : "s")
+        if terminal {
+            guard p.elapsed - lastDraw >= 0.2 else { return }
+            lastDraw = p.elapsed
+            FileHandle.standardError.write("\r\u{1B}[K" + text)
+        } else {
+            let tenth = fraction.map { Int($0 * 10) } ?? -1
+            guard tenth > lastLoggedTenth || p.elapsed - lastLogTime >= 30 else { return }
+            lastLoggedTenth = max(lastLoggedTenth, tenth)
+            lastLogTime = p.elapsed
+            FileHandle.standardError.write(text + "\n")
+        }
+    }
+
+    func finish(_ report: VideoReport) {
+        if terminal && lastDraw >= 0 { FileHandle.standardError.write("\r\u{1B}[K") }
+    }
+
+    func bar(_ fraction: Double) -> String {
+        let width = 20, filled = Int((fraction * Double(width)).rounded(.down))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    }
+}
