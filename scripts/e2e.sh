@@ -221,6 +221,11 @@ if [[ -f "$root/.ci/e2e-see.sh" ]]; then
     grep -E "^(PASS|FAIL)" see.txt | sed 's/^/    /'
 fi
 
+# --- video: scripted videos of synthetic faces, a stream on the loopback, damaged files
+if timeout -k 10 1800 bash "$root/.ci/e2e-video.sh" "$bin" >video.txt 2>&1; then pass "video end to end"
+else fail "video end to end" video.txt; fi
+grep -E "^(PASS|FAIL)" video.txt | sed 's/^/    /'
+
 # --- a full and a read-only disk (a tmpfs: needs root, says SKIP otherwise)
 if timeout -k 10 1200 bash "$root/scripts/e2e-full-disk.sh" "$bin" >disk.txt 2>&1; then
     grep -q "^SKIP" disk.txt && echo "SKIP: full disk (not root)" || pass "full and read-only disks end to end"

@@ -10,6 +10,10 @@ files and onnxruntime's probabilities on 256 synthetic faces must be within 1e-4
 `ferdash predict --no-detect --json` on the same faces (written by `ferdash synth` as PNGs and as
 the CSV that Python reads the identical pixels from).
 
+Video tables: `ferdash video` on a scripted video of synthetic faces, as CSV and as JSON Lines;
+pandas reads both with the column types the README documents (nullable integers where a frame
+with no face leaves a field empty), and the two agree row for row.
+
 Usage: interop_check.py path/to/ferdash WORKDIR
 """
 import csv
@@ -23,6 +27,7 @@ import time
 
 import numpy as np
 import onnx
+import pandas as pd
 import onnxruntime
 from tensorboard.backend.event_processing import event_accumulator, event_file_loader
 
@@ -173,6 +178,35 @@ def check_onnx(arch, run_dir, pngs, images):
            f"(limit {TOLERANCE:g}), same label on {agree}/{IMAGES}")
 
 
+# --- Video tables --------------------------------------------------------------------------------
+
+VIDEO_DTYPES = {"frame": "int64", "timestamp": "float64", "face_id": "Int64", "confidence": "float64",
+                "success": "int64", "x": "Int64", "y": "Int64", "width": "Int64", "height": "Int64",
+                **{c: "float64" for c in CLASSES}, "label": "string"}
+
+
+def check_video_tables(run_dir):
+    """The table as pandas reads it: the documented dtypes, a no-face gap as missing values."""
+    run("synth", "--video", "clip.mp4", "--script", "happy:1,none:0.6,sad:1", "--size", "320x240")
+    run("video", "clip.mp4", "--model", run_dir, "--csv", "clip.csv", "--headless")
+    run("video", "clip.mp4", "--model", run_dir, "--jsonl", "clip.jsonl", "--headless")
+    table = pd.read_csv(os.path.join(work, "clip.csv"), dtype=VIDEO_DTYPES)
+    lines = pd.read_json(os.path.join(work, "clip.jsonl"), lines=True, dtype=VIDEO_DTYPES)
+    assert list(table.columns) == list(VIDEO_DTYPES), list(table.columns)
+    assert {str(t) for t in table.dtypes} == set(VIDEO_DTYPES.values()), table.dtypes
+    gap = table[(table.timestamp > 1.05) & (table.timestamp < 1.55)]
+    assert len(gap) > 0 and (gap.success == 0).all() and gap.face_id.isna().all() and gap.label.isna().all(), gap.head()
+    seen = table[table.success == 1]
+    assert len(seen) > 40 and not seen.face_id.isna().any(), len(seen)
+    probabilities = seen[CLASSES].sum(axis=1)
+    assert ((probabilities - 1).abs() < 1e-3).all(), probabilities.describe()
+    assert len(lines) == len(table) and (lines.frame.values == table.frame.values).all()
+    assert np.allclose(lines.timestamp.values, table.timestamp.values, atol=1e-6)
+    assert (lines.face_id.fillna(-1).values == table.face_id.fillna(-1).values).all()
+    report("video tables in pandas", True,
+           f"{len(table)} rows, {len(gap)} no-face rows as missing values, CSV and JSON Lines agree, dtypes {sorted(set(map(str, table.dtypes)))}")
+
+
 def main():
     started = time.monotonic()
     runs = {"seed": ["--steps", "60", "--eval-every", "20"],
@@ -196,6 +230,10 @@ def main():
                 report(f"ONNX {arch}", False, str(error))
     except Exception as error:
         report("ONNX test images", False, str(error))
+    try:
+        check_video_tables(os.path.join(work, "run-seed"))
+    except Exception as error:
+        report("video tables in pandas", False, str(error))
     print(f"interop checks took {time.monotonic() - started:.0f} s")
     print(f"interop: {sum(results)} passed, {len(results) - sum(results)} failed", flush=True)
     return 0 if all(results) else 1
