@@ -24,7 +24,6 @@ public final class VideoEncoder {
     /// without one. MP4's edit list ends where the last frame's duration does, so a last frame
     /// of duration 0 would be cut from the video.
     private var lastInterval: Int64 = 1
-    private var headerWritten = false
     private var finished = false
 
     /// `timeBase` is the tick timestamps are rounded to, in seconds (num/den); `rotation` (degrees
@@ -57,9 +56,10 @@ public final class VideoEncoder {
         if quarter != 0, ext != "mp4", ext != "mov" { throw fail("only .mp4 and .mov files can say they are rotated") }
         self.timeBase = AVRational(num: Int32(timeBase.num), den: Int32(timeBase.den))
 
+        // Looked up before anything is allocated: a throw before every property is set skips deinit.
+        guard let encoder = avcodec_find_encoder_by_name(codecName) else { throw fail("this FFmpeg has no \(codecName) encoder") }
         var created = avformat_alloc_output_context2(&output, nil, nil, path)
         guard created >= 0, let output else { throw fail("cannot write this container: \(FFmpeg.text(created))") }
-        guard let encoder = avcodec_find_encoder_by_name(codecName) else { throw fail("this FFmpeg has no \(codecName) encoder") }
         guard let newStream = avformat_new_stream(output, nil), let context = avcodec_alloc_context3(encoder),
               let frame = av_frame_alloc(), let packet = av_packet_alloc() else { throw fail("out of memory") }
         stream = newStream
@@ -120,7 +120,6 @@ public final class VideoEncoder {
         if ext == "mp4" || ext == "mov" { av_dict_set(&muxerOptions, "movflags", "+faststart", 0) }
         created = avformat_write_header(output, &muxerOptions)
         if created < 0 { throw fail("cannot write the header: \(FFmpeg.text(created))") }
-        headerWritten = true
     }
 
     deinit {
