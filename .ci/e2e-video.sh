@@ -40,21 +40,26 @@ script="happy:2,none:0.5,sad:2.5;none:3.5,surprise:1.5"
 ferdash synth --video clip.mp4 --script "$script" >synth.txt 2>&1 && [[ -s clip.mp4 ]] \
     && pass "synth --video writes a scripted H.264 video" || fail "synth --video" synth.txt
 
-if ferdash video clip.mp4 --model model --csv clip.csv --segments --plot plots --headless >video.txt 2>err.txt \
+if ferdash video clip.mp4 --model model --margin 0 --csv clip.csv --segments --plot plots --headless >video.txt 2>err.txt \
     && [[ -s clip.csv && -s clip-segments.csv && -s plots/clip.png ]]; then pass "video writes the table, the segments and the plot"
 else fail "video clip.mp4" err.txt; fi
-grep -q "face 0" video.txt && pass "video prints a summary per face" || fail "the summary" video.txt
+grep -qi "^face 0: visible" video.txt && pass "video prints a summary per face" || fail "the summary" video.txt
 
 # The table: OpenFace's layout, every frame, the pts of the container, gaps as success 0.
-ffprobe -v error -select_streams v:0 -show_entries stream=start_time -of csv=p=0 clip.mp4 >start.txt
-ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 clip.mp4 >pts.txt
+# pts_time of every frame, less the stream's start (as the table counts), one per line.
+probe_times() {
+    local start
+    start=$(ffprobe -v error -select_streams v:0 -show_entries stream=start_time -of default=nw=1:nk=1 "$1")
+    ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of default=nw=1:nk=1 "$1" \
+        | awk -v s="${start:-0}" 'NF { printf "%.6f\n", $1 - (s == "N/A" ? 0 : s) }'
+}
+probe_times clip.mp4 >pts.txt
 if py - "$script" <<'EOF' >table.txt 2>&1; then pass "the table: every frame at the container's pts, gaps as success 0, one id per face"; else fail "the table" table.txt; fi
 import csv, sys
 rows = list(csv.DictReader(open("clip.csv")))
 header = open("clip.csv").readline().strip()
 assert header == "frame,timestamp,face_id,confidence,success,x,y,width,height,anger,disgust,fear,happy,sad,surprise,neutral,label", header
-start = float(open("start.txt").read().strip() or 0)
-pts = sorted(float(line) - start for line in open("pts.txt") if line.strip())
+pts = sorted(float(line) for line in open("pts.txt") if line.strip())
 times = sorted({float(r["timestamp"]) for r in rows})
 assert len(times) == len(pts) == 150, (len(times), len(pts))
 assert max(abs(a - b) for a, b in zip(times, pts)) < 1e-4, "timestamps differ from ffprobe's pts"
@@ -72,13 +77,14 @@ print("ok", len(rows), "rows")
 EOF
 
 # A model that knows these faces recovers the script: within two frames where a followed face
-# changes, and within the full-detection interval (0.5 s) plus two frames where a face enters.
+# changes or comes back, and within the full search's interval and lag (0.5 s and four frames)
+# plus one missed search where a face enters beside one already followed.
 if py - <<'EOF' >segments.txt 2>&1; then pass "the segments recover the scripted emotions"; else fail "segments" segments.txt; fi
 import csv
 segs = [r for r in csv.DictReader(open("clip-segments.csv"))]
 print(segs)
 long = [s for s in segs if float(s["end"]) - float(s["start"]) >= 0.3]
-want = [("0", "happy", 0.0, 2.0, 0.07), ("0", "sad", 2.5, 5.0, 0.1), ("1", "surprise", 3.5, 5.0, 0.57)]
+want = [("0", "happy", 0.0, 2.0, 0.07), ("0", "sad", 2.5, 5.0, 0.07), ("1", "surprise", 3.5, 5.0, 0.7)]
 assert len(long) == 3, long
 for s, (face, emotion, start, end, slack) in zip(sorted(long, key=lambda s: (s["face_id"], float(s["start"]))), want):
     assert s["face_id"] == face and s["emotion"] == emotion, (s, face, emotion)
@@ -87,12 +93,10 @@ EOF
 
 # A variable frame rate: timestamps are the pts, not frame index ÷ rate.
 ffmpeg -v error -y -i clip.mp4 -vf "select='lt(n\,30)+not(mod(n\,4))'" -fps_mode vfr -c:v libx264 vfr.mkv
-ffprobe -v error -select_streams v:0 -show_entries stream=start_time -of csv=p=0 vfr.mkv >vstart.txt
-ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 vfr.mkv >vpts.txt
-if ferdash video vfr.mkv --model model --csv vfr.csv --headless >/dev/null 2>err.txt && py - <<'EOF' 2>>err.txt; then
+probe_times vfr.mkv >vpts.txt
+if ferdash video vfr.mkv --model model --margin 0 --csv vfr.csv --headless >/dev/null 2>err.txt && py - <<'EOF' 2>>err.txt; then
 import csv
-start = float(open("vstart.txt").read().strip() or 0)
-pts = sorted(float(l) - start for l in open("vpts.txt") if l.strip())
+pts = sorted(float(l) for l in open("vpts.txt") if l.strip())
 times = sorted({float(r["timestamp"]) for r in csv.DictReader(open("vfr.csv"))})
 assert len(times) == len(pts) and max(abs(a - b) for a, b in zip(times, pts)) < 1e-4, (times[:40], pts[:40])
 gaps = {round(b - a, 3) for a, b in zip(times, times[1:])}
@@ -103,7 +107,7 @@ else fail "variable frame rate" err.txt; fi
 
 # A phone video: stored sideways with a display matrix; boxes come in the displayed frame.
 ferdash synth --video rot.mp4 --script "happy:1" --rotate 90 >/dev/null 2>&1
-if ferdash video rot.mp4 --model model --csv rot.csv --headless >rot.txt 2>err.txt && grep -q "640×480 h264, rotated 90°" rot.txt \
+if ferdash video rot.mp4 --model model --margin 0 --csv rot.csv --headless >rot.txt 2>err.txt && grep -q "640×480 h264, rotated 90°" rot.txt \
     && py -c "
 import csv
 rows = [r for r in csv.DictReader(open('rot.csv')) if r['success'] == '1']
@@ -115,7 +119,7 @@ else fail "rotated video" err.txt; fi
 # Damage: a truncated stream, a file that is no video, audio only, a folder that cannot be written.
 ferdash synth --video long.mkv --script "happy:4" >/dev/null 2>&1
 head -c $(( $(stat -c %s long.mkv) * 6 / 10 )) long.mkv >cut.mkv
-if ferdash video cut.mkv --model model --csv cut.csv --headless >cut.txt 2>err.txt; [[ $? -le 1 ]] \
+if ferdash video cut.mkv --model model --margin 0 --csv cut.csv --headless >cut.txt 2>err.txt; [[ $? -le 1 ]] \
     && py -c "
 import csv
 rows = list(csv.DictReader(open('cut.csv')))
@@ -123,15 +127,15 @@ assert 40 <= len(rows) < 120 and float(rows[-1]['timestamp']) < 4, len(rows)
 " 2>>err.txt && grep -qE "cut.mkv" cut.txt err.txt; then pass "a truncated video: the frames before the cut are in the table, the end is named"
 else fail "truncated video" err.txt; fi
 echo "hello" >notes.mp4
-expect_error "a file that is no video is named" "notes.mp4" ferdash video notes.mp4 --model model --csv notes.csv --headless
+expect_error "a file that is no video is named" "notes.mp4" ferdash video notes.mp4 --model model --margin 0 --csv notes.csv --headless
 ffmpeg -v error -y -f lavfi -i "sine=frequency=440:duration=1" audio.m4a
-expect_error "audio only is named as such" "audio.m4a.*(no video|video stream)" ferdash video audio.m4a --model model --csv a.csv --headless
-expect_error "an unwritable table names its path" "/nonexistent/x.csv" ferdash video clip.mp4 --model model --csv /nonexistent/x.csv --headless
+expect_error "audio only is named as such" "audio.m4a.*(no video|video stream)" ferdash video audio.m4a --model model --margin 0 --csv a.csv --headless
+expect_error "an unwritable table names its path" "/nonexistent/x.csv" ferdash video clip.mp4 --model model --margin 0 --csv /nonexistent/x.csv --headless
 
 # Batches: --out writes one table per video; --shard K/N splits a sorted list with no overlap.
 cp clip.mp4 b.mp4; cp clip.mp4 c.mp4
-if ferdash video c.mp4 clip.mp4 b.mp4 --model model --every 5 --out res --shard 0/2 --headless >shard0.txt 2>err.txt \
-    && ferdash video c.mp4 clip.mp4 b.mp4 --model model --every 5 --out res --shard 1/2 --headless >shard1.txt 2>>err.txt \
+if ferdash video c.mp4 clip.mp4 b.mp4 --model model --margin 0 --every 5 --out res --shard 0/2 --headless >shard0.txt 2>err.txt \
+    && ferdash video c.mp4 clip.mp4 b.mp4 --model model --margin 0 --every 5 --out res --shard 1/2 --headless >shard1.txt 2>>err.txt \
     && [[ $(ls res | sort | tr '\n' ' ') == "b.csv c.csv clip.csv " ]] && [[ $(grep -c "" res/b.csv) -lt 60 ]]; then
     pass "--out and --shard: each video once, across the shards"
 else fail "--out/--shard (res: $(ls res 2>/dev/null | tr '\n' ' '))" err.txt; fi
@@ -140,19 +144,20 @@ else fail "--out/--shard (res: $(ls res 2>/dev/null | tr '\n' ' '))" err.txt; fi
 # cleanly and says where.
 port=$((20000 + RANDOM % 20000))
 ferdash synth --video live.mkv --script "happy:20" --size 320x240 >/dev/null 2>&1
-ferdash video "udp://127.0.0.1:$port" --model model --csv live.csv --headless >live.txt 2>liveerr.txt &
+ferdash video "udp://127.0.0.1:$port" --model model --margin 0 --csv live.csv --headless >live.txt 2>liveerr.txt &
 echo $! >pids/live.pid
 sleep 1
 ffmpeg -v error -re -i live.mkv -c copy -f mpegts "udp://127.0.0.1:$port?pkt_size=1316" &
 echo $! >pids/ffmpeg.pid
-for _ in $(seq 100); do [[ $(grep -c "" live.csv 2>/dev/null || echo 0) -gt 40 ]] && break; sleep 0.1; done
-kill -INT "$(cat pids/live.pid)"
+for _ in $(seq 150); do [[ -f live.csv && $(wc -l <live.csv) -gt 40 ]] && break; sleep 0.1; done
+# ^C as a terminal sends it, to ferdash itself (a background job's `timeout` ignores SIGINT).
+pkill -INT -P "$(cat pids/live.pid)"
 wait "$(cat pids/live.pid)"; status=$?
 kill "$(cat pids/ffmpeg.pid)" 2>/dev/null
 if [[ $status -eq 130 ]] && [[ $(grep -c ",happy$" live.csv) -gt 20 ]] && grep -q "stopped at" live.txt; then
     pass "a live UDP stream is analysed as it arrives; ^C leaves the table and says where it stopped"
-else fail "live stream (exit $status, $(grep -c "" live.csv 2>/dev/null) lines)" liveerr.txt; fi
-expect_error "an absent camera gets a clear message" "/dev/video9" ferdash video /dev/video9 --model model --csv cam.csv --headless
+else fail "live stream (exit $status, $(wc -l <live.csv 2>/dev/null) lines)" liveerr.txt; fi
+expect_error "an absent camera gets a clear message" "/dev/video9" ferdash video /dev/video9 --model model --margin 0 --csv cam.csv --headless
 
 echo "e2e-video: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -21,6 +21,11 @@ public struct VideoAnalysisOptions: Sendable, Equatable {
     public var minimumConfidence = 0.6
     /// A face unseen for less than this many seconds keeps its id.
     public var maxGap = 1.0
+    /// How much of the frame around the detector's box the network sees, as a fraction of the
+    /// box on each side. FER2013's crops show the whole face with a little around it, and the
+    /// cascade's box is tighter, so 0.15 (as `predict`); a model trained on other crops (the
+    /// synthetic faces fill their image edge to edge: 0) wants its own.
+    public var cropMargin = 0.15
 
     public init() {}
 }
@@ -32,10 +37,6 @@ public final class VideoAnalyzer {
     public let options: VideoAnalysisOptions
     private let finder: VideoFaceFinder
     private var tracker: FaceTracker
-
-    /// FER2013's crops show the whole face with a little around it; the cascade's box is tighter
-    /// (the same margin `predict` uses).
-    public static let cropMargin = 0.15
 
     public init(classifier: Classifier, detector: FaceDetector, options: VideoAnalysisOptions = .init()) {
         self.classifier = classifier
@@ -57,7 +58,7 @@ public final class VideoAnalyzer {
         guard !found.isEmpty else { return FrameAnalysis(frame: frame.index, timestamp: frame.timestamp, faces: []) }
         var pixels: [UInt8] = []
         pixels.reserveCapacity(found.count * ImageSet.pixelsPerImage)
-        for d in found { pixels += Self.faceInput(image, box: d.box) }
+        for d in found { pixels += Self.faceInput(image, box: d.box, margin: options.cropMargin) }
         let p = Evaluator.probabilities(classifier, pixels: pixels, tta: options.tta ? .mirrorAndShifts : .none)
         var faces = detections.indices.map { k in
             FaceObservation(faceID: ids[k], box: detections[k].box, confidence: detections[k].confidence,
@@ -68,13 +69,8 @@ public final class VideoAnalyzer {
     }
 
     /// The 48×48 the network sees for a face box (in the image's own pixels).
-    public static func faceInput(_ image: GrayImage, box: PixelRect) -> [UInt8] {
-        ImageFile.faceInput(from: image, crop: faceCrop(box, margin: cropMargin, imageWidth: image.width, imageHeight: image.height))
-    }
-
-    /// The 48×48 of an observed face in a frame (its box is in source pixels).
-    public static func faceInput(_ frame: VideoFrame, face: FaceObservation) -> [UInt8] {
-        faceInput(frame.image, box: scaled(face.box, by: frame.scale > 0 ? frame.scale : 1))
+    public static func faceInput(_ image: GrayImage, box: PixelRect, margin: Double) -> [UInt8] {
+        ImageFile.faceInput(from: image, crop: faceCrop(box, margin: margin, imageWidth: image.width, imageHeight: image.height))
     }
 }
 

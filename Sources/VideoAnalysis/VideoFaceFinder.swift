@@ -7,7 +7,7 @@ import FERData
 ///
 /// A thorough detection of a whole 640×480 frame takes about 70 ms on one Zen 3 core; a frame
 /// has 8 ms at 120 frames/s. So each followed face is looked for only in a window around its
-/// last box (a thorough search of a small picture: about 1.5 ms), and the whole frame is searched
+/// last box (a thorough search of a small picture: about 2 ms), and the whole frame is searched
 /// only now and then — every `fullInterval` seconds while faces are followed, every
 /// `searchInterval` while none is — with a quicker pass (`DetectionPass.quick`) on a worker
 /// thread, overlapping the frames after it. Its finds are candidates: each new one is confirmed
@@ -33,9 +33,14 @@ final class VideoFaceFinder {
     private var pending: (result: FullSearch, framesSince: Int)?
     private let worker = DispatchQueue(label: "ferdash.video.full-detection", qos: .userInitiated)
 
-    /// The side, in pixels of the window searched, that a followed face is scaled to: big enough
-    /// for the cascade's 24-pixel window to find it at 0.7× to 2× its size.
-    static let localFaceSide = 40.0
+    /// The side, in pixels of the window searched, that a followed face is scaled to. The
+    /// cascade's confidence counts the hits that gather on a face, and a face drawn small gathers
+    /// few: measured on scripted videos, at 40 px real faces scored 0.2–0.98, at 48 px 0.66–0.99,
+    /// at 64 px 0.91–0.99 (at 1.5, 1.8 and 2.4 ms a face). Following takes 48; a new face must
+    /// pass `minimumConfidence` at 64, the scale where the cascade's confidence means what it
+    /// means on photos.
+    static let followingFaceSide = 48.0
+    static let confirmingFaceSide = 64.0
 
     init(detector: FaceDetector, minimumConfidence: Double, fullInterval: Double, searchInterval: Double, lag: Int = 4) {
         self.detector = detector
@@ -90,7 +95,7 @@ final class VideoFaceFinder {
     private func confirm(_ candidates: [PixelRect], in image: GrayImage, besides followed: [PixelRect],
                          into found: inout [TrackedDetection]) {
         for candidate in candidates where !(found.map(\.box) + followed).contains(where: { overlap($0, candidate) > 0.3 }) {
-            if let d = findNear(candidate, in: image), d.confidence >= minimumConfidence,
+            if let d = findNear(candidate, in: image, faceSide: Self.confirmingFaceSide), d.confidence >= minimumConfidence,
                !found.contains(where: { overlap($0.box, d.box) > 0.3 }) {
                 found.append(d)
             }
@@ -98,14 +103,14 @@ final class VideoFaceFinder {
     }
 
     /// The face in a window twice the size of `box` around it, scaled so the face is about
-    /// `localFaceSide` pixels; the detection overlapping `box` most, if any.
-    func findNear(_ box: PixelRect, in image: GrayImage) -> TrackedDetection? {
+    /// `faceSide` pixels; the detection overlapping `box` most, if any.
+    func findNear(_ box: PixelRect, in image: GrayImage, faceSide: Double = followingFaceSide) -> TrackedDetection? {
         let side = max(box.width, box.height)
         guard side > 0 else { return nil }
         let window = PixelRect(x: box.x - side / 2, y: box.y - side / 2, width: 2 * side, height: 2 * side).clipped(to: image)
         guard window.width >= 24, window.height >= 24 else { return nil }
         // Shrink only: a small face is searched at its own size.
-        let scale = min(1, Self.localFaceSide / Double(side))
+        let scale = min(1, faceSide / Double(side))
         let w = max(24, Int((Double(window.width) * scale).rounded()))
         let h = max(24, Int((Double(window.height) * scale).rounded()))
         let small = GrayImage(width: w, height: h, pixels: Resample.resize(image, rect: window, width: w, height: h))

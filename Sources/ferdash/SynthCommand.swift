@@ -24,6 +24,9 @@ struct Synth: ParsableCommand {
     @Option(help: "With --video: frames per second.")
     var fps: Double = 30
 
+    @Option(help: ArgumentHelp("With --video: also write each face's look per emotion, the 48×48 picture drawn enlarged in the video, as DIR/face<k>-<emotion>.png.", valueName: "DIR"))
+    var looks: String?
+
     @Option(help: "With --video: store the picture turned this many degrees counter-clockwise, with a display matrix that turns it back (as a phone does): 0, 90, 180, 270.")
     var rotate = 0
 
@@ -95,6 +98,14 @@ struct Synth: ParsableCommand {
             try encoder.append(gray: ScriptedFrames.rotated(frames.frame(at: t), width: width, height: height, counterClockwise: rotate), at: t)
         }
         try encoder.finish()
+        if let looks {
+            try FileManager.default.createDirectory(atPath: looks, withIntermediateDirectories: true)
+            for (k, spans) in parsed.faces.enumerated() {
+                for emotion in Set(spans.compactMap(\.emotion)) {
+                    try ImageFile.writePNG(frames.look(face: k, emotion: emotion), path: looks + "/face\(k)-\(emotion.name).png")
+                }
+            }
+        }
         print("Wrote \(count) frames (\(String(format: "%.1f", parsed.duration)) s, \(width)×\(height), \(fps) fps) to \(path)")
     }
 }

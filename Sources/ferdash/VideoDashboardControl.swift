@@ -102,7 +102,7 @@ final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {  
                 let box = PixelRect(x: Int(Double(face.box.x) * toImage), y: Int(Double(face.box.y) * toImage),
                                     width: max(1, Int(Double(face.box.width) * toImage)),
                                     height: max(1, Int(Double(face.box.height) * toImage)))
-                let pixels = VideoAnalyzer.faceInput(image, box: box)
+                let pixels = VideoAnalyzer.faceInput(image, box: box, margin: job.run.analyzer.options.cropMargin)
                 let map = saliency ? Evaluator.saliency(saliencyNetwork, pixels: pixels, class: face.label.rawValue) : nil
                 inbox.post(.faceCrop(FaceCrop(faceID: faceID, time: time, pixels: pixels, saliency: map)))
             } catch {
