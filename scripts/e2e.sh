@@ -225,6 +225,9 @@ fi
 if timeout -k 10 1800 bash "$root/.ci/e2e-video.sh" "$bin" >video.txt 2>&1; then pass "video end to end"
 else fail "video end to end" video.txt; fi
 grep -E "^(PASS|FAIL)" video.txt | sed 's/^/    /'
+if timeout -k 10 900 bash "$root/.ci/e2e-video-view.sh" "$bin" >video-view.txt 2>&1; then pass "the video view end to end"
+else fail "the video view end to end" video-view.txt; fi
+grep -E "^(PASS|FAIL)" video-view.txt | sed 's/^/    /'
 
 # --- a full and a read-only disk (a tmpfs: needs root, says SKIP otherwise)
 if timeout -k 10 1200 bash "$root/scripts/e2e-full-disk.sh" "$bin" >disk.txt 2>&1; then
