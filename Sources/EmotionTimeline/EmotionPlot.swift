@@ -20,6 +20,10 @@ public struct EmotionPlot: Sendable {
     /// nothing (bins finer than the analysis rate, a frame dropped): lines bridge it.
     private(set) var framesPerBin: [Int32] = []
     private(set) var faces: [FaceBins] = []
+    /// What each face "mostly" showed, when the caller has it by a better rule than the plot's
+    /// mean probabilities: `TimelineSummary`'s share of visible time, so the picture and the
+    /// printed summary name the same emotion.
+    public var dominantEmotions: [Int: Emotion] = [:]
     private var slotOfFace: [Int: Int] = [:]
     private(set) var frameCount = 0
     private(set) var lastTimestamp = 0.0
@@ -140,7 +144,7 @@ public struct EmotionPlot: Sendable {
     func drawPanel(_ face: FaceBins?, index: Int, on canvas: inout PlotCanvas) {
         let top = Layout.panelTop(index)
         if let face {
-            let dominant = face.dominant
+            let dominant = dominantEmotions[face.faceID] ?? face.dominant
             var x = Layout.left
             func say(_ text: String, _ colour: RGB) {
                 canvas.text(text, x: x, y: top, scale: 2, colour)

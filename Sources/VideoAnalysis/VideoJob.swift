@@ -131,7 +131,8 @@ public final class VideoJob {
             try Self.write(SegmentFinder.csvHeader + "\n" + segments.map { SegmentFinder.csvRow($0) + "\n" }.joined(), to: path)
             written.append(path)
         }
-        if let path = outputs.plot, let plot {
+        if let path = outputs.plot, var plot {
+            plot.dominantEmotions = Dictionary(uniqueKeysWithValues: summary.faces().map { ($0.faceID, $0.dominant) })
             try plot.write(path: path)
             written.append(path)
         }
