@@ -5,7 +5,9 @@
 #      whole lines; with space again, --resume continues from that checkpoint;
 #   2. the same filesystem read-only: --resume says so, naming the metrics log; nothing is touched;
 #   3. a directory where a checkpoint goes, and a file where the run directory goes: named errors;
-#   4. the dashboard on a full disk shows `failed` with the message, and quitting restores the terminal.
+#   4. the dashboard on a full disk shows `failed` with the message, and quitting restores the terminal;
+#   5. `ferdash video` filling a disk: the error names the table and the reason, the table keeps
+#      whole rows of every frame written.
 # Usage: scripts/e2e-full-disk.sh path/to/ferdash
 set -uo pipefail
 bin="$(realpath "${1:?usage: e2e-full-disk.sh path/to/ferdash}")"
@@ -95,6 +97,26 @@ if wait_screen 30 "^EXITED" && [[ $(tmux display -p -t "$session" '#{alternate_o
     pass "quitting the failed dashboard restores the terminal ($(grep -m1 EXITED "$work/screen.txt"))"
 else fail "dashboard quit (waited for EXITED and the alternate screen off)" "$work/screen.txt"; fi
 no_temporaries "$mnt/dash" && pass "no temporary file left by the dashboard's run" || fail "dashboard left temporaries"
+
+# --- 5. a video's table on a full disk
+tmux kill-session -t "$session" 2>/dev/null
+rm -rf "$mnt"/*
+timeout 300 "$bin" synth --video "$work/clip.mp4" --script "happy:4" --size 320x240 >/dev/null 2>&1
+free=$(df --output=avail -B1 "$mnt" | tail -1)
+head -c $((free - (4 << 10))) /dev/zero >"$mnt/filler"   # 4 KB left: some rows, not all
+timeout 300 "$bin" video "$work/clip.mp4" --csv "$mnt/clip.csv" --headless >"$work/video.txt" 2>&1
+status=$?
+if ((status != 0)) && grep -q "$mnt/clip.csv" "$work/video.txt" && grep -q "No space left on device" "$work/video.txt" \
+    && ! grep -qiE "fatal error|stack dump" "$work/video.txt" \
+    && python3 -c "
+import sys
+data = open(sys.argv[1], 'rb').read()
+lines = data.split(b'\n')
+assert data.endswith(b'\n') and len(lines) > 10, len(lines)
+assert all(line.count(b',') == 16 for line in lines[:-1]), 'a torn row'
+" "$mnt/clip.csv"; then
+    pass "a full disk stops the video with the table's name and the reason; the table keeps whole rows"
+else fail "video on a full disk (exit $status)" "$work/video.txt"; fi
 
 echo "full disk: $passed passed, $failed failed"
 ((failed == 0))
