@@ -68,6 +68,9 @@ public final class VideoAnalyzer {
         return FrameAnalysis(frame: frame.index, timestamp: frame.timestamp, faces: faces)
     }
 
+    /// Lets work started for frames not yet seen finish (the end of a run).
+    public func settle() { finder.settle() }
+
     /// The 48×48 the network sees for a face box (in the image's own pixels).
     public static func faceInput(_ image: GrayImage, box: PixelRect, margin: Double) -> [UInt8] {
         ImageFile.faceInput(from: image, crop: faceCrop(box, margin: margin, imageWidth: image.width, imageHeight: image.height))

@@ -50,6 +50,13 @@ final class VideoFaceFinder {
         self.lag = lag
     }
 
+    /// Waits for a full search still on the worker (its result is not needed), so nothing of
+    /// this run is still computing once the run has returned.
+    func settle() {
+        if let (search, _) = pending { _ = search.wait() }
+        pending = nil
+    }
+
     /// Whether the frame at `time` starts a full search.
     func wantsFullSearch(at time: Double, following: Bool) -> Bool {
         guard pending == nil else { return false }

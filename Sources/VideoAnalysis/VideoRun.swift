@@ -113,6 +113,7 @@ public final class VideoRun: @unchecked Sendable {   // unchecked: `stopped` is 
         queue.close()
         if isStopping { decoder.interrupt() }
         _ = threadDone.wait(timeout: .now() + 10)
+        analyzer.settle()
         if let writeFailure { throw writeFailure }
         outcome.decodedFrames = decoded.value
         outcome.warnings = decoder.warnings + [streamEnd].compactMap { $0 }

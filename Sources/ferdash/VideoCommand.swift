@@ -143,7 +143,7 @@ struct Video: ParsableCommand {
         let control = VideoDashboardControl(source: file, job: VideoJob(run: run, outputs: outputs), saliencyNetwork: saliencyNetwork,
                                             exportPath: ((out ?? ".") as NSString).appendingPathComponent("\(name).csv"), inbox: inbox)
         let status = runVideoDashboard(control: control, inbox: inbox, options: display.options, onReady: { control.start() })
-        control.stop()
+        control.shutDown()
         if let report = control.finalReport { print(describe(report)) }
         if let failure = control.finalFailure { FileHandle.standardError.write("Error: \(failure)\n") }
         if status != 0 { throw ExitCode(status) }

@@ -79,6 +79,15 @@ final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {  
 
     func stop() { job.run.stop() }
 
+    /// After the view has closed: stops the analysis and waits for the three queues to be idle,
+    /// so no picture, crop or saliency is still being computed (in FFmpeg or OpenBLAS) while the
+    /// process exits and tears those libraries down — that crashed a quit right after `x`.
+    func shutDown() {
+        stop()
+        analysisQueue.sync {}
+        pictureQueue.sync { display = nil; current = nil; ahead = nil }
+    }
+
     func requestFrame(at time: Double, width: Int, height: Int) {
         pictureQueue.async { [self] in
             do {
