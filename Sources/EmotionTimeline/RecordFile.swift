@@ -1,3 +1,4 @@
+import FERData
 import Foundation
 
 /// Why a timeline file could not be created or written: names the file and the system's reason.
@@ -48,23 +49,12 @@ public final class RecordFile {
         guard fd >= 0 else {
             throw RecordFileError(path: path, code: EBADF, description: "cannot write \(what) \(path)\(context): already closed")
         }
-        var code: Int32 = 0
-        var written = 0
-        record.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 && errno == EINTR { continue }
-                // A write of 0 bytes makes no progress: the device is full.
-                guard n > 0 else { code = n == 0 ? ENOSPC : errno; return }
-                written += n
-            }
-        }
+        let code = appendWholeRecord(record, to: fd, cuttingBackTo: size)
         guard code == 0 else {
-            if written > 0 { _ = ftruncate(fd, size) }
             throw RecordFileError(path: path, code: code,
                                   description: "cannot write \(what) \(path)\(context): \(Self.reason(code, path: path))")
         }
-        size += off_t(written)
+        size += off_t(record.count)
     }
 
     /// Flushes to the device and closes; the file's errors that surface only now (NFS, delayed

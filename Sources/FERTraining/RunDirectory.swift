@@ -1,3 +1,4 @@
+import FERData
 import FERModel
 import Foundation
 
@@ -191,22 +192,9 @@ final class AppendOnlyFile {
     deinit { close(fd) }
 
     func append(_ record: [UInt8]) throws {
-        var code: Int32 = 0
-        var written = 0
-        record.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 && errno == EINTR { continue }
-                // A write of 0 bytes makes no progress: the device is full.
-                guard n > 0 else { code = n == 0 ? ENOSPC : errno; return }
-                written += n
-            }
-        }
-        guard code == 0 else {
-            if written > 0 { _ = ftruncate(fd, size) }
-            throw RunError("cannot write \(what) \(path): \(String(cString: strerror(code)))")
-        }
-        size += off_t(written)
+        let code = appendWholeRecord(record, to: fd, cuttingBackTo: size)
+        guard code == 0 else { throw RunError("cannot write \(what) \(path): \(String(cString: strerror(code)))") }
+        size += off_t(record.count)
     }
 
     /// Cuts the file to its first `length` bytes.
