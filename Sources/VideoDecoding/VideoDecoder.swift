@@ -295,7 +295,7 @@ public final class VideoDecoder {
     private func finish() throws -> VideoFrame? {
         ended = true
         closeDamage()
-        for log in [untimedFrames] { var log = log; if let line = log.close() { warn(line) } }
+        if let line = untimedFrames.close() { warn(line) }
         if nextIndex == 0, !seeked {
             let damage = damagedPackets.total > 0 ? " (\(damagedPackets.total) damaged packets skipped)" : ""
             throw VideoError(.noFrames, file: input.name, message: "no frame could be decoded\(damage)")
@@ -306,9 +306,9 @@ public final class VideoDecoder {
             let interval = lastDuration ?? info.frameRate.map { 1 / $0 } ?? 0
             let listed = Int(stream.pointee.nb_frames)
             if let duration = info.duration, duration - (last + interval) > max(0.5, 3 * interval) {
-                warn("the video stops at \(VideoError.clock(last)) but its header says it lasts \(VideoError.clock(duration)): the file looks cut off")
+                warn("the video stops at \(TimeText.position(last)) but its header says it lasts \(TimeText.position(duration)): the file looks cut off")
             } else if listed > 0, listed - nextIndex > damagedPackets.total + 2 {
-                warn("the video stops at \(VideoError.clock(last)) after \(nextIndex) of the \(listed) frames its header lists: the file looks cut off")
+                warn("the video stops at \(TimeText.position(last)) after \(nextIndex) of the \(listed) frames its header lists: the file looks cut off")
             }
         }
         return nil
