@@ -113,7 +113,7 @@ public struct EmotionPlot: Sendable {
     /// File name, length and number of faces on one line: the name large, the facts beside it.
     func drawHeader(on canvas: inout PlotCanvas) {
         let count = faces.count
-        let facts = "\(Self.clockLabel(duration ?? lastTimestamp))   "
+        let facts = "\(TimeText.clock(duration ?? lastTimestamp))   "
             + (count == 0 ? "NO FACES" : "\(count) \(count == 1 ? "FACE" : "FACES")")
         let factsWidth = PixelFont.width(facts, scale: 2)
         // A long name keeps its end (the extension and the distinguishing part), led by "...".
@@ -172,7 +172,7 @@ public struct EmotionPlot: Sendable {
             let x = min(plot.x + plot.width - 1, Int(plot.column(t, span: span)))
             if t > 0 { canvas.fill(x: x, y: plot.y, width: 1, height: plot.height, Palette.tickGrid) }
             canvas.fill(x: x, y: plot.y + plot.height, width: 1, height: 5, Palette.axis)
-            let label = Self.clockLabel(t), labelWidth = PixelFont.width(label, scale: 2)
+            let label = TimeText.clock(t), labelWidth = PixelFont.width(label, scale: 2)
             let labelX = min(Layout.width - 4 - labelWidth, max(4, x - labelWidth / 2))
             canvas.text(label, x: labelX, y: plot.y + plot.height + 9, scale: 2, Palette.muted)
             t += step
@@ -221,14 +221,6 @@ public struct EmotionPlot: Sendable {
     }
 
     // MARK: axis helpers
-
-    /// A time on the clock: "0:00", "1:05", "1:02:03" past an hour; rounded to the second.
-    public static func clockLabel(_ seconds: Double) -> String {
-        let whole = seconds.isFinite ? Int(min(max(0, seconds), 1e12).rounded()) : 0
-        let h = whole / 3600, m = whole / 60 % 60, s = whole % 60
-        func twoDigits(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return h > 0 ? "\(h):\(twoDigits(m)):\(twoDigits(s))" : "\(m):\(twoDigits(s))"
-    }
 
     /// Steps a clock reads easily, in seconds: 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min,
     /// 1, 2, 3, 6, 12 h, a day.

@@ -107,7 +107,7 @@ public struct TimelineSummary: Sendable {
         for (n, face) in summaries.enumerated() {
             if n > 0 { out += "\n" }
             let span = "\(TimeText.position(face.firstSeen))–\(TimeText.position(face.lastSeen))"
-            out += "Face \(face.faceID): visible \(TimeText.length(face.secondsVisible)) "
+            out += "Face \(face.faceID): visible \(TimeText.clock(face.secondsVisible)) "
                 + "(\(ascii ? span.replacingOccurrences(of: "–", with: "-") : span), "
                 + "\(face.framesSeen) frame\(face.framesSeen == 1 ? "" : "s")), mostly \(face.dominant.name)\n"
             let order = Emotion.allCases.sorted { face.shares[$0.rawValue] > face.shares[$1.rawValue] }

@@ -1,3 +1,5 @@
+import EmotionTimeline
+
 /// Counts trouble met while decoding (damaged packets skipped, frames the decoder patched up) in
 /// stretches, and words each stretch as one warning once it is over: one line per damaged
 /// stretch, not per packet, and a bounded number of lines however long and broken the video is.
@@ -27,10 +29,10 @@ struct DamageLog {
         defer { count = 0; first = nil; last = nil }
         let text = phrase(count)
         switch (first, last) {
-        case let (a?, b?) where VideoError.clock(a) != VideoError.clock(b):
-            return "\(text) between \(VideoError.clock(a)) and \(VideoError.clock(b))"
+        case let (a?, b?) where TimeText.position(a) != TimeText.position(b):
+            return "\(text) between \(TimeText.position(a)) and \(TimeText.position(b))"
         case let (a?, _):
-            return "\(text) at \(VideoError.clock(a))"
+            return "\(text) at \(TimeText.position(a))"
         default:
             return text
         }

@@ -1,3 +1,4 @@
+import EmotionTimeline
 import Foundation
 
 /// Why a video could not be read (or read further): names the file and, where it applies, the
@@ -22,14 +23,7 @@ public struct VideoError: Error, CustomStringConvertible, Equatable {
     }
 
     public var description: String {
-        let at = time.map { " at \(Self.clock($0))" } ?? ""
+        let at = time.map { " at \(TimeText.position($0))" } ?? ""
         return "\(file)\(at): \(message)"
-    }
-
-    /// m:ss.s, or h:mm:ss.s past an hour: how people read a position in a video.
-    public static func clock(_ seconds: Double) -> String {
-        let tenths = Int((max(0, seconds) * 10).rounded())
-        let h = tenths / 36000, m = tenths / 600 % 60, s = tenths / 10 % 60, t = tenths % 10
-        return h > 0 ? String(format: "%d:%02d:%02d.%d", h, m, s, t) : String(format: "%d:%02d.%d", m, s, t)
     }
 }

@@ -187,9 +187,9 @@ struct Video: ParsableCommand {
                      + String(format: "%.1f s (%.0f frames/s%@)", o.seconds, fps, speed))
         for warning in o.warnings { lines.append("  note: \(warning)") }
         if let error = o.error {
-            lines.append("  stopped early: \(error)" + (o.lastTimestamp.map { "; rows up to \(VideoError.clock($0)) are written" } ?? ""))
+            lines.append("  stopped early: \(error)" + (o.lastTimestamp.map { "; rows up to \(TimeText.position($0)) are written" } ?? ""))
         } else if o.stopped {
-            lines.append("  stopped at \(VideoError.clock(o.lastTimestamp ?? 0)) (frame \(o.lastFrame ?? 0)); the files cover every frame up to there")
+            lines.append("  stopped at \(TimeText.position(o.lastTimestamp ?? 0)) (frame \(o.lastFrame ?? 0)); the files cover every frame up to there")
         }
         if !report.written.isEmpty { lines.append("  wrote " + report.written.joined(separator: ", ") + " (\(report.rowsWritten) rows)") }
         let summary = report.summary.text()
@@ -231,13 +231,13 @@ final class ProgressLine {
     func update(_ p: VideoProgress) {
         let rate = p.elapsed > 0 ? Double(p.decodedFrames) / p.elapsed : 0
         let realTime = p.elapsed > 0 ? p.timestamp / p.elapsed : 0
-        var text = "\(label): \(VideoError.clock(p.timestamp))"
+        var text = "\(label): \(TimeText.position(p.timestamp))"
         var fraction: Double?
         if let duration, duration > 0 {
             let f = min(1, max(0, p.timestamp / duration))
             fraction = f
             let eta = realTime > 0 ? (duration - p.timestamp) / realTime : 0
-            text += " / \(VideoError.clock(duration)) " + bar(f) + String(format: " %3.0f%%, ETA %@", f * 100, VideoError.clock(eta))
+            text += " / \(TimeText.position(duration)) " + bar(f) + String(format: " %3.0f%%, ETA %@", f * 100, TimeText.position(eta))
         } else if live {
             text += " (live)"
         }

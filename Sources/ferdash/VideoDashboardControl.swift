@@ -102,7 +102,7 @@ final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {  
     func requestCrop(faceID: Int, at time: Double, saliency: Bool) {
         pictureQueue.async { [self] in
             guard let face = observation(faceID: faceID, at: time) else {
-                inbox.post(.cropUnavailable(faceID: faceID, time: time, reason: "face \(faceID) is not in the frame at \(VideoError.clock(time))"))
+                inbox.post(.cropUnavailable(faceID: faceID, time: time, reason: "face \(faceID) is not in the frame at \(TimeText.position(time))"))
                 return
             }
             do {

@@ -31,17 +31,6 @@ final class EmotionPlotTests: XCTestCase {
 
     // MARK: the time axis
 
-    func testClockLabels() {
-        XCTAssertEqual(EmotionPlot.clockLabel(0), "0:00")
-        XCTAssertEqual(EmotionPlot.clockLabel(65), "1:05")
-        XCTAssertEqual(EmotionPlot.clockLabel(600), "10:00")
-        XCTAssertEqual(EmotionPlot.clockLabel(3723), "1:02:03")
-        XCTAssertEqual(EmotionPlot.clockLabel(36000), "10:00:00")
-        XCTAssertEqual(EmotionPlot.clockLabel(59.6), "1:00", "rounded to the second")
-        XCTAssertEqual(EmotionPlot.clockLabel(-3), "0:00")
-        XCTAssertEqual(EmotionPlot.clockLabel(.nan), "0:00")
-    }
-
     func testTickIntervalsAreNiceAndFitFromThreeSecondsToThreeHours() throws {
         let cases: [(span: Double, ticks: Int, step: Double)] = [
             (3, 10, 1), (10, 10, 1), (11, 10, 2), (40, 10, 5), (90, 10, 10), (140, 10, 15), (300, 10, 30),

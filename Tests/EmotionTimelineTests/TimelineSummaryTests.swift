@@ -78,11 +78,11 @@ final class TimelineSummaryTests: XCTestCase {
             [face(0, t < 3 - 1e-9 ? .happy : .sad)] + (t >= 4 - 1e-9 ? [face(1, .neutral, box: PixelRect(x: 400, y: 0, width: 40, height: 40))] : [])
         }
         XCTAssertEqual(summarise(frames).text(), """
-            Face 0: visible 00:05 (0:00.0–0:04.9, 50 frames), mostly happy
+            Face 0: visible 0:05 (0:00.0–0:04.9, 50 frames), mostly happy
               happy      60%  ████████████
               sad        40%  ████████
 
-            Face 1: visible 00:01 (0:04.0–0:04.9, 10 frames), mostly neutral
+            Face 1: visible 0:01 (0:04.0–0:04.9, 10 frames), mostly neutral
               neutral   100%  ████████████████████
 
             """)
