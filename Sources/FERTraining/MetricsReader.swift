@@ -140,6 +140,15 @@ public struct MetricsParser: Sendable {
         return Result { try record(Fields(fields)) }.mapError { $0 as? Reason ?? Reason(text: "\($0)") }
     }
 
+    /// A recipe value that is not a string, as text that is the same every time the line is read:
+    /// a nested object printed with "\(value)" comes out in its dictionary's per-instance order.
+    private static func canonicalText(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else {
+            return "\(value)"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     private static func preview(_ bytes: [UInt8]) -> String {
         let text = String(decoding: bytes.prefix(60), as: UTF8.self)
         return bytes.count > 60 ? text + "…" : text
@@ -190,7 +199,7 @@ public struct MetricsParser: Sendable {
         s.evalEvery = f.int("eval_every")
         s.seed = f.string("seed")
         if let recipe = f.raw["recipe"] as? [String: Any] {
-            for (key, value) in recipe { s.recipe[key] = value as? String ?? "\(value)" }
+            for (key, value) in recipe { s.recipe[key] = value as? String ?? canonicalText(value) }
         }
         s.command = f.string("command")
         s.pid = f.int("pid")

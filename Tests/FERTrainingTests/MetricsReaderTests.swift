@@ -71,6 +71,16 @@ final class MetricsReaderTests: XCTestCase {
         XCTAssertNil(old.totalSteps)
     }
 
+    /// A hand-edited or newer run may put a number or an object in the recipe: it reads as JSON
+    /// text, the same every time (an object's keys sorted), so two reads of one line agree.
+    func testRecipeValuesThatAreNotStringsReadAsCanonicalJSON() {
+        let line = #"{"event":"started","step":0,"recipe":{"epochs":60,"mix":{"b":2,"a":1,"c":[3,4]}}}"#
+        var parser = MetricsParser()
+        guard case .started(let s) = parser.feed(bytes([line])).records.first else { return XCTFail("no started record") }
+        XCTAssertEqual(s.recipe["epochs"], "60")
+        XCTAssertEqual(s.recipe["mix"], #"{"a":1,"b":2,"c":[3,4]}"#)
+    }
+
     func testFollowerReadsOnlyWhatWasAppended() throws {
         let path = root + "/metrics.jsonl"
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes([started]) + Array(stepLine(1).utf8.prefix(5)))))
