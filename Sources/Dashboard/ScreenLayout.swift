@@ -20,9 +20,8 @@ struct DashboardLayout {
         (self.status, self.body, self.hint, self.sample, self.loss, self.confusion) = (status, body, hint, sample, loss, confusion)
     }
 
-    /// The gallery's first inner row says where its labels come from; the faces fill the rest.
-    var galleryNote: Rect { body.inset(1).splitTop(1).0 }
-    var galleryFaces: GalleryLayout { GalleryLayout(area: body.inset(1).splitTop(1).1) }
+    /// Where the gallery's faces are (it fills the body).
+    var galleryFaces: GalleryLayout { GalleryPanel.faces(in: body) }
 }
 
 /// What a click or a wheel turn asks for, found from the screen's layout.
@@ -50,7 +49,7 @@ extension DashboardLayout {
             let position = faces.pageStart(of: s.position) + slot
             return position < s.browseCount ? .galleryFace(position) : nil
         }
-        guard let view = DashboardView.confusionView(s),
+        guard let view = ConfusionPanel.matrix(s),
               let cell = view.cell(atX: m.x, y: m.y, in: confusion.inset(1), caps: s.screen.caps) else { return nil }
         return .confusionCell(ConfusionCell(truth: cell.truth, predicted: cell.predicted))
     }

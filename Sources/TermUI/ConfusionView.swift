@@ -1,6 +1,6 @@
 import Foundation
 
-public struct ConfusionView {
+public struct ConfusionView: Widget {
     public var counts: [[Int]]
     public var names: [String]
     public var percent: Bool

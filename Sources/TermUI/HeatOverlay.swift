@@ -1,10 +1,12 @@
-/// A heat map drawn over a `ShadedImage` already in the grid, cell for cell (same origin and
-/// scale), in whatever the terminal can show:
+/// A heat map over a `ShadedImage`, cell for cell (the image's scale, from the area's top-left),
+/// in whatever the terminal can show:
 /// 256 colours → each half-block pixel blended with the ramp colour (cold shows the face, hot
 /// the colour), snapped to the xterm palette; 8/16 colours → the strongest cells on a red
 /// background; no colour → the strongest cells in reverse video. The ramp comes from the caller
 /// (the dashboard shares it with `predict --explain`), so this knows nothing about saliency.
-public struct HeatOverlay {
+public struct HeatOverlay: Widget {
+    /// What the heat is drawn over; drawn first, so the overlay owns its area like any widget.
+    public var image: ShadedImage
     public var values: [Float]
     public var width: Int
     public var height: Int
@@ -12,8 +14,9 @@ public struct HeatOverlay {
     /// Cells at or above this (0...1) count as "strongest" in the fallbacks.
     public static let strong: Float = 0.6
 
-    public init(values: [Float], width: Int, height: Int, ramp: @escaping (Float) -> (r: UInt8, g: UInt8, b: UInt8)) {
-        self.values = values; self.width = width; self.height = height; self.ramp = ramp
+    public init(values: [Float], width: Int, height: Int, over image: ShadedImage,
+                ramp: @escaping (Float) -> (r: UInt8, g: UInt8, b: UInt8)) {
+        self.image = image; self.values = values; self.width = width; self.height = height; self.ramp = ramp
     }
 
     /// Mean of an s×s block (the same blocks `ShadedImage` averages).
@@ -25,16 +28,18 @@ public struct HeatOverlay {
         return n == 0 ? 0 : sum / Float(n)
     }
 
-    public func draw(_ grid: inout CellGrid, over image: ShadedImage, at origin: (x: Int, y: Int), scale: Int, caps: Capabilities) {
-        let s = max(1, scale)
+    public func draw(_ grid: inout CellGrid, _ area: Rect, caps: Capabilities) {
+        image.draw(&grid, area, caps: caps)
+        let s = max(1, image.scale)
         guard values.count >= width * height, image.pixels.count >= width * height else { return }
-        let (cw, ch) = image.cellSize(scale: s)
+        let size = image.cellSize(scale: s)
+        let (cw, ch) = (max(0, min(area.width, size.width)), max(0, min(area.height, size.height)))
         let ph = height / s
         for cy in 0..<ch {
             for cx in 0..<cw {
                 let top = sample(cx, cy * 2, s)
                 let bottom = cy * 2 + 1 < ph ? sample(cx, cy * 2 + 1, s) : top
-                var cell = grid[origin.x + cx, origin.y + cy]
+                var cell = grid[area.x + cx, area.y + cy]
                 if caps.colors >= 256 && caps.unicode {
                     let grayTop = image.sample(cx, cy * 2, s)
                     let grayBottom = cy * 2 + 1 < ph ? image.sample(cx, cy * 2 + 1, s) : grayTop
@@ -42,7 +47,7 @@ public struct HeatOverlay {
                 } else if max(top, bottom) >= Self.strong {
                     cell.style = Theme(caps: caps).heatMark
                 }
-                grid[origin.x + cx, origin.y + cy] = cell
+                grid[area.x + cx, area.y + cy] = cell
             }
         }
     }

@@ -42,7 +42,7 @@ public enum Downsample {
 
 /// A line chart: legend on the first row, y labels on the left, step labels on the last row,
 /// the series drawn between them on a braille canvas (an ASCII marker per cell without Unicode).
-public struct LineChart {
+public struct LineChart: Widget {
     public var series: [ChartSeries]
     public var logY: Bool
     public var yLabelWidth = 7

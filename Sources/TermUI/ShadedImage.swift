@@ -1,12 +1,22 @@
 /// A grayscale image drawn with the best method the terminal allows:
 /// 256 colours → half blocks `▀` on the gray ramp (2 pixels per cell, 1:1 at scale 1);
 /// 8/16 colours or none with Unicode → shade blocks; otherwise an ASCII ramp.
-public struct ShadedImage {
+/// Drawn from the top-left of its area at integer downscale `scale`, clipped to the area; the
+/// cells the image does not reach are cleared.
+public struct ShadedImage: Widget {
     public var pixels: [UInt8]
     public var width: Int
     public var height: Int
-    public init(pixels: [UInt8], width: Int, height: Int) {
-        self.pixels = pixels; self.width = width; self.height = height
+    /// 1 = full resolution, 2 = half size, …
+    public var scale: Int
+    public init(pixels: [UInt8], width: Int, height: Int, scale: Int = 1) {
+        self.pixels = pixels; self.width = width; self.height = height; self.scale = scale
+    }
+
+    /// The cells the image takes at its scale, from `origin`: the area to draw it into.
+    public func area(at origin: (x: Int, y: Int)) -> Rect {
+        let (w, h) = cellSize(scale: scale)
+        return Rect(x: origin.x, y: origin.y, width: w, height: h)
     }
 
     /// Cells needed at integer downscale `scale` (1 = full resolution).
@@ -32,10 +42,12 @@ public struct ShadedImage {
         return n == 0 ? 0 : sum / n
     }
 
-    public func draw(_ grid: inout CellGrid, at origin: (x: Int, y: Int), scale: Int, caps: Capabilities) {
+    public func draw(_ grid: inout CellGrid, _ area: Rect, caps: Capabilities) {
+        grid.fill(area)
         let s = max(1, scale)
         guard pixels.count >= width * height else { return }
-        let (cw, ch) = cellSize(scale: s)
+        let size = cellSize(scale: s)
+        let (cw, ch) = (max(0, min(area.width, size.width)), max(0, min(area.height, size.height)))
         let glyphs = Glyphs(unicode: caps.unicode)
         let ph = height / s
         for cy in 0..<ch {
@@ -50,7 +62,7 @@ public struct ShadedImage {
                     let avg = (top + bottom) / 2
                     cell = Cell(ramp[min(ramp.count - 1, avg * ramp.count / 256)], .plain)
                 }
-                grid[origin.x + cx, origin.y + cy] = cell
+                grid[area.x + cx, area.y + cy] = cell
             }
         }
     }

@@ -1,4 +1,4 @@
-/// A single-line editable text with a cursor. Pure value: the reducer edits it, a widget draws it.
+/// A single-line editable text with a cursor. Pure value: the reducer edits it, `TextFieldView` draws it.
 public struct TextField: Equatable, Sendable {
     public var text: [Character]
     public var cursor: Int
@@ -13,19 +13,26 @@ public struct TextField: Equatable, Sendable {
     public mutating func home() { cursor = 0 }
     public mutating func end() { cursor = text.count }
     public mutating func set(_ s: String) { text = Array(s); cursor = text.count }
+}
 
-    /// Draws `label` then the text, scrolled so the cursor is visible; the cursor cell is reversed.
-    public func draw(_ grid: inout CellGrid, _ r: Rect, label: String) {
+/// A text field on one line after its label, scrolled so the cursor is visible; the cursor cell
+/// is reversed.
+public struct TextFieldView: Widget {
+    public var field: TextField
+    public var label: String
+    public init(_ field: TextField, label: String) { self.field = field; self.label = label }
+
+    public func draw(_ grid: inout CellGrid, _ r: Rect, caps: Capabilities) {
         grid.fill(r)
         guard r.width > 0, r.height > 0 else { return }
         let x0 = grid.put(label, x: r.x, y: r.y, .bold, clip: r)
         let room = r.maxX - x0
         guard room > 0 else { return }
-        let start = max(0, cursor - room + 1)
+        let start = max(0, field.cursor - room + 1)
         for i in 0..<room {
             let idx = start + i
-            let ch: Character = idx < text.count ? text[idx] : " "
-            grid[x0 + i, r.y] = Cell(ch, idx == cursor ? .reverse : .plain)
+            let ch: Character = idx < field.text.count ? field.text[idx] : " "
+            grid[x0 + i, r.y] = Cell(ch, idx == field.cursor ? .reverse : .plain)
         }
     }
 }

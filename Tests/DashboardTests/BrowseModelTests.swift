@@ -108,7 +108,7 @@ final class BrowseModelTests: XCTestCase {
 
     func testTheGalleryNoteSaysWhoseLabelsItShows() {
         func note(_ s: AppState) -> String {
-            DashboardView.galleryNote(s, predicted: s.currentSplit == s.evaluatedSplit && s.evaluatedPredictions != nil, unicode: true)
+            GalleryPanel.note(s, predicted: s.currentSplit == s.evaluatedSplit && s.evaluatedPredictions != nil, unicode: true)
         }
         let (start, _) = Self.browsing()
         let evaluatingTest = keys(start, [.char("T"), .char("g")]).0

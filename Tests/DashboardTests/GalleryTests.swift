@@ -191,12 +191,12 @@ final class GalleryTests: XCTestCase {
 
     func testLabels() {
         // Full names where every label fits (16 columns at a third of full size), else all short.
-        XCTAssertEqual(DashboardView.galleryLabel(truth: 3, predicted: 3, width: 16, unicode: true), "happy ✓")
-        XCTAssertEqual(DashboardView.galleryLabel(truth: 5, predicted: 1, width: 16, unicode: true), "surprise→disgust")
-        XCTAssertEqual(DashboardView.galleryLabel(truth: 0, predicted: 4, width: 15, unicode: true), "ang→sad")
-        XCTAssertEqual(DashboardView.galleryLabel(truth: 0, predicted: 4, width: 12, unicode: false), "ang->sad")
-        XCTAssertEqual(DashboardView.galleryLabel(truth: 0, predicted: 0, width: 12, unicode: false), "ang ok")
-        XCTAssertEqual(DashboardView.galleryLabel(truth: 1, predicted: nil, width: 12, unicode: true), "dis")
-        XCTAssertEqual(DashboardView.galleryLabel(truth: nil, predicted: 2, width: 16, unicode: true), "?→fear")
+        XCTAssertEqual(GalleryPanel.label(truth: 3, predicted: 3, width: 16, unicode: true), "happy ✓")
+        XCTAssertEqual(GalleryPanel.label(truth: 5, predicted: 1, width: 16, unicode: true), "surprise→disgust")
+        XCTAssertEqual(GalleryPanel.label(truth: 0, predicted: 4, width: 15, unicode: true), "ang→sad")
+        XCTAssertEqual(GalleryPanel.label(truth: 0, predicted: 4, width: 12, unicode: false), "ang->sad")
+        XCTAssertEqual(GalleryPanel.label(truth: 0, predicted: 0, width: 12, unicode: false), "ang ok")
+        XCTAssertEqual(GalleryPanel.label(truth: 1, predicted: nil, width: 12, unicode: true), "dis")
+        XCTAssertEqual(GalleryPanel.label(truth: nil, predicted: 2, width: 16, unicode: true), "?→fear")
     }
 }

@@ -223,7 +223,7 @@ final class VideoReducerTests: XCTestCase {
         var s = VideoState()
         _ = run(&s, [.tick(now: 0), VideoFixture.screen(120, 40), .event(.opened(VideoFixture.file))])
         let track = s.layout.timelineTrack
-        func pending() -> Int { VideoView.timelineColumns(s, track).filter { $0 == .pending }.count }
+        func pending() -> Int { TimelinePanel.columns(s, track).filter { $0 == .pending }.count }
         XCTAssertEqual(pending(), track.columns)
         var counts: [Int] = []
         for chunk in 0..<4 {

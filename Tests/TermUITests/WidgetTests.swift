@@ -6,12 +6,13 @@ final class WidgetTests: XCTestCase {
     func testBoxSnapshotUnicodeAndASCII() {
         var inner: Rect?, area: Rect?
         let g = renderWidget(width: 20, height: 4) { g, r in
-            inner = Widgets.box(&g, r, title: "Loss", glyphs: Glyphs(unicode: true))
+            Box(title: "Loss").draw(&g, r, caps: .full)
+            inner = Box.interior(of: r)
             area = r
         }
         XCTAssertEqual(inner, area?.inset(1))
         let a = renderWidget(width: 20, height: 4) {
-            Widgets.box(&$0, $1, title: "a very long title that is clipped", glyphs: Glyphs(unicode: false))
+            Box(title: "a very long title that is clipped").draw(&$0, $1, caps: .plain)
         }
         assertSnapshot(g, "box-unicode")
         assertSnapshot(a, "box-ascii")
@@ -19,9 +20,10 @@ final class WidgetTests: XCTestCase {
 
     func testBarEighthsAndClamp() {
         let g = renderWidget(width: 4, height: 3) { g, r in
-            Widgets.bar(&g, x: r.x, y: r.y, width: 4, fraction: 0.5, style: .plain, glyphs: Glyphs(unicode: true))
-            Widgets.bar(&g, x: r.x, y: r.y + 1, width: 4, fraction: 0.3125, style: .plain, glyphs: Glyphs(unicode: true))
-            Widgets.bar(&g, x: r.x, y: r.y + 2, width: 4, fraction: 7, style: .plain, glyphs: Glyphs(unicode: false))
+            let rows = (0..<3).map { Rect(x: r.x, y: r.y + $0, width: 4, height: 1) }
+            Bar(fraction: 0.5, style: .plain).draw(&g, rows[0], caps: .full)
+            Bar(fraction: 0.3125, style: .plain).draw(&g, rows[1], caps: .full)
+            Bar(fraction: 7, style: .plain).draw(&g, rows[2], caps: .plain)
         }
         XCTAssertEqual(g.lines, ["██··", "█▎··", "####"])
     }
@@ -94,23 +96,25 @@ final class WidgetTests: XCTestCase {
     func testShadedImageModes() {
         let px: [UInt8] = (0..<64).map { (i: Int) -> UInt8 in UInt8((i % 8) * 32 + (i / 8) * 2) }
         let img = ShadedImage(pixels: px, width: 8, height: 8)
+        var half = img
+        half.scale = 2
         XCTAssertEqual(img.cellSize(scale: 1).width, 8)
         XCTAssertEqual(img.cellSize(scale: 1).height, 4)
-        let g = renderWidget(width: 8, height: 4) { img.draw(&$0, at: ($1.x, $1.y), scale: 1, caps: .full) }
+        let g = renderWidget(width: 8, height: 4) { img.draw(&$0, $1, caps: .full) }
         XCTAssertEqual(g[0, 0].char, "▀")
         XCTAssertEqual(g[0, 0].style.fg, .gray(0))
         XCTAssertEqual(g[7, 0].style.fg, .gray(20), "224/255 on the 24-step ramp is step 20")
         XCTAssertNotEqual(g[7, 3].style.bg, .default)
         let shades = renderWidget(width: 8, height: 4) {
-            img.draw(&$0, at: ($1.x, $1.y), scale: 1, caps: Capabilities(unicode: true, colors: 16))
+            img.draw(&$0, $1, caps: Capabilities(unicode: true, colors: 16))
         }
         XCTAssertEqual(shades.lines[0], "  ░░▒▓▓█")
-        let ascii = renderWidget(width: 8, height: 4) { img.draw(&$0, at: ($1.x, $1.y), scale: 1, caps: .plain) }
+        let ascii = renderWidget(width: 8, height: 4) { img.draw(&$0, $1, caps: .plain) }
         XCTAssertEqual(ascii.lines[0], " .:-+*#%")
-        let half = renderWidget(width: 4, height: 2) { img.draw(&$0, at: ($1.x, $1.y), scale: 2, caps: .plain) }
-        XCTAssertEqual(half.lines.count, 2)
-        XCTAssertNotEqual(half.lines[0], "    ")
-        XCTAssertFalse(half.text.contains("x"), "every cell of the half-size image drawn")
+        let halfSize = renderWidget(width: 4, height: 2) { half.draw(&$0, $1, caps: .plain) }
+        XCTAssertEqual(halfSize.lines.count, 2)
+        XCTAssertNotEqual(halfSize.lines[0], "    ")
+        XCTAssertFalse(halfSize.text.contains("x"), "every cell of the half-size image drawn")
     }
 
     func testTextFieldEditing() {
@@ -120,7 +124,7 @@ final class WidgetTests: XCTestCase {
         f.insert("XY"); f.home(); f.deleteForward(); f.end(); f.right()
         XCTAssertEqual(f.string, "XYc"); XCTAssertEqual(f.cursor, 3)
         let long = TextField("0123456789abcdef")
-        let g = renderWidget(width: 10, height: 1) { long.draw(&$0, $1, label: "> ") }
+        let g = renderWidget(width: 10, height: 1) { TextFieldView(long, label: "> ").draw(&$0, $1, caps: .full) }
         XCTAssertEqual(g.lines[0], "> 9abcdef ", "scrolled so the cursor (end) is visible")
         XCTAssertTrue(g[9, 0].style.reverse)
     }
@@ -135,17 +139,19 @@ final class WidgetTests: XCTestCase {
         // Each widget alone in a tiny area of a larger grid: nothing may land outside it.
         for (w, h) in [(0, 0), (1, 1), (2, 1), (3, 3)] {
             let g = renderWidget(width: w, height: h) { g, r in
-                Widgets.box(&g, r, title: "t", glyphs: Glyphs(unicode: true))
+                Box(title: "t").draw(&g, r, caps: .full)
                 LineChart(series: [ChartSeries(name: "s", points: line(50), style: .plain)]).draw(&g, r, caps: .full)
                 ConfusionView(counts: counts, names: names, percent: false).draw(&g, r, caps: .full)
-                TextField("abc").draw(&g, r, label: "path: ")
-                Widgets.bar(&g, x: r.x, y: r.y, width: w, fraction: .nan, style: .plain, glyphs: Glyphs(unicode: true))
+                TextFieldView(TextField("abc"), label: "path: ").draw(&g, r, caps: .full)
+                Bar(fraction: .nan, style: .plain).draw(&g, r, caps: .full)
+                HelpOverlay(title: "h", rows: [("q", "quit")], footer: "Esc").draw(&g, r, caps: .full)
+                // A 48×48 image is far larger than these areas: it is clipped to them.
+                let face = ShadedImage(pixels: [UInt8](repeating: 9, count: 2304), width: 48, height: 48)
+                face.draw(&g, r, caps: .full)
+                HeatOverlay(values: [Float](repeating: 1, count: 2304), width: 48, height: 48, over: face,
+                            ramp: { _ in (255, 0, 0) }).draw(&g, r, caps: .plain)
             }
             XCTAssertEqual(g.width, w)
-            // An image has no area, only an origin: the grid clips it.
-            var clipped = CellGrid(width: w, height: h)
-            ShadedImage(pixels: [UInt8](repeating: 9, count: 2304), width: 48, height: 48).draw(&clipped, at: (0, 0), scale: 1, caps: .full)
-            XCTAssertEqual(clipped.width, w)
         }
     }
 }
@@ -153,13 +159,13 @@ final class WidgetTests: XCTestCase {
 final class HelpOverlayTests: XCTestCase {
     func testHelpOverlaySnapshotAndClipping() {
         var g = CellGrid(width: 40, height: 8, fill: Cell("x"))
-        Widgets.helpOverlay(&g, title: "Help", rows: [("q", "quit"), ("space", "pause / resume")], footer: "Esc closes",
-                            glyphs: Glyphs(unicode: true))
+        let help = HelpOverlay(title: "Help", rows: [("q", "quit"), ("space", "pause / resume")], footer: "Esc closes")
+        help.draw(&g, help.area(centredIn: g.bounds), caps: .full)
         assertSnapshot(g, "help-overlay")
         // Too many rows for the screen: clipped, never drawn outside, footer kept.
         var small = CellGrid(width: 20, height: 5)
-        Widgets.helpOverlay(&small, title: "Help", rows: (0..<30).map { ("k\($0)", "row \($0)") }, footer: "Esc",
-                            glyphs: Glyphs(unicode: false))
+        let long = HelpOverlay(title: "Help", rows: (0..<30).map { ("k\($0)", "row \($0)") }, footer: "Esc")
+        long.draw(&small, long.area(centredIn: small.bounds), caps: .plain)
         XCTAssertTrue(small.text.contains("Esc"))
         XCTAssertFalse(small.text.contains("row 29"))
     }

@@ -1,22 +1,30 @@
 import FERData
 import TermUI
 
-extension DashboardView {
-    /// `g`: the browsed samples (split and filter) as a grid of small faces over the whole body,
-    /// a page at a time, each labelled with its true class and, where the latest evaluation
-    /// predicted it, the predicted one. The selection is the browse position.
-    static func drawGallery(_ g: inout CellGrid, _ layout: DashboardLayout, _ s: AppState, _ caps: Capabilities) {
+/// `g`: the browsed samples (split and filter) as a grid of small faces over the whole body, a
+/// page at a time, each labelled with its true class and, where the latest evaluation predicted
+/// it, the predicted one. The selection is the browse position.
+struct GalleryPanel: Widget {
+    let state: AppState
+
+    /// The first inner row says where the labels come from…
+    static func noteRow(in box: Rect) -> Rect { box.inset(1).splitTop(1).0 }
+    /// …and the faces fill the rest.
+    static func faces(in box: Rect) -> GalleryLayout { GalleryLayout(area: box.inset(1).splitTop(1).1) }
+
+    func draw(_ g: inout CellGrid, _ box: Rect, caps: Capabilities) {
+        let s = state
         let glyphs = Glyphs(unicode: caps.unicode)
-        let faces = layout.galleryFaces
+        let faces = Self.faces(in: box)
         let count = s.browseCount
         let first = faces.pageStart(of: s.position), end = min(count, first + faces.perPage)
         var title = count == 0 ? "Gallery" : "Gallery \(first + 1)\(caps.unicode ? "–" : "-")\(end) of \(count)"
-        if let f = s.filter { title += "  " + filterTitle(f, room: layout.body.width - 6 - title.count, unicode: caps.unicode) }
-        Widgets.box(&g, layout.body, title: title, glyphs: glyphs)
+        if let f = s.filter { title += "  " + SamplePanel.filterTitle(f, room: box.width - 6 - title.count, unicode: caps.unicode) }
+        Box(title: title).draw(&g, box, caps: caps)
         let predictions = s.currentSplit == s.evaluatedSplit ? s.evaluatedPredictions : nil
-        let note = layout.galleryNote
-        var noteText = galleryNote(s, predicted: predictions != nil, unicode: caps.unicode)
-        if noteText.count + galleryKeys.count <= note.width { noteText += galleryKeys }
+        let note = Self.noteRow(in: box)
+        var noteText = Self.note(s, predicted: predictions != nil, unicode: caps.unicode)
+        if noteText.count + Self.keys.count <= note.width { noteText += Self.keys }
         g.put(noteText.clipped(note.width, ellipsis: glyphs.ellipsis), x: note.x, y: note.y, .dim, clip: note)
         guard count > 0 else {
             g.put("no images here", x: faces.area.x, y: faces.area.y, .dim, clip: faces.area)
@@ -26,21 +34,21 @@ extension DashboardView {
         let theme = Theme(caps: caps)
         for position in first..<end {
             let slot = position - first, idx = indices?[position] ?? position
-            ShadedImage(pixels: Array(set.image(idx)), width: ImageSet.side, height: ImageSet.side)
-                .draw(&g, at: faces.faceOrigin(slot), scale: faces.scale, caps: caps)
+            let face = ShadedImage(pixels: Array(set.image(idx)), width: ImageSet.side, height: ImageSet.side, scale: faces.scale)
+            face.draw(&g, face.area(at: faces.faceOrigin(slot)), caps: caps)
             let label = Int(set.labels[idx])
             let truth = label >= 0 ? label : nil, predicted = predictions.map { Int($0[idx]) }
             var style = truth != nil && predicted != nil && truth != predicted ? theme.error : .plain
             // The selection in reverse video across its whole label row: visible without colour.
             let r = faces.labelRect(slot)
             if position == s.position { style.reverse = true; g.fill(r, Cell(" ", style)) }
-            let text = galleryLabel(truth: truth, predicted: predicted, width: r.width, unicode: caps.unicode)
+            let text = Self.label(truth: truth, predicted: predicted, width: r.width, unicode: caps.unicode)
             g.put(text, x: r.x + max(0, (r.width - text.count) / 2), y: r.y, style, clip: r)
         }
     }
 
     /// Where the labels come from, so a missing prediction is never mistaken for a right one.
-    static func galleryNote(_ s: AppState, predicted: Bool, unicode: Bool) -> String {
+    static func note(_ s: AppState, predicted: Bool, unicode: Bool) -> String {
         let split = s.currentSplit.rawValue, arrow = unicode ? "→" : "->"
         let browsing = s.phase == .browsing
         let source: String
@@ -63,16 +71,17 @@ extension DashboardView {
     }
 
     /// After the note when it fits (the status line says it too, until the next message).
-    static let galleryKeys = "; Enter opens, g or Esc returns"
+    static let keys = "; Enter opens, g or Esc returns"
 
     /// "happy ✓", "anger→sad", or the true class alone without a prediction. Full class names
     /// when the longest label fits `width`, three-letter ones otherwise, so one page never mixes them.
-    static func galleryLabel(truth: Int?, predicted: Int?, width: Int, unicode: Bool) -> String {
+    static func label(truth: Int?, predicted: Int?, width: Int, unicode: Bool) -> String {
         func label(_ truth: Int?, _ predicted: Int?, _ names: [String]) -> String {
             let t = truth.map { names[$0] } ?? "?"
             guard let p = predicted else { return t }
             return p == truth ? t + (unicode ? " ✓" : " ok") : t + (unicode ? "→" : "->") + names[p]
         }
+        let classNames = DashboardView.classNames
         let longest = classNames.indices.flatMap { t in classNames.indices.map { label(t, $0, classNames).count } }.max() ?? 0
         return label(truth, predicted, longest <= width ? classNames : classNames.map { String($0.prefix(3)) })
     }

@@ -1,7 +1,15 @@
 import FERData
 import TermUI
 
-extension VideoView {
+/// Seven rows of probabilities (when there is room), the dominant emotion as a coloured strip,
+/// and the time axis with the cursor, which also marks its column in every row; the emotions'
+/// legend in the bottom border.
+struct TimelinePanel: Widget {
+    let state: VideoState
+    /// Where the rows, the strip and the axis go: the layout decides it, as it also decides what
+    /// a click on the timeline means.
+    let track: TimelineLayout
+
     /// What one column of the timeline shows.
     enum TimelineColumn: Equatable {
         /// The analysis has not got here yet.
@@ -15,7 +23,7 @@ extension VideoView {
     /// Column by column over the whole video (or the stream so far): the selected face's mean
     /// probabilities. A column no analysed frame falls in (analysis skipping frames, a short
     /// video on a wide screen) shows the frame before it, as the frame panel would.
-    static func timelineColumns(_ s: VideoState, _ track: TimelineLayout) -> [TimelineColumn] {
+    static func columns(_ s: VideoState, _ track: TimelineLayout) -> [TimelineColumn] {
         let span = s.span, upTo = s.analysedUpTo
         return (0..<track.columns).map { c in
             let range = track.timeRange(column: c, span: span)
@@ -30,16 +38,14 @@ extension VideoView {
         }
     }
 
-    /// Seven rows of probabilities (when there is room), the dominant emotion as a coloured
-    /// strip, and the time axis with the cursor, which also marks its column in every row.
-    static func drawTimeline(_ g: inout CellGrid, _ layout: VideoLayout, _ s: VideoState, _ caps: Capabilities) {
-        let glyphs = Glyphs(unicode: caps.unicode), theme = Theme(caps: caps)
+    func draw(_ g: inout CellGrid, _ r: Rect, caps: Capabilities) {
+        let s = state, glyphs = Glyphs(unicode: caps.unicode), theme = Theme(caps: caps)
         var title = "Timeline"
         if let id = s.selectedFace { title += "  face #\(id)" }
         if s.isLive { title += "  live, growing" }
-        let inner = Widgets.box(&g, layout.timeline, title: title, glyphs: glyphs)
+        Box(title: title).draw(&g, r, caps: caps)
+        let inner = Box.interior(of: r)
         guard !inner.isEmpty else { return }
-        let track = layout.timelineTrack
         let names = DashboardView.classNames
         let blocks = caps.unicode && theme.hasColor
 
@@ -51,7 +57,7 @@ extension VideoView {
 
         // Columns.
         let ramp = caps.unicode ? glyphs.shades : Glyphs.asciiRamp
-        for (c, column) in timelineColumns(s, track).enumerated() {
+        for (c, column) in Self.columns(s, track).enumerated() {
             let x = track.track.x + c
             switch column {
             case .pending:
@@ -64,7 +70,7 @@ extension VideoView {
                     g[x, track.probabilityRows.y + e] = Cell(ramp[level], theme.emotion(e))
                 }
                 let dominant = p.indices.max { p[$0] < p[$1] } ?? 0
-                let cell = Cell(blocks ? glyphs.full : emotionLetters[dominant], theme.emotion(dominant))
+                let cell = Cell(blocks ? glyphs.full : VideoView.emotionLetters[dominant], theme.emotion(dominant))
                 for y in track.strip.y..<track.strip.maxY { g[x, y] = cell }
             }
         }
@@ -74,7 +80,7 @@ extension VideoView {
         let axis = track.axis, span = s.span
         let cx = track.x(for: s.cursor, span: span)
         g.style(Rect(x: cx, y: inner.y, width: 1, height: axis.y - inner.y)) { $0.reverse.toggle() }
-        let stamp = timecode(s.cursor), mark = caps.unicode ? "▲" : "^"
+        let stamp = VideoView.timecode(s.cursor), mark = caps.unicode ? "▲" : "^"
         let cursorText = cx + 1 + stamp.count <= axis.maxX ? mark + stamp : stamp + mark
         let cursorX = cx + 1 + stamp.count <= axis.maxX ? cx : cx - stamp.count
         let start = "0:00", end = DashboardView.duration(span) + (s.isLive ? " so far" : "")
@@ -86,18 +92,16 @@ extension VideoView {
         }
         g.put(cursorText, x: cursorX, y: axis.y, .bold, clip: axis)
 
-        drawEmotionLegend(&g, Rect(x: inner.x + 1, y: inner.maxY, width: inner.width - 2, height: 1), blocks: blocks, theme: theme)
+        let border = Rect(x: inner.x + 1, y: inner.maxY, width: inner.width - 2, height: 1)
+        let legend = Self.emotionLegend(blocks: blocks, theme: theme)
+        if legend.width <= border.width { legend.draw(&g, legend.area(atStartOf: border), caps: caps) }
     }
 
-    /// Which colour (or letter) is which emotion, in the panel's bottom border.
-    static func drawEmotionLegend(_ g: inout CellGrid, _ r: Rect, blocks: Bool, theme: Theme) {
-        let names = DashboardView.classNames
-        let full = names.map { $0.count + 2 }.reduce(0, +) + names.count
-        guard full + 1 <= r.width else { return }
-        var x = g.put(" ", x: r.x, y: r.y, .plain, clip: r)
-        for (e, name) in names.enumerated() {
-            x = g.put(blocks ? "█" : String(emotionLetters[e]), x: x, y: r.y, theme.emotion(e), clip: r)
-            x = g.put(" " + name + " ", x: x, y: r.y, .plain, clip: r)
+    /// Which colour (or letter) is which emotion, for the panel's bottom border.
+    static func emotionLegend(blocks: Bool, theme: Theme) -> Label {
+        let runs = DashboardView.classNames.enumerated().flatMap { e, name -> [(String, Style)] in
+            [(blocks ? "█" : String(VideoView.emotionLetters[e]), theme.emotion(e)), (" " + name + " ", .plain)]
         }
+        return Label([(" ", .plain)] + runs)
     }
 }
