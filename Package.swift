@@ -50,9 +50,10 @@ let package = Package(
         // A video's analysis: decode on one thread, find and follow faces, classify, write as it goes.
         .target(name: "VideoAnalysis", dependencies: ["VideoDecoding", "EmotionTimeline", "FaceDetection", "FERModel",
                                                       "FERTraining", "FERData"]),
-        .target(name: "TermUI"),
-        .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"]),
-        .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData", "EmotionTimeline"]),
+        .target(name: "TermUI", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"], swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData", "EmotionTimeline"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "ferdash", dependencies: [
             "FERModel", "FERData", "FERTraining", "ONNXExport", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
             "EmotionTimeline", "VideoDecoding", "VideoAnalysis",
@@ -75,12 +76,13 @@ let package = Package(
         .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "EmotionTimeline", "FERData", "FERTestSupport"]),
         .testTarget(name: "VideoAnalysisTests", dependencies: ["VideoAnalysis", "VideoDecoding", "EmotionTimeline", "FaceDetection",
                                                                "FERModel", "FERTraining", "FERData", "FERTestSupport"]),
-        .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
+        .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData", "EmotionTimeline",
                                                           "FERTestSupport"],
-                    exclude: ["__Snapshots__"]),
+                    exclude: ["__Snapshots__"], swiftSettings: [.swiftLanguageMode(.v6)]),
     ],
     swiftLanguageModes: [.v5]
 )

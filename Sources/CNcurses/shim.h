@@ -17,6 +17,9 @@ static inline int ferdash_colors(void) { return COLORS; }
 static inline int ferdash_color_pairs(void) { return COLOR_PAIRS; }
 static inline WINDOW *ferdash_stdscr(void) { return stdscr; }
 static inline WINDOW *ferdash_curscr(void) { return curscr; }
+/* C's stdout and stdin are mutable globals to Swift 6; read once, on the UI thread, for newterm. */
+static inline FILE *ferdash_stdout(void) { return stdout; }
+static inline FILE *ferdash_stdin(void) { return stdin; }
 static inline void ferdash_getmaxyx(WINDOW *w, int *y, int *x) { int yy, xx; getmaxyx(w, yy, xx); *y = yy; *x = xx; }
 static inline int ferdash_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int ferdash_key_resize(void) { return KEY_RESIZE; }

@@ -11,7 +11,7 @@ public struct DashboardLoop {
     let mailbox: EventMailbox
     /// Actions from elsewhere than the session (the run watcher), drained after its events.
     let feed: ActionInbox?
-    let predictFile: (String) -> Result<FilePrediction, Error>
+    let predictFile: FileLoader
     /// Where background file loads leave their results for the UI thread.
     let fileResults = Inbox<(path: String, result: Result<FilePrediction, FileLoadError>)>()
     /// Serial, so the loader (decoder, face detector) never runs twice at once.
@@ -41,7 +41,7 @@ public struct DashboardLoop {
         term = terminal
         self.control = control
         self.mailbox = mailbox
-        self.predictFile = predictFile
+        self.predictFile = FileLoader(load: predictFile)
         presenter = FramePresenter(backend: terminal)
         state = AppState(dataset: dataset, training: training, hasModel: control != nil)
         state.quitTimeout = quitTimeout
@@ -79,7 +79,7 @@ public struct DashboardLoop {
                 if !FileManager.default.fileExists(atPath: expanded) {
                     result = .failure(FileLoadError("\(path): no such file"))
                 } else {
-                    switch load(expanded) {
+                    switch load.load(expanded) {
                     case .success(let fp): result = .success(fp)
                     case .failure(let err): result = .failure(FileLoadError("\(err)"))
                     }
@@ -162,4 +162,10 @@ public struct DashboardLoop {
             lastRender = t
         }
     }
+}
+
+/// Reads and prepares an image file off the UI thread. The loader the executable passes holds a
+/// face detector (a class, not Sendable), so it is handed to `fileQueue` and called only there.
+struct FileLoader: @unchecked Sendable { // unchecked: called only on the serial fileQueue, one load at a time
+    let load: (String) -> Result<FilePrediction, Error>
 }

@@ -38,7 +38,7 @@ public final class NcursesTerminal: Terminal {
             throw StartError(description: "the dashboard needs a terminal on stdin and stdout; use --headless")
         }
         // newterm (unlike initscr) returns nil on failure instead of exiting the process.
-        guard let screen = newterm(nil, stdout, stdin) else {
+        guard let screen = newterm(nil, ferdash_stdout(), ferdash_stdin()) else {
             throw StartError(description: "cannot initialise the terminal (TERM=\(term))")
         }
         self.screen = screen
