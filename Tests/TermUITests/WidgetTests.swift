@@ -28,6 +28,34 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(g.lines, ["██··", "█▎··", "####"])
     }
 
+    func testBarClearsTheRowsUnderIt() {
+        let g = renderWidget(width: 4, height: 2) { Bar(fraction: 1, style: .bold).draw(&$0, $1, caps: .full) }
+        XCTAssertEqual(g.lines, ["████", "    "])
+        XCTAssertEqual(g[0, 0].style, .bold)
+    }
+
+    func testLabelSizedToItsTextOverABorder() {
+        let label = Label([("ab", .bold), ("cd", .dim)])
+        XCTAssertEqual(label.width, 4)
+        let border = Rect(x: 3, y: 7, width: 10, height: 1)
+        XCTAssertEqual(label.area(atStartOf: border), Rect(x: 3, y: 7, width: 4, height: 1))
+        XCTAssertEqual(label.area(atStartOf: Rect(x: 3, y: 7, width: 2, height: 1)).width, 2, "never wider than the row")
+        let g = renderWidget(width: 6, height: 2) { label.draw(&$0, $1, caps: .full) }
+        XCTAssertEqual(g.lines, ["abcd  ", "      "])
+        XCTAssertEqual(g[2, 0].style, .dim)
+    }
+
+    func testHeatOverlayDrawsItsImageThenMarksTheStrongestCells() {
+        let image = ShadedImage(pixels: [UInt8](repeating: 200, count: 16), width: 4, height: 4)
+        let heat = HeatOverlay(values: [1, 1, 0, 0] + [Float](repeating: 0, count: 12), width: 4, height: 4, over: image,
+                               ramp: { _ in (255, 0, 0) })
+        let g = renderWidget(width: 4, height: 2) { heat.draw(&$0, $1, caps: .plain) }
+        XCTAssertEqual(g.lines, renderWidget(width: 4, height: 2) { image.draw(&$0, $1, caps: .plain) }.lines,
+                       "the face stays readable under the marks")
+        XCTAssertEqual(g[0, 0].style, Theme(caps: .plain).heatMark)
+        XCTAssertNotEqual(g[3, 0].style, Theme(caps: .plain).heatMark)
+    }
+
     func testDownsampleKeepsExtremes() {
         var pts: [(x: Double, y: Double)] = (0..<10_000).map { (Double($0), sin(Double($0) / 300)) }
         pts[4321].y = 50      // a spike
