@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: detection),
         // Protocol Buffers wire encoding, shared by the TensorBoard and ONNX writers.
         .target(name: "ProtoWire"),
-        .target(name: "FERTraining", dependencies: ["FERModel", "FERData", "ProtoWire"], swiftSettings: optimized),
+        .target(name: "FERTraining", dependencies: ["FERModel", "FERData", "ProtoWire"],
+                swiftSettings: optimized + [.swiftLanguageMode(.v6)]),
         .target(name: "ONNXExport", dependencies: ["FERModel", "ProtoWire"]),
         // What a video's analysis found over time, as plain values: per-frame faces and
         // probabilities, the face tracker, the CSV/JSONL table, summaries, smoothing, segments, the plot.
@@ -69,9 +70,11 @@ let package = Package(
         .testTarget(name: "FERModelTests", dependencies: ["FERModel"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData", "FERTestSupport"]),
-        .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"]),
+        .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel", "FERData",
-                                                           "FERTestSupport"]),
+                                                           "FERTestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "EmotionTimelineTests", dependencies: ["EmotionTimeline", "FERData", "FERTestSupport"]),
         .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "EmotionTimeline", "FERData", "FERTestSupport"]),
         .testTarget(name: "VideoAnalysisTests", dependencies: ["VideoAnalysis", "VideoDecoding", "EmotionTimeline", "FaceDetection",

@@ -9,7 +9,7 @@ import FERData
 /// preparing late or preparing again gives the same bytes: resumed runs stay exact.
 /// Used by one training loop: `take`, `prepare` and `release` are called from that thread only.
 final class BatchPreparer {
-    final class Batch {
+    final class Batch: @unchecked Sendable {   // unchecked: one owner at a time, handed over by `group` (the worker fills it between prepare and take's wait)
         let images: UnsafeMutablePointer<Float>
         let count: Int
         var labels: [Int32]

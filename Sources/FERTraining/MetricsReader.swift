@@ -32,20 +32,49 @@ public struct RunStart: Equatable, Sendable {
     public var trainCount: Int?
     public var validationCount: Int?
     public var testCount: Int?
-    public var architecture: String?
-    public var totalSteps: Int?
-    public var batchSize: Int?
     public var stepsPerEpoch: Int?
-    public var evalEvery: Int?
-    public var seed: String?
+    /// The settings the line has at its top level (`StartedRecord.topLevelSettings`), as text.
+    public var settings: [String: String] = [:]
     /// Hyperparameters and schedule, as the checkpoint metadata spells them.
     public var recipe: [String: String] = [:]
-    public var command: String?
     public var pid: Int?
     public var host: String?
     public init() {}
 
     public static let builtInDataset = "built-in"
+
+    /// A setting's value as the run recorded it (at the top level, else in `recipe`); nil when
+    /// the run did not record it (an older run) or it does not read.
+    public func value<V>(of setting: TrainingSetting<V>) -> V? {
+        guard let text = setting.text, let recorded = settings[setting.key] ?? recipe[setting.key] else { return nil }
+        return text.decode(recorded)
+    }
+
+    // The top-level settings by name, as text (an architecture this version does not know still shows).
+    public var architecture: String? {
+        get { settings[TrainingSettings.architecture.key] }
+        set { settings[TrainingSettings.architecture.key] = newValue }
+    }
+    public var seed: String? {
+        get { settings[TrainingSettings.seed.key] }
+        set { settings[TrainingSettings.seed.key] = newValue }
+    }
+    public var command: String? {
+        get { settings[TrainingSettings.command.key] }
+        set { settings[TrainingSettings.command.key] = newValue }
+    }
+    public var totalSteps: Int? {
+        get { value(of: TrainingSettings.totalSteps) }
+        set { settings[TrainingSettings.totalSteps.key] = newValue.map(String.init) }
+    }
+    public var batchSize: Int? {
+        get { value(of: TrainingSettings.batchSize) }
+        set { settings[TrainingSettings.batchSize.key] = newValue.map(String.init) }
+    }
+    public var evalEvery: Int? {
+        get { value(of: TrainingSettings.evalEvery) }
+        set { settings[TrainingSettings.evalEvery.key] = newValue.map(String.init) }
+    }
 }
 
 public struct StepLine: Equatable, Sendable {
@@ -155,55 +184,55 @@ public struct MetricsParser: Sendable {
     }
 
     private static func record(_ f: Fields) throws -> MetricsRecord {
-        if let event = f.string("event") {
+        typealias K = RecordKey
+        if let name = f.string(K.event) {
+            guard let event = RunEvent(rawValue: name) else { return .other(event: name) }
             switch event {
-            case "started", "resumed": return .started(try start(f, resumed: event == "resumed"))
-            case "replanned": return .replanned(step: try f.required("step"), totalSteps: try f.required("total_steps"))
-            case "finished", "stopped", "failed":
-                return .ended(RunEnding(kind: RunEnding.Kind(rawValue: event)!, step: try f.required("step"),
-                                        message: f.string("message"), time: f.double("time")))
-            default: return .other(event: event)
+            case .started, .resumed: return .started(try start(f, resumed: event == .resumed))
+            case .replanned: return .replanned(step: try f.required(K.step), totalSteps: try f.required(K.totalSteps))
+            case .finished, .stopped, .failed:
+                return .ended(RunEnding(kind: RunEnding.Kind(rawValue: event.rawValue)!, step: try f.required(K.step),
+                                        message: f.string(K.message), time: f.double(K.time)))
             }
         }
-        let step: Int = try f.required("step")
-        if f.has("val_loss") {
-            let confusion = f.matrix("confusion").map(ConfusionMatrix.init(counts:))
-            let accuracy = f.double("val_accuracy") ?? confusion?.accuracy
-            guard let accuracy else { throw Reason(text: "evaluation without \"val_accuracy\"") }
-            return .evaluation(EvaluationLine(step: step, loss: Float(f.double("val_loss") ?? .nan),
+        let step: Int = try f.required(K.step)
+        if f.has(K.validationLoss) {
+            let confusion = f.matrix(K.confusion).map(ConfusionMatrix.init(counts:))
+            let accuracy = f.double(K.validationAccuracy) ?? confusion?.accuracy
+            guard let accuracy else { throw Reason(text: "evaluation without \"\(K.validationAccuracy)\"") }
+            return .evaluation(EvaluationLine(step: step, loss: Float(f.double(K.validationLoss) ?? .nan),
                                               accuracy: accuracy, confusion: confusion))
         }
-        if f.has("loss") {
-            return .step(StepLine(step: step, epoch: f.double("epoch"), loss: Float(f.double("loss") ?? .nan),
-                                  learningRate: f.double("lr").map(Float.init), trainSeconds: f.double("train_seconds")))
+        if f.has(K.loss) {
+            return .step(StepLine(step: step, epoch: f.double(K.epoch), loss: Float(f.double(K.loss) ?? .nan),
+                                  learningRate: f.double(K.learningRate).map(Float.init),
+                                  trainSeconds: f.double(K.trainSeconds)))
         }
-        throw Reason(text: "neither an event, a step (\"loss\") nor an evaluation (\"val_loss\")")
+        throw Reason(text: "neither an event, a step (\"\(K.loss)\") nor an evaluation (\"\(K.validationLoss)\")")
     }
 
     private static func start(_ f: Fields, resumed: Bool) throws -> RunStart {
+        typealias K = RecordKey
         var s = RunStart()
         s.resumed = resumed
-        s.step = try f.required("step")
-        s.time = f.double("time")
-        s.dataset = f.string("dataset")
-        s.datasetPath = f.string("dataset_path")
-        s.splitSeed = f.string("split_seed").flatMap(UInt64.init)
-        s.skipBadRows = f.bool("skip_bad_rows")
-        s.trainCount = f.int("train_count")
-        s.validationCount = f.int("validation_count")
-        s.testCount = f.int("test_count")
-        s.architecture = f.string("architecture")
-        s.totalSteps = f.int("total_steps")
-        s.batchSize = f.int("batch_size")
-        s.stepsPerEpoch = f.int("steps_per_epoch")
-        s.evalEvery = f.int("eval_every")
-        s.seed = f.string("seed")
-        if let recipe = f.raw["recipe"] as? [String: Any] {
+        s.step = try f.required(K.step)
+        s.time = f.double(K.time)
+        s.dataset = f.string(K.dataset)
+        s.datasetPath = f.string(K.datasetPath)
+        s.splitSeed = f.string(K.splitSeed).flatMap(UInt64.init)
+        s.skipBadRows = f.bool(K.skipBadRows)
+        s.trainCount = f.int(K.trainCount)
+        s.validationCount = f.int(K.validationCount)
+        s.testCount = f.int(K.testCount)
+        s.stepsPerEpoch = f.int(K.stepsPerEpoch)
+        for setting in StartedRecord.topLevelSettings {
+            s.settings[setting.key] = setting.isNumber ? f.int(setting.key).map(String.init) : f.string(setting.key)
+        }
+        if let recipe = f.raw[K.recipe] as? [String: Any] {
             for (key, value) in recipe { s.recipe[key] = value as? String ?? canonicalText(value) }
         }
-        s.command = f.string("command")
-        s.pid = f.int("pid")
-        s.host = f.string("host")
+        s.pid = f.int(K.pid)
+        s.host = f.string(K.host)
         return s
     }
 

@@ -43,22 +43,13 @@ public struct TrainingConfiguration: Sendable {
                              floor: scheduleFloor)
     }
 
+    /// The settings this configuration was resolved with (see TrainingSettings.swift).
+    public var schema = TrainingSchema.standard
+    /// Values of settings that have no field of their own (a setting's `field` may point here).
+    public var more = SettingValues()
+
     /// Everything `--resume` needs to continue the same run, as checkpoint metadata.
-    public var metadata: [String: String] {
-        var settings = [
-            "seed": String(seed), "batch_size": String(batchSize), "total_steps": String(totalSteps),
-            "architecture": architecture.rawValue, "schedule": schedule.rawValue,
-            "learning_rate": String(hyperparameters.learningRate), "warmup_steps": String(warmupSteps),
-            "schedule_floor": String(scheduleFloor), "l2": String(hyperparameters.l2),
-            "weight_decay": String(hyperparameters.weightDecay),
-            "label_smoothing": String(hyperparameters.labelSmoothing),
-            "augmentation": augmentation.isNone ? "none" : augmentation.summary,
-        ]
-        settings[Self.commandKey] = command
-        settings[Classifier.averageDecayKey] = String(weightAverageDecay ?? 0)
-        settings["mixup_alpha"] = String(mixup.alpha)
-        return settings
-    }
+    public var metadata: [String: String] { schema.recorded(self, in: .checkpoint) }
 }
 
 /// Where a run's data came from: what another process needs to open the run
@@ -143,7 +134,8 @@ public final class TrainingSession: @unchecked Sendable {
     public static func serving(_ classifier: Classifier, dataset: Dataset,
                                sink: @escaping @Sendable (TrainingEvent) -> Void) -> TrainingSession {
         let session = TrainingSession(dataset: dataset, configuration: TrainingConfiguration(runDirectory: ""), sink: sink)
-        session.queue.async { session.classifier = classifier }
+        // Set before the session is shared: every block on its queue comes later and sees it.
+        session.classifier = classifier
         session.markDone()
         return session
     }
@@ -328,9 +320,10 @@ public final class TrainingSession: @unchecked Sendable {
         }
         let stoppedEarly = step < plannedSteps
         try persisting {
-            try metrics.append([("event", .text(stoppedEarly ? "stopped" : "finished")), ("step", .int(step)),
-                                ("total_steps", .int(plannedSteps)), ("train_seconds", .number(activeSeconds)),
-                                ("time", .number(Date().timeIntervalSince1970))])
+            try metrics.append([(RecordKey.event, .text((stoppedEarly ? RunEvent.stopped : .finished).rawValue)),
+                                (RecordKey.step, .int(step)), (RecordKey.totalSteps, .int(plannedSteps)),
+                                (RecordKey.trainSeconds, .number(activeSeconds)),
+                                (RecordKey.time, .number(Date().timeIntervalSince1970))])
         }
         sink(.finished(FinishReport(step: step, elapsed: activeSeconds, stoppedEarly: stoppedEarly)))
     }
@@ -339,9 +332,10 @@ public final class TrainingSession: @unchecked Sendable {
     private func record(_ r: StepReport, metrics: MetricsLog, tensorboard: TensorBoardLog) throws {
         sink(.step(r))
         try persisting {
-            try metrics.append([("step", .int(r.step)), ("epoch", .number(r.epoch)), ("loss", .number(Double(r.loss))),
-                                ("lr", .number(Double(r.learningRate))), ("images_per_s", .number(r.imagesPerSecond)),
-                                ("train_seconds", .number(r.elapsed))])
+            try metrics.append([(RecordKey.step, .int(r.step)), (RecordKey.epoch, .number(r.epoch)),
+                                (RecordKey.loss, .number(Double(r.loss))), (RecordKey.learningRate, .number(Double(r.learningRate))),
+                                (RecordKey.imagesPerSecond, .number(r.imagesPerSecond)),
+                                (RecordKey.trainSeconds, .number(r.elapsed))])
             try tensorboard.add(step: r.step, [("train/loss", r.loss), ("train/learning_rate", r.learningRate),
                                                ("train/images_per_s", Float(r.imagesPerSecond))])
         }
@@ -352,38 +346,24 @@ public final class TrainingSession: @unchecked Sendable {
         plannedSteps = total
         let epochs = String(format: "%.1f", Double(total) * Double(configuration.batchSize) / Double(dataset.train.count))
         let reason = "time budget: at the pace so far the run ends at step \(total) (epoch \(epochs))"
-        try persisting { try metrics.append([("event", .text("replanned")), ("step", .int(step)), ("total_steps", .int(total))]) }
+        try persisting { try metrics.append([(RecordKey.event, .text(RunEvent.replanned.rawValue)), (RecordKey.step, .int(step)),
+                                                  (RecordKey.totalSteps, .int(total))]) }
         sink(.replanned(totalSteps: total, reason: reason))
     }
 
     /// The `started` (or `resumed`) line: everything a viewer of the run needs to show it.
     private func startRecord(_ info: SessionInfo) -> [(String, MetricValue)] {
-        let c = configuration
-        let launch = c.launch
-        let recipe = c.metadata.filter { $0.key != TrainingConfiguration.commandKey }.sorted { $0.key < $1.key }
-            .map { ($0.key, MetricValue.text($0.value)) }
-        return [
-            ("event", .text(info.firstStep > 0 ? "resumed" : "started")), ("step", .int(info.firstStep)),
-            ("time", .number(Date().timeIntervalSince1970)),
-            ("dataset", .text(info.datasetName)), ("dataset_path", .text(launch.datasetPath ?? "built-in")),
-            ("split_seed", .text(String(launch.splitSeed))), ("skip_bad_rows", .bool(launch.skipBadRows)),
-            ("train_count", .int(info.trainCount)), ("validation_count", .int(info.validationCount)),
-            ("test_count", .int(info.testCount)),
-            ("architecture", .text(info.architecture)), ("total_steps", .int(info.totalSteps)),
-            ("batch_size", .int(info.batchSize)), ("steps_per_epoch", .int(info.stepsPerEpoch)),
-            ("eval_every", .int(c.evalEvery)), ("seed", .text(String(c.seed))),
-            ("recipe", .object(recipe)),
-            ("command", c.command.map(MetricValue.text) ?? .null),
-            ("pid", .int(Int(getpid()))), ("host", .text(ProcessInfo.processInfo.hostName)),
-        ]
+        StartedRecord.fields(info: info, configuration: configuration, time: Date().timeIntervalSince1970,
+                             pid: Int(getpid()), host: ProcessInfo.processInfo.hostName)
     }
 
     /// The run's own file says how it ended, so a viewer never mistakes a crash for a stall.
     private func recordFailure(_ error: Error) {
         // Best effort: on a full disk this line may not fit either (then it is cut off whole).
         guard startRecorded, let metrics = try? MetricsLog(path: run.metrics) else { return }
-        try? metrics.append([("event", .text("failed")), ("step", .int(step)), ("message", .text(String(describing: error))),
-                        ("time", .number(Date().timeIntervalSince1970))])
+        try? metrics.append([(RecordKey.event, .text(RunEvent.failed.rawValue)), (RecordKey.step, .int(step)),
+                             (RecordKey.message, .text(String(describing: error))),
+                             (RecordKey.time, .number(Date().timeIntervalSince1970))])
     }
 
     /// With a deadline, the total that ends the run in time when it differs from the current
@@ -447,10 +427,10 @@ public final class TrainingSession: @unchecked Sendable {
                                          misclassified: result.misclassified, predicted: result.predicted)))
         let confusion = result.confusion
         let recall = (0..<confusion.classes).map(confusion.recall)
-        try persisting { try metrics.append([("step", .int(step)), ("val_loss", .number(Double(result.loss))),
-                        ("val_accuracy", .number(confusion.accuracy)), ("val_recall", .numbers(recall)),
-                        ("confusion", .intMatrix(confusion.counts))]
-                        + (raw.map { [("raw_val_accuracy", MetricValue.number($0))] } ?? [])) }
+        try persisting { try metrics.append([(RecordKey.step, .int(step)), (RecordKey.validationLoss, .number(Double(result.loss))),
+                        (RecordKey.validationAccuracy, .number(confusion.accuracy)),
+                        (RecordKey.validationRecall, .numbers(recall)), (RecordKey.confusion, .intMatrix(confusion.counts))]
+                        + (raw.map { [(RecordKey.rawValidationAccuracy, MetricValue.number($0))] } ?? [])) }
         try persisting {
             try tensorboard.add(step: step, [("val/loss", result.loss), ("val/accuracy", Float(confusion.accuracy))]
                                 + (raw.map { [("val/raw_accuracy", Float($0))] } ?? [])
@@ -463,7 +443,7 @@ public final class TrainingSession: @unchecked Sendable {
 
     private func saveCheckpoint(_ model: Classifier, isBest: Bool) throws {
         var metadata = configuration.metadata
-        metadata["total_steps"] = String(plannedSteps)
+        metadata[TrainingSettings.totalSteps.key] = String(plannedSteps)
         metadata["step"] = String(step)
         metadata["best_accuracy"] = String(bestAccuracy)
         metadata["dataset"] = dataset.name

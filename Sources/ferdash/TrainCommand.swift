@@ -11,61 +11,63 @@ struct Train: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Default: \(TrainingRecipe.defaultArchitecture.rawValue) (with --resume: the run's own). Each brings its own defaults for the options below (vgg9, vgg8 and vgg7: 60 epochs within a 58-minute budget, AdamW 3e-3 (vgg8, vgg7: 2e-3) with warm-up + cosine, label smoothing 0.1, augmentation with random erasing; seed: the book chapter's 1001 steps, Adam 1e-3, no augmentation).")
+    // The flags that ask for a training setting: names and help from the schema
+    // (FERTraining/TrainingSettings.swift), values into the request below.
+    @Option(name: .customLong(TrainingFlags.arch.name), help: ArgumentHelp(TrainingFlags.arch.help))
     var arch: Architecture?
 
-    @Option(help: "Total steps of the run (with --resume: continue until this total).")
+    @Option(name: .customLong(TrainingFlags.steps.name), help: ArgumentHelp(TrainingFlags.steps.help))
     var steps: Int?
 
-    @Option(help: "Train for this many passes over the training split instead of --steps.")
+    @Option(name: .customLong(TrainingFlags.epochs.name), help: ArgumentHelp(TrainingFlags.epochs.help))
     var epochs: Double?
 
-    @Option(help: "Finish within this many minutes of wall clock, data loading included: when the pace so far says the run would overrun, it is shortened and its learning-rate schedule with it. 0: no limit. Default: the recipe's when the run length is too (vgg9, vgg8 and vgg7: 58), else none.")
+    @Option(name: .customLong(TrainingFlags.timeBudget.name), help: ArgumentHelp(TrainingFlags.timeBudget.help))
     var timeBudget: Double?
 
-    @Option(help: "Images per step (default: the architecture's).")
+    @Option(name: .customLong(TrainingFlags.batchSize.name), help: ArgumentHelp(TrainingFlags.batchSize.help))
     var batchSize: Int?
 
-    @Option(help: "Adam learning rate; the peak of the schedule (default: the architecture's).")
+    @Option(name: .customLong(TrainingFlags.learningRate.name), help: ArgumentHelp(TrainingFlags.learningRate.help))
     var learningRate: Float?
 
-    @Option(help: "Learning-rate schedule: constant, or cosine (linear warm-up, then cosine to 0).")
+    @Option(name: .customLong(TrainingFlags.schedule.name), help: ArgumentHelp(TrainingFlags.schedule.help))
     var schedule: LearningRateSchedule.Kind?
 
-    @Option(help: "Warm-up length in epochs for --schedule cosine.")
+    @Option(name: .customLong(TrainingFlags.warmupEpochs.name), help: ArgumentHelp(TrainingFlags.warmupEpochs.help))
     var warmupEpochs: Double?
 
-    @Option(help: "Weight of the seed's L2 term on the convolution weights and biases.")
+    @Option(name: .customLong(TrainingFlags.l2.name), help: ArgumentHelp(TrainingFlags.l2.help))
     var l2: Float?
 
-    @Option(help: "Decoupled (AdamW) weight decay on weight tensors, scaled by the learning rate.")
+    @Option(name: .customLong(TrainingFlags.weightDecay.name), help: ArgumentHelp(TrainingFlags.weightDecay.help))
     var weightDecay: Float?
 
-    @Option(help: "Label smoothing ε (0 = plain cross-entropy).")
+    @Option(name: .customLong(TrainingFlags.labelSmoothing.name), help: ArgumentHelp(TrainingFlags.labelSmoothing.help))
     var labelSmoothing: Float?
 
-    @Option(help: "Training augmentation: standard (shift, rotation, zoom, mirror, brightness/contrast) or none.")
+    @Option(name: .customLong(TrainingFlags.augment.name), help: ArgumentHelp(TrainingFlags.augment.help))
     var augment: AugmentChoice?
 
-    @Option(help: "Decay per step of the weights' moving average, which validation and the best checkpoint use (default: none, the raw weights; 0.999 is a memory of about 1 000 steps).")
+    @Option(name: .customLong(TrainingFlags.averageDecay.name), help: ArgumentHelp(TrainingFlags.averageDecay.help))
     var averageDecay: Float?
 
-    @Option(help: "Mixup's α: blend training images and their labels in pairs, λ ~ Beta(α, α) per batch (0 = none, the default).")
+    @Option(name: .customLong(TrainingFlags.mixup.name), help: ArgumentHelp(TrainingFlags.mixup.help))
     var mixup: Float?
 
-    @Option(help: "Evaluate on the validation split (and save checkpoints) every N steps (default: seed 100, others once per epoch).")
+    @Option(name: .customLong(TrainingFlags.evalEvery.name), help: ArgumentHelp(TrainingFlags.evalEvery.help))
     var evalEvery: Int?
 
-    @Option(help: "Seed of initialisation, dropout, batch order and augmentation.")
+    @Option(name: .customLong(TrainingFlags.seed.name), help: ArgumentHelp(TrainingFlags.seed.help))
     var seed: UInt64?
 
-    @Option(help: "Compute threads (default: all cores).")
+    @Option(name: .customLong(TrainingFlags.threads.name), help: ArgumentHelp(TrainingFlags.threads.help))
     var threads: Int?
 
     @Option(help: "Where checkpoints and metrics go (default: runs/<UTC timestamp>; with --resume: the newest run).")
     var runDir: String?
 
-    @Flag(help: "Continue the run in --run-dir from its latest checkpoint.")
+    @Flag(name: .customLong(TrainingFlags.resume.name), help: ArgumentHelp(TrainingFlags.resume.help))
     var resume = false
 
     @Flag(help: "Plain log lines instead of the dashboard.")
@@ -136,24 +138,24 @@ struct Train: ParsableCommand {
     /// The flags, as the resolver in FERTraining takes them.
     var request: TrainingRequest {
         var r = TrainingRequest()
-        r.architecture = arch
-        r.steps = steps
-        r.epochs = epochs
-        r.timeBudgetMinutes = timeBudget
-        r.batchSize = batchSize
-        r.learningRate = learningRate
-        r.schedule = schedule
-        r.warmupEpochs = warmupEpochs
-        r.l2 = l2
-        r.weightDecay = weightDecay
-        r.labelSmoothing = labelSmoothing
-        r.augmentation = augment.map { $0 == .standard ? Augmentation.standard : .none }
-        r.weightAverageDecay = averageDecay
-        r.mixupAlpha = mixup
-        r.evalEvery = evalEvery
-        r.seed = seed
-        r.threads = threads
-        r.resume = resume
+        r[TrainingFlags.arch] = arch
+        r[TrainingFlags.steps] = steps
+        r[TrainingFlags.epochs] = epochs
+        r[TrainingFlags.timeBudget] = timeBudget
+        r[TrainingFlags.batchSize] = batchSize
+        r[TrainingFlags.learningRate] = learningRate
+        r[TrainingFlags.schedule] = schedule
+        r[TrainingFlags.warmupEpochs] = warmupEpochs
+        r[TrainingFlags.l2] = l2
+        r[TrainingFlags.weightDecay] = weightDecay
+        r[TrainingFlags.labelSmoothing] = labelSmoothing
+        r[TrainingFlags.augment] = augment.map { $0 == .standard ? Augmentation.standard : .none }
+        r[TrainingFlags.averageDecay] = averageDecay
+        r[TrainingFlags.mixup] = mixup
+        r[TrainingFlags.evalEvery] = evalEvery
+        r[TrainingFlags.seed] = seed
+        r[TrainingFlags.threads] = threads
+        r[TrainingFlags.resume] = resume
         r.command = shellCommand(CommandLine.arguments)
         return r
     }

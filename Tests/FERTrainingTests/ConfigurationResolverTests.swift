@@ -42,13 +42,13 @@ final class ConfigurationResolverTests: XCTestCase {
 
     func testTheWeightAverageComesFromTheFlagTheRunOrTheRecipe() {
         var off = TrainingRequest()
-        off.weightAverageDecay = 0
+        off[TrainingFlags.averageDecay] = 0
         XCTAssertNil(resolve(off).weightAverageDecay, "0 asks for none")
-        off.weightAverageDecay = 0.99
+        off[TrainingFlags.averageDecay] = 0.99
         XCTAssertEqual(resolve(off).weightAverageDecay, 0.99)
 
         var resumed = TrainingRequest()
-        resumed.resume = true
+        resumed[TrainingFlags.resume] = true
         var started = TrainingConfiguration(runDirectory: "runs/old")
         started.architecture = .vgg8
         started.weightAverageDecay = 0.995
@@ -62,17 +62,17 @@ final class ConfigurationResolverTests: XCTestCase {
     func testMixupIsOffUnlessAskedAndAResumedRunKeepsIt() {
         XCTAssertTrue(resolve(TrainingRequest()).mixup.isNone)
         var asked = TrainingRequest()
-        asked.mixupAlpha = 0.2
+        asked[TrainingFlags.mixup] = 0.2
         let c = resolve(asked)
         XCTAssertEqual(c.mixup, Mixup(alpha: 0.2))
         var resumed = TrainingRequest()
-        resumed.resume = true
+        resumed[TrainingFlags.resume] = true
         XCTAssertEqual(resolve(resumed, stored: c.metadata).mixup, Mixup(alpha: 0.2))
     }
 
     func testTheSeedNetworkKeepsTheBookChaptersSettings() {
         var request = TrainingRequest()
-        request.architecture = .seed
+        request[TrainingFlags.arch] = Architecture.seed
         let c = resolve(request)
         XCTAssertEqual(c.totalSteps, 1001)
         XCTAssertEqual(c.evalEvery, 100)
@@ -96,7 +96,7 @@ final class ConfigurationResolverTests: XCTestCase {
         started.hyperparameters = Hyperparameters(learningRate: 3e-4, l2: 0, weightDecay: 0.01, labelSmoothing: 0.05)
         started.augmentation = .standard
         var request = TrainingRequest()
-        request.resume = true
+        request[TrainingFlags.resume] = true
         let c = resolve(request, stored: started.metadata)
         XCTAssertEqual(c.architecture, .seed, "without --arch the run keeps its own network")
         XCTAssertEqual(c.batchSize, 32)
@@ -116,7 +116,7 @@ final class ConfigurationResolverTests: XCTestCase {
         var request = TrainingRequest()
         request.command = "ferdash train --steps 10"
         XCTAssertEqual(resolve(request).command, "ferdash train --steps 10")
-        request.resume = true
+        request[TrainingFlags.resume] = true
         request.command = "ferdash train --resume"
         XCTAssertEqual(resolve(request, stored: ["command": "ferdash train --arch seed"]).command, "ferdash train --arch seed")
     }
@@ -125,9 +125,9 @@ final class ConfigurationResolverTests: XCTestCase {
         let stored = ["architecture": "vgg7", "batch_size": "64", "learning_rate": "0.0005", "seed": "9",
                       "augmentation": "none", "schedule": "constant"]
         var request = TrainingRequest()
-        request.resume = true
-        request.learningRate = 1e-4
-        request.augmentation = .standard
+        request[TrainingFlags.resume] = true
+        request[TrainingFlags.learningRate] = 1e-4
+        request[TrainingFlags.augment] = Augmentation.standard
         let c = resolve(request, stored: stored)
         XCTAssertEqual(c.hyperparameters.learningRate, 1e-4, "flag over stored")
         XCTAssertEqual(c.augmentation, .standard, "flag over stored")
@@ -139,34 +139,34 @@ final class ConfigurationResolverTests: XCTestCase {
 
     func testAnExplicitLengthRunsInFullUnlessABudgetIsAsked() {
         var steps = TrainingRequest()
-        steps.steps = 50
+        steps[TrainingFlags.steps] = 50
         let short = resolve(steps)
         XCTAssertEqual(short.totalSteps, 50)
         XCTAssertNil(short.deadline, "the recipe's budget belongs to the recipe's length")
         XCTAssertEqual(short.warmupSteps, 5, "the recipe's warm-up is capped at a tenth of a short run")
 
-        steps.timeBudgetMinutes = 2
+        steps[TrainingFlags.timeBudget] = 2
         XCTAssertEqual(resolve(steps).deadline, launched + 120_000_000_000)
 
         var noLimit = TrainingRequest()
-        noLimit.timeBudgetMinutes = 0
+        noLimit[TrainingFlags.timeBudget] = 0
         XCTAssertNil(resolve(noLimit).deadline, "0 minutes means no limit")
 
         var resumed = TrainingRequest()
-        resumed.resume = true
+        resumed[TrainingFlags.resume] = true
         XCTAssertNil(resolve(resumed, stored: ["total_steps": "900"]).deadline, "a resumed run's stored length runs in full")
     }
 
     func testEpochsBecomeStepsThroughTheTrainingSplit() {
         var request = TrainingRequest()
-        request.epochs = 2.5
-        request.batchSize = 10
-        request.warmupEpochs = 0.5
+        request[TrainingFlags.epochs] = 2.5
+        request[TrainingFlags.batchSize] = 10
+        request[TrainingFlags.warmupEpochs] = 0.5
         let c = resolve(request, trainCount: 95)
         XCTAssertEqual(c.totalSteps, 24, "2.5 × 9.5 steps, rounded up")
         XCTAssertEqual(c.warmupSteps, 5, "0.5 × 9.5 steps, rounded")
         XCTAssertEqual(c.evalEvery, 10, "once per epoch, rounded up")
-        request.epochs = 0.001
+        request[TrainingFlags.epochs] = 0.001
         XCTAssertEqual(resolve(request, trainCount: 95).totalSteps, 1, "never zero steps")
     }
 }
