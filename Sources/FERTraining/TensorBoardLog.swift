@@ -76,7 +76,7 @@ public final class TensorBoardLog {
     public static func hostName() -> String {
         var name = [CChar](repeating: 0, count: 256)
         guard gethostname(&name, name.count - 1) == 0 else { return "localhost" }
-        let host = String(cString: name)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         // A name with a slash would point into another directory.
         return host.isEmpty ? "localhost" : host.replacingOccurrences(of: "/", with: "_")
     }
