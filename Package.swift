@@ -55,14 +55,18 @@ let package = Package(
         .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData", "EmotionTimeline"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
+        // `ferdash predict` without the flags: faces found in image files, the network's answer, its JSON and text.
+        .target(name: "ImagePrediction", dependencies: ["FaceDetection", "FERModel", "FERTraining", "FERData"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "ferdash", dependencies: [
             "FERModel", "FERData", "FERTraining", "ONNXExport", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
-            "EmotionTimeline", "VideoDecoding", "VideoAnalysis",
+            "EmotionTimeline", "VideoDecoding", "VideoAnalysis", "ImagePrediction",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: optimized),
+        ], swiftSettings: optimized + [.swiftLanguageMode(.v6)]),
         // Drives each parser with arbitrary bytes: a file replayer, or libFuzzer's driver when
         // scripts/fuzz.sh builds it with -sanitize=fuzzer (see the file's header).
-        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection", "FERTraining", "VideoDecoding"]),
+        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection", "FERTraining", "VideoDecoding"],
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // What the test targets share: snapshots, temporary folders, the event recorder, a seeded RNG.
         // (FERModelTests needs none of it: the engine tests use the engine's own generator.)
@@ -82,7 +86,10 @@ let package = Package(
         .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"], swiftSettings: [.swiftLanguageMode(.v6)]),
-        .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "ImagePredictionTests", dependencies: ["ImagePrediction", "FERTraining", "FERData", "FERTestSupport"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData", "EmotionTimeline",
                                                           "FERTestSupport"],
                     exclude: ["__Snapshots__"], swiftSettings: [.swiftLanguageMode(.v6)]),

@@ -56,30 +56,3 @@ struct UsageError: Error, CustomStringConvertible {
 /// Default thread count: every core the process may use.
 func defaultThreads() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-/// Shortest decimal form that round-trips, for log lines.
-func formatted(_ value: Double, decimals: Int = 6) -> String { String(format: "%.\(decimals)f", value) }
-
-/// Renders JSON values we build by hand (keys in the order given).
-enum JSON {
-    case object([(String, JSON)])
-    case array([JSON])
-    case number(Double)
-    case int(Int)
-    case string(String)
-    case null
-
-    var text: String {
-        switch self {
-        case .object(let fields): return "{" + fields.map { "\(jsonQuoted($0.0)): \($0.1.text)" }.joined(separator: ", ") + "}"
-        case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
-        case .number(let v): return v.isFinite ? String(format: "%.6g", v) : "null"
-        case .int(let v): return String(v)
-        case .string(let s): return jsonQuoted(s)
-        case .null: return "null"
-        }
-    }
-
-    static func probabilities(_ p: ArraySlice<Float>) -> JSON {
-        .object(Emotion.allCases.map { ($0.name, .number(Double(p[p.startIndex + $0.rawValue]))) })
-    }
-}

@@ -3,6 +3,7 @@ import Dashboard
 import FERData
 import FERModel
 import FERTraining
+import ImagePrediction
 import Foundation
 import TermUI
 import TermUINcurses

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERData
+import FERTraining
 import Foundation
 
 struct Inspect: ParsableCommand {

@@ -195,71 +195,17 @@ struct HeadlessTraining {
     let configuration: TrainingConfiguration
 
     func run() throws {
-        print("Train size: \(dataset.train.count)")
-        print("Validation size: \(dataset.validation.count)")
-        print("Test size: \(dataset.test.count)")
-        if configuration.architecture != .seed {
-            // The seed's log stays as the book prints it; other recipes say what they run.
-            let c = configuration, h = c.hyperparameters
-            print("Recipe: \(c.architecture.rawValue), \(c.totalSteps) steps of \(c.batchSize), \(c.schedule.rawValue) lr \(h.learningRate) (warm-up \(c.warmupSteps) steps), weight decay \(h.weightDecay), label smoothing \(h.labelSmoothing), augmentation: \(c.augmentation.isNone ? "none" : c.augmentation.summary), weight average: \(c.weightAverageDecay.map { "decay \($0)" } ?? "none")\(c.mixup.isNone ? "" : ", mixup α \(c.mixup.alpha)")")
+        let log = TrainingLog { text in
+            print(text, terminator: "")
+            fflush(nil)   // every stream: the C `stdout` global is not concurrency-safe to name in Swift 6
         }
-        if let deadline = configuration.deadline {
-            let minutes = Double(Int64(bitPattern: deadline &- DispatchTime.now().uptimeNanoseconds)) / 60e9
-            print("Time budget: \(String(format: "%.1f", minutes)) minutes left; the run is shortened if its pace says it would overrun")
-        }
-        fflush(stdout)
-        let outcome = Outcome()
-        let session = TrainingSession(dataset: dataset, configuration: configuration) { event in
-            HeadlessTraining.log(event, outcome: outcome)
-        }
+        log.begin(dataset: dataset, configuration: configuration, now: DispatchTime.now().uptimeNanoseconds)
+        let session = TrainingSession(dataset: dataset, configuration: configuration, sink: { log.record($0) })
         let signals = StopSignals { session.stop() }
         session.start()
         session.wait(timeout: .infinity)
         withExtendedLifetime(signals) {}
-        if let failure = outcome.failure { throw UsageError(failure) }
-    }
-
-    final class Outcome: @unchecked Sendable {
-        var failure: String?
-    }
-
-    static func log(_ event: TrainingEvent, outcome: Outcome) {
-        switch event {
-        case .started(let info):
-            if info.firstStep > 0 {
-                print("Resuming \(info.runDirectory) from step \(info.firstStep) (until step \(info.totalSteps))")
-            }
-            print("Run directory: \(info.runDirectory)")
-        case .step(let report):
-            if report.step % 10 == 0 {
-                print("Training Loss: \(formatted(Double(report.loss)))  (step \(report.step), epoch \(String(format: "%.2f", report.epoch)), lr \(report.learningRate), \(Int(report.imagesPerSecond)) img/s)")
-            }
-        case .evaluated(let report):
-            print("\(timestamp()) Validation Loss: \(formatted(Double(report.validationLoss)))  (step \(report.step), accuracy \(String(format: "%.2f", report.accuracy * 100))%)")
-        case .checkpointSaved(let report):
-            if report.isBest { print("Saved best checkpoint: \(report.path)") }
-        case .replanned(_, let reason):
-            print("Replanned: \(reason)")
-        case .paused, .resumed, .prediction, .saliency:
-            break
-        case .finished(let report):
-            let how = report.stoppedEarly ? "Stopped" : "Finished"
-            print("\(how) at step \(report.step) after \(String(format: "%.1f", report.elapsed)) s of training")
-        case .failed(let message):
-            outcome.failure = message
-        }
-        fflush(stdout)
-    }
-
-    /// Like the seed chapter's `datetime.now()`: local time with microseconds.
-    static func timestamp() -> String {
-        var now = timeval()
-        gettimeofday(&now, nil)
-        var seconds = now.tv_sec
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d.%06d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, Int32(now.tv_usec))
+        if let failure = log.failure { throw UsageError(failure) }
     }
 }
 

@@ -5,6 +5,7 @@ import FERModel
 import FERTraining
 import Dashboard
 import Foundation
+import Synchronization
 import VideoAnalysis
 import VideoDecoding
 
@@ -199,16 +200,17 @@ struct Video: ParsableCommand {
 }
 
 /// The run in progress, for the signal handler: SIGINT stops it after the frame in hand.
-final class CurrentRun: @unchecked Sendable {   // unchecked: every access holds `lock`
-    private let lock = NSLock()
-    private var run: VideoRun?
-    private var stopRequested = false
-    func set(_ run: VideoRun) { lock.withLock { self.run = run } }
+final class CurrentRun: Sendable {
+    private let state = Mutex<(run: VideoRun?, stopRequested: Bool)>((nil, false))
+    func set(_ run: VideoRun) { state.withLock { $0.run = run } }
     func stop() {
-        let run = lock.withLock { stopRequested = true; return self.run }
+        let run = state.withLock { state in
+            state.stopRequested = true
+            return state.run
+        }
         run?.stop()
     }
-    var stopped: Bool { lock.withLock { stopRequested } }
+    var stopped: Bool { state.withLock { $0.stopRequested } }
 }
 
 /// A video's progress on stderr: on a terminal one line redrawn in place (at most 5 times a

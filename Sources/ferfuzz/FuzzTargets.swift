@@ -203,5 +203,5 @@ enum FuzzTarget: String, CaseIterable {
     }()
 
     /// For the atexit handler, which cannot capture.
-    nonisolated(unsafe) static var scratchPath = ""
+    nonisolated(unsafe) static var scratchPath = ""   // unchecked: set once, before any fuzz input runs, by the lazy `scratchDirectory` initialiser (a one-time, locked init)
 }

@@ -49,7 +49,7 @@ enum FerFuzz {
 }
 
 #if FERFUZZ_LIBFUZZER
-nonisolated(unsafe) var selected = FuzzTarget.csv
+nonisolated(unsafe) var selected = FuzzTarget.csv   // unchecked: set in main before libFuzzer starts; its callback only reads it
 
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
