@@ -30,7 +30,7 @@ final class RunPollerTests: XCTestCase {
         try handle.close()
     }
 
-    func poller(_ run: String, note: String? = nil) -> RunPoller {
+    func poller(_ run: String, note: String? = nil) -> sending RunPoller {
         RunPoller(run: run, dataset: Fixture.dataset, datasetNote: note, control: WatchControl(mailbox: EventMailbox()),
                   now: t0, timeZone: utc)
     }
