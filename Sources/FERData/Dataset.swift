@@ -3,7 +3,7 @@
 // ImageFolderReader.swift, ImageFile.swift + ImageDecoders.swift + Resample.swift, SyntheticFaces.swift.
 
 /// The seven FER2013 classes, in label order.
-public enum Emotion: Int, CaseIterable, Sendable, Codable {
+public enum Emotion: Int, CaseIterable, Sendable {
     case anger, disgust, fear, happy, sad, surprise, neutral
     /// Lower-case name as printed and used in JSON ("anger", …).
     public var name: String { String(describing: self) }
@@ -108,7 +108,7 @@ public struct GrayImage: Sendable, Equatable {
 }
 
 /// An axis-aligned box in pixel coordinates.
-public struct PixelRect: Sendable, Equatable, Codable {
+public struct PixelRect: Sendable, Equatable {
     public var x: Int, y: Int, width: Int, height: Int
     public init(x: Int, y: Int, width: Int, height: Int) {
         self.x = x; self.y = y; self.width = width; self.height = height
