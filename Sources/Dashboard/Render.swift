@@ -421,7 +421,7 @@ public enum DashboardView {
             g.put(" computing saliency… ", x: legendR.x, y: legendR.y, .dim, clip: legendR)
             return
         }
-        let overlay = HeatOverlay(values: map.values, width: 48, height: 48, ramp: HeatRamp.rgb)
+        let overlay = HeatOverlay(values: map.values, width: ImageSet.side, height: ImageSet.side, ramp: HeatRamp.rgb)
         overlay.draw(&g, over: image, at: origin, scale: scale, caps: caps)
         var x = g.put(" ", x: legendR.x, y: legendR.y, .plain, clip: legendR)
         for (text, style) in overlay.legend(width: legendR.width - classNames[map.classIndex].count - 4, caps: caps) {

@@ -36,9 +36,12 @@ public struct Hyperparameters: Sendable, Equatable {
     }
 }
 
+/// The networks' input and output: one 48×48 gray image in, one score per class (7) out. The
+/// engine knows no faces, so the data's own declaration (`ImageSet.side`, `Emotion.count` in
+/// FERData, which the engine may not import) is a separate one; a test holds the two equal.
 public enum ModelShape {
     public static let side = 48
-    public static let pixels = 48 * 48
+    public static let pixels = side * side
     public static let classes = 7
 }
 

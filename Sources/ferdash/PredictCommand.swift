@@ -55,7 +55,7 @@ struct Predict: ParsableCommand {
             for face in prepared.faces {
                 let p = Evaluator.probabilities(classifier, pixels: face.pixels, tta: tta ? .mirrorAndShifts : .none)
                 perFace.append(p)
-                let label = Emotion(rawValue: argmax(p))!
+                let label = Emotion(index: argmax(p))
                 var fields: [(String, JSON)] = [("label", .string(label.name)), ("probabilities", JSON.probabilities(p[...]))]
                 if let box = face.box {
                     fields.insert(("box", .object([("x", .int(box.x)), ("y", .int(box.y)), ("width", .int(box.width)), ("height", .int(box.height))])), at: 0)
@@ -84,7 +84,7 @@ struct Predict: ParsableCommand {
             // The file's headline answer is its first (largest) face's, already computed above.
             let firstP = perFace[0]
             let faceBox: JSON = first.box.map { .object([("x", .int($0.x)), ("y", .int($0.y)), ("width", .int($0.width)), ("height", .int($0.height))]) } ?? .null
-            results.append(.object([("file", .string(file)), ("label", .string(Emotion(rawValue: argmax(firstP))!.name)),
+            results.append(.object([("file", .string(file)), ("label", .string(Emotion(index: argmax(firstP)).name)),
                                     ("probabilities", JSON.probabilities(firstP[...])), ("face", faceBox),
                                     ("note", prepared.note.map { .string($0) } ?? .null), ("faces", .array(faces))]))
             if !json {
@@ -112,7 +112,7 @@ struct Predict: ParsableCommand {
         if let samples, let shares = dropoutShares {
             let ranked = shares.enumerated().filter { $0.element > 0 }.sorted { $0.element > $1.element }
             out += "    dropout sampling (\(samples) runs): " + ranked.map {
-                String(format: "%@ = %.1f%%", Emotion(rawValue: $0.offset)!.name, $0.element * 100)
+                String(format: "%@ = %.1f%%", Emotion(index: $0.offset).name, $0.element * 100)
             }.joined(separator: ", ") + "\n"
         }
         return out.trimmingCharacters(in: .newlines)
@@ -121,7 +121,7 @@ struct Predict: ParsableCommand {
     /// Share of runs each label wins with dropout active (the seed chapter's 1,000-run histogram).
     func dropoutHistogram(_ classifier: Classifier, _ pixels: [UInt8], _ runs: Int) -> [Double] {
         let image = pixels.map { Float($0) / 255 }
-        var wins = [Int](repeating: 0, count: 7)
+        var wins = [Int](repeating: 0, count: ModelShape.classes)
         let chunk = 64
         var batch = [Float]()
         batch.reserveCapacity(chunk * image.count)
@@ -131,7 +131,7 @@ struct Predict: ParsableCommand {
             batch.removeAll(keepingCapacity: true)
             for _ in 0..<n { batch.append(contentsOf: image) }
             let logits = batch.withUnsafeBufferPointer { classifier.logitsWithDropout(images: $0, count: n) }
-            for i in 0..<n { wins[argmax(logits[(i * 7)..<(i * 7 + 7)])] += 1 }
+            for i in 0..<n { wins[argmax(logits[(i * ModelShape.classes)..<((i + 1) * ModelShape.classes)])] += 1 }
             done += n
         }
         return wins.map { Double($0) / Double(runs) }
