@@ -18,7 +18,7 @@ timeout_s="${E2E_TIMEOUT:-180}"
 limit="${E2E_COMMAND_TIMEOUT:-600}"
 sock="ferdash-e2e-$$"                 # a private tmux server: never touches the person's sessions
 sess="dash"
-source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh" || { echo "FAIL: ${BASH_SOURCE[0]} needs .ci/tmux-session.sh" >&2; exit 2; }
 wait_gone() {
     local re=$1 limit=${2:-10} i
     for ((i = 0; i < limit * 10; i++)); do

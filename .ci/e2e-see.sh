@@ -15,7 +15,7 @@ timeout_s="${E2E_TIMEOUT:-180}"
 limit="${E2E_COMMAND_TIMEOUT:-600}"
 sock="ferdash-see-$$"                 # a private tmux server: never touches the person's sessions
 sess="see"
-source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh" || { echo "FAIL: ${BASH_SOURCE[0]} needs .ci/tmux-session.sh" >&2; exit 2; }
 names=(anger disgust fear happy sad surprise neutral)
 any="($(IFS='|'; echo "${names[*]}"))"
 # Whether the program in the pane asked for mouse reports (1) or not (0), as tmux records it.

@@ -9,7 +9,7 @@ set -uo pipefail
 bin="$(realpath "${1:?usage: e2e-video-view.sh path/to/ferdash}")"
 sock="ferdash-video-$$"               # a private tmux server: never touches the person's sessions
 sess="video"
-source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh" || { echo "FAIL: ${BASH_SOURCE[0]} needs .ci/tmux-session.sh" >&2; exit 2; }
 # click X Y: a left press and release at cell (X, Y), counted from 0, in the X10 encoding the
 # pane's TERM=tmux-256color makes ncurses ask for (see e2e-see.sh).
 click() {

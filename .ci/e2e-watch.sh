@@ -15,7 +15,7 @@ limit="${E2E_COMMAND_TIMEOUT:-900}"
 
 sock="ferdash-watch-e2e-$$"          # a private tmux server: never touches the person's sessions
 sess="watch"
-source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-session.sh" || { echo "FAIL: ${BASH_SOURCE[0]} needs .ci/tmux-session.sh" >&2; exit 2; }
 trainer=""
 # The shared clean-up, and the background trainer if it still runs.
 cleanup() {

@@ -9,6 +9,12 @@
 set -uo pipefail
 bin="$(realpath "${1:?usage: e2e.sh path/to/ferdash}")"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The suites this one runs (and the helper the tmux ones source). A missing one is a broken
+# checkout: say so and stop before anything runs, instead of skipping that part unnoticed.
+for script in .ci/e2e-dashboard.sh .ci/e2e-watch.sh .ci/e2e-see.sh .ci/e2e-video.sh .ci/e2e-video-view.sh \
+              .ci/tmux-session.sh scripts/e2e-full-disk.sh; do
+    [[ -f $root/$script ]] || { echo "e2e: $root/$script is missing: scripts/e2e.sh runs it" >&2; exit 2; }
+done
 work="$(mktemp -d)"
 limit="${E2E_COMMAND_TIMEOUT:-600}"
 mkdir -p "$work/pids"
@@ -201,25 +207,19 @@ leftovers=$(ls -d bad1.onnx* bad2.onnx* bad4.onnx.* 2>/dev/null)
 [[ -z $leftovers && -d bad4.onnx ]] && pass "failed exports leave no file behind" || fail "failed exports left: $leftovers"
 
 # --- the dashboard, driven in tmux
-if [[ -f "$root/.ci/e2e-dashboard.sh" ]]; then
-    if timeout -k 10 1800 bash "$root/.ci/e2e-dashboard.sh" "$bin" "$work/dash-run" >dash.txt 2>&1; then pass "dashboard end to end"
-    else fail "dashboard end to end" dash.txt; fi
-    grep -E "^(PASS|FAIL)" dash.txt | sed 's/^/    /'
-fi
+if timeout -k 10 1800 bash "$root/.ci/e2e-dashboard.sh" "$bin" "$work/dash-run" >dash.txt 2>&1; then pass "dashboard end to end"
+else fail "dashboard end to end" dash.txt; fi
+grep -E "^(PASS|FAIL)" dash.txt | sed 's/^/    /'
 
 # --- watch and runs against a headless trainer, in tmux
-if [[ -f "$root/.ci/e2e-watch.sh" ]]; then
-    if timeout -k 10 1800 bash "$root/.ci/e2e-watch.sh" "$bin" >watch.txt 2>&1; then pass "watch and runs end to end"
-    else fail "watch and runs end to end" watch.txt; fi
-    grep -E "^(PASS|FAIL)" watch.txt | sed 's/^/    /'
-fi
+if timeout -k 10 1800 bash "$root/.ci/e2e-watch.sh" "$bin" >watch.txt 2>&1; then pass "watch and runs end to end"
+else fail "watch and runs end to end" watch.txt; fi
+grep -E "^(PASS|FAIL)" watch.txt | sed 's/^/    /'
 
 # --- saliency, confusion drill-down and predict --explain, in tmux
-if [[ -f "$root/.ci/e2e-see.sh" ]]; then
-    if timeout -k 10 1800 bash "$root/.ci/e2e-see.sh" "$bin" >see.txt 2>&1; then pass "saliency and drill-down end to end"
-    else fail "saliency and drill-down end to end" see.txt; fi
-    grep -E "^(PASS|FAIL)" see.txt | sed 's/^/    /'
-fi
+if timeout -k 10 1800 bash "$root/.ci/e2e-see.sh" "$bin" >see.txt 2>&1; then pass "saliency and drill-down end to end"
+else fail "saliency and drill-down end to end" see.txt; fi
+grep -E "^(PASS|FAIL)" see.txt | sed 's/^/    /'
 
 # --- video: scripted videos of synthetic faces, a stream on the loopback, damaged files
 if timeout -k 10 1800 bash "$root/.ci/e2e-video.sh" "$bin" >video.txt 2>&1; then pass "video end to end"

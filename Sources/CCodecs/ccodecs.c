@@ -23,12 +23,8 @@ static void set_message(char *message, size_t cap, const char *text) {
 
 struct ccodecs_gunzip_stream {
     z_stream z;
-    // Memory mode: the whole compressed input, handed to zlib at most 1 GiB at a time.
-    const uint8_t *in;
-    size_t in_len;
-    size_t consumed; // bytes handed to zlib so far
-    // File mode (fd >= 0): compressed bytes are read into a small buffer we own, so only
-    // buf_cap bytes of the input are ever resident, however big the file is.
+    // Compressed bytes are read from fd into a small buffer we own, so only buf_cap bytes of the
+    // input are ever resident, however big the file is.
     int fd;
     uint8_t *buf;
     size_t buf_cap;
@@ -36,26 +32,11 @@ struct ccodecs_gunzip_stream {
     int ended;       // the last member's trailer was read
 };
 
-static ccodecs_gunzip_stream *gunzip_new(void) {
+ccodecs_gunzip_stream *ccodecs_gunzip_begin_fd(int fd, const uint8_t *prefix, size_t prefix_len) {
     ccodecs_gunzip_stream *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->fd = -1;
     // 15 + 16: maximal window, expect a gzip header (not raw zlib).
     if (inflateInit2(&s->z, 15 + 16) != Z_OK) { free(s); return NULL; }
-    return s;
-}
-
-ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len) {
-    ccodecs_gunzip_stream *s = gunzip_new();
-    if (!s) return NULL;
-    s->in = in;
-    s->in_len = in_len;
-    return s;
-}
-
-ccodecs_gunzip_stream *ccodecs_gunzip_begin_fd(int fd, const uint8_t *prefix, size_t prefix_len) {
-    ccodecs_gunzip_stream *s = gunzip_new();
-    if (!s) return NULL;
     s->fd = fd;
     s->buf_cap = 256u << 10; // big enough that read() calls are cheap, small next to the output
     if (s->buf_cap < prefix_len) s->buf_cap = prefix_len;
@@ -74,24 +55,9 @@ void ccodecs_gunzip_end(ccodecs_gunzip_stream *s) {
     free(s);
 }
 
-/// No more compressed bytes will come.
-static int input_at_end(const ccodecs_gunzip_stream *s) {
-    return s->fd >= 0 ? s->eof : s->consumed >= s->in_len;
-}
-
-/// Tops up zlib's input. Unconsumed bytes are kept (moved to the front in file mode), so a caller
+/// Tops up zlib's input from the file. Unconsumed bytes are kept (moved to the front), so a caller
 /// needing `want` contiguous bytes (the 2-byte magic of a next member) gets them when they exist.
 static int refill(ccodecs_gunzip_stream *s, size_t want, char *message, size_t message_cap) {
-    if (s->fd < 0) {
-        if (s->z.avail_in == 0 && s->consumed < s->in_len) {
-            size_t chunk = s->in_len - s->consumed;
-            if (chunk > (1u << 30)) chunk = 1u << 30; // zlib's counters are uInt
-            s->z.next_in = (Bytef *)(s->in + s->consumed);
-            s->z.avail_in = (uInt)chunk;
-            s->consumed += chunk;
-        }
-        return CCODECS_OK;
-    }
     while (s->z.avail_in < want && !s->eof) {
         if (s->z.avail_in > 0 && s->z.next_in != s->buf) memmove(s->buf, s->z.next_in, s->z.avail_in);
         s->z.next_in = s->buf;
@@ -129,13 +95,7 @@ int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size
             // Concatenated members (what `cat a.gz b.gz` makes) decode as one stream, like gunzip.
             int io = refill(s, 2, message, message_cap);
             if (io != CCODECS_OK) { *produced = len; return io; }
-            int more;
-            if (s->fd >= 0) {
-                more = s->z.avail_in >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b;
-            } else {
-                size_t left = s->z.avail_in + (s->in_len - s->consumed); // contiguous in memory
-                more = left >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b;
-            }
+            int more = s->z.avail_in >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b;
             if (more) {
                 inflateReset(&s->z);
                 continue;
@@ -144,7 +104,7 @@ int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size
             break;
         }
         if (rc == Z_OK || rc == Z_BUF_ERROR) {
-            int input_exhausted = s->z.avail_in == 0 && input_at_end(s);
+            int input_exhausted = s->z.avail_in == 0 && s->eof;
             if (input_exhausted && s->z.avail_out != 0) {
                 *produced = len;
                 set_message(message, message_cap, "unexpected end of gzip data");
@@ -158,53 +118,6 @@ int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size
     }
     *produced = len;
     *done = s->ended;
-    return CCODECS_OK;
-}
-
-size_t ccodecs_gzip_size_hint(const uint8_t *in, size_t in_len) {
-    if (in_len < 18) return 0;
-    const uint8_t *t = in + in_len - 4;
-    return (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-}
-
-int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
-                   size_t max_out, char *message, size_t message_cap) {
-    *out = NULL;
-    *out_len = 0;
-    ccodecs_gunzip_stream *s = ccodecs_gunzip_begin(in, in_len);
-    if (!s) { set_message(message, message_cap, "inflateInit2 failed"); return CCODECS_ERR_NOMEM; }
-    // ISIZE is exact for the usual single member under 4 GiB, so the buffer is sized once (plus
-    // slack so inflate reaches the trailer with room to spare). Otherwise guess 5x (CSV text ratio)
-    // and double as needed.
-    size_t cap = in_len < (1u << 20) ? (1u << 22) : in_len * 5;
-    size_t hint = ccodecs_gzip_size_hint(in, in_len);
-    if (hint >= in_len) cap = hint + (1u << 16);
-    if (max_out > 0 && cap > max_out + 1) cap = max_out + 1;
-    uint8_t *buf = malloc(cap);
-    if (!buf) { ccodecs_gunzip_end(s); return CCODECS_ERR_NOMEM; }
-    size_t len = 0;
-    int status = CCODECS_OK;
-    int done = 0;
-    while (!done) {
-        if (len == cap) {
-            if (max_out > 0 && len > max_out) { status = CCODECS_ERR_TOO_LARGE; break; }
-            size_t ncap = cap * 2;
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) { status = CCODECS_ERR_NOMEM; break; }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t produced = 0;
-        status = ccodecs_gunzip_next(s, buf + len, cap - len, &produced, &done, message, message_cap);
-        len += produced;
-        if (status != CCODECS_OK) break;
-        if (max_out > 0 && len > max_out) { status = CCODECS_ERR_TOO_LARGE; break; }
-    }
-    ccodecs_gunzip_end(s);
-    if (status == CCODECS_ERR_TOO_LARGE) set_message(message, message_cap, "decompressed data too large");
-    if (status != CCODECS_OK) { free(buf); return status; }
-    *out = buf;
-    *out_len = len;
     return CCODECS_OK;
 }
 

@@ -209,7 +209,7 @@ public struct EmotionPlot: Sendable {
                     if framesPerBin[g] > 0 { endRun() }
                     continue
                 }
-                let mean = Double(face.sums[k * 7 + emotion.rawValue]) / Double(count)
+                let mean = Double(face.sums[k * Emotion.count + emotion.rawValue]) / Double(count)
                 let t = min(span, (Double(g) + 0.5) * binWidth)
                 let point = (x: plot.column(t, span: span), y: plot.level(mean))
                 if let p = previous { canvas.line(p.x, p.y, point.x, point.y, thickness: 2, colour) }
@@ -254,20 +254,20 @@ struct FaceBins: Sendable {
         if bin < firstBin {
             let extra = firstBin - bin
             counts.insert(contentsOf: repeatElement(0, count: extra), at: 0)
-            sums.insert(contentsOf: repeatElement(0, count: 7 * extra), at: 0)
+            sums.insert(contentsOf: repeatElement(0, count: Emotion.count * extra), at: 0)
             firstBin = bin
         }
         if bin >= firstBin + counts.count {
             let extra = bin + 1 - firstBin - counts.count
             counts.append(contentsOf: repeatElement(0, count: extra))
-            sums.append(contentsOf: repeatElement(0, count: 7 * extra))
+            sums.append(contentsOf: repeatElement(0, count: Emotion.count * extra))
         }
         let k = bin - firstBin
         counts[k] += 1
-        for e in 0..<7 {
+        for e in 0..<Emotion.count {
             // A broken value (NaN from a diverged network) counts as 0 instead of spoiling the bin.
             let p = probabilities[e].isFinite ? min(1, max(0, probabilities[e])) : 0
-            sums[k * 7 + e] += p
+            sums[k * Emotion.count + e] += p
         }
         observations += 1
     }
@@ -277,11 +277,11 @@ struct FaceBins: Sendable {
         guard !counts.isEmpty else { firstBin /= 2; return }
         let first = firstBin / 2, last = (firstBin + counts.count - 1) / 2
         var newCounts = [Int32](repeating: 0, count: last - first + 1)
-        var newSums = [Float](repeating: 0, count: 7 * newCounts.count)
+        var newSums = [Float](repeating: 0, count: Emotion.count * newCounts.count)
         for k in counts.indices {
             let j = (firstBin + k) / 2 - first
             newCounts[j] += counts[k]
-            for e in 0..<7 { newSums[j * 7 + e] += sums[k * 7 + e] }
+            for e in 0..<Emotion.count { newSums[j * Emotion.count + e] += sums[k * Emotion.count + e] }
         }
         firstBin = first; counts = newCounts; sums = newSums
     }
@@ -290,17 +290,14 @@ struct FaceBins: Sendable {
     /// and the order its lines are drawn in. Summed from the bins when drawing rather than kept
     /// up to date, as `add` is the hot path (every face of every analysed frame).
     var totals: [Double] {
-        var totals = [Double](repeating: 0, count: 7)
-        for (i, sum) in sums.enumerated() { totals[i % 7] += Double(sum) }
+        var totals = [Double](repeating: 0, count: Emotion.count)
+        for (i, sum) in sums.enumerated() { totals[i % Emotion.count] += Double(sum) }
         return totals
     }
 
     /// The emotion with the highest mean probability over the face's observations.
     var dominant: Emotion {
-        let totals = self.totals
-        var best = 0
-        for e in totals.indices where totals[e] > totals[best] { best = e }
-        return Emotion(rawValue: best)!
+        Emotion(mostLikelyIn: totals)
     }
 }
 

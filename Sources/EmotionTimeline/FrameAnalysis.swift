@@ -48,9 +48,7 @@ public struct FaceObservation: Sendable, Equatable {
 
     /// The most probable emotion (the first of equals).
     public var label: Emotion {
-        var best = 0
-        for k in probabilities.indices where probabilities[k] > probabilities[best] { best = k }
-        return Emotion(rawValue: best)!
+        Emotion(mostLikelyIn: probabilities)
     }
 }
 

@@ -83,12 +83,10 @@ public struct TimelineSummary: Sendable {
             let shares: [Double] = tally.seconds > 0
                 ? tally.secondsByLabel.map { $0 / tally.seconds }
                 : tally.framesByLabel.map { Double($0) / Double(tally.frames) }
-            var dominant = 0
-            for k in shares.indices where shares[k] > shares[dominant] { dominant = k }
             return FaceSummary(faceID: id, firstSeen: tally.firstSeen, lastSeen: tally.lastSeen,
                                secondsVisible: tally.seconds, framesSeen: tally.frames, shares: shares,
                                meanProbabilities: tally.probabilitySums.map { $0 / Double(tally.frames) },
-                               dominant: Emotion(rawValue: dominant)!)
+                               dominant: Emotion(mostLikelyIn: shares))
         }
     }
 

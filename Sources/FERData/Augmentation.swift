@@ -18,7 +18,7 @@ import Darwin
 #endif
 
 /// How strongly to perturb training images. `none` leaves them untouched.
-public struct Augmentation: Sendable, Equatable, Codable {
+public struct Augmentation: Sendable, Equatable {
     /// Largest shift in pixels, each axis (uniform in ±maxShift).
     public var maxShift: Float
     /// Largest rotation in degrees (uniform in ±).
@@ -43,22 +43,6 @@ public struct Augmentation: Sendable, Equatable, Codable {
         self.maxBrightness = maxBrightness
         self.maxContrast = maxContrast
         self.eraseProbability = eraseProbability
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case maxShift, maxRotation, maxScale, flip, maxBrightness, maxContrast, eraseProbability
-    }
-
-    /// Settings written before random erasing existed read as "no erasing".
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(maxShift: try c.decode(Float.self, forKey: .maxShift),
-                  maxRotation: try c.decode(Float.self, forKey: .maxRotation),
-                  maxScale: try c.decode(Float.self, forKey: .maxScale),
-                  flip: try c.decode(Bool.self, forKey: .flip),
-                  maxBrightness: try c.decode(Float.self, forKey: .maxBrightness),
-                  maxContrast: try c.decode(Float.self, forKey: .maxContrast),
-                  eraseProbability: try c.decodeIfPresent(Float.self, forKey: .eraseProbability) ?? 0)
     }
 
     public static let none = Augmentation()

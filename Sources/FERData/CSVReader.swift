@@ -425,7 +425,7 @@ enum PixelParser {
             }
             return "pixel \(i + 1) is \"\(token.prefix(20))\", not a number"
         }
-        return "found \(tokens.count) pixels, expected 2304"
+        return "found \(tokens.count) pixels, expected \(ImageSet.pixelsPerImage)"
     }
 
     static func label(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Result<Int8, CSVReader.FieldError> {

@@ -206,12 +206,26 @@ final class GzipFileSource: CSVByteSource, @unchecked Sendable {
         var produced = 0
         var done: Int32 = 0
         let status = ccodecs_gunzip_next(stream, buffer, capacity, &produced, &done, &message, message.count)
-        if status != 0 { throw FileBytes.gzipError(status, message: String(cString: message), path: path) }
+        if status != 0 { throw Self.error(status, message: String(cString: message), path: path) }
         total += produced
         if total > Self.maximumSize {
-            throw FileBytes.gzipError(Int32(CCODECS_ERR_TOO_LARGE), message: "", path: path)
+            throw Self.error(Int32(CCODECS_ERR_TOO_LARGE), message: "", path: path)
         }
         return produced
+    }
+
+    /// The DataError for a failed inflate, by CCodecs status.
+    static func error(_ status: Int32, message detail: String, path: String) -> DataError {
+        switch Int(status) {
+        case Int(CCODECS_ERR_TRUNCATED):
+            return DataError(file: path, reason: "truncated gzip file (\(detail))")
+        case Int(CCODECS_ERR_IO):
+            return DataError(file: path, reason: "read failed: \(detail)")
+        case Int(CCODECS_ERR_TOO_LARGE):
+            return DataError(file: path, reason: "gzip data decompresses to more than 8 GiB")
+        default:
+            return DataError(file: path, reason: "corrupt gzip data (\(detail.isEmpty ? "inflate failed" : detail))")
+        }
     }
 }
 

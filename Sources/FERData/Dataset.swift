@@ -3,16 +3,40 @@
 // ImageFolderReader.swift, ImageFile.swift + ImageDecoders.swift + Resample.swift, SyntheticFaces.swift.
 
 /// The seven FER2013 classes, in label order.
-public enum Emotion: Int, CaseIterable, Sendable, Codable {
+public enum Emotion: Int, CaseIterable, Sendable {
     case anger, disgust, fear, happy, sad, surprise, neutral
     /// Lower-case name as printed and used in JSON ("anger", …).
     public var name: String { String(describing: self) }
+
+    /// How many classes there are (7): the length of every probability vector and confusion row.
+    public static let count = allCases.count
+
+    /// The emotion with class index `index` (a label already checked, the argmax of a probability
+    /// vector). An index outside 0..<7 is a bug in the caller, not bad input: files are checked
+    /// where they are read, so this traps with the index rather than handing back an optional.
+    public init(index: Int) {
+        guard let emotion = Emotion(rawValue: index) else {
+            preconditionFailure("class index \(index) is not an emotion (0..<\(Emotion.count))")
+        }
+        self = emotion
+    }
+
+    /// The most probable emotion of a score per class in `Emotion` order (the first of equals).
+    public init<Scores: Collection>(mostLikelyIn scores: Scores) where Scores.Element: Comparable {
+        precondition(scores.count == Emotion.count, "\(scores.count) scores, expected one per emotion")
+        var best = 0
+        var bestScore = scores.first!
+        for (k, score) in scores.enumerated() where score > bestScore { (best, bestScore) = (k, score) }
+        self.init(index: best)
+    }
 }
 
 /// One split's images: pixels kept as UInt8, 2304 per image, row-major 48×48.
 public struct ImageSet: Sendable {
+    /// The side of every face image in pixels: FER2013's format, which every reader and the
+    /// synthetic faces produce, and the network's input (`ModelShape`, checked equal in tests).
     public static let side = 48
-    public static let pixelsPerImage = 48 * 48
+    public static let pixelsPerImage = side * side
     public var pixels: [UInt8]
     /// Class index 0...6 per image, or -1 where the split is unlabelled.
     public var labels: [Int8]
@@ -27,7 +51,7 @@ public struct ImageSet: Sendable {
         pixels[index * Self.pixelsPerImage ..< (index + 1) * Self.pixelsPerImage]
     }
     public var perClassCounts: [Int] {
-        var counts = [Int](repeating: 0, count: 7)
+        var counts = [Int](repeating: 0, count: Emotion.count)
         for l in labels where l >= 0 { counts[Int(l)] += 1 }
         return counts
     }
@@ -108,7 +132,7 @@ public struct GrayImage: Sendable, Equatable {
 }
 
 /// An axis-aligned box in pixel coordinates.
-public struct PixelRect: Sendable, Equatable, Codable {
+public struct PixelRect: Sendable, Equatable {
     public var x: Int, y: Int, width: Int, height: Int
     public init(x: Int, y: Int, width: Int, height: Int) {
         self.x = x; self.y = y; self.width = width; self.height = height

@@ -3,7 +3,7 @@
 /// it; beside it one bar per class with its name and probability, the predicted class in colour.
 public struct ExplanationImage {
     public static let scale = 5
-    static let face = 48 * scale                 // 240 px
+    static let face = ImageSet.side * scale      // 240 px
     static let legendHeight = 14
     static let gap = 12
     static let barArea = 230
@@ -15,7 +15,8 @@ public struct ExplanationImage {
     /// `pixels`: 2304 gray bytes; `saliency`: 2304 values in 0...1; `probabilities`: 7, in
     /// `Emotion` order.
     public init(pixels: [UInt8], saliency: [Float], probabilities: [Float]) {
-        precondition(pixels.count == 2304 && saliency.count == 2304 && probabilities.count == 7)
+        precondition(pixels.count == ImageSet.pixelsPerImage && saliency.count == ImageSet.pixelsPerImage
+                     && probabilities.count == Emotion.count)
         rgb = [UInt8](repeating: 255, count: Self.width * Self.height * 3)
         drawFace(pixels, saliency)
         drawLegend()
@@ -45,7 +46,7 @@ public struct ExplanationImage {
     mutating func drawFace(_ pixels: [UInt8], _ saliency: [Float]) {
         for y in 0..<Self.face {
             for x in 0..<Self.face {
-                let p = (y / Self.scale) * 48 + x / Self.scale
+                let p = (y / Self.scale) * ImageSet.side + x / Self.scale
                 let gray = Float(pixels[p]), heat = HeatRamp.rgb(saliency[p])
                 let alpha = 0.15 + 0.5 * max(0, min(1, saliency[p]))
                 func blend(_ h: UInt8) -> UInt8 { UInt8((gray * (1 - alpha) + Float(h) * alpha).rounded()) }
@@ -67,13 +68,13 @@ public struct ExplanationImage {
 
     mutating func drawBars(_ probabilities: [Float]) {
         let left = Self.face + Self.gap
-        let rowHeight = Self.face / 7
+        let rowHeight = Self.face / Emotion.count
         let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
         let labelWidth = PixelFont.width("SURPRISE", scale: 2) + 6
         let barMax = Self.barArea - labelWidth - PixelFont.width("100%", scale: 2) - 8
         for (i, p) in probabilities.enumerated() {
             let y = i * rowHeight + (rowHeight - 10) / 2
-            let name = Emotion(rawValue: i)!.name.uppercased()
+            let name = Emotion(index: i).name.uppercased()
             let ink: (UInt8, UInt8, UInt8) = i == predicted ? (0, 0, 0) : (90, 90, 90)
             text(name, x: left, y: y, scale: 2, color: ink)
             let length = Int((max(0, min(1, p)) * Float(barMax)).rounded())

@@ -1,11 +1,10 @@
-import CCodecs
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// A whole file held in one block (image files, and gzip data given as bytes). Pixel CSVs do not
+/// A whole file held in one block (image files and the like). Pixel CSVs do not
 /// come through here: they are read in bounded blocks (CSVStream.swift), since holding a 271 MB
 /// text whole was most of the loader's peak memory.
 final class FileBytes: @unchecked Sendable {
@@ -78,55 +77,6 @@ final class FileBytes: @unchecked Sendable {
             length += n
         }
         return FileBytes(takingOwnershipOf: base, count: length, path: path)
-    }
-
-    var isGzip: Bool { count >= 2 && base[0] == 0x1f && base[1] == 0x8b }
-
-    /// Inflates a gzip file (every concatenated member) into a new buffer.
-    func gunzipped() throws -> FileBytes {
-        var out: UnsafeMutablePointer<UInt8>?
-        var outLength = 0
-        var message = [CChar](repeating: 0, count: 256)
-        // 8 GiB: far above any real dataset, low enough that a gzip bomb fails instead of swapping.
-        let status = ccodecs_gunzip(base, count, &out, &outLength, 8 << 30, &message, message.count)
-        guard status == 0, let out else { throw FileBytes.gzipError(status, message: String(cString: message), path: path) }
-        return FileBytes(takingOwnershipOf: out, count: outLength, path: path)
-    }
-}
-
-extension FileBytes {
-    /// The DataError for a failed inflate, by CCodecs status.
-    static func gzipError(_ status: Int32, message detail: String, path: String) -> DataError {
-        switch Int(status) {
-        case Int(CCODECS_ERR_TRUNCATED):
-            return DataError(file: path, reason: "truncated gzip file (\(detail))")
-        case Int(CCODECS_ERR_IO):
-            return DataError(file: path, reason: "read failed: \(detail)")
-        case Int(CCODECS_ERR_TOO_LARGE):
-            return DataError(file: path, reason: "gzip data decompresses to more than 8 GiB")
-        default:
-            return DataError(file: path, reason: "corrupt gzip data (\(detail.isEmpty ? "inflate failed" : detail))")
-        }
-    }
-}
-
-/// gzip compression, for writing `.csv.gz` files (and gzip round-trip tests).
-package enum Gzip {
-    package static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        var outLength = 0
-        let status = bytes.withUnsafeBufferPointer { ccodecs_gzip($0.baseAddress, $0.count, level, &out, &outLength) }
-        precondition(status == 0 && out != nil, "gzip compression failed")
-        defer { ccodecs_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: outLength))
-    }
-
-    static func decompress(_ bytes: [UInt8], name: String = "<memory>") throws -> [UInt8] {
-        let copy = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: UInt8.self)
-        if !bytes.isEmpty { bytes.withUnsafeBufferPointer { copy.update(from: $0.baseAddress!, count: $0.count) } }
-        let file = FileBytes(takingOwnershipOf: copy, count: bytes.count, path: name)
-        let inflated = try file.gunzipped()
-        return Array(inflated.buffer)
     }
 }
 

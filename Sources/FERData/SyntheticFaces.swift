@@ -38,7 +38,7 @@ public enum SyntheticFaces {
                     var i = w
                     while i < count {
                         var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
-                        let emotion = Emotion(rawValue: rng.below(7))!
+                        let emotion = Emotion(index: rng.below(Emotion.count))
                         FaceRenderer.render(emotion, rng: &rng, into: base + i * imageBytes)
                         labBase[i] = Int8(emotion.rawValue)
                         i += workers

@@ -1,8 +1,8 @@
 // The checkpoint file format, versions 1 to 3. All integers and floats little-endian.
 //
 //   magic        8 bytes  "FERDASH\0"
-//   version      u32      1 (training checkpoint), 2 (inference checkpoint: no optimizer state)
-//                         or 3 (training checkpoint that also keeps the weights' moving average)
+//   version      u32      the checkpoint's kind (`CheckpointKind`): 1 training, 2 inference (no
+//                         optimizer state), 3 training that also keeps the weights' moving average
 //   architecture string   (u32 byte length + UTF-8)
 //   metadata     u32 count, then count × (key string, value string), keys sorted
 //   hyper        5 × f32  learning rate, l2, β1, β2, ε
@@ -21,7 +21,7 @@ package struct CheckpointTensor: Equatable {
     package var value: [Float]
     var m: [Float]
     var v: [Float]
-    /// The moving average of `value` (version 3 only).
+    /// The moving average of `value` (a training-with-average checkpoint only).
     var average: [Float]? = nil
 }
 
@@ -32,26 +32,35 @@ package struct CheckpointState: Equatable {
     var step: UInt64
     var rng: [UInt64]   // 4 words
     package var tensors: [CheckpointTensor]
-    /// False for an inference checkpoint (version 2): its Adam moments read as zeros.
+    /// False for an inference checkpoint: its Adam moments read as zeros.
     var hasOptimizerState = true
-    /// True when every tensor carries its moving average (version 3).
+    /// True when every tensor carries its moving average (a training-with-average checkpoint).
     var hasAverage: Bool { hasOptimizerState && !tensors.isEmpty && tensors.allSatisfy { $0.average != nil } }
+    var kind: CheckpointKind { CheckpointKind(optimizerState: hasOptimizerState, average: hasAverage) }
+}
+
+/// What a checkpoint holds. The file's format version (the u32 after the magic) says which, so
+/// the raw values are the bytes on disk and must not change.
+enum CheckpointKind: UInt32, CaseIterable {
+    /// Weights, batch-norm statistics and Adam's two moments: a run resumes from it.
+    case training = 1
+    /// Weights and batch-norm statistics only: what a shipped model needs, without the two
+    /// optimizer moments that make a training checkpoint three times larger.
+    case inference = 2
+    /// A training checkpoint of a run that averages its weights (`WeightAverage`): each tensor
+    /// also keeps its moving average.
+    case trainingWithAverage = 3
+
+    init(optimizerState: Bool, average: Bool) {
+        self = optimizerState ? (average ? .trainingWithAverage : .training) : .inference
+    }
+
+    var hasOptimizerState: Bool { self != .inference }
+    var hasAverage: Bool { self == .trainingWithAverage }
 }
 
 package enum CheckpointCodec {
     static let magic: [UInt8] = Array("FERDASH".utf8) + [0]
-    static let version: UInt32 = 1
-    /// Weights and batch-norm statistics only: what a shipped model needs, without the two
-    /// optimizer moments that make a training checkpoint three times larger.
-    static let inferenceVersion: UInt32 = 2
-    /// A training checkpoint of a run that averages its weights (`WeightAverage`).
-    static let averagedVersion: UInt32 = 3
-    static let supportedVersions: [UInt32] = [1, 2, 3]
-
-    static func formatVersion(optimizerState: Bool, average: Bool) -> UInt32 {
-        optimizerState ? (average ? averagedVersion : version) : inferenceVersion
-    }
-
     static func fnv1a64(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         bytes.withUnsafeBytes { fnv1a64($0) }
     }
@@ -71,8 +80,7 @@ package enum CheckpointCodec {
     // MARK: writing
 
     static func encode(_ s: CheckpointState) -> [UInt8] {
-        var out = header(version: formatVersion(optimizerState: s.hasOptimizerState, average: s.hasAverage),
-                         architecture: s.architecture,
+        var out = header(kind: s.kind, architecture: s.architecture,
                          metadata: s.metadata, hyperparameters: s.hyperparameters, step: s.step, rng: s.rng)
         out.reserveCapacity(out.count + s.tensors.reduce(0) { $0 + 64 + 12 * $1.value.count })
         put(&out, UInt32(s.tensors.count))
@@ -97,14 +105,14 @@ package enum CheckpointCodec {
         var value: UnsafePointer<Float>
         var m: UnsafePointer<Float>
         var v: UnsafePointer<Float>
-        /// The moving average, in a run that keeps one (version 3).
+        /// The moving average, in a run that keeps one (a training-with-average checkpoint).
         var average: UnsafePointer<Float>?
     }
 
     /// The bytes `encode` gives, handed to `write` piece by piece: each tensor straight from
     /// its memory, so a checkpoint costs no copy of the parameters (17.5 MB for vgg7) and no
     /// file-sized array while it is written. Without `optimizerState`, an inference checkpoint;
-    /// with it and tensors that carry an average, version 3.
+    /// with it and tensors that carry an average, a training-with-average one.
     static func stream(architecture: String, metadata: [String: String], hyperparameters: Hyperparameters,
                        step: UInt64, rng: [UInt64], tensors: [TensorSource], optimizerState: Bool = true,
                        to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
@@ -114,7 +122,7 @@ package enum CheckpointCodec {
             try write(bytes)
         }
         let average = optimizerState && !tensors.isEmpty && tensors.allSatisfy { $0.average != nil }
-        var head = header(version: formatVersion(optimizerState: optimizerState, average: average), architecture: architecture,
+        var head = header(kind: CheckpointKind(optimizerState: optimizerState, average: average), architecture: architecture,
                           metadata: metadata, hyperparameters: hyperparameters, step: step, rng: rng)
         put(&head, UInt32(tensors.count))
         try head.withUnsafeBytes(emit)
@@ -149,10 +157,10 @@ package enum CheckpointCodec {
     }
 
     /// Everything before the tensor count.
-    private static func header(version: UInt32, architecture: String, metadata: [String: String],
+    private static func header(kind: CheckpointKind, architecture: String, metadata: [String: String],
                                hyperparameters h: Hyperparameters, step: UInt64, rng: [UInt64]) -> [UInt8] {
         var out = magic
-        put(&out, version)
+        put(&out, kind.rawValue)
         put(&out, architecture)
         put(&out, UInt32(metadata.count))
         for key in metadata.keys.sorted() {
@@ -193,8 +201,8 @@ package enum CheckpointCodec {
         try checkMagic(bytes)
         var r = Reader(bytes: bytes, position: magic.count)
         let v = try r.u32("format version")
-        guard supportedVersions.contains(v) else {
-            let known = supportedVersions.map(String.init).joined(separator: ", ")
+        guard let kind = CheckpointKind(rawValue: v) else {
+            let known = CheckpointKind.allCases.map { String($0.rawValue) }.joined(separator: ", ")
             throw CheckpointError("unsupported checkpoint format version \(v) (this build reads version \(known))")
         }
         let arch = try r.string("architecture name")
@@ -206,9 +214,8 @@ package enum CheckpointCodec {
         let step = try r.u64("step count")
         var rng: [UInt64] = []
         for _ in 0..<4 { rng.append(try r.u64("generator state")) }
-        let hasOptimizerState = v != inferenceVersion
-        let tensors = try readTensors(&r, expected: expected, architecture: arch, withMoments: hasOptimizerState,
-                                      withAverage: v == averagedVersion)
+        let tensors = try readTensors(&r, expected: expected, architecture: arch, withMoments: kind.hasOptimizerState,
+                                      withAverage: kind.hasAverage)
         let end = r.position
         let stored = try r.u64("checksum")
         guard stored == fnv1a64(bytes[0..<end]) else {
@@ -218,7 +225,7 @@ package enum CheckpointCodec {
             throw CheckpointError("damaged checkpoint: \(r.remaining) unexpected bytes after the checksum")
         }
         return CheckpointState(architecture: arch, metadata: metadata, hyperparameters: hyper,
-                               step: step, rng: rng, tensors: tensors, hasOptimizerState: hasOptimizerState)
+                               step: step, rng: rng, tensors: tensors, hasOptimizerState: kind.hasOptimizerState)
     }
 
     /// A file shorter than the magic number that matches its start is a truncated checkpoint;
@@ -261,7 +268,7 @@ package enum CheckpointCodec {
     }
 
     /// The tensors in the architecture's order, each with its Adam moments (zeros when the file
-    /// has none) and, in version 3, its moving average.
+    /// has none) and, in a training-with-average checkpoint, its moving average.
     private static func readTensors(_ r: inout Reader, expected: [(name: String, count: Int)],
                                     architecture arch: String, withMoments: Bool,
                                     withAverage: Bool) throws -> [CheckpointTensor] {

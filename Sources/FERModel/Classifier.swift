@@ -1,7 +1,7 @@
 // CONTRACT: the public surface FERTraining and the CLI rely on (add, don't break).
 
 /// Which network to build. `seed` is the book chapter's network, exactly.
-public enum Architecture: String, CaseIterable, Sendable, Codable {
+public enum Architecture: String, CaseIterable, Sendable {
     case seed
     /// VGG-style batch-normed network with seven weight layers: conv 5×5·32 | 3×3·64 ×2 |
     /// 3×3·128 ×2 (each block max-pooled, 48→6) → dense 256 → dense 7 (NetworkFactory.vggStyle).
@@ -16,7 +16,7 @@ public enum Architecture: String, CaseIterable, Sendable, Codable {
 }
 
 /// Optimizer and loss settings. Defaults are the seed chapter's (Adam with TF's defaults).
-public struct Hyperparameters: Sendable, Codable, Equatable {
+public struct Hyperparameters: Sendable, Equatable {
     public var learningRate: Float = 1e-3
     public var l2: Float = 1e-2
     public var beta1: Float = 0.9
@@ -36,9 +36,12 @@ public struct Hyperparameters: Sendable, Codable, Equatable {
     }
 }
 
+/// The networks' input and output: one 48×48 gray image in, one score per class (7) out. The
+/// engine knows no faces, so the data's own declaration (`ImageSet.side`, `Emotion.count` in
+/// FERData, which the engine may not import) is a separate one; a test holds the two equal.
 public enum ModelShape {
     public static let side = 48
-    public static let pixels = 48 * 48
+    public static let pixels = side * side
     public static let classes = 7
 }
 

@@ -16,8 +16,8 @@ extension Classifier {
     /// raises the logit). Inference mode: dropout off, batch norm on running statistics;
     /// leaves the parameters and the optimizer state as they were.
     public func saliency(image: UnsafeBufferPointer<Float>, class target: Int) -> [Float] {
-        precondition(image.count >= ModelShape.pixels, "saliency needs one 48×48 image")
-        precondition((0..<ModelShape.classes).contains(target), "class \(target) is not 0...6")
+        precondition(image.count >= ModelShape.pixels, "saliency needs one \(ModelShape.side)×\(ModelShape.side) image")
+        precondition((0..<ModelShape.classes).contains(target), "class \(target) is not 0...\(ModelShape.classes - 1)")
         let (block, head) = Self.saliencyBlock(network)
         let input = image.baseAddress!
         var ctx = PassContext(training: false, workers: ComputeThreads.workers, rng: rng)

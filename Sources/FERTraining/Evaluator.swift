@@ -74,10 +74,10 @@ public enum Evaluator {
                 probabilities = averagedProbabilities(classifier, images: images, count: n, tta: tta)
                 // The loss of the prediction actually made: cross-entropy of the averaged
                 // probabilities (floored so one confident mistake cannot make it infinite).
-                for i in 0..<n { lossSum -= log(Double(max(probabilities[i * 7 + Int(labels[i])], 1e-30))) }
+                for i in 0..<n { lossSum -= log(Double(max(probabilities[i * ModelShape.classes + Int(labels[i])], 1e-30))) }
             }
             for i in 0..<n {
-                let predicted = argmax(probabilities[(i * 7)..<(i * 7 + 7)])
+                let predicted = argmax(probabilities[(i * ModelShape.classes)..<((i + 1) * ModelShape.classes)])
                 let truth = Int(labels[i])
                 confusion.add(truth: truth, predicted: predicted)
                 predictedClasses.append(Int8(predicted))
@@ -100,7 +100,7 @@ public enum Evaluator {
     /// The mean of the softmax probabilities over every view of `tta` (just the image for `.none`).
     static func averagedProbabilities(_ classifier: Classifier, images: [Float], count: Int,
                                       tta: TestTimeAugmentation) -> [Float] {
-        var sum = [Float](repeating: 0, count: count * 7)
+        var sum = [Float](repeating: 0, count: count * ModelShape.classes)
         let views = tta.views
         for v in views {
             let view = rendered(images, count: count, view: v)

@@ -119,7 +119,7 @@ public struct FinishReport: Sendable, Equatable {
 /// Rows are true classes, columns predicted classes.
 public struct ConfusionMatrix: Sendable, Equatable {
     public var counts: [[Int]]
-    public init(classes: Int = 7) {
+    public init(classes: Int = Emotion.count) {
         counts = Array(repeating: Array(repeating: 0, count: classes), count: classes)
     }
     public init(counts: [[Int]]) { self.counts = counts }

@@ -39,7 +39,7 @@ public struct ImagePredictor {
     /// Share of runs each label wins with dropout active (the seed chapter's 1,000-run histogram).
     public func dropoutHistogram(_ pixels: [UInt8], runs: Int) -> [Double] {
         let image = pixels.map { Float($0) / 255 }
-        var wins = [Int](repeating: 0, count: 7)
+        var wins = [Int](repeating: 0, count: ModelShape.classes)
         let chunk = 64
         var batch = [Float]()
         batch.reserveCapacity(chunk * image.count)
@@ -49,7 +49,7 @@ public struct ImagePredictor {
             batch.removeAll(keepingCapacity: true)
             for _ in 0..<n { batch.append(contentsOf: image) }
             let logits = batch.withUnsafeBufferPointer { classifier.logitsWithDropout(images: $0, count: n) }
-            for i in 0..<n { wins[argmax(logits[(i * 7)..<(i * 7 + 7)])] += 1 }
+            for i in 0..<n { wins[argmax(logits[(i * ModelShape.classes)..<((i + 1) * ModelShape.classes)])] += 1 }
             done += n
         }
         return wins.map { Double($0) / Double(runs) }

@@ -17,7 +17,7 @@ public struct FacePrediction: Sendable {
         self.face = face; self.probabilities = probabilities; self.dropout = dropout; self.explanation = explanation
     }
 
-    public var label: Emotion { Emotion(rawValue: argmax(probabilities))! }
+    public var label: Emotion { Emotion(index: argmax(probabilities)) }
 
     /// `{"box", "label", "probabilities", "confidence" (a detected face only), "dropout_samples",
     /// "explanation"}`, the last two when asked for.
@@ -51,7 +51,7 @@ public struct FacePrediction: Sendable {
         if let dropout {
             let ranked = dropout.shares.enumerated().filter { $0.element > 0 }.sorted { $0.element > $1.element }
             out += "    dropout sampling (\(dropout.runs) runs): " + ranked.map {
-                String(format: "%@ = %.1f%%", Emotion(rawValue: $0.offset)!.name, $0.element * 100)
+                String(format: "%@ = %.1f%%", Emotion(index: $0.offset).name, $0.element * 100)
             }.joined(separator: ", ") + "\n"
         }
         return out.trimmingCharacters(in: .newlines) + (explanation.map { "\n    saliency: \($0)" } ?? "")

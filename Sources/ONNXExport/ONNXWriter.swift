@@ -77,7 +77,7 @@ public enum ONNXWriter {
         for n in nodes { graph.message(1) { n.encode(into: &$0) } }
         graph.string(2, "ferdash")
         for (name, tensor) in initializers { graph.message(5) { encodeTensor(name, tensor, into: &$0) } }
-        graph.message(11) { encodeValueInfo(inputName, dims: [.symbol("N"), .value(1), .value(48), .value(48)], into: &$0) }
+        graph.message(11) { encodeValueInfo(inputName, dims: [.symbol("N"), .value(1), .value(Int64(ModelShape.side)), .value(Int64(ModelShape.side))], into: &$0) }
         graph.message(12) { encodeValueInfo(outputName, dims: [.symbol("N"), .value(Int64(ModelShape.classes))], into: &$0) }
     }
 

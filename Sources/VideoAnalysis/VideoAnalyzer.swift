@@ -62,7 +62,7 @@ public final class VideoAnalyzer {
         let p = Evaluator.probabilities(classifier, pixels: pixels, tta: options.tta ? .mirrorAndShifts : .none)
         var faces = detections.indices.map { k in
             FaceObservation(faceID: ids[k], box: detections[k].box, confidence: detections[k].confidence,
-                            probabilities: Array(p[(k * 7)..<(k * 7 + 7)]))
+                            probabilities: Array(p[(k * ModelShape.classes)..<((k + 1) * ModelShape.classes)]))
         }
         faces.sort { $0.faceID < $1.faceID }
         return FrameAnalysis(frame: frame.index, timestamp: frame.timestamp, faces: faces)

@@ -169,7 +169,7 @@ public struct ScriptedFrames: Sendable {
         let key = index * 16 + emotion.rawValue
         if let cached = faceCache[key] { return cached }
         let small = look(face: index, emotion: emotion)
-        let big = Resample.resize(small, rect: PixelRect(x: 0, y: 0, width: 48, height: 48), width: faceSide, height: faceSide)
+        let big = Resample.resize(small, rect: PixelRect(x: 0, y: 0, width: ImageSet.side, height: ImageSet.side), width: faceSide, height: faceSide)
         faceCache[key] = big
         return big
     }

@@ -6,7 +6,7 @@ import ONNXExport
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export a trained network as an ONNX model (input [N,1,48,48] pixels in [0,1], output [N,7] probabilities), or as a compact inference checkpoint.")
+        abstract: "Export a trained network as an ONNX model (input [N,1,\(ModelShape.side),\(ModelShape.side)] pixels in [0,1], output [N,\(ModelShape.classes)] probabilities), or as a compact inference checkpoint.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case onnx
@@ -42,7 +42,7 @@ struct Export: ParsableCommand {
     static func metadata(_ classifier: Classifier, _ checkpoint: [String: String]) -> [(key: String, value: String)] {
         var props: [(key: String, value: String)] = [
             ("class_names", Emotion.allCases.map(\.name).joined(separator: ",")),
-            ("input", "float32 [N,1,48,48]: grayscale face, pixel/255"),
+            ("input", "float32 [N,1,\(ModelShape.side),\(ModelShape.side)]: grayscale face, pixel/255"),
             ("architecture", classifier.architecture.rawValue),
             ("step", String(classifier.step)),
         ]

@@ -34,7 +34,7 @@ struct Inspect: ParsableCommand {
             let counts = set.isLabeled ? set.perClassCounts.map { String($0).leftPadded(9) }.joined()
                                        : (set.isEmpty ? "" : "   (unlabelled)")
             print(split.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + String(set.count).leftPadded(8)
-                  + "  (\(set.count), 48, 48, 1)".padding(toLength: 20, withPad: " ", startingAt: 0) + counts)
+                  + "  (\(set.count), \(ImageSet.side), \(ImageSet.side), 1)".padding(toLength: 20, withPad: " ", startingAt: 0) + counts)
         }
         guard let show else { return }
         let set = dataset.train
@@ -42,13 +42,13 @@ struct Inspect: ParsableCommand {
             throw UsageError("--show \(show): the training split has \(set.count) images (0...\(max(0, set.count - 1)))")
         }
         let label = set.labels[show]
-        let labelText = label >= 0 ? "\(Emotion(rawValue: Int(label))!.name) (\(label)), one-hot \(oneHot(Int(label)))" : "unlabelled"
-        print("\nSample \(show) of train: shape (48, 48, 1), label \(labelText)")
+        let labelText = label >= 0 ? "\(Emotion(index: Int(label)).name) (\(label)), one-hot \(oneHot(Int(label)))" : "unlabelled"
+        print("\nSample \(show) of train: shape (\(ImageSet.side), \(ImageSet.side), 1), label \(labelText)")
         print(TextImage.render(Array(set.image(show))))
     }
 
     func oneHot(_ label: Int) -> String {
-        "[" + (0..<7).map { $0 == label ? "1" : "0" }.joined(separator: " ") + "]"
+        "[" + (0..<Emotion.count).map { $0 == label ? "1" : "0" }.joined(separator: " ") + "]"
     }
 }
 
@@ -58,10 +58,11 @@ enum TextImage {
 
     static func render(_ pixels: [UInt8]) -> String {
         var lines: [String] = []
-        for row in stride(from: 0, to: 48, by: 2) {
+        let side = ImageSet.side
+        for row in stride(from: 0, to: side, by: 2) {
             var line = ""
-            for col in 0..<48 {
-                let mean = (Int(pixels[row * 48 + col]) + Int(pixels[(row + 1) * 48 + col])) / 2
+            for col in 0..<side {
+                let mean = (Int(pixels[row * side + col]) + Int(pixels[(row + 1) * side + col])) / 2
                 line.append(ramp[mean * (ramp.count - 1) / 255])
             }
             lines.append(line)

@@ -74,8 +74,8 @@ struct Synth: ParsableCommand {
         if let pngDir {
             try FileManager.default.createDirectory(atPath: pngDir, withIntermediateDirectories: true)
             for i in 0..<count {
-                let name = Emotion(rawValue: Int(faces.labels[i]))!.name
-                try ImageFile.writePNG(GrayImage(width: 48, height: 48, pixels: Array(faces.image(i))),
+                let name = Emotion(index: Int(faces.labels[i])).name
+                try ImageFile.writePNG(GrayImage(width: ImageSet.side, height: ImageSet.side, pixels: Array(faces.image(i))),
                                        path: pngDir + "/" + String(format: "%05d-%@.png", i, name))
             }
         }

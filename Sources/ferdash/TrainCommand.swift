@@ -107,8 +107,8 @@ struct Train: ParsableCommand {
             }
             try HeadlessTraining(dataset: dataset, configuration: configuration).run()
         } else {
-            let status = try DashboardLauncher.train(dataset: dataset, configuration: configuration, display: display,
-                                                     comparisons: comparisons)
+            let status = runTrainingDashboard(dataset: dataset, configuration: configuration, options: display.options,
+                                              comparisons: comparisons)
             if status != 0 { throw ExitCode(status) }
         }
     }

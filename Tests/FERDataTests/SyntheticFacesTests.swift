@@ -67,7 +67,7 @@ enum CueProbe {
         var rng = SplitMix64(seed: seed)
         var xs: [[Double]] = [], ys: [Int] = []
         for _ in 0..<(2 * samples) {
-            let e = Emotion(rawValue: rng.below(7))!
+            let e = Emotion(index: rng.below(Emotion.count))
             xs.append(vector(ExpressionCues.sample(e, rng: &rng)))
             ys.append(e.rawValue)
         }

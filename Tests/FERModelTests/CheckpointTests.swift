@@ -41,6 +41,25 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(decoded, CodecBytes.tinyAveragedState)
     }
 
+    /// The kind is the file's format version: the bytes on disk say which kind, and the stream
+    /// writer and the whole-state encoder agree on it.
+    func testEachKindIsWrittenAsItsFormatVersionAndReadBack() throws {
+        XCTAssertEqual(CheckpointKind.allCases.map(\.rawValue), [1, 2, 3], "the file format's version numbers")
+        var inference = Self.tinyState()
+        inference.hasOptimizerState = false
+        let cases: [(CheckpointState, CheckpointKind)] = [(Self.tinyState(), .training), (inference, .inference),
+                                                          (CodecBytes.tinyAveragedState, .trainingWithAverage)]
+        for (state, kind) in cases {
+            XCTAssertEqual(state.kind, kind)
+            let bytes = CheckpointCodec.encode(state)
+            XCTAssertEqual(Array(bytes[8..<12]), [UInt8(kind.rawValue), 0, 0, 0], "\(kind)")
+            let decoded = try Self.decodeTiny(bytes)
+            XCTAssertEqual(decoded.kind, kind)
+            XCTAssertEqual(decoded.hasOptimizerState, kind.hasOptimizerState)
+            XCTAssertEqual(decoded.hasAverage, kind.hasAverage)
+        }
+    }
+
     func testEveryTruncationIsACheckpointError() {
         for bytes in [CodecBytes.tiny, CodecBytes.tinyAveraged] {
             for n in 0..<bytes.count {

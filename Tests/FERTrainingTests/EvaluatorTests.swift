@@ -109,3 +109,15 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(scored.predicted.map(Int.init), (0..<3).map { argmax(all[($0 * 7)..<($0 * 7 + 7)]) })
     }
 }
+
+/// The engine (FERModel) knows no faces and may not import FERData, so it declares its own input
+/// and output; this is the one place the two declarations meet, and they must agree.
+final class FaceFormatTests: XCTestCase {
+    func testDataAndModelAgreeOnTheFaceFormat() {
+        XCTAssertEqual(ImageSet.side, ModelShape.side)
+        XCTAssertEqual(ImageSet.pixelsPerImage, ModelShape.pixels)
+        XCTAssertEqual(ImageSet.pixelsPerImage, ImageSet.side * ImageSet.side)
+        XCTAssertEqual(Emotion.count, ModelShape.classes)
+        XCTAssertEqual(ConfusionMatrix().classes, Emotion.count)
+    }
+}

@@ -17,26 +17,18 @@ enum {
     CCODECS_ERR_IO = 6,          // read() failed (message holds strerror)
 };
 
-/// Inflates a gzip stream (all concatenated members) into one malloc'ed buffer.
-/// *out must be released with ccodecs_free. Output larger than max_out bytes fails with TOO_LARGE.
-/// message (may be NULL) receives a short text from zlib on failure.
-int ccodecs_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len,
-                   size_t max_out, char *message, size_t message_cap);
-
-/// Incremental gunzip, for decompressing while another thread parses: over an input held in memory...
+/// Incremental gunzip (all concatenated members), for decompressing while another thread parses,
+/// over an open file descriptor (not closed by the stream), read through a 256 KiB buffer so a big
+/// .gz never has to be resident. `prefix` holds bytes already read from fd (the caller sniffed the
+/// magic), which the stream consumes first.
 typedef struct ccodecs_gunzip_stream ccodecs_gunzip_stream;
-ccodecs_gunzip_stream *ccodecs_gunzip_begin(const uint8_t *in, size_t in_len);
-/// ...or over an open file descriptor (not closed by the stream), read through a 256 KiB buffer
-/// so a big .gz never has to be resident. `prefix` holds bytes already read from fd (the caller
-/// sniffed the magic), which the stream consumes first.
 ccodecs_gunzip_stream *ccodecs_gunzip_begin_fd(int fd, const uint8_t *prefix, size_t prefix_len);
 /// Inflates up to cap bytes into out; *produced gets the count, *done becomes 1 after the last
-/// member. Returns a status as above (TRUNCATED when the input ends inside a member).
+/// member. Returns a status as above (TRUNCATED when the input ends inside a member); message
+/// (may be NULL) receives a short text from zlib on failure.
 int ccodecs_gunzip_next(ccodecs_gunzip_stream *s, uint8_t *out, size_t cap, size_t *produced, int *done,
                         char *message, size_t message_cap);
 void ccodecs_gunzip_end(ccodecs_gunzip_stream *s);
-/// The trailer's ISIZE (uncompressed size mod 2^32 of the last member): a size hint, 0 if too short.
-size_t ccodecs_gzip_size_hint(const uint8_t *in, size_t in_len);
 
 /// Compresses to a single gzip member (used to write .csv.gz and by tests).
 int ccodecs_gzip(const uint8_t *in, size_t in_len, int level, uint8_t **out, size_t *out_len);

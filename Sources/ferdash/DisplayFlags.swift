@@ -1,7 +1,5 @@
 import ArgumentParser
 import Dashboard
-import FERData
-import FERTraining
 
 /// How the dashboard may draw: the person's and the terminal's limits.
 struct DisplayFlags: ParsableArguments {
@@ -15,12 +13,4 @@ struct DisplayFlags: ParsableArguments {
     var noMouse = false
 
     var options: DisplayOptions { DisplayOptions(noColor: noColor, ascii: ascii, mouse: !noMouse) }
-}
-
-/// Wires datasets and sessions to the dashboard.
-enum DashboardLauncher {
-    static func train(dataset: Dataset, configuration: TrainingConfiguration, display: DisplayFlags,
-                      comparisons: [ComparedRun] = []) throws -> Int32 {
-        runTrainingDashboard(dataset: dataset, configuration: configuration, options: display.options, comparisons: comparisons)
-    }
 }
