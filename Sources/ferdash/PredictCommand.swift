@@ -34,7 +34,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let checkpoint = try chooseModel(model)
-        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint)
+        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint, engine: Engine(threads: defaultThreads()))
         let preparer = try FacePreparer(options: faceOptions)
         var results: [JSON] = []
         var failures = 0

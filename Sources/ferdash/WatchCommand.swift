@@ -30,8 +30,6 @@ struct Watch: ParsableCommand {
         let (summary, _) = try RunSummary.read(RunDirectory(path: directory).metrics)
         let comparisons = try loadComparisons(compare)
         let (dataset, note) = try watchDataset(start: summary.start, override: data)
-        // The viewer leaves the cores to the trainer: one thread is plenty for single predictions.
-        ComputeThreads.set(1)
         let status = runWatchDashboard(run: directory, dataset: dataset, datasetNote: note, comparisons: comparisons,
                                        options: display.options)
         if status != 0 { throw ExitCode(status) }
@@ -169,6 +167,8 @@ final class RunWatcher: @unchecked Sendable {
     private var postedAt = Date.distantPast
     private var checkpoints: CheckpointWatch
     private let dataset: Dataset
+    /// The viewer leaves the cores to the trainer: one thread is plenty for single predictions.
+    private let engine = Engine(threads: 1)
     private let stopped = NSCondition()
     private var stopRequested = false
     private var finished = false
@@ -254,7 +254,7 @@ final class RunWatcher: @unchecked Sendable {
     private func checkCheckpoint() {
         guard let path = checkpoints.changed() else { return }
         do {
-            let (classifier, _) = try RunDirectory.loadCheckpoint(path)
+            let (classifier, _) = try RunDirectory.loadCheckpoint(path, engine: engine)
             control.use(classifier)
             status.checkpointStep = classifier.step
             status.fileNote = nil
