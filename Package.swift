@@ -35,7 +35,7 @@ let package = Package(
             .unsafeFlags(["-O3", "-ffp-contract=off"], .when(configuration: .release)),
             .unsafeFlags(["-O2", "-ffp-contract=off"], .when(configuration: .debug)),
         ]),
-        .target(name: "FERModel", dependencies: ["CBLAS", "CKernels"], swiftSettings: engine),
+        .target(name: "FERModel", dependencies: ["CBLAS", "CKernels"], swiftSettings: engine + [.swiftLanguageMode(.v6)]),
         .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized),
         .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: detection),
         // Protocol Buffers wire encoding, shared by the TensorBoard and ONNX writers.
@@ -53,7 +53,7 @@ let package = Package(
                                                       "FERTraining", "FERData"]),
         .target(name: "TermUI", swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"], swiftSettings: [.swiftLanguageMode(.v6)]),
-        .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData", "EmotionTimeline"],
+        .target(name: "Dashboard", dependencies: ["TermUI", "FERModel", "FERTraining", "FERData", "EmotionTimeline"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         // `ferdash predict` without the flags: faces found in image files, the network's answer, its JSON and text.
         .target(name: "ImagePrediction", dependencies: ["FaceDetection", "FERModel", "FERTraining", "FERData"],
@@ -71,7 +71,7 @@ let package = Package(
         // What the test targets share: snapshots, temporary folders, the event recorder, a seeded RNG.
         // (FERModelTests needs none of it: the engine tests use the engine's own generator.)
         .target(name: "FERTestSupport", dependencies: ["TermUI", "FERData", "FERTraining"], path: "Tests/FERTestSupport"),
-        .testTarget(name: "FERModelTests", dependencies: ["FERModel"]),
+        .testTarget(name: "FERModelTests", dependencies: ["FERModel"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData", "FERTestSupport"]),
         .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"],

@@ -1,5 +1,6 @@
 import Dispatch
 import FERData
+import FERModel
 import FERTraining
 import Foundation
 import Synchronization
@@ -10,6 +11,8 @@ import Synchronization
 public final class WatchControl: DashboardSessionControl, Sendable {
     private let session = Mutex<TrainingSession?>(nil)
     private let mailbox: EventMailbox
+    /// The viewer leaves the cores to the trainer: one thread is plenty for single predictions.
+    private let engine = Engine(threads: 1)
 
     public init(mailbox: EventMailbox) { self.mailbox = mailbox }
 
@@ -17,7 +20,7 @@ public final class WatchControl: DashboardSessionControl, Sendable {
     /// A file that does not decode throws and leaves the current model in place.
     @discardableResult
     public func serve(checkpointAt path: String) throws -> Int {
-        let (classifier, _) = try RunDirectory.loadCheckpoint(path)
+        let (classifier, _) = try RunDirectory.loadCheckpoint(path, engine: engine)
         let step = classifier.step
         let mailbox = self.mailbox
         let fresh = TrainingSession.serving(classifier) { mailbox.post($0) }

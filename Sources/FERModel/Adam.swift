@@ -7,7 +7,7 @@ import Darwin
 /// Adam as TF1's AdamOptimizer applies it: bias correction folded into the step size,
 /// lr_t = lr·√(1−β2^t)/(1−β1^t), and ε added to √v (not to a bias-corrected √v̂).
 enum Adam {
-    static func update(_ parameters: [Parameter], hyper: Hyperparameters, step t: Int, workers: Int) {
+    static func update(_ parameters: [Parameter], hyper: Hyperparameters, step t: Int, workers: Workers) {
         let b1 = hyper.beta1, b2 = hyper.beta2, eps = hyper.epsilon
         let tt = Double(t)
         let lrT = Float(Double(hyper.learningRate) * (1 - pow(Double(b2), tt)).squareRoot()
@@ -20,7 +20,7 @@ enum Adam {
             let w = p.value.pointer, g = UnsafePointer(p.grad.pointer), m = p.m.pointer, v = p.v.pointer
             // Memory-bound over 2.4M values × 4 arrays: worth both cores for the big tensors.
             let parts = p.count >= 1 << 16 ? workItems(workers: workers, units: p.count, grain: 1 << 15) : 1
-            parallelFor(parts) { part in
+            workers.parallelFor(parts) { part in
                 let r = slice(p.count, parts: parts, index: part)
                 kernel(w + r.lowerBound, g + r.lowerBound, m + r.lowerBound, v + r.lowerBound, count: r.count,
                        b1: b1, b2: b2, eps: eps, lrT: lrT, decay: decay)

@@ -45,10 +45,12 @@ final class BatchNorm: Layer {
     /// Two per-channel Double accumulators, allocated once.
     private let sums: UnsafeMutablePointer<Double>
     /// The instruction set's kernels for the statistics' sums in Double.
-    private let kernels = KernelISA.active.table.pointee
+    private let kernels: fd_kernels
 
-    init(name: String, shape: Shape, momentum: Float = 0.99, epsilon: Float = 1e-3, relu: Bool = false) {
+    /// `isa`: the kernel table for the statistics' sums.
+    init(name: String, shape: Shape, momentum: Float = 0.99, epsilon: Float = 1e-3, relu: Bool = false, isa: KernelISA) {
         self.name = name
+        kernels = isa.table.pointee
         inputShape = shape
         self.momentum = momentum
         self.epsilon = epsilon
@@ -103,10 +105,10 @@ final class BatchNorm: Layer {
 
     /// Runs `body(rows, accumulator)` over `items` slices, each with its own zeroed 2·C Double
     /// accumulator, then adds the accumulators into `sums` in slice order.
-    private func reduceRows(rows: Int, items: Int, _ body: (Range<Int>, UnsafeMutablePointer<Double>) -> Void) {
+    private func reduceRows(rows: Int, items: Int, _ workers: Workers, _ body: (Range<Int>, UnsafeMutablePointer<Double>) -> Void) {
         let C2 = 2 * inputShape.channels, partials = self.partials
         partials.update(repeating: 0, count: C2 * items)
-        parallelFor(items) { w in body(slice(rows, parts: items, index: w), partials + C2 * w) }
+        workers.parallelFor(items) { w in body(slice(rows, parts: items, index: w), partials + C2 * w) }
         sums.update(repeating: 0, count: C2)
         for w in 0..<items {
             let p = partials + C2 * w
@@ -128,7 +130,7 @@ final class BatchNorm: Layer {
         let items = items(ctx, rows: rows)
         let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer)
         let relu = self.relu
-        parallelFor(items) { w in
+        ctx.workers.parallelFor(items) { w in
             let range = slice(rows, parts: items, index: w)
             for r in range {
                 let src = x + r * C, dst = y + r * C
@@ -156,12 +158,12 @@ final class BatchNorm: Layer {
             // Two passes in Double: one-pass E[x²]−E[x]² loses everything to cancellation when
             // the mean is large against the spread.
             let kernels = self.kernels
-            reduceRows(rows: rows, items: items) { range, acc in
+            reduceRows(rows: rows, items: items, ctx.workers) { range, acc in
                 kernels.channel_sum!(x + range.lowerBound * C, range.count, C, acc)
             }
             for c in 0..<C { mu[c] = Float(sums[c] / Double(rows)) }
             let mu = UnsafePointer(mu)
-            reduceRows(rows: rows, items: items) { range, acc in
+            reduceRows(rows: rows, items: items, ctx.workers) { range, acc in
                 kernels.channel_squared_deviation_float_mean!(x + range.lowerBound * C, range.count, C, mu, acc + C)
             }
             let rm = runningMean.value.pointer, rv = runningVariance.value.pointer
@@ -191,7 +193,7 @@ final class BatchNorm: Layer {
         let C = inputShape.channels, rows = batch * inputShape.height * inputShape.width
         let items = items(ctx, rows: rows)
         let gdy = gatedGradient(dy, into: dx, rows: rows)
-        sumGradients(x, dy, gated: gdy, rows: rows, items: items)
+        sumGradients(x, dy, gated: gdy, rows: rows, items: items, workers: ctx.workers)
         // Σ dy·x̂ = Σ dy·(x − μ) · inv: the per-channel factor moves out of the loop.
         let inv = UnsafePointer(inverseStd.pointer)
         for c in 0..<C { sums[C + c] *= Double(inv[c]) }
@@ -201,7 +203,7 @@ final class BatchNorm: Layer {
             beta.grad.pointer[c] = Float(sumDy[c])
         }
         guard let dx else { return }
-        inputGradient(x, gated: gdy, into: dx, rows: rows, items: items, training: ctx.usesBatchStatistics)
+        inputGradient(x, gated: gdy, into: dx, rows: rows, items: items, workers: ctx.workers, training: ctx.usesBatchStatistics)
     }
 
     /// Where the gradient reaching the affine step (dy') lives. With the fused ReLU, dy is first
@@ -220,7 +222,7 @@ final class BatchNorm: Layer {
     /// Σ dy' and Σ dy'·(x − μ) per channel into `sums`; with the ReLU, the gated dy' is written
     /// to `gdy` on the way.
     private func sumGradients(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, gated gdy: UnsafePointer<Float>,
-                              rows: Int, items: Int) {
+                              rows: Int, items: Int, workers: Workers) {
         let C = inputShape.channels, mu = UnsafePointer(mean.pointer)
         let sc = UnsafePointer(scale.pointer), sh = UnsafePointer(shift.pointer), relu = self.relu
         if C % 8 == 0 {
@@ -229,7 +231,7 @@ final class BatchNorm: Layer {
             // accumulators this took three passes, the gate stayed a branch inside the
             // reductions, and the layer cost more than its convolution's forward.)
             let out = UnsafeMutablePointer(mutating: gdy)
-            reduceRows(rows: rows, items: items) { range, acc in
+            reduceRows(rows: rows, items: items, workers) { range, acc in
                 var r = range.lowerBound
                 while r < range.upperBound {
                     let end = min(r + 16, range.upperBound)
@@ -259,14 +261,14 @@ final class BatchNorm: Layer {
         } else {
             if relu {
                 let o = UnsafeMutablePointer(mutating: gdy)
-                parallelFor(items) { w in
+                workers.parallelFor(items) { w in
                     for r in slice(rows, parts: items, index: w) {
                         let d = dy + r * C, src = x + r * C, g = o + r * C
                         for c in 0..<C { g[c] = sc[c] * src[c] + sh[c] > 0 ? d[c] : 0 }
                     }
                 }
             }
-            reduceRows(rows: rows, items: items) { range, acc in
+            reduceRows(rows: rows, items: items, workers) { range, acc in
                 for r in range {
                     let src = x + r * C, d = gdy + r * C
                     for c in 0..<C {
@@ -280,7 +282,7 @@ final class BatchNorm: Layer {
 
     /// dx from dy' through the per-channel coefficients below.
     private func inputGradient(_ x: UnsafePointer<Float>, gated gdy: UnsafePointer<Float>,
-                               into dx: UnsafeMutablePointer<Float>, rows: Int, items: Int, training: Bool) {
+                               into dx: UnsafeMutablePointer<Float>, rows: Int, items: Int, workers: Workers, training: Bool) {
         let C = inputShape.channels
         let mu = UnsafePointer(mean.pointer), inv = UnsafePointer(inverseStd.pointer), g = gamma.value.pointer
         let sumDy = sums, sumDyXhat = sums + C
@@ -298,7 +300,7 @@ final class BatchNorm: Layer {
         // Usually in place (gated dy lives in dx, or the Network gave dy and dx one buffer):
         // then through one pointer, as an overlap check would fail and leave the loop scalar.
         let inPlace = gdy == UnsafePointer(dx)
-        parallelFor(items) { w in
+        workers.parallelFor(items) { w in
             for r in slice(rows, parts: items, index: w) {
                 let src = x + r * C, d = gdy + r * C, o = dx + r * C
                 if inPlace {
@@ -306,50 +308,6 @@ final class BatchNorm: Layer {
                 } else {
                     for c in 0..<C { o[c] = coefA[c] * d[c] + coefK[c] * (src[c] - mu[c]) + coefB[c] }
                 }
-            }
-        }
-    }
-}
-
-/// Mean over height and width per channel: H×W×C → 1×1×C.
-final class GlobalAveragePool: Layer {
-    let name: String
-    let inputShape: Shape
-    let outputShape: Shape
-    var backwardReadsInput: Bool { false }
-    var backwardReadsOutput: Bool { false }
-
-    init(name: String, input: Shape) {
-        self.name = name
-        inputShape = input
-        outputShape = Shape(1, 1, input.channels)
-    }
-
-    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
-                 _ ctx: inout PassContext) {
-        let C = inputShape.channels, area = inputShape.height * inputShape.width
-        let scale = 1 / Float(area)
-        for n in 0..<batch {
-            let dst = y + n * C
-            dst.update(repeating: 0, count: C)
-            for p in 0..<area {
-                let src = x + (n * area + p) * C
-                for c in 0..<C { dst[c] += src[c] }
-            }
-            for c in 0..<C { dst[c] *= scale }
-        }
-    }
-
-    func backward(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                  _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
-        guard let dx else { return }
-        let C = inputShape.channels, area = inputShape.height * inputShape.width
-        let scale = 1 / Float(area)
-        for n in 0..<batch {
-            let g = dy + n * C
-            for p in 0..<area {
-                let dst = dx + (n * area + p) * C
-                for c in 0..<C { dst[c] = g[c] * scale }
             }
         }
     }

@@ -26,15 +26,14 @@ public struct EngineBenchmarkResult: Sendable, CustomStringConvertible {
 
 public enum EngineBenchmark {
     /// Times `steps` training steps and inference calls after two warm-up calls each, and
-    /// reports medians (the machine is shared and noisy; the median ignores stragglers).
-    /// Sets ComputeThreads to `threads` and leaves it so.
-    public static func run(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
+    /// reports medians (the machine is shared and noisy; the median ignores stragglers), on
+    /// `engine`'s threads and kernel table.
+    public static func run(architecture: Architecture = .seed, engine: Engine,
                            batch: Int = 128, steps: Int = 20, seed: UInt64 = 1) -> EngineBenchmarkResult {
-        ComputeThreads.set(threads)
         var rng = Xoshiro256(seed: seed)
         let images = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
         let labels = (0..<batch).map { _ in Int32(rng.next() % UInt64(ModelShape.classes)) }
-        let model = Classifier(architecture: architecture, seed: seed)
+        let model = Classifier(architecture: architecture, seed: seed, engine: engine)
         let n = max(steps, 1)
 
         let train = images.withUnsafeBufferPointer { buf in
@@ -47,54 +46,49 @@ public enum EngineBenchmark {
             let one = UnsafeBufferPointer(rebasing: buf[0..<ModelShape.pixels])
             return median(warmup: 20, runs: max(200, n * 10)) { _ = model.logits(images: one, count: 1) }
         }
-        return EngineBenchmarkResult(architecture: architecture, threads: threads, batch: batch,
+        return EngineBenchmarkResult(architecture: architecture, threads: engine.threads, batch: batch,
                                      trainImagesPerSecond: Double(batch) / train,
                                      inferImagesPerSecond: Double(batch) / infer,
-                                     latencyMs: single * 1000, isa: KernelISA.active, blasCore: ComputeThreads.blasCore)
+                                     latencyMs: single * 1000, isa: engine.isa, blasCore: Engine.blasCore)
     }
 
     /// Where a training step spends its time: per layer, mean milliseconds per step for
-    /// forward and backward, plus the rest (loss, L2, Adam) as "optimizer".
-    public static func profile(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
+    /// forward and backward, plus the rest (loss, L2, Adam) as "optimizer", on `engine`'s
+    /// profiling clock.
+    public static func profile(architecture: Architecture = .seed, engine: Engine,
                                batch: Int = 128, steps: Int = 10) -> [(layer: String, forwardMs: Double, backwardMs: Double)] {
-        ComputeThreads.set(threads)
         var rng = Xoshiro256(seed: 1)
         let images = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
         let labels = (0..<batch).map { _ in Int32(rng.next() % UInt64(ModelShape.classes)) }
-        let model = Classifier(architecture: architecture, seed: 1)
+        let model = Classifier(architecture: architecture, seed: 1, engine: engine)
         let net = model.network
-        Network.profileUsesThreadCPUTime = ComputeThreads.workers == 1 && threads == 1
-        defer { Network.profileUsesThreadCPUTime = false }
         var total = 0.0
         images.withUnsafeBufferPointer { buf in
             for _ in 0..<2 { _ = model.trainStep(images: buf, labels: labels) }
             net.profile = net.layers.map { _ in (0, 0) }
-            let t0 = Network.clock()
+            let t0 = engine.clock()
             for _ in 0..<steps { _ = model.trainStep(images: buf, labels: labels) }
-            total = Double(Network.clock() - t0) / 1e9
+            total = Double(engine.clock() - t0) / 1e9
         }
         return rows(net, total: total, scale: 1000 / Double(steps), rest: "optimizer")
     }
 
     /// Where a prediction of `batch` images spends its time: per layer, mean microseconds per
-    /// call (the forward column), plus the rest (copies, softmax, dispatch) as "other". On one
-    /// thread it counts this thread's CPU time, like `profile`.
-    public static func profileInference(architecture: Architecture = .seed, threads: Int = ComputeThreads.count,
+    /// call (the forward column), plus the rest (copies, softmax, dispatch) as "other", on
+    /// `engine`'s profiling clock like `profile`.
+    public static func profileInference(architecture: Architecture = .seed, engine: Engine,
                                         batch: Int = 1, calls: Int = 500) -> [(layer: String, forwardMs: Double, backwardMs: Double)] {
-        ComputeThreads.set(threads)
         var rng = Xoshiro256(seed: 1)
         let images = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
-        let model = Classifier(architecture: architecture, seed: 1)
+        let model = Classifier(architecture: architecture, seed: 1, engine: engine)
         let net = model.network
-        Network.profileUsesThreadCPUTime = ComputeThreads.workers == 1 && threads == 1
-        defer { Network.profileUsesThreadCPUTime = false }
         var total = 0.0
         images.withUnsafeBufferPointer { buf in
             for _ in 0..<min(20, calls) { _ = model.logits(images: buf, count: batch) }
             net.profile = net.layers.map { _ in (0, 0) }
-            let t0 = Network.clock()
+            let t0 = engine.clock()
             for _ in 0..<calls { _ = model.logits(images: buf, count: batch) }
-            total = Double(Network.clock() - t0) / 1e9
+            total = Double(engine.clock() - t0) / 1e9
         }
         return rows(net, total: total, scale: 1e6 / Double(calls), rest: "other")
     }

@@ -51,10 +51,13 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// A trainable classifier: network + parameters + optimizer state + dropout RNG.
+/// A trainable classifier: network + parameters + optimizer state + dropout RNG, computing on
+/// the `Engine` it was made with (its threads, kernel table and profiling clock).
 /// Not thread-safe: one owner (the training queue) uses it at a time.
 public final class Classifier {
     public let architecture: Architecture
+    /// What this classifier computes with; several classifiers may share one.
+    public let engine: Engine
     public var hyperparameters: Hyperparameters
     /// Optimizer steps taken so far (restored from checkpoints).
     public private(set) var step: Int = 0
@@ -74,19 +77,21 @@ public final class Classifier {
     /// Inference walks large requests in slices of this many images so buffers stay bounded.
     static let inferenceSlice = 128
 
-    public init(architecture: Architecture, hyperparameters: Hyperparameters = .init(), seed: UInt64) {
+    public init(architecture: Architecture, hyperparameters: Hyperparameters = .init(), seed: UInt64, engine: Engine) {
         self.architecture = architecture
         self.hyperparameters = hyperparameters
-        network = NetworkFactory.build(architecture)
+        self.engine = engine
+        network = NetworkFactory.build(architecture, isa: engine.isa)
         rng = Xoshiro256(seed: seed)
         NetworkFactory.initialize(network, architecture: architecture, rng: &rng)
     }
 
     /// For checkpoint loading: parameters are filled in by the caller.
-    private init(architecture: Architecture, hyperparameters: Hyperparameters, rng: Xoshiro256, step: Int) {
+    private init(architecture: Architecture, hyperparameters: Hyperparameters, rng: Xoshiro256, step: Int, engine: Engine) {
         self.architecture = architecture
         self.hyperparameters = hyperparameters
-        network = NetworkFactory.build(architecture)
+        self.engine = engine
+        network = NetworkFactory.build(architecture, isa: engine.isa)
         self.rng = rng
         self.step = step
     }
@@ -104,7 +109,7 @@ public final class Classifier {
         precondition(batch > 0, "trainStep needs at least one image")
         precondition(images.count >= batch * ModelShape.pixels, "images holds fewer than \(batch) images")
         let input = images.baseAddress!
-        var ctx = PassContext(training: true, workers: ComputeThreads.workers, rng: rng)
+        var ctx = PassContext(training: true, workers: engine.workers, rng: rng)
         let logits = network.forward(input, batch: batch, &ctx)
         let ce = Loss.softmaxCrossEntropy(logits: logits, labels: labels, classes: ModelShape.classes,
                                           gradient: network.outputGradient,
@@ -175,7 +180,7 @@ public final class Classifier {
         guard count > 0 else { return [] }
         precondition(images.count >= count * ModelShape.pixels, "images holds fewer than \(count) images")
         var result = [Float](repeating: 0, count: count * classes)
-        var ctx = PassContext(training: training, workers: ComputeThreads.workers, rng: rng,
+        var ctx = PassContext(training: training, workers: engine.workers, rng: rng,
                               batchStatistics: batchStatistics)
         result.withUnsafeMutableBufferPointer { dst in
             var start = 0
@@ -225,8 +230,9 @@ public final class Classifier {
                                    tensors: tensors, optimizerState: !inferenceOnly, to: write)
     }
 
-    /// Rebuilds a classifier from checkpoint bytes; a damaged or foreign file throws CheckpointError.
-    public static func fromCheckpoint(_ bytes: [UInt8]) throws -> (Classifier, metadata: [String: String]) {
+    /// Rebuilds a classifier on `engine` from checkpoint bytes; a damaged or foreign file throws
+    /// CheckpointError.
+    public static func fromCheckpoint(_ bytes: [UInt8], engine: Engine) throws -> (Classifier, metadata: [String: String]) {
         let state = try CheckpointCodec.decode(bytes, layout: Self.layout(of:))
         guard let arch = Architecture(rawValue: state.architecture) else {
             throw CheckpointError("unknown architecture '\(state.architecture)' in checkpoint")
@@ -236,7 +242,7 @@ public final class Classifier {
         }
         let r = state.rng
         let c = Classifier(architecture: arch, hyperparameters: state.hyperparameters,
-                           rng: Xoshiro256(state: (r[0], r[1], r[2], r[3])), step: Int(state.step))
+                           rng: Xoshiro256(state: (r[0], r[1], r[2], r[3])), step: Int(state.step), engine: engine)
         for (p, t) in zip(c.network.parameters, state.tensors) {
             t.value.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: p.count) }
             t.m.withUnsafeBufferPointer { p.m.pointer.update(from: $0.baseAddress!, count: p.count) }
@@ -258,6 +264,7 @@ public final class Classifier {
     /// Tensor names and sizes an architecture's checkpoint must hold, in file order.
     static func layout(of name: String) -> [(name: String, count: Int)]? {
         guard let arch = Architecture(rawValue: name) else { return nil }
-        return NetworkFactory.build(arch).parameters.map { ($0.name, $0.count) }
+        // Names and sizes do not depend on the kernel table.
+        return NetworkFactory.build(arch, isa: .portable).parameters.map { ($0.name, $0.count) }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 // Convolution, stride 1, SAME padding, NHWC, weights HWIO (kernel × kernel × in × out, as TF
 // stores them), lowered to sgemm through im2col:
 //
@@ -188,7 +189,7 @@ final class ConvCore {
 
     /// Per-thread working memory. Pooled rather than indexed by slice: slices outnumber threads,
     /// and only as many scratch sets exist as slices ever ran at once.
-    final class Scratch {
+    final class Scratch: @unchecked Sendable { // unchecked: passed between threads only through `pool`'s mutex; one slice uses it at a time
         let col: FloatBuffer   // patches, later reused for their gradient
         let out: FloatBuffer   // conv output / its gradient for one chunk
         init(rows: Int, g: ConvGeometry) {
@@ -196,16 +197,16 @@ final class ConvCore {
             out = FloatBuffer(rows * g.input.width * g.outChannels)
         }
     }
-    private var pool: [Scratch] = []
-    private let poolLock = PthreadLock()
+    private let pool = Mutex<[Scratch]>([])
     /// [dW; db] partial sums, one per work slice of the last backward.
     private var partials: [FloatBuffer] = []
 
     /// `largeTiles`: the forward and both gradients take F(4×4, 3×3) where the sides are
     /// multiples of 4 (1.78× fewer GEMM flops than F(2×2)).
     /// The seed's fused conv + ReLU + pool keeps F(2×2), whose tile is its pooling window.
+    /// `isa`: the kernel table the Winograd transforms run on.
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int, winogradForward: Bool,
-         winogradBackward: Bool = false, largeTiles: Bool = false) {
+         winogradBackward: Bool = false, largeTiles: Bool = false, isa: KernelISA) {
         precondition(kernel % 2 == 1, "SAME padding with stride 1 is implemented for odd kernels")
         geometry = ConvGeometry(input: input, kernel: kernel, outChannels: outChannels)
         weight = Parameter(name: name + ".weight", count: geometry.patch * outChannels, decayed: true)
@@ -213,28 +214,28 @@ final class ConvCore {
         chunkRows = max(1, chunkImages) * input.height
         transposed = input.channels == 1
         let tile = largeTiles && WinogradConv3x3.supports(geometry, tile: 4) ? 4 : 2
-        winograd = winogradForward && WinogradConv3x3.supports(geometry) ? WinogradConv3x3(geometry, tile: tile) : nil
+        winograd = winogradForward && WinogradConv3x3.supports(geometry) ? WinogradConv3x3(geometry, tile: tile, isa: isa) : nil
         let dataGeometry = ConvGeometry(input: Shape(input.height, input.width, outChannels), kernel: kernel,
                                       outChannels: input.channels)
         let backward = winogradBackward && WinogradConv3x3.supports(geometry) && WinogradConv3x3.supports(dataGeometry)
-        winogradData = backward ? WinogradConv3x3(dataGeometry, tile: tile) : nil
+        winogradData = backward ? WinogradConv3x3(dataGeometry, tile: tile, isa: isa) : nil
         // Larger chunks than the forward's: the GEMMs' inner dimension is the chunk's tile
         // count, and each chunk re-reads and re-writes all of dU. (With F(4×4)'s 36 planes,
         // 48 tiles ran as fast as 96 with half the scratch.)
-        winogradWeights = backward ? WinogradConv3x3(geometry, tile: tile, chunkTiles: 48) : nil
+        winogradWeights = backward ? WinogradConv3x3(geometry, tile: tile, chunkTiles: 48, isa: isa) : nil
         flipped = FloatBuffer(backward ? geometry.patch * outChannels : 1)
         zeroBias = FloatBuffer(input.channels)
         folded = FloatBuffer((geometry.patch + 1) * outChannels)
         // Folded inference takes F(4×4, 3×3) where the sides allow: 1.78× fewer GEMM flops than
         // F(2×2), and its larger rounding (≈1e-5 relative) does not accumulate over steps there.
         let inferenceTile = WinogradConv3x3.supports(geometry, tile: 4) ? 4 : 2
-        foldedWinograd = winograd == nil ? nil : WinogradConv3x3(geometry, tile: inferenceTile)
+        foldedWinograd = winograd == nil ? nil : WinogradConv3x3(geometry, tile: inferenceTile, isa: isa)
         augmented = FloatBuffer((geometry.patch + 1) * outChannels)
     }
 
     func withScratch<T>(_ body: (Scratch) -> T) -> T {
-        let s = poolLock.locked { pool.popLast() } ?? Scratch(rows: chunkRows, g: geometry)
-        defer { poolLock.locked { pool.append(s) } }
+        let s = pool.withLock { $0.popLast() } ?? Scratch(rows: chunkRows, g: geometry)
+        defer { pool.withLock { $0.append(s) } }
         return body(s)
     }
 
@@ -284,12 +285,12 @@ final class ConvCore {
 
     /// ReLU(conv with the folded weights) (+ 2×2 max-pool) through im2col, split by rows.
     func forwardFoldedIm2col(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pooled pool: Bool,
-                             batch: Int, workers: Int) {
+                             batch: Int, workers: Workers) {
         let H = geometry.input.height, W = geometry.input.width, Co = geometry.outChannels
         let pairs = batch * H / 2
         let items = workItems(workers: workers, units: pairs, grain: H / 2)
         let chunkPairs = chunkRows / 2
-        parallelFor(items) { w in
+        workers.parallelFor(items) { w in
             let range = slice(pairs, parts: items, index: w)
             withScratch { s in
                 var p = range.lowerBound
@@ -383,11 +384,11 @@ final class Conv2D: Layer {
     /// gradients when the sides are multiples of 4 and `largeTiles`, else F(2×2, 3×3); without
     /// `winograd` (the default), im2col. They agree to rounding (WinogradTests).
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8,
-         winograd: Bool = false, largeTiles: Bool = true) {
+         winograd: Bool = false, largeTiles: Bool = true, isa: KernelISA) {
         self.name = name
         core = ConvCore(name: name, input: input, kernel: kernel, outChannels: outChannels,
                         chunkImages: chunkImages, winogradForward: winograd, winogradBackward: winograd,
-                        largeTiles: largeTiles)
+                        largeTiles: largeTiles, isa: isa)
     }
 
     func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
@@ -402,7 +403,7 @@ final class Conv2D: Layer {
             return
         }
         core.refreshAugmented()
-        parallelFor(items) { w in
+        ctx.workers.parallelFor(items) { w in
             let range = slice(total, parts: items, index: w)
             core.withScratch { s in
                 var r = range.lowerBound
@@ -420,7 +421,7 @@ final class Conv2D: Layer {
     /// with the weights `core.fold` left: y = ReLU(conv_folded(x)), pooled as max then ReLU
     /// (ReLU is monotone). Writes only the final output; nothing is kept for backward.
     func forwardFolded(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pooled pool: Bool, batch: Int,
-                       workers: Int) {
+                       workers: Workers) {
         let g = core.geometry, Co = g.outChannels
         let core = self.core
         if let wino = core.foldedWinograd {
@@ -449,7 +450,7 @@ final class Conv2D: Layer {
         let partials = core.partials(items)
         // Whole images per worker and per chunk: col2im writes into neighbouring rows, never
         // across images, so each chunk owns its slice of dx.
-        parallelFor(items) { w in
+        ctx.workers.parallelFor(items) { w in
             let images = slice(batch, parts: items, index: w)
             core.withScratch { s in
                 var r = images.lowerBound * H

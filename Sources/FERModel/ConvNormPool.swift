@@ -42,15 +42,17 @@ final class ConvNormPool: Layer {
     /// Per-slice dense gradient of one image's conv output.
     private var gradients: [FloatBuffer] = []
     /// The instruction set's kernels for the per-channel sums in Double.
-    private let kernels = KernelISA.active.table.pointee
+    private let kernels: fd_kernels
 
     /// `convName`: the name the conv's and batch norm's parameters carry.
-    init(name: String, convName: String, input: Shape, kernel: Int, outChannels: Int) {
+    /// `isa`: the kernel table for the per-channel sums.
+    init(name: String, convName: String, input: Shape, kernel: Int, outChannels: Int, isa: KernelISA) {
         precondition(input.height % 2 == 0 && input.width % 2 == 0, "2×2 pooling needs even sides")
         self.name = name
+        kernels = isa.table.pointee
         core = ConvCore(name: convName, input: input, kernel: kernel, outChannels: outChannels, chunkImages: 1,
-                        winogradForward: false)
-        norm = BatchNorm(name: convName + ".bn", shape: core.geometry.output, relu: true)
+                        winogradForward: false, isa: isa)
+        norm = BatchNorm(name: convName + ".bn", shape: core.geometry.output, relu: true, isa: isa)
         outputShape = Shape(input.height / 2, input.width / 2, outChannels)
         mean = FloatBuffer(outChannels)
         inverseStd = FloatBuffer(outChannels)
@@ -91,7 +93,7 @@ final class ConvNormPool: Layer {
         core.refreshAugmented()
         let mu = mean.pointer, inv = inverseStd.pointer
         if ctx.usesBatchStatistics {
-            batchStatistics(x, batch: batch, items: items)
+            batchStatistics(x, batch: batch, items: items, workers: ctx.workers)
         } else {
             let rm = norm.runningMean.value.pointer, rv = norm.runningVariance.value.pointer
             for c in 0..<C {
@@ -112,16 +114,16 @@ final class ConvNormPool: Layer {
             core.forwardFoldedIm2col(x, y, pooled: true, batch: batch, workers: ctx.workers)
             return
         }
-        normaliseAndPool(x, y, batch: batch, items: items, training: ctx.training)
+        normaliseAndPool(x, y, batch: batch, items: items, workers: ctx.workers, training: ctx.training)
     }
 
     /// The batch's mean and 1/σ per channel (and the running statistics updated), from each
     /// slice's (mean, M2) merged in slice order, so they depend only on the thread count.
-    private func batchStatistics(_ x: UnsafePointer<Float>, batch: Int, items: Int) {
+    private func batchStatistics(_ x: UnsafePointer<Float>, batch: Int, items: Int, workers: Workers) {
         let C = channels, P = positions, core = self.core
         let mu = mean.pointer, inv = inverseStd.pointer
         let partials = self.partials, kernels = self.kernels
-        parallelFor(items) { w in
+        workers.parallelFor(items) { w in
             // [mean, M2] of the slice so far, then one image's [Σx, Σ(x − m)²].
             let acc = partials + 4 * C * w, m2 = acc + C, sum = acc + 2 * C, sq = acc + 3 * C
             acc.update(repeating: 0, count: 2 * C)
@@ -161,13 +163,13 @@ final class ConvNormPool: Layer {
     /// Each image convolved again, normalised with the batch's scale and shift, then pooled
     /// (keeping the winners for backward when training).
     private func normaliseAndPool(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, items: Int,
-                                  training: Bool) {
+                                  workers: Workers, training: Bool) {
         let C = channels, P = positions, core = self.core
         let sc = scale.pointer, sh = shift.pointer
         if training { argmax.reserve(batch * outputShape.count) }
         let arg = training ? argmax.pointer : nil
         let W = inputShape.width, pooled = outputShape.count, H = inputShape.height
-        parallelFor(items) { w in
+        workers.parallelFor(items) { w in
             core.withScratch { s in
                 for n in slice(batch, parts: items, index: w) {
                     convolve(x, image: n, s)
@@ -201,10 +203,10 @@ final class ConvNormPool: Layer {
                   _ dx: UnsafeMutablePointer<Float>?, batch: Int, _ ctx: PassContext) {
         let items = items(ctx, batch: batch)
         core.refreshAugmented()
-        let (sumG, sumGX) = gradientSums(x, y, dy, batch: batch, items: items)
+        let (sumG, sumGX) = gradientSums(x, y, dy, batch: batch, items: items, workers: ctx.workers)
         let (a, k, b) = affineCoefficients(sumG: sumG, sumGX: sumGX, training: ctx.usesBatchStatistics,
                                            count: Double(batch * positions))
-        propagate(x, y, dy, dx, batch: batch, items: items, a: a, k: k, b: b)
+        propagate(x, y, dy, dx, batch: batch, items: items, workers: ctx.workers, a: a, k: k, b: b)
         core.reduceGrads(slices: items)
     }
 
@@ -220,11 +222,11 @@ final class ConvNormPool: Layer {
 
     /// Σg and Σg·(x − μ) per channel over the batch (slices summed in order).
     private func gradientSums(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                              batch: Int, items: Int) -> (sumG: [Double], sumGX: [Double]) {
+                              batch: Int, items: Int, workers: Workers) -> (sumG: [Double], sumGX: [Double]) {
         let C = channels, P = positions, core = self.core
         let mu = UnsafePointer(mean.pointer)
         let partials = self.partials, gradients = self.gradients, kernels = self.kernels
-        parallelFor(items) { w in
+        workers.parallelFor(items) { w in
             let sumG = partials + 4 * C * w, sumGX = sumG + C
             sumG.update(repeating: 0, count: 2 * C)
             let grad = gradients[w].pointer
@@ -264,7 +266,7 @@ final class ConvNormPool: Layer {
 
     /// dz per image, then the convolution's weight gradient (per slice) and input gradient.
     private func propagate(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                           _ dx: UnsafeMutablePointer<Float>?, batch: Int, items: Int,
+                           _ dx: UnsafeMutablePointer<Float>?, batch: Int, items: Int, workers: Workers,
                            a: [Float], k: [Float], b: [Float]) {
         let C = channels, P = positions, H = inputShape.height, core = self.core
         let mu = UnsafePointer(mean.pointer), gradients = self.gradients
@@ -273,7 +275,7 @@ final class ConvNormPool: Layer {
             k.withUnsafeBufferPointer { k in
                 b.withUnsafeBufferPointer { b in
                     let a = a.baseAddress!, k = k.baseAddress!, b = b.baseAddress!
-                    parallelFor(items) { w in
+                    workers.parallelFor(items) { w in
                         let grad = gradients[w].pointer
                         core.withScratch { s in
                             var first = true

@@ -21,11 +21,11 @@ final class ConvReLUPool: Layer {
     /// `winogradForward`: 3×3 layers with channel counts in multiples of 8 compute their forward
     /// with WinogradConv3x3 (2.25× fewer GEMM flops); the others, and backward, use im2col.
     init(name: String, input: Shape, kernel: Int, outChannels: Int, chunkImages: Int = 8,
-         winogradForward: Bool = true) {
+         winogradForward: Bool = true, isa: KernelISA) {
         precondition(input.height % 2 == 0 && input.width % 2 == 0, "2×2 pooling needs even sides")
         self.name = name
         core = ConvCore(name: name, input: input, kernel: kernel, outChannels: outChannels,
-                        chunkImages: chunkImages, winogradForward: winogradForward)
+                        chunkImages: chunkImages, winogradForward: winogradForward, isa: isa)
         outputShape = Shape(input.height / 2, input.width / 2, outChannels)
     }
 
@@ -46,7 +46,7 @@ final class ConvReLUPool: Layer {
         }
         core.refreshAugmented()
         let chunkPairs = core.chunkRows / 2
-        parallelFor(items) { w in
+        ctx.workers.parallelFor(items) { w in
             let range = slice(pairs, parts: items, index: w)
             core.withScratch { s in
                 var p = range.lowerBound
@@ -102,7 +102,7 @@ final class ConvReLUPool: Layer {
         let chunkPairs = core.chunkRows / 2
         // Whole images per worker and per chunk: col2im writes into neighbouring rows, never
         // across images, so each chunk owns its slice of dx.
-        parallelFor(items) { w in
+        ctx.workers.parallelFor(items) { w in
             let images = slice(batch, parts: items, index: w)
             core.withScratch { s in
                 var p = images.lowerBound * H / 2

@@ -39,7 +39,7 @@ final class Dense: Layer {
                  _ ctx: inout PassContext) {
         let I = inputs, O = outputs, w = weight.value.pointer, b = bias.value.pointer
         let n = workers(ctx, batch: batch, columns: O)
-        parallelFor(n) { t in
+        ctx.workers.parallelFor(n) { t in
             let cols = slice(O, parts: n, index: t)
             if batch == 1 {
                 // One image is a matrix-vector product; sgemv skips GEMM's packing, which for
@@ -63,7 +63,7 @@ final class Dense: Layer {
         let gw = weight.grad.pointer, gb = bias.grad.pointer
         let n = workers(ctx, batch: batch, columns: O)
         // dW[:, cols] = xᵀ · dy[:, cols];  db = Σ_rows dy
-        parallelFor(n) { t in
+        ctx.workers.parallelFor(n) { t in
             let cols = slice(O, parts: n, index: t)
             gemm(transA: true, m: I, n: cols.count, k: batch, a: x, lda: I, b: dy + cols.lowerBound,
                  ldb: O, beta: 0, c: gw + cols.lowerBound, ldc: O)
@@ -76,7 +76,7 @@ final class Dense: Layer {
         guard let dx else { return }
         // dx[:, ins] = dy · W[ins, :]ᵀ
         let m = workers(ctx, batch: batch, columns: I)
-        parallelFor(m) { t in
+        ctx.workers.parallelFor(m) { t in
             let ins = slice(I, parts: m, index: t)
             gemm(transB: true, m: batch, n: ins.count, k: O, a: dy, lda: O, b: w + ins.lowerBound * O,
                  ldb: O, beta: 0, c: dx + ins.lowerBound, ldc: I)

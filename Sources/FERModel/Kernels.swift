@@ -7,8 +7,9 @@ import Glibc
 /// epilogues) run on. All three compute the same bits; they differ only in speed. OpenBLAS picks
 /// its own kernels for the GEMMs, independently.
 ///
-/// Chosen once per process: `FERDASH_ISA=portable|avx2|avx512` if set, else the best this CPU
-/// supports. Layers take the choice when they are built (tests build layers for each one).
+/// Each `Engine` names one (by default `FERDASH_ISA=portable|avx2|avx512` if set, else the best
+/// this CPU supports); layers take their engine's table when they are built (tests build layers
+/// for each one).
 public enum KernelISA: String, CaseIterable, Sendable {
     case portable, avx2, avx512
 
@@ -28,9 +29,6 @@ public enum KernelISA: String, CaseIterable, Sendable {
 
     /// The fastest table this CPU can run.
     public static var best: KernelISA { supported.last ?? .portable }
-
-    /// The table for layers built from now on: the environment's choice, or `best`.
-    nonisolated(unsafe) public static var active: KernelISA = fromEnvironment.isa
 
     /// FERDASH_ISA read once: the table it names, or `best` with the reason it could not be
     /// used (the CLI reports that reason and stops; a library user gets the fastest table).

@@ -4,13 +4,15 @@
 //
 // How FERModel fits together, bottom up:
 //   Buffers, Random, Threads   raw storage, the seeded generator, worker split + sgemm wrapper
-//   WorkerPool                 the threads behind parallelFor, awake between layers
+//   Engine                     threads, kernel table, profiling clock: what a Classifier is
+//                              given; owns the worker pool and the Winograd scratch
+//   WorkerPool                 an engine's threads behind parallelFor, awake between layers
 //   Conv2D (+ ConvCore), ConvReLUPool, ConvNormPool, MaxPool, Dense, Activation, Dropout,
 //   BatchNorm                  layers, NHWC, forward and backward in the same file
 //   Winograd                   F(2×2, 3×3) and F(4×4, 3×3) for 3×3 convolutions: forward, data
 //                              and weight gradient, folded inference
 //   Kernels                    KernelISA: which CKernels table (portable, AVX2, AVX-512) runs the
-//                              Winograd transforms, chosen once at run time
+//                              Winograd transforms, named by the engine the layers are built for
 //   Network                    a stack of layers, its buffer plan and inference folding, and
 //                              NetworkFactory (one function per architecture)
 //   Loss, Adam, Initializers   softmax cross-entropy, the conv-only L2 term, TF1 Adam, init
@@ -26,11 +28,11 @@
 // Adding a network: a case in Architecture and a function in NetworkFactory listing layers;
 // checkpoints follow automatically (tensor names and sizes come from the layers).
 
-/// What a pass needs beyond the tensors: train/inference mode, the dropout generator and how
-/// many workers to split across.
+/// What a pass needs beyond the tensors: train/inference mode, the dropout generator and the
+/// workers to split across (`ctx.workers.parallelFor`).
 struct PassContext {
     var training: Bool
-    var workers: Int
+    var workers: Workers
     var rng: Xoshiro256
     /// Batch norm normalises with the batch's statistics (and updates the running ones) only in
     /// real training. Sampling with dropout on (`logitsWithDropout`) sets this false: one image's

@@ -30,7 +30,7 @@ final class MaxPool2x2: Layer {
         argmax.reserve(batch * outputShape.count)
         let arg = argmax.pointer
         let workers = workItems(workers: ctx.workers, units: pairs)
-        parallelFor(workers) { w in
+        ctx.workers.parallelFor(workers) { w in
             for p in slice(pairs, parts: workers, index: w) {
                 let top = x + 2 * p * W * C, bottom = top + W * C
                 let d = y + p * half * C, a = arg + p * half * C
@@ -57,7 +57,7 @@ final class MaxPool2x2: Layer {
         let pairs = batch * inputShape.height / 2
         let arg = UnsafePointer(argmax.pointer)
         let workers = workItems(workers: ctx.workers, units: pairs)
-        parallelFor(workers) { w in
+        ctx.workers.parallelFor(workers) { w in
             for p in slice(pairs, parts: workers, index: w) {
                 let top = dx + 2 * p * W * C, bottom = top + W * C
                 let g = dy + p * half * C, a = arg + p * half * C

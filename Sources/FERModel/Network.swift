@@ -1,8 +1,3 @@
-import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
-
 // A feed-forward stack of layers with the activation and gradient buffers between them.
 // Buffers grow to the largest batch seen and are then reused: no allocation per step.
 
@@ -30,17 +25,9 @@ final class Network {
         /// The last layer index the fold covers.
         let last: Int
     }
-    /// Seconds spent per layer while profiling is on (nil: off, no clock reads).
+    /// Seconds spent per layer while profiling is on (nil: off, no clock reads), on the clock
+    /// of the pass's engine (`Engine.profileClock`).
     var profile: [(forward: Double, backward: Double)]?
-    /// Profiling clock: this thread's CPU time when everything runs on it (one worker), which
-    /// other processes on a shared machine cannot inflate; wall time otherwise.
-    static var profileUsesThreadCPUTime = false
-    static func clock() -> UInt64 {
-        guard profileUsesThreadCPUTime else { return DispatchTime.now().uptimeNanoseconds }
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
 
     /// `shareBuffers`: false gives every layer's output and gradient a buffer of its own (tests
     /// compare the two plans).
@@ -155,7 +142,7 @@ final class Network {
         var x = input
         var i = 0
         while i < layers.count {
-            let t0 = profile == nil ? 0 : Self.clock()
+            let t0 = profile == nil ? 0 : ctx.workers.engine.clock()
             let last: Int, output: UnsafeMutablePointer<Float>
             if folding, let fold = folds[i] {
                 // The folded layers' time shows under the conv.
@@ -171,7 +158,7 @@ final class Network {
                 output = activations[i].pointer
                 layers[i].forward(x, output, batch: batch, &ctx)
             }
-            if profile != nil { profile![i].forward += Double(Self.clock() - t0) / 1e9 }
+            if profile != nil { profile![i].forward += Double(ctx.workers.engine.clock() - t0) / 1e9 }
             x = UnsafePointer(output)
             i = last + 1
         }
@@ -188,7 +175,7 @@ final class Network {
         for i in stride(from: layers.count - 1, through: stop, by: -1) {
             var x = i == 0 ? input : UnsafePointer(activations[i - 1].pointer)
             let dx = i == 0 ? nil : gradients[i - 1].pointer
-            let t0 = profile == nil ? 0 : Self.clock()
+            let t0 = profile == nil ? 0 : ctx.workers.engine.clock()
             if let norm = recomputed[i - 1] {
                 // Layer i's output is dead (layer i + 1's backward has run) and layer i's
                 // backward reads only x: its buffer takes the recomputed input.
@@ -196,7 +183,7 @@ final class Network {
                 x = UnsafePointer(activations[i].pointer)
             }
             layers[i].backward(x, activations[i].pointer, gradients[i].pointer, dx, batch: batch, ctx)
-            if profile != nil { profile![i].backward += Double(Self.clock() - t0) / 1e9 }
+            if profile != nil { profile![i].backward += Double(ctx.workers.engine.clock() - t0) / 1e9 }
         }
     }
 
@@ -213,24 +200,26 @@ final class Network {
 enum NetworkFactory {
     static let input = Shape(ModelShape.side, ModelShape.side, 1)
 
-    static func build(_ architecture: Architecture) -> Network {
+    /// `isa`: the kernel table the layers run on (an engine's).
+    static func build(_ architecture: Architecture, isa: KernelISA) -> Network {
         switch architecture {
-        case .seed: return seed()
+        case .seed: return seed(isa: isa)
         // One 5×5 conv at full resolution instead of a 3×3 pair: the pair at 48×48×32 cost a
         // third of the step (measured: 100 img/s for 32,32|64,64|128,128 against 130 img/s
         // for this, on a loaded 2-core machine), and the deeper blocks matter more.
-        case .vgg7: return vggStyle(blocks: [[32], [64, 64], [128, 128]], firstKernel: 5)
-        case .vgg8: return vggStyle(blocks: [[32], [64, 64], [128, 128], [256]], firstKernel: 5)
+        case .vgg7: return vggStyle(blocks: [[32], [64, 64], [128, 128]], firstKernel: 5, isa: isa)
+        case .vgg8: return vggStyle(blocks: [[32], [64, 64], [128, 128], [256]], firstKernel: 5, isa: isa)
         // Depth at 12×12 is what paid on a held-out tenth of Training (the 384-wide fourth
         // block alone did not; docs/ARCH.md).
-        case .vgg9: return vggStyle(blocks: [[32], [64, 64], [128, 128, 128], [384]], firstKernel: 5)
+        case .vgg9: return vggStyle(blocks: [[32], [64, 64], [128, 128, 128], [384]], firstKernel: 5, isa: isa)
         }
     }
 
     /// VGG-style: conv → batch norm + ReLU stacks, each block ending in a 2×2 max-pool
     /// (48→24→12→6), then flatten → dense 256 → BN + ReLU → dropout → dense 7.
     /// `blocks` lists each block's conv widths; the very first conv uses `firstKernel`.
-    static func vggStyle(blocks: [[Int]], firstKernel: Int = 3, hidden: Int = 256, shareBuffers: Bool = true) -> Network {
+    static func vggStyle(blocks: [[Int]], firstKernel: Int = 3, hidden: Int = 256, shareBuffers: Bool = true,
+                         isa: KernelISA) -> Network {
         var layers: [Layer] = []
         var shape = input
         for (b, widths) in blocks.enumerated() {
@@ -238,7 +227,7 @@ enum NetworkFactory {
                 // A single full-resolution conv: one layer that recomputes its conv output
                 // instead of storing four 48×48×C tensors (ConvNormPool).
                 let block = ConvNormPool(name: "conv1_1+bn+pool1", convName: "conv1_1", input: shape,
-                                         kernel: firstKernel, outChannels: widths[0])
+                                         kernel: firstKernel, outChannels: widths[0], isa: isa)
                 layers.append(block)
                 shape = block.outputShape
                 continue
@@ -252,14 +241,14 @@ enum NetworkFactory {
                 // Winograd where the shape allows (the 3×3 layers): agrees with im2col to rounding
                 // (WinogradTests) at 2.25× fewer GEMM flops.
                 let c = Conv2D(name: name, input: shape, kernel: kernel, outChannels: width, chunkImages: chunk,
-                               winograd: true)
+                               winograd: true, isa: isa)
                 layers.append(c)
                 shape = c.outputShape
                 if i < widths.count - 1 {
-                    layers.append(BatchNorm(name: name + ".bn", shape: shape, relu: true))
+                    layers.append(BatchNorm(name: name + ".bn", shape: shape, relu: true, isa: isa))
                 } else {
                     // The block's last batch norm pools as it goes: its output is never stored.
-                    let block = NormPool(normName: name + ".bn", poolName: "pool\(b + 1)", shape: shape)
+                    let block = NormPool(normName: name + ".bn", poolName: "pool\(b + 1)", shape: shape, isa: isa)
                     layers.append(block)
                     shape = block.outputShape
                 }
@@ -267,19 +256,19 @@ enum NetworkFactory {
         }
         let fc1 = Dense(name: "fc1", input: shape, outputs: hidden)
         layers.append(fc1)
-        layers.append(BatchNorm(name: "fc1.bn", shape: fc1.outputShape, relu: true))
+        layers.append(BatchNorm(name: "fc1.bn", shape: fc1.outputShape, relu: true, isa: isa))
         layers.append(Dropout(name: "fc1.dropout", shape: fc1.outputShape, keep: 0.5))
         layers.append(Dense(name: "fc2", input: fc1.outputShape, outputs: ModelShape.classes))
         return Network(layers, shareBuffers: shareBuffers)
     }
 
     /// The book chapter's network, exactly (see design/SEED.md).
-    static func seed() -> Network {
+    static func seed(isa: KernelISA) -> Network {
         // Chunk sizes measured on the 2-core target (batch 128, one core, CPU time per step):
         // conv1/conv2 chunks of 8/8 images 169 ms, 4/2 150 ms, 2/1 152 ms, 16/16 187 ms — a
         // chunk's patches and conv output should stay within the core's 2 MB L2.
-        let conv1 = ConvReLUPool(name: "conv1", input: input, kernel: 5, outChannels: 32, chunkImages: 4)
-        let conv2 = ConvReLUPool(name: "conv2", input: conv1.outputShape, kernel: 3, outChannels: 64, chunkImages: 2)
+        let conv1 = ConvReLUPool(name: "conv1", input: input, kernel: 5, outChannels: 32, chunkImages: 4, isa: isa)
+        let conv2 = ConvReLUPool(name: "conv2", input: conv1.outputShape, kernel: 3, outChannels: 64, chunkImages: 2, isa: isa)
         let fc1 = Dense(name: "fc1", input: conv2.outputShape, outputs: 256)
         let relu = ReLU(name: "fc1.relu", shape: fc1.outputShape)
         let drop = Dropout(name: "fc1.dropout", shape: fc1.outputShape, keep: 0.5)

@@ -26,9 +26,10 @@ final class NormPool: Layer {
 
     /// `normName` and `poolName`: the names the separate layers would carry (parameters keep
     /// the batch norm's).
-    init(normName: String, poolName: String, shape: Shape) {
+    /// `isa`: the batch norm's kernel table.
+    init(normName: String, poolName: String, shape: Shape, isa: KernelISA) {
         name = normName + "+" + poolName
-        norm = BatchNorm(name: normName, shape: shape, relu: true)
+        norm = BatchNorm(name: normName, shape: shape, relu: true, isa: isa)
         pool = MaxPool2x2(name: poolName, input: shape)
     }
 

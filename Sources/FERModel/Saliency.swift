@@ -20,7 +20,7 @@ extension Classifier {
         precondition((0..<ModelShape.classes).contains(target), "class \(target) is not 0...\(ModelShape.classes - 1)")
         let (block, head) = Self.saliencyBlock(network)
         let input = image.baseAddress!
-        var ctx = PassContext(training: false, workers: ComputeThreads.workers, rng: rng)
+        var ctx = PassContext(training: false, workers: engine.workers, rng: rng)
         // Backward through a block below the head reads its conv output, which a folded pass
         // never writes.
         ctx.foldsBatchNorm = block == head - 1

@@ -51,7 +51,7 @@ final class WinogradConv3x3 {
         case reluPool(UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<UInt8>?)
     }
 
-    final class Scratch {
+    final class Scratch: @unchecked Sendable { // unchecked: passed between threads only through the engine's mutex; one slice uses it at a time
         let strip = FloatBuffer(1)   // α zero-padded input rows of one tile row
         let v = FloatBuffer(1)
         let m = FloatBuffer(1)
@@ -62,12 +62,8 @@ final class WinogradConv3x3 {
             m.reserve(alpha * alpha * WinogradConv3x3.plane(tiles, g.outChannels))
         }
     }
-    /// Working memory shared by every Winograd convolution of the process: layers and passes
-    /// run one after another, so only as many sets exist as workers ever ran at once, each grown
-    /// to the largest chunk, rather than one pool per convolution (vgg7 has twelve: forward,
-    /// data gradient and folded inference of four layers, 14 MB of scratch with F(4×4) tiles).
-    nonisolated(unsafe) private static var sharedPool: [Scratch] = []
-    private static let sharedPoolLock = PthreadLock()
+    // Scratch sets live in the engine (`Engine.winogradScratch`): every Winograd convolution
+    // run on it shares them.
 
     /// Floats from one transformed plane (V[ξ] or M[ξ] of a chunk) to the next: the tiles'
     /// channels plus one cache line. Chunks hold 24 or 96 tiles of 32–128 channels, so without
@@ -76,12 +72,14 @@ final class WinogradConv3x3 {
     /// faster (one tile row of 12 tiles × 64 channels, AVX-512: input 3.1 → 1.0 µs, output
     /// gradient 3.0 → 1.0 µs; portable 8.7 → 1.2 µs).
     static func plane(_ tiles: Int, _ channels: Int) -> Int { tiles * channels + 16 }
-    /// [dU; db] partial sums, one per work slice of a weight gradient, shared by every Winograd
-    /// convolution of the process like the scratch above: backward runs one layer at a time, so
-    /// one set grown to the widest layer serves them all (one layer's α²·Cin·Cout floats per
-    /// slice: 25 MB for vgg9's 128→384 conv4 at eight slices); with the planes taken in groups
-    /// (`planeGroups`) the set stays within 8 MB.
-    nonisolated(unsafe) private static var sharedPartials: [[FloatBuffer]] = []
+    /// [dU; db] partial sums, one buffer per work slice of a weight gradient, shared by every
+    /// Winograd convolution of an engine like the scratch (`Engine.winogradPartials`): backward
+    /// runs one layer at a time, so one set grown to the widest layer serves them all (one
+    /// layer's α²·Cin·Cout floats per slice: 25 MB for vgg9's 128→384 conv4 at eight slices);
+    /// with the planes taken in groups (`planeGroups`) the set stays within 8 MB.
+    final class Partials: @unchecked Sendable { // unchecked: passed between threads only through the engine's mutex; one weight gradient uses it at a time
+        var slices: [FloatBuffer] = []
+    }
 
     /// The filter transform G (α×3) of F(2×2, 3×3) and of F(4×4, 3×3) (points 0, ±1, ±2, ∞).
     static let G2: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
@@ -97,7 +95,7 @@ final class WinogradConv3x3 {
     /// `chunkTiles`: tiles per chunk. Measured on the 2-core target for the seed's conv2 (one
     /// thread, batch 128, forward ms): 12–36 tiles 16–18 ms, 48 and more 21 ms (V and M of a
     /// chunk leave L1/L2), against 33 ms for im2col.
-    init(_ geometry: ConvGeometry, tile: Int = 2, chunkTiles: Int = 24, isa: KernelISA = .active) {
+    init(_ geometry: ConvGeometry, tile: Int = 2, chunkTiles: Int = 24, isa: KernelISA) {
         precondition(tile == 2 || tile == 4, "Winograd tiles are 2×2 or 4×4")
         precondition(Self.supports(geometry, tile: tile))
         self.geometry = geometry
@@ -110,10 +108,11 @@ final class WinogradConv3x3 {
 
     private var tilesPerRow: Int { geometry.input.width / tile }
 
-    func withScratch<T>(_ body: (Scratch) -> T) -> T {
-        let s = Self.sharedPoolLock.locked { Self.sharedPool.popLast() } ?? Scratch()
+    /// Runs `body` with one of `engine`'s scratch sets, grown to this convolution's chunk.
+    func withScratch<T>(_ engine: Engine, _ body: (Scratch) -> T) -> T {
+        let s = engine.winogradScratch.withLock { $0.popLast() } ?? Scratch()
         s.fit(tiles: tileRowsPerChunk * tilesPerRow, alpha: alpha, g: geometry)
-        defer { Self.sharedPoolLock.locked { Self.sharedPool.append(s) } }
+        defer { engine.winogradScratch.withLock { $0.append(s) } }
         return body(s)
     }
 
@@ -146,12 +145,13 @@ final class WinogradConv3x3 {
     /// last ones, as folded inference does), then splits the tile rows (flattened image·H/m +
     /// tile row) over the workers like the layers' im2col paths do.
     func run(_ x: UnsafePointer<Float>, weights: UnsafePointer<Float>?, bias: UnsafePointer<Float>,
-             batch: Int, workers: Int, _ epilogue: Epilogue) {
+             batch: Int, workers: Workers, _ epilogue: Epilogue) {
         if let weights { refresh(weights: weights) }
         let tileRows = batch * geometry.input.height / tile
         let parts = workItems(workers: workers, units: tileRows, grain: geometry.input.height / tile)
-        parallelFor(parts) { w in
-            withScratch { forward(x, bias: bias, rows: slice(tileRows, parts: parts, index: w), $0, epilogue) }
+        let engine = workers.engine
+        workers.parallelFor(parts) { w in
+            withScratch(engine) { forward(x, bias: bias, rows: slice(tileRows, parts: parts, index: w), $0, epilogue) }
         }
     }
 
@@ -188,7 +188,7 @@ final class WinogradConv3x3 {
     /// tiles per group with the transforms recomputed, so the slices' partials stay within
     /// `partialsLimit`. Every value is still summed in the same order (tiles, then slices, then
     /// the planes r·α + j into dW), so the bits do not depend on the grouping.
-    func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, workers: Int,
+    func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, batch: Int, workers: Workers,
                         weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>,
                         planeGroups forcedGroups: Int? = nil) {
         let tileRows = batch * geometry.input.height / tile
@@ -197,25 +197,26 @@ final class WinogradConv3x3 {
         // One slice per worker, not the forward's up to four: each slice keeps its own partial
         // dU (α²·Cin·Cout floats), and fewer of them let wide layers take all their planes in
         // one group. vgg9 on 2 threads trained 530 → 581 img/s with this and 48-tile chunks.
-        let parts = max(1, min(workers, tileRows))
+        let parts = max(1, min(workers.count, tileRows))
         let groups = forcedGroups ?? Self.planeGroups(parts: parts, plane: plane, planes: planeCount)
         precondition(groups >= 1 && planeCount % groups == 0, "the \(planeCount) planes split into equal groups")
         let planesPerGroup = planeCount / groups
         // Each partial: its group's planes of dU, then Σdy (group 0 keeps it; later groups
         // write it again to a second, discarded copy).
         let stride = planesPerGroup * plane + 2 * co
-        var partials = Self.sharedPoolLock.locked { Self.sharedPartials.popLast() } ?? []
-        defer { Self.sharedPoolLock.locked { Self.sharedPartials.append(partials) } }
-        while partials.count < parts { partials.append(FloatBuffer(stride)) }
-        for buffer in partials.prefix(parts) { buffer.reserve(stride) }
-        let slices = partials
+        let engine = workers.engine
+        let set = engine.winogradPartials.withLock { $0.popLast() } ?? Partials()
+        defer { engine.winogradPartials.withLock { $0.append(set) } }
+        while set.slices.count < parts { set.slices.append(FloatBuffer(stride)) }
+        for buffer in set.slices.prefix(parts) { buffer.reserve(stride) }
+        let partials = set.slices
         weightGrad.update(repeating: 0, count: 9 * plane)
         for group in 0..<groups {
             let planes = (group * planesPerGroup)..<((group + 1) * planesPerGroup)
-            parallelFor(parts) { w in
+            workers.parallelFor(parts) { w in
                 accumulateSlice(x, dy, tileRows: slice(tileRows, parts: parts, index: w), planes: planes,
-                                into: slices[w].pointer, count: stride,
-                                biasGrad: slices[w].pointer + planesPerGroup * plane + (group == 0 ? 0 : co))
+                                into: partials[w].pointer, count: stride, engine: engine,
+                                biasGrad: partials[w].pointer + planesPerGroup * plane + (group == 0 ? 0 : co))
             }
             let total = partials[0].pointer
             for w in 1..<max(parts, 1) {
@@ -231,11 +232,11 @@ final class WinogradConv3x3 {
     /// sums V[ξ]ᵀ · dM[ξ] over the tiles of `tileRows` into it for the planes ξ in `planes`,
     /// and Σdy into `biasGrad`.
     private func accumulateSlice(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, tileRows: Range<Int>,
-                                 planes: Range<Int>, into dU: UnsafeMutablePointer<Float>, count: Int,
+                                 planes: Range<Int>, into dU: UnsafeMutablePointer<Float>, count: Int, engine: Engine,
                                  biasGrad: UnsafeMutablePointer<Float>) {
         let ci = geometry.input.channels, co = geometry.outChannels, plane = ci * co
         dU.update(repeating: 0, count: count)
-        withScratch { s in
+        withScratch(engine) { s in
             var r = tileRows.lowerBound
             while r < tileRows.upperBound {
                 let n = min(tileRowsPerChunk, tileRows.upperBound - r)

@@ -17,10 +17,11 @@ import Glibc
 //
 // One region runs at a time. A caller that finds the pool busy (another thread inside
 // parallelFor) falls back to concurrentPerform, so regions never wait for each other.
+//
+// Each `Engine` owns one pool. Its helpers hold the pool until `stop()` (the engine's deinit)
+// wakes them to exit, so an engine's threads end with it.
 
-final class WorkerPool: @unchecked Sendable {
-    static let shared = WorkerPool()
-
+final class WorkerPool: @unchecked Sendable { // unchecked: the region's fields are guarded by `mutex` (a pthread mutex: helpers sleep on its condition variable), `helpers` by `busy`
     /// How long an idle helper keeps polling for the next region before it sleeps.
     static let spinNanoseconds: UInt64 = 100_000
 
@@ -33,18 +34,38 @@ final class WorkerPool: @unchecked Sendable {
     // The published region; written and read under `mutex`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let wake: UnsafeMutablePointer<pthread_cond_t>
-    nonisolated(unsafe) private var body: ((Int) -> Void)?
-    nonisolated(unsafe) private var items = 0
-    nonisolated(unsafe) private var sleepers = 0
-    nonisolated(unsafe) private var helpers = 0
+    private var body: ((Int) -> Void)?
+    private var items = 0
+    private var sleepers = 0
+    /// Set once, by `stop()`: helpers leave instead of waiting for the next region.
+    private var stopping = false
+    /// Helpers started; only the thread that holds `busy` reads or writes it.
+    private var helpers = 0
 
-    private init() {
+    init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
         wake = .allocate(capacity: 1)
         wake.initialize(to: pthread_cond_t())
         pthread_cond_init(wake, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(wake)
+        wake.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Tells the helpers to exit once they finish what they are doing (they release the pool
+    /// as they go). No region may be in flight or start afterwards: the owner is going away.
+    func stop() {
+        pthread_mutex_lock(mutex)
+        stopping = true
+        generation.add(1, ordering: .releasing)
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(mutex)
     }
 
     /// Runs body(0..<n) on the calling thread and `threads − 1` helpers. False (nothing run)
@@ -89,15 +110,25 @@ final class WorkerPool: @unchecked Sendable {
         while helpers < wanted {
             helpers += 1
             var thread = pthread_t()
-            let context = Unmanaged.passUnretained(self).toOpaque()   // the pool lives forever
+            // Each helper holds the pool until it exits.
+            let context = Unmanaged.passRetained(self).toOpaque()
             let created = pthread_create(&thread, nil, { context in
-                Unmanaged<WorkerPool>.fromOpaque(context!).takeUnretainedValue().helperLoop()
+                let pool = Unmanaged<WorkerPool>.fromOpaque(context!)
+                pool.takeUnretainedValue().helperLoop()
+                pool.release()
                 return nil
             }, context)
-            if created == 0 { pthread_detach(thread) } else { helpers -= 1; return }
+            if created == 0 {
+                pthread_detach(thread)
+            } else {
+                Unmanaged<WorkerPool>.fromOpaque(context).release()
+                helpers -= 1
+                return
+            }
         }
     }
 
+    /// Runs regions until `stop()`.
     private func helperLoop() {
         var seen = generation.load(ordering: .acquiring)
         while true {
@@ -116,7 +147,9 @@ final class WorkerPool: @unchecked Sendable {
                 sleepers -= 1
             }
             seen = generation.load(ordering: .acquiring)
+            let leaving = stopping
             pthread_mutex_unlock(mutex)
+            if leaving { return }
             if joinRegion() { participants.subtract(1, ordering: .releasing) }
         }
     }

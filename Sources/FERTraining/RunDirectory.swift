@@ -113,9 +113,10 @@ public struct RunDirectory: Sendable {
     }
 
     /// Reads and decodes a checkpoint file, naming the file in every error. The classifier is
-    /// the checkpoint's model: a training checkpoint's weight average, if it keeps one, becomes
-    /// the weights. `trainingState` keeps the raw weights and the average apart, to resume.
-    public static func loadCheckpoint(_ file: String, trainingState: Bool = false) throws -> (Classifier, metadata: [String: String]) {
+    /// the checkpoint's model, computing on `engine`: a training checkpoint's weight average, if it
+    /// keeps one, becomes the weights. `trainingState` keeps the raw weights and the average apart, to resume.
+    public static func loadCheckpoint(_ file: String, engine: Engine,
+                                      trainingState: Bool = false) throws -> (Classifier, metadata: [String: String]) {
         guard let data = FileManager.default.contents(atPath: file) else {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
@@ -124,7 +125,7 @@ public struct RunDirectory: Sendable {
             throw RunError("\(file): no such checkpoint")
         }
         do {
-            let (classifier, metadata) = try Classifier.fromCheckpoint([UInt8](data))
+            let (classifier, metadata) = try Classifier.fromCheckpoint([UInt8](data), engine: engine)
             if !trainingState { classifier.adoptAveragedWeights() }
             return (classifier, metadata)
         } catch let error as CheckpointError {

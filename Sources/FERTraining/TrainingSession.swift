@@ -233,17 +233,18 @@ public final class TrainingSession: @unchecked Sendable {
         let train = dataset.train
         guard !train.isEmpty else { throw RunError("\(dataset.name): the training split is empty; nothing to train on") }
         guard train.isLabeled else { throw RunError("\(dataset.name): the training split has unlabelled images") }
-        ComputeThreads.set(configuration.threads)
+        let engine = Engine(threads: configuration.threads)
         try run.create()
         let metrics = try MetricsLog(path: run.metrics)
         let tensorboard = try TensorBoardLog(directory: run.path)
 
         let model: Classifier
         if configuration.resume {
-            (model, bestAccuracy) = try restore()
+            (model, bestAccuracy) = try restore(on: engine)
         } else {
             model = Classifier(architecture: configuration.architecture,
-                               hyperparameters: configuration.hyperparameters, seed: configuration.seed)
+                               hyperparameters: configuration.hyperparameters, seed: configuration.seed,
+                               engine: engine)
         }
         if let decay = configuration.weightAverageDecay, model.weightAverageDecay != decay {
             // A new run, or a resumed one that kept no average (or another decay): the average
@@ -398,8 +399,8 @@ public final class TrainingSession: @unchecked Sendable {
     }
 
     /// Reads the run's latest checkpoint; returns the model and the best accuracy seen so far.
-    private func restore() throws -> (Classifier, Double) {
-        let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint, trainingState: true)
+    private func restore(on engine: Engine) throws -> (Classifier, Double) {
+        let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint, engine: engine, trainingState: true)
         guard model.architecture == configuration.architecture else {
             throw RunError("\(run.latestCheckpoint): checkpoint is architecture '\(model.architecture.rawValue)', but --arch \(configuration.architecture.rawValue) was asked for")
         }

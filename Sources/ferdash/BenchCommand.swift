@@ -42,23 +42,23 @@ struct Bench: ParsableCommand {
         if let video { return try benchVideo(video) }
         let threadCount = threads ?? defaultThreads()
         if profile {
-            let rows = EngineBenchmark.profile(architecture: arch, threads: threadCount, batch: 128, steps: max(2, steps / 3))
+            let rows = EngineBenchmark.profile(architecture: arch, engine: Engine(threads: threadCount), batch: 128, steps: max(2, steps / 3))
             print("layer               forward ms  backward ms")
             for row in rows {
                 print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0)
                       + String(format: "%10.1f %12.1f", row.forwardMs, row.backwardMs))
             }
             print("\nlayer               infer ms (batch 128)")
-            for row in EngineBenchmark.profileInference(architecture: arch, threads: threadCount, batch: 128,
+            for row in EngineBenchmark.profileInference(architecture: arch, engine: Engine(threads: threadCount), batch: 128,
                                                         calls: max(2, steps / 3)) where row.forwardMs >= 50 {
                 print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%10.1f", row.forwardMs / 1000))
             }
             print("\nlayer               batch-1 µs")
-            for row in EngineBenchmark.profileInference(architecture: arch, threads: threadCount) where row.forwardMs >= 0.05 {
+            for row in EngineBenchmark.profileInference(architecture: arch, engine: Engine(threads: threadCount)) where row.forwardMs >= 0.05 {
                 print(row.layer.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%10.1f", row.forwardMs))
             }
         }
-        let result = EngineBenchmark.run(architecture: arch, threads: threadCount, batch: 128, steps: steps)
+        let result = EngineBenchmark.run(architecture: arch, engine: Engine(threads: threadCount), batch: 128, steps: steps)
         var detection: (megapixels: Double, faces: Int, milliseconds: Double, cpuMilliseconds: Double)?
         if let detectImage {
             let image = try ImageFile.readGray(path: detectImage)
@@ -99,8 +99,7 @@ extension Bench {
     /// The video passes, with the CPU's instruction sets: the same video runs 2–3× apart on the
     /// machines we target, so a figure means little without them.
     func benchVideo(_ path: String) throws {
-        ComputeThreads.set(threads ?? 1)
-        let (classifier, _) = try RunDirectory.loadCheckpoint(try chooseModel(model))
+        let (classifier, _) = try RunDirectory.loadCheckpoint(try chooseModel(model), engine: Engine(threads: threads ?? 1))
         let detector = try FaceDetector(cascadePath: cascade)
         var every5 = VideoAnalysisOptions()
         every5.selection = .every(5)
@@ -115,7 +114,7 @@ extension Bench {
         if json {
             print(JSON.object([
                 ("video", .string(path)), ("width", .int(info.width)), ("height", .int(info.height)), ("codec", .string(info.codec)),
-                ("cpu", .string(cpuModel())), ("cpu_flags", .array(flags.map { .string($0) })), ("kernels", .string(KernelISA.active.rawValue)),
+                ("cpu", .string(cpuModel())), ("cpu_flags", .array(flags.map { .string($0) })), ("kernels", .string(classifier.engine.isa.rawValue)),
                 ("threads", .int(threads ?? 1)), ("peak_rss_mb", .number(peak)),
                 ("passes", .array(passes.map { p in .object([
                     ("name", .string(p.name)), ("decoded_frames", .int(p.decodedFrames)), ("analysed_frames", .int(p.analysedFrames)),
@@ -127,7 +126,7 @@ extension Bench {
         }
         print("ferdash bench --video \(path): \(info.width)×\(info.height) \(info.codec)"
               + String(format: ", %.1f s", passes[0].videoSeconds) + ", \(passes[0].decodedFrames) frames")
-        print("cpu    : \(cpuModel()) (\(flags.isEmpty ? "no avx2" : flags.joined(separator: " "))), kernels \(KernelISA.active.rawValue), network threads \(threads ?? 1)")
+        print("cpu    : \(cpuModel()) (\(flags.isEmpty ? "no avx2" : flags.joined(separator: " "))), kernels \(classifier.engine.isa.rawValue), network threads \(threads ?? 1)")
         for p in passes {
             print(p.name.padding(toLength: 20, withPad: " ", startingAt: 0)
                   + String(format: ": %6.0f frames/s, %5.1f× real time", p.framesPerSecond, p.realTime)

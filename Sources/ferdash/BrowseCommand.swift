@@ -21,7 +21,7 @@ struct Browse: ParsableCommand {
         var served: (Classifier, checkpoint: String)?
         // A named model must load; without one, browsing still works when there is no model at all.
         if let checkpoint = model != nil ? try chooseModel(model) : try? chooseModel(nil) {
-            served = (try RunDirectory.loadCheckpoint(checkpoint).0, checkpoint)
+            served = (try RunDirectory.loadCheckpoint(checkpoint, engine: Engine(threads: defaultThreads())).0, checkpoint)
         }
         let status = runBrowseDashboard(dataset: dataset, model: served, options: display.options)
         if status != 0 { throw ExitCode(status) }

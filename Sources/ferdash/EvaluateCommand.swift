@@ -27,7 +27,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let checkpoint = try chooseModel(model)
-        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint)
+        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint, engine: Engine(threads: threads ?? defaultThreads()))
         let dataset = try dataOptions.load()
         let set = dataset[split]
         guard set.count > 0 else {
@@ -36,7 +36,6 @@ struct Evaluate: ParsableCommand {
         guard set.isLabeled else {
             throw UsageError("\(dataset.name): the \(split.rawValue) split has no labels, so it cannot be scored (try --split validation)")
         }
-        ComputeThreads.set(threads ?? defaultThreads())
         let result = Evaluator.evaluate(classifier, on: set, tta: tta ? .mirrorAndShifts : .none)
         let confusion = result.confusion
         if json {

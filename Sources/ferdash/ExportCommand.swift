@@ -25,7 +25,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let checkpoint = try chooseModel(model)
-        let (classifier, metadata) = try RunDirectory.loadCheckpoint(checkpoint)
+        let (classifier, metadata) = try RunDirectory.loadCheckpoint(checkpoint, engine: Engine(threads: defaultThreads()))
         switch format {
         case .onnx:
             let bytes = ONNXWriter.encode(classifier.inferenceGraph(), metadata: Self.metadata(classifier, metadata))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERData
+import FERModel
 import FERTraining
 import ImagePrediction
 import Foundation
@@ -34,7 +35,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let checkpoint = try chooseModel(model)
-        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint)
+        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint, engine: Engine(threads: defaultThreads()))
         let preparer = try FacePreparer(options: faceOptions)
         var predictor = ImagePredictor(classifier: classifier, tta: tta, dropoutRuns: samples)
         do { predictor.explanations = try explain.map { try ExplanationFiles(directory: $0) } }

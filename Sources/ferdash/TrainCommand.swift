@@ -184,7 +184,7 @@ extension LearningRateSchedule.Kind: ExpressibleByArgument {}
 /// The settings a run was started with (its latest checkpoint's metadata), or none.
 func storedSettings(_ directory: String) -> [String: String] {
     let path = RunDirectory(path: directory).latestCheckpoint
-    guard let (_, metadata) = try? RunDirectory.loadCheckpoint(path) else { return [:] }
+    guard let (_, metadata) = try? RunDirectory.loadCheckpoint(path, engine: Engine(threads: 1)) else { return [:] }
     return metadata
 }
 

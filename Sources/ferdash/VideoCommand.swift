@@ -92,9 +92,9 @@ struct Video: ParsableCommand {
             return
         }
         for folder in [out, plot].compactMap({ $0 }) { try makeFolder(folder) }
-        ComputeThreads.set(threads)
+        let engine = Engine(threads: threads)
         let checkpoint = try chooseModel(model)
-        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint)
+        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint, engine: engine)
         let detector = try FaceDetector(cascadePath: cascade)
         var options = VideoAnalysisOptions()
         options.selection = every.map { .every($0) } ?? fps.map { .perSecond($0) } ?? .all
@@ -139,7 +139,7 @@ struct Video: ParsableCommand {
         if out == nil && csv == nil && jsonl == nil { outputs.table = nil }
         let decoder = try VideoDecoder(path: file, maxSide: options.maxSide)
         let run = VideoRun(decoder: decoder, analyzer: VideoAnalyzer(classifier: classifier, detector: detector, options: options))
-        let (saliencyNetwork, _) = try RunDirectory.loadCheckpoint(checkpoint)
+        let (saliencyNetwork, _) = try RunDirectory.loadCheckpoint(checkpoint, engine: classifier.engine)
         let inbox = VideoInbox()
         let control = VideoDashboardControl(source: file, job: VideoJob(run: run, outputs: outputs), saliencyNetwork: saliencyNetwork,
                                             exportPath: ((out ?? ".") as NSString).appendingPathComponent("\(name).csv"), inbox: inbox)

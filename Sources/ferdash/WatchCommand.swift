@@ -30,8 +30,6 @@ struct Watch: ParsableCommand {
         let (summary, _) = try RunSummary.read(RunDirectory(path: directory).metrics)
         let comparisons = try loadComparisons(compare)
         let (dataset, note) = try watchDataset(start: summary.start, override: data)
-        // The viewer leaves the cores to the trainer: one thread is plenty for single predictions.
-        ComputeThreads.set(1)
         let status = runWatchDashboard(run: directory, dataset: dataset, datasetNote: note, comparisons: comparisons,
                                        options: display.options)
         if status != 0 { throw ExitCode(status) }

@@ -5,7 +5,7 @@ import XCTest
 /// smoothing, decoupled weight decay, the network itself.
 final class ArchitectureTests: XCTestCase {
     func testBatchNormReLUTrainingGradients() {
-        let layer = BatchNorm(name: "bn", shape: Shape(2, 2, 3), relu: true)
+        let layer = BatchNorm(name: "bn", shape: Shape(2, 2, 3), relu: true, isa: .testing)
         fill(layer.gamma, seed: 50, scale: 1.5)
         fill(layer.beta, seed: 51, scale: 0.5)
         let x = randomFloats(36, seed: 52, scale: 2).map { $0 + 3 }
@@ -24,7 +24,7 @@ final class ArchitectureTests: XCTestCase {
         let x = randomFloats(n, seed: 56, scale: 2).map { $0 + 1 }
         let dy = randomFloats(n, seed: 57)
         func run(workers: Int) -> (y: [Float], dx: [Float], dGamma: [Float], dBeta: [Float]) {
-            let layer = BatchNorm(name: "bn", shape: shape, relu: true)
+            let layer = BatchNorm(name: "bn", shape: shape, relu: true, isa: .testing)
             fill(layer.gamma, seed: 58, scale: 1)
             var y = [Float](repeating: 0, count: n), dx = [Float](repeating: 0, count: n)
             var ctx = PassContext(training: true, workers: workers, rng: Xoshiro256(seed: 1))
@@ -86,7 +86,7 @@ final class ArchitectureTests: XCTestCase {
         w.value.pointer[0] = 2; b.value.pointer[0] = 2
         // Zero gradients: Adam's own step is 0, so only the decay moves anything.
         let h = Hyperparameters(learningRate: 0.1, l2: 0, weightDecay: 0.5)
-        Adam.update([w, b], hyper: h, step: 1, workers: 1)
+        Adam.update([w, b], hyper: h, step: 1, workers: .testing(1))
         XCTAssertEqual(w.value.pointer[0], 2 * (1 - 0.1 * 0.5), accuracy: 1e-7)
         XCTAssertEqual(b.value.pointer[0], 2, "biases are not decayed")
     }
@@ -94,7 +94,7 @@ final class ArchitectureTests: XCTestCase {
     /// The seed chapter's dropout sampling (`predict --samples`) on a batch-normed network: one
     /// image, dropout on, but the running statistics must be used and left untouched.
     func testDropoutSamplingUsesAndKeepsRunningStatistics() {
-        let model = Classifier(architecture: .vgg7, seed: 4)
+        let model = Classifier(architecture: .vgg7, seed: 4, engine: .testing)
         let bn = model.network.layers.compactMap { $0 as? BatchNorm }
         for (i, layer) in bn.enumerated() {
             for c in 0..<layer.inputShape.channels {
@@ -115,7 +115,7 @@ final class ArchitectureTests: XCTestCase {
     }
 
     func testVGG7ShapesParametersAndCheckpointRoundTrip() throws {
-        let model = Classifier(architecture: .vgg7, seed: 3)
+        let model = Classifier(architecture: .vgg7, seed: 3, engine: .testing)
         XCTAssertEqual(model.network.outputShape, Shape(1, 1, 7))
         // conv1 5·5·1·32+32, conv2 (9·32·64+64) + (9·64·64+64), conv3 (9·64·128+128) + (9·128·128+128),
         // fc1 4608·256+256, fc2 256·7+7, and γ/β for the six batch norms (32+64+64+128+128+256).
@@ -123,7 +123,7 @@ final class ArchitectureTests: XCTestCase {
             + (1_179_648 + 256) + (1792 + 7) + 2 * (32 + 64 + 64 + 128 + 128 + 256)
         XCTAssertEqual(model.parameterCount, expected)
         let bytes = model.checkpointBytes(metadata: ["k": "v"])
-        let (copy, meta) = try Classifier.fromCheckpoint(bytes)
+        let (copy, meta) = try Classifier.fromCheckpoint(bytes, engine: .testing)
         XCTAssertEqual(copy.architecture, .vgg7)
         XCTAssertEqual(meta["k"], "v")
         let image = randomFloats(2 * ModelShape.pixels, seed: 7).map { ($0 + 1) / 2 }

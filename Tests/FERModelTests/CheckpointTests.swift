@@ -96,7 +96,7 @@ final class CheckpointTests: XCTestCase {
             if trial % 2 == 0 { bytes = header + bytes }
             let m = message { try Self.decodeTiny(bytes) }
             XCTAssertFalse(m == "no error" || m.hasPrefix("unexpected"), "trial \(trial): \(m)")
-            XCTAssertThrowsError(try Classifier.fromCheckpoint(bytes))
+            XCTAssertThrowsError(try Classifier.fromCheckpoint(bytes, engine: .testing))
         }
     }
 
@@ -128,11 +128,11 @@ final class CheckpointTests: XCTestCase {
 
     func testClassifierRoundTripContinuesTrainingIdentically() throws {
         let x = NetworkTests.images(2, seed: 9), labels: [Int32] = [4, 1]
-        let original = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 2e-3, l2: 0.02), seed: 5)
+        let original = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 2e-3, l2: 0.02), seed: 5, engine: .testing)
         x.withUnsafeBufferPointer { xb in for _ in 0..<2 { _ = original.trainStep(images: xb, labels: labels) } }
         let bytes = original.checkpointBytes(metadata: ["run": "test", "epoch": "1"])
 
-        let (loaded, metadata) = try Classifier.fromCheckpoint(bytes)
+        let (loaded, metadata) = try Classifier.fromCheckpoint(bytes, engine: .testing)
         XCTAssertEqual(metadata, ["run": "test", "epoch": "1"])
         XCTAssertEqual(loaded.step, 2)
         XCTAssertEqual(loaded.architecture, .seed)
@@ -149,7 +149,7 @@ final class CheckpointTests: XCTestCase {
     /// must make exactly the bytes the array encoder gives for copies of the same state.
     func testStreamedCheckpointIsTheEncodedBytes() throws {
         let x = NetworkTests.images(2, seed: 11), labels: [Int32] = [0, 6]
-        let model = Classifier(architecture: .vgg7, seed: 3)
+        let model = Classifier(architecture: .vgg7, seed: 3, engine: .testing)
         x.withUnsafeBufferPointer { xb in _ = model.trainStep(images: xb, labels: labels) }   // non-zero m and v
         let metadata = ["step": "1", "dataset": "tiny"]
         var pieces: [[UInt8]] = []
@@ -166,7 +166,7 @@ final class CheckpointTests: XCTestCase {
             }))
         XCTAssertEqual(Array(pieces.joined()), expected)
         XCTAssertEqual(model.checkpointBytes(metadata: metadata), expected)
-        let (loaded, _) = try Classifier.fromCheckpoint(expected)
+        let (loaded, _) = try Classifier.fromCheckpoint(expected, engine: .testing)
         XCTAssertEqual(loaded.checkpointBytes(metadata: metadata), expected)
     }
 
@@ -174,14 +174,14 @@ final class CheckpointTests: XCTestCase {
     /// the optimizer's moments: a third of the size, the same predictions, and marked as such.
     func testInferenceCheckpointKeepsPredictionsAtAThirdOfTheSize() throws {
         let x = NetworkTests.images(3, seed: 12), labels: [Int32] = [0, 3, 6]
-        let model = Classifier(architecture: .vgg7, seed: 4)
+        let model = Classifier(architecture: .vgg7, seed: 4, engine: .testing)
         x.withUnsafeBufferPointer { xb in for _ in 0..<2 { _ = model.trainStep(images: xb, labels: labels) } }
         let full = model.checkpointBytes(metadata: ["k": "v"])
         let compact = model.checkpointBytes(metadata: ["k": "v"], inferenceOnly: true)
         XCTAssertEqual(Double(compact.count) / Double(full.count), 1.0 / 3, accuracy: 0.01)
-        let (loaded, metadata) = try Classifier.fromCheckpoint(compact)
+        let (loaded, metadata) = try Classifier.fromCheckpoint(compact, engine: .testing)
         XCTAssertTrue(loaded.isInferenceOnly)
-        XCTAssertFalse(try Classifier.fromCheckpoint(full).0.isInferenceOnly)
+        XCTAssertFalse(try Classifier.fromCheckpoint(full, engine: .testing).0.isInferenceOnly)
         XCTAssertEqual(metadata, ["k": "v"])
         XCTAssertEqual(loaded.step, 2)
         let logits: (Classifier) -> [Float] = { c in x.withUnsafeBufferPointer { c.logits(images: $0, count: 3) } }
@@ -190,22 +190,22 @@ final class CheckpointTests: XCTestCase {
         // Damage is caught in this version too.
         var damaged = compact
         damaged[damaged.count / 2] ^= 0x10
-        XCTAssertThrowsError(try Classifier.fromCheckpoint(damaged)) { XCTAssertTrue("\($0)".contains("checksum"), "\($0)") }
-        XCTAssertThrowsError(try Classifier.fromCheckpoint(Array(compact.dropLast(5))))
+        XCTAssertThrowsError(try Classifier.fromCheckpoint(damaged, engine: .testing)) { XCTAssertTrue("\($0)".contains("checksum"), "\($0)") }
+        XCTAssertThrowsError(try Classifier.fromCheckpoint(Array(compact.dropLast(5)), engine: .testing))
     }
 
     func testDamagedSeedCheckpointsAreRejected() throws {
-        let bytes = Classifier(architecture: .seed, seed: 1).checkpointBytes(metadata: [:])
+        let bytes = Classifier(architecture: .seed, seed: 1, engine: .testing).checkpointBytes(metadata: [:])
         // Truncations inside the header and tensor table, and a few deep inside the floats.
         for n in Array(0..<160) + [bytes.count / 3, bytes.count - 9, bytes.count - 1] {
-            XCTAssertThrowsError(try Classifier.fromCheckpoint(Array(bytes.prefix(n))), "length \(n)") {
+            XCTAssertThrowsError(try Classifier.fromCheckpoint(Array(bytes.prefix(n)), engine: .testing), "length \(n)") {
                 XCTAssertTrue($0 is CheckpointError)
             }
         }
         for i in [0, 9, 20, 60, 100, bytes.count / 2, bytes.count - 3] {
             var b = bytes
             b[i] ^= 0x40
-            XCTAssertThrowsError(try Classifier.fromCheckpoint(b), "flip at \(i)") { XCTAssertTrue($0 is CheckpointError) }
+            XCTAssertThrowsError(try Classifier.fromCheckpoint(b, engine: .testing), "flip at \(i)") { XCTAssertTrue($0 is CheckpointError) }
         }
     }
 }

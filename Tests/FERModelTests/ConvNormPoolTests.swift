@@ -18,9 +18,9 @@ final class ConvNormPoolTests: XCTestCase {
     func testMatchesTheSeparateLayers() {
         let input = Shape(8, 6, 1)
         for (kernel, workers) in [(5, 1), (5, 2), (3, 2)] {
-            let fused = ConvNormPool(name: "block", convName: "c", input: input, kernel: kernel, outChannels: 8)
-            let conv = Conv2D(name: "c", input: input, kernel: kernel, outChannels: 8, chunkImages: 1)
-            let norm = BatchNorm(name: "c.bn", shape: conv.outputShape, relu: true)
+            let fused = ConvNormPool(name: "block", convName: "c", input: input, kernel: kernel, outChannels: 8, isa: .testing)
+            let conv = Conv2D(name: "c", input: input, kernel: kernel, outChannels: 8, chunkImages: 1, isa: .testing)
+            let norm = BatchNorm(name: "c.bn", shape: conv.outputShape, relu: true, isa: .testing)
             let pool = MaxPool2x2(name: "pool", input: conv.outputShape)
             fillAlike(fused.parameters, conv.parameters + norm.parameters, seed: 70)
             let batch = 5
@@ -44,7 +44,7 @@ final class ConvNormPoolTests: XCTestCase {
     }
 
     func testGradients() {
-        let layer = ConvNormPool(name: "block", convName: "c", input: Shape(4, 6, 2), kernel: 3, outChannels: 3)
+        let layer = ConvNormPool(name: "block", convName: "c", input: Shape(4, 6, 2), kernel: 3, outChannels: 3, isa: .testing)
         for (i, p) in layer.parameters.enumerated() where p.trainable { fill(p, seed: 90 + UInt64(i), scale: 0.8) }
         GradientCheck(eps: 1e-2, atol: 2e-3, rtol: 1e-2)
             .check(layer, batch: 3, input: randomFloats(3 * 48, seed: 95, scale: 2).map { $0 + 1 })

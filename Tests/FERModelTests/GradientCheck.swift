@@ -98,7 +98,7 @@ func fill(_ p: Parameter, seed: UInt64, scale: Float) {
 /// A 1×2×4 batch norm in inference mode: random scale and shift (from `seed` and `seed` + 1)
 /// and running statistics that differ per channel, so every channel is checked differently.
 func inferenceBatchNorm(relu: Bool = false, seed: UInt64) -> BatchNorm {
-    let layer = BatchNorm(name: "bn", shape: Shape(1, 2, 4), relu: relu)
+    let layer = BatchNorm(name: "bn", shape: Shape(1, 2, 4), relu: relu, isa: .testing)
     fill(layer.gamma, seed: seed, scale: 1.5)
     fill(layer.beta, seed: seed + 1, scale: 0.5)
     for i in 0..<4 {

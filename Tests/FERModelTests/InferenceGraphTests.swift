@@ -6,7 +6,7 @@ import XCTest
 /// definitions, runs it on random images and is compared with `Classifier.logits`.
 final class InferenceGraphTests: XCTestCase {
     func testSeedGraphMatchesClassifier() {
-        let model = Classifier(architecture: .seed, seed: 1)
+        let model = Classifier(architecture: .seed, seed: 1, engine: .testing)
         // The seed's own init (σ 0.02) gives near-uniform outputs that would hide mistakes.
         let scales: [String: Float] = ["conv1.weight": 0.3, "conv2.weight": 0.1, "fc1.weight": 0.05, "fc2.weight": 1]
         for (i, p) in model.network.parameters.enumerated() { fill(p, seed: 10 + UInt64(i), scale: scales[p.name] ?? 0.05) }
@@ -16,7 +16,7 @@ final class InferenceGraphTests: XCTestCase {
     }
 
     func testVGG7GraphWithBatchNormMatchesClassifier() {
-        let model = Classifier(architecture: .vgg7, seed: 2)
+        let model = Classifier(architecture: .vgg7, seed: 2, engine: .testing)
         // Running statistics and affine parameters far from their initial 0/1, so folding matters.
         var rng = Xoshiro256(seed: 5)
         for norm in model.network.layers.compactMap({ $0 as? BatchNorm }) {

@@ -51,7 +51,7 @@ final class KernelISATests: XCTestCase {
                         var y = [Float](repeating: .nan, count: count)
                         y.withUnsafeMutableBufferPointer {
                             wino.run(xb.baseAddress!, weights: w.baseAddress!, bias: b.baseAddress!, batch: batch,
-                                     workers: workers, epilogue($0.baseAddress!))
+                                     workers: .testing(workers), epilogue($0.baseAddress!))
                         }
                         results[name] = y
                     }
@@ -69,7 +69,7 @@ final class KernelISATests: XCTestCase {
                     dy.withUnsafeBufferPointer { d in
                         dW.withUnsafeMutableBufferPointer { dw in
                             db.withUnsafeMutableBufferPointer {
-                                wino.weightGradient(xb.baseAddress!, d.baseAddress!, batch: batch, workers: workers,
+                                wino.weightGradient(xb.baseAddress!, d.baseAddress!, batch: batch, workers: .testing(workers),
                                                     weightGrad: dw.baseAddress!, biasGrad: $0.baseAddress!)
                             }
                         }
@@ -113,7 +113,7 @@ final class KernelISATests: XCTestCase {
     /// max(1, |y|)): F(2×2) to Float rounding, F(4×4) within its larger rounding.
     func testEveryTableMatchesIm2col() {
         for (input, out) in shapes {
-            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1)
+            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1, isa: .testing)
             fill(reference.core.weight, seed: 61, scale: 0.5)
             fill(reference.core.bias, seed: 62, scale: 0.5)
             let batch = 2
@@ -135,7 +135,7 @@ final class KernelISATests: XCTestCase {
                             x.withUnsafeBufferPointer { xb in
                                 y.withUnsafeMutableBufferPointer {
                                     wino.run(xb.baseAddress!, weights: w.baseAddress!, bias: b.baseAddress!, batch: batch,
-                                             workers: 2, .plain($0.baseAddress!))
+                                             workers: .testing(2), .plain($0.baseAddress!))
                                 }
                             }
                         }
@@ -155,15 +155,9 @@ final class KernelISATests: XCTestCase {
         var rng = Xoshiro256(seed: 71)
         let x = (0..<(batch * ModelShape.pixels)).map { _ in Float(rng.nextUnit()) }
         let labels = (0..<batch).map { Int32($0 % 7) }
-        let saved = (KernelISA.active, ComputeThreads.count)
-        defer {
-            KernelISA.active = saved.0
-            ComputeThreads.set(saved.1)
-        }
-        ComputeThreads.set(2)
         func run(_ isa: KernelISA, _ architecture: Architecture) -> [Float] {
-            KernelISA.active = isa
-            let c = Classifier(architecture: architecture, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 72)
+            let c = Classifier(architecture: architecture, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 72,
+                               engine: Engine(threads: 2, isa: isa))
             return x.withUnsafeBufferPointer { xb in
                 (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
             }

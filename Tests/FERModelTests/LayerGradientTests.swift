@@ -7,14 +7,14 @@ final class LayerGradientTests: XCTestCase {
     let linear = GradientCheck(eps: 0.05, atol: 1e-3, rtol: 1e-3)
 
     func testConv5x5Gradients() {
-        let layer = Conv2D(name: "c", input: Shape(6, 6, 2), kernel: 5, outChannels: 3, chunkImages: 1)
+        let layer = Conv2D(name: "c", input: Shape(6, 6, 2), kernel: 5, outChannels: 3, chunkImages: 1, isa: .testing)
         fill(layer.core.weight, seed: 1, scale: 0.5)
         fill(layer.core.bias, seed: 2, scale: 0.5)
         linear.check(layer, batch: 3, input: randomFloats(3 * 72, seed: 3))
     }
 
     func testConv3x3GradientsOddShapeOneWorker() {
-        let layer = Conv2D(name: "c", input: Shape(5, 4, 3), kernel: 3, outChannels: 4, chunkImages: 2)
+        let layer = Conv2D(name: "c", input: Shape(5, 4, 3), kernel: 3, outChannels: 4, chunkImages: 2, isa: .testing)
         fill(layer.core.weight, seed: 4, scale: 0.5)
         fill(layer.core.bias, seed: 5, scale: 0.5)
         linear.check(layer, batch: 2, input: randomFloats(2 * 60, seed: 6), workers: 1)
@@ -24,7 +24,7 @@ final class LayerGradientTests: XCTestCase {
     /// gradient too, with a kernel wider than some rows' valid span.
     func testSingleChannelConvGradients() {
         for kernel in [3, 5] {
-            let layer = Conv2D(name: "c", input: Shape(5, 4, 1), kernel: kernel, outChannels: 3, chunkImages: 1)
+            let layer = Conv2D(name: "c", input: Shape(5, 4, 1), kernel: kernel, outChannels: 3, chunkImages: 1, isa: .testing)
             fill(layer.core.weight, seed: 24, scale: 0.5)
             fill(layer.core.bias, seed: 25, scale: 0.5)
             linear.check(layer, batch: 3, input: randomFloats(60, seed: 26))
@@ -80,7 +80,7 @@ final class LayerGradientTests: XCTestCase {
 
     func testFusedConvReLUPoolGradients() {
         for (kernel, input, out) in [(5, Shape(6, 6, 1), 4), (3, Shape(4, 6, 3), 5)] {
-            let layer = ConvReLUPool(name: "f", input: input, kernel: kernel, outChannels: out, chunkImages: 1)
+            let layer = ConvReLUPool(name: "f", input: input, kernel: kernel, outChannels: out, chunkImages: 1, isa: .testing)
             fill(layer.core.weight, seed: 13, scale: 0.5)
             fill(layer.core.bias, seed: 14, scale: 0.2)
             GradientCheck(eps: 2e-4, atol: 5e-3, rtol: 1e-2)
@@ -93,8 +93,8 @@ final class LayerGradientTests: XCTestCase {
     func testFusedLayerMatchesUnfusedChain() {
         let batch = 3
         for (input, workers) in [(Shape(8, 6, 3), 1), (Shape(8, 6, 3), 2), (Shape(6, 8, 1), 2)] {
-            let fused = ConvReLUPool(name: "f", input: input, kernel: 3, outChannels: 4, chunkImages: 1)
-            let conv = Conv2D(name: "c", input: input, kernel: 3, outChannels: 4, chunkImages: 2)
+            let fused = ConvReLUPool(name: "f", input: input, kernel: 3, outChannels: 4, chunkImages: 1, isa: .testing)
+            let conv = Conv2D(name: "c", input: input, kernel: 3, outChannels: 4, chunkImages: 2, isa: .testing)
             fill(fused.core.weight, seed: 16, scale: 0.5)
             fill(fused.core.bias, seed: 17, scale: 0.2)
             conv.core.weight.value.pointer.update(from: fused.core.weight.value.pointer, count: conv.core.weight.count)

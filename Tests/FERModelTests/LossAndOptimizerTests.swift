@@ -137,7 +137,7 @@ final class LossAndOptimizerTests: XCTestCase {
         p.grad.pointer[0] = 0.2; p.grad.pointer[1] = -0.05
         var h = Hyperparameters(learningRate: 0.01, l2: 0)
         h.beta1 = 0.9; h.beta2 = 0.999; h.epsilon = 1e-8
-        Adam.update([p], hyper: h, step: 1, workers: 1)
+        Adam.update([p], hyper: h, step: 1, workers: .testing(1))
         // t=1: m = 0.1·g, v = 0.001·g², lr_t = 0.01·√(1−0.999)/(1−0.9) = 0.00316227766
         // w0: m=0.02, v=4e-5, √v=0.00632455532 → Δ = 0.00316227766·0.02/(0.00632455532+1e-8) = 0.0099999842
         XCTAssertEqual(p.m.pointer[0], 0.02, accuracy: 1e-8)
@@ -149,7 +149,7 @@ final class LossAndOptimizerTests: XCTestCase {
         // lr_t = 0.01·√(1−0.999²)/(1−0.9²); Δ = lr_t·0.028/(√4.996e-5 + 1e-8)
         p.grad.pointer[0] = 0.1
         let before = p.value.pointer[0]
-        Adam.update([p], hyper: h, step: 2, workers: 1)
+        Adam.update([p], hyper: h, step: 2, workers: .testing(1))
         let lrT = 0.01 * (1 - 0.998001).squareRoot() / 0.19
         let expected = Double(before) - lrT * 0.028 / ((4.996e-5).squareRoot() + 1e-8)
         XCTAssertEqual(Double(p.value.pointer[0]), expected, accuracy: 1e-6)
@@ -172,7 +172,7 @@ final class LossAndOptimizerTests: XCTestCase {
     }
 
     func testSeedNetworkInitHasZeroBiasesAndSmallWeights() {
-        let c = Classifier(architecture: .seed, seed: 7)
+        let c = Classifier(architecture: .seed, seed: 7, engine: .testing)
         XCTAssertEqual(c.parameterCount, 5 * 5 * 32 + 32 + 3 * 3 * 32 * 64 + 64 + 9216 * 256 + 256 + 256 * 7 + 7)
         for p in c.network.parameters {
             let values = p.value.array(p.count)

@@ -22,7 +22,7 @@ final class NetworkTests: XCTestCase {
     /// buffers: a training step must give bit for bit the gradients of the plan where every
     /// tensor has its own buffer.
     func testSharedBuffersGiveTheSameGradients() {
-        let nets = [true, false].map { NetworkFactory.vggStyle(blocks: [[8], [16, 16]], firstKernel: 5, hidden: 16, shareBuffers: $0) }
+        let nets = [true, false].map { NetworkFactory.vggStyle(blocks: [[8], [16, 16]], firstKernel: 5, hidden: 16, shareBuffers: $0, isa: .testing) }
         // conv2_1.bn's output is recomputed in backward, not kept.
         XCTAssertEqual(nets[0].recomputedOutputs, [2])
         XCTAssertEqual(nets[1].recomputedOutputs, [])
@@ -52,7 +52,7 @@ final class NetworkTests: XCTestCase {
     func testFoldedInferenceMatchesLayerByLayer() {
         // Three convs in a block: its batch-norm outputs two apart share a buffer, which the
         // fold between them must not write over while it reads (vgg9 did, before).
-        let net = NetworkFactory.vggStyle(blocks: [[8], [16, 16, 16]], firstKernel: 5, hidden: 16)
+        let net = NetworkFactory.vggStyle(blocks: [[8], [16, 16, 16]], firstKernel: 5, hidden: 16, isa: .testing)
         var rng = Xoshiro256(seed: 11)
         NetworkFactory.heInitialize(net, rng: &rng)
         for (i, layer) in net.layers.enumerated() {
@@ -101,7 +101,7 @@ final class NetworkTests: XCTestCase {
     /// The whole seed network, loss included (mean CE + the conv-only L2 term), against finite
     /// differences at a few coordinates of every tensor: the largest gradients and random ones.
     func testSeedNetworkGradientsMatchFiniteDifferences() {
-        let net = NetworkFactory.seed()
+        let net = NetworkFactory.seed(isa: .testing)
         let scales: [String: Float] = ["conv1.weight": 0.3, "conv2.weight": 0.1, "fc1.weight": 0.02, "fc2.weight": 0.2]
         for (i, p) in net.parameters.enumerated() { fill(p, seed: 100 + UInt64(i), scale: scales[p.name] ?? 0.05) }
         let dropout = net.layers.compactMap { $0 as? Dropout }.first!
@@ -149,7 +149,7 @@ final class NetworkTests: XCTestCase {
     func testSameSeedGivesIdenticalLosses() {
         let x = Self.images(4, seed: 2), labels: [Int32] = [0, 3, 6, 2]
         func run(seed: UInt64) -> [Float] {
-            let c = Classifier(architecture: .seed, seed: seed)
+            let c = Classifier(architecture: .seed, seed: seed, engine: .testing)
             return x.withUnsafeBufferPointer { xb in (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } }
         }
         let a = run(seed: 11), b = run(seed: 11), other = run(seed: 12)
@@ -162,11 +162,8 @@ final class NetworkTests: XCTestCase {
     func testVggNetworksAreDeterministicForASeedAndThreadCount() {
         let batch = 12
         let x = Self.images(batch, seed: 3), labels = (0..<batch).map { Int32($0 % 7) }
-        let saved = ComputeThreads.count
-        defer { ComputeThreads.set(saved) }
-        ComputeThreads.set(2)
         func run(_ architecture: Architecture) -> [Float] {
-            let c = Classifier(architecture: architecture, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 13)
+            let c = Classifier(architecture: architecture, hyperparameters: .init(learningRate: 2e-3, l2: 0, weightDecay: 0.05), seed: 13, engine: .testing)
             return x.withUnsafeBufferPointer { xb in
                 (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } + c.logits(images: xb, count: batch)
             }
@@ -180,12 +177,9 @@ final class NetworkTests: XCTestCase {
 
     func testOneAndTwoThreadsAgree() {
         let x = Self.images(4, seed: 5), labels: [Int32] = [1, 2, 3, 4]
-        let saved = ComputeThreads.count
-        defer { ComputeThreads.set(saved) }
         var runs: [[Float]] = []
         for threads in [1, 2] {
-            ComputeThreads.set(threads)
-            let c = Classifier(architecture: .seed, seed: 21)
+            let c = Classifier(architecture: .seed, seed: 21, engine: Engine(threads: threads))
             runs.append(x.withUnsafeBufferPointer { xb in (0..<3).map { _ in c.trainStep(images: xb, labels: labels) } }
                         + c.logits(images: x.withUnsafeBufferPointer { $0 }, count: 4))
         }
@@ -194,7 +188,7 @@ final class NetworkTests: XCTestCase {
 
     func testLearnsAHandfulOfImages() {
         let x = Self.images(6, seed: 6), labels: [Int32] = [0, 1, 2, 3, 4, 5]
-        let c = Classifier(architecture: .seed, seed: 3)
+        let c = Classifier(architecture: .seed, seed: 3, engine: .testing)
         var losses: [Float] = []
         x.withUnsafeBufferPointer { xb in
             // Measured: ≈1.98 at step 0, ≈0.17 by step 40, ≈0.05 from step 50 on.
@@ -211,7 +205,7 @@ final class NetworkTests: XCTestCase {
         // 130 images cross the 128-image inference slice; results must not depend on slicing.
         let one = Self.images(1, seed: 7)
         let many = [Float]((0..<130).flatMap { _ in one })
-        let c = Classifier(architecture: .seed, seed: 8)
+        let c = Classifier(architecture: .seed, seed: 8, engine: .testing)
         let single = one.withUnsafeBufferPointer { c.logits(images: $0, count: 1) }
         let all = many.withUnsafeBufferPointer { c.logits(images: $0, count: 130) }
         XCTAssertEqual(all.count, 130 * 7)

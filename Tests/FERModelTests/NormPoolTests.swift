@@ -8,8 +8,8 @@ final class NormPoolTests: XCTestCase {
         // 8 and 3 channels: batch norm's vectorised and scalar backward paths.
         for (channels, workers) in [(8, 1), (8, 2), (16, 2), (3, 2)] {
             let shape = Shape(6, 4, channels)
-            let fused = NormPool(normName: "c.bn", poolName: "pool", shape: shape)
-            let norm = BatchNorm(name: "c.bn", shape: shape, relu: true)
+            let fused = NormPool(normName: "c.bn", poolName: "pool", shape: shape, isa: .testing)
+            let norm = BatchNorm(name: "c.bn", shape: shape, relu: true, isa: .testing)
             let pool = MaxPool2x2(name: "pool", input: shape)
             XCTAssertEqual(fused.name, "c.bn+pool")
             XCTAssertEqual(fused.outputShape, pool.outputShape)
@@ -39,7 +39,7 @@ final class NormPoolTests: XCTestCase {
     }
 
     func testGradients() {
-        let layer = NormPool(normName: "c.bn", poolName: "pool", shape: Shape(4, 6, 3))
+        let layer = NormPool(normName: "c.bn", poolName: "pool", shape: Shape(4, 6, 3), isa: .testing)
         for (i, p) in layer.parameters.enumerated() where p.trainable { fill(p, seed: 60 + UInt64(i), scale: 0.8) }
         // Distinct values 0.1 apart: a 0.01 step never changes a pool winner.
         var rng = Xoshiro256(seed: 65)
@@ -49,7 +49,7 @@ final class NormPoolTests: XCTestCase {
 
     /// In vgg7 each block's last batch norm pools as it goes, and inference folds it into the conv.
     func testVgg7UsesItAndKeepsTheCheckpointLayout() {
-        let network = NetworkFactory.build(.vgg7)
+        let network = NetworkFactory.build(.vgg7, isa: .testing)
         XCTAssertEqual(network.layers.compactMap { $0 as? NormPool }.map(\.name), ["conv2_2.bn+pool2", "conv3_2.bn+pool3"])
         XCTAssertFalse(network.layers.contains { $0 is MaxPool2x2 })
         XCTAssertEqual(network.recomputedOutputs.map { network.layers[$0].name }, ["conv2_1.bn", "conv3_1.bn"])

@@ -36,7 +36,7 @@ final class SaliencyTests: XCTestCase {
     }
 
     func trained(_ architecture: Architecture, steps: Int) -> Classifier {
-        let model = Classifier(architecture: architecture, hyperparameters: .init(learningRate: 2e-3, l2: 0), seed: 7)
+        let model = Classifier(architecture: architecture, hyperparameters: .init(learningRate: 2e-3, l2: 0), seed: 7, engine: .testing)
         for step in 0..<steps {
             let batch = Self.task(count: 16, seed: 100 + UInt64(step))
             _ = batch.images.withUnsafeBufferPointer { model.trainStep(images: $0, labels: batch.labels) }
@@ -109,7 +109,7 @@ final class SaliencyTests: XCTestCase {
         let expected: [Architecture: Shape] = [.seed: Shape(12, 12, 64), .vgg7: Shape(6, 6, 128), .vgg8: Shape(6, 6, 128),
                                                .vgg9: Shape(6, 6, 128)]
         for (architecture, shape) in expected {
-            let network = NetworkFactory.build(architecture)
+            let network = NetworkFactory.build(architecture, isa: .testing)
             XCTAssertEqual(network.layers[Classifier.saliencyBlock(network).block].outputShape, shape, "\(architecture)")
         }
     }
@@ -160,7 +160,7 @@ final class SaliencyTests: XCTestCase {
     /// unfolded pass.
     func testSaliencyLeavesTheModelUnchanged() {
         for architecture in Architecture.vggNetworks {
-            let model = Classifier(architecture: architecture, seed: 3)
+            let model = Classifier(architecture: architecture, seed: 3, engine: .testing)
             let image = Self.task(count: 1, seed: 5).images
             let before = image.withUnsafeBufferPointer { model.logits(images: $0, count: 1) }
             _ = image.withUnsafeBufferPointer { model.saliency(image: $0, class: 4) }

@@ -18,7 +18,7 @@ final class WeightAverageTests: XCTestCase {
     func values(_ c: Classifier) -> [[Float]] { c.network.parameters.map { $0.value.array($0.count) } }
 
     func testTheAverageFollowsItsFormulaWithAShortMemoryAtFirst() {
-        let c = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 5e-3), seed: 2)
+        let c = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 5e-3), seed: 2, engine: .testing)
         c.averageWeights(decay: 0.5)
         var expected = values(c)
         for step in 1...4 {
@@ -38,7 +38,7 @@ final class WeightAverageTests: XCTestCase {
     }
 
     func testTheModelIsTheAverageWhenItIsEvaluatedSavedOrAdopted() throws {
-        let c = Classifier(architecture: .vgg7, hyperparameters: Hyperparameters(learningRate: 3e-3, l2: 0), seed: 6)
+        let c = Classifier(architecture: .vgg7, hyperparameters: Hyperparameters(learningRate: 3e-3, l2: 0), seed: 6, engine: .testing)
         c.averageWeights(decay: 0.9)
         _ = train(c, steps: 3)
         let raw = logits(c)
@@ -47,7 +47,7 @@ final class WeightAverageTests: XCTestCase {
         XCTAssertEqual(logits(c), raw, "leaving withAveragedWeights restores the raw model (batch-norm folds too)")
 
         // An inference checkpoint is the model: the average.
-        let (compact, _) = try Classifier.fromCheckpoint(c.checkpointBytes(metadata: [:], inferenceOnly: true))
+        let (compact, _) = try Classifier.fromCheckpoint(c.checkpointBytes(metadata: [:], inferenceOnly: true), engine: .testing)
         XCTAssertNil(compact.weightAverageDecay)
         XCTAssertEqual(logits(compact), averaged)
 
@@ -57,17 +57,17 @@ final class WeightAverageTests: XCTestCase {
     }
 
     func testATrainingCheckpointKeepsTheAverageAndResumesIdentically() throws {
-        let original = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 2e-3), seed: 8)
+        let original = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 2e-3), seed: 8, engine: .testing)
         original.averageWeights(decay: 0.8)
         _ = train(original, steps: 2)
         let bytes = original.checkpointBytes(metadata: ["run": "a"])
-        let plain = Classifier(architecture: .seed, seed: 8).checkpointBytes(metadata: ["run": "a"])
+        let plain = Classifier(architecture: .seed, seed: 8, engine: .testing).checkpointBytes(metadata: ["run": "a"])
         XCTAssertEqual(bytes[8], 3, "format version 3")
         XCTAssertEqual(plain[8], 1)
         // The average is a fourth array per tensor beside value, m and v.
         XCTAssertEqual(Double(bytes.count) / Double(plain.count), 4.0 / 3, accuracy: 0.01)
 
-        let (loaded, metadata) = try Classifier.fromCheckpoint(bytes)
+        let (loaded, metadata) = try Classifier.fromCheckpoint(bytes, engine: .testing)
         XCTAssertEqual(metadata[Classifier.averageDecayKey], "0.8")
         XCTAssertEqual(loaded.weightAverageDecay, 0.8)
         XCTAssertEqual(loaded.checkpointBytes(metadata: ["run": "a"]), bytes, "re-encoding gives the same bytes")
@@ -78,7 +78,7 @@ final class WeightAverageTests: XCTestCase {
     }
 
     func testAClassifierThatStopsAveragingIsItsRawWeightsAgain() throws {
-        let c = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 2e-3), seed: 4)
+        let c = Classifier(architecture: .seed, hyperparameters: Hyperparameters(learningRate: 2e-3), seed: 4, engine: .testing)
         c.averageWeights(decay: 0.9)
         _ = train(c, steps: 2)
         let raw = logits(c)
@@ -86,11 +86,11 @@ final class WeightAverageTests: XCTestCase {
         XCTAssertNil(c.weightAverageDecay)
         XCTAssertEqual(c.withAveragedWeights { logits(c) }, raw)
         XCTAssertEqual(c.checkpointBytes(metadata: [:])[8], 1, "a plain training checkpoint again")
-        XCTAssertEqual(logits(try Classifier.fromCheckpoint(c.checkpointBytes(metadata: [:], inferenceOnly: true)).0), raw)
+        XCTAssertEqual(logits(try Classifier.fromCheckpoint(c.checkpointBytes(metadata: [:], inferenceOnly: true), engine: .testing).0), raw)
     }
 
     func testAnAverageWithoutItsDecayIsRejected() throws {
-        let c = Classifier(architecture: .seed, seed: 1)
+        let c = Classifier(architecture: .seed, seed: 1, engine: .testing)
         c.averageWeights(decay: 0.9)
         let s = c.rng.state
         let tensors = c.network.parameters.map {
@@ -100,10 +100,10 @@ final class WeightAverageTests: XCTestCase {
         let bytes = CheckpointCodec.encode(CheckpointState(architecture: "seed", metadata: ["k": "v"],
                                                            hyperparameters: c.hyperparameters, step: 0,
                                                            rng: [s.0, s.1, s.2, s.3], tensors: tensors))
-        XCTAssertThrowsError(try Classifier.fromCheckpoint(bytes)) {
+        XCTAssertThrowsError(try Classifier.fromCheckpoint(bytes, engine: .testing)) {
             XCTAssertTrue("\($0)".contains("weight_average_decay"), "\($0)")
         }
-        XCTAssertThrowsError(try Classifier.fromCheckpoint(Array(bytes.dropLast(9)))) {
+        XCTAssertThrowsError(try Classifier.fromCheckpoint(Array(bytes.dropLast(9)), engine: .testing)) {
             XCTAssertTrue("\($0)".contains("truncated"), "\($0)")
         }
     }

@@ -42,8 +42,8 @@ final class WinogradTests: XCTestCase {
 
     func testPlainConvMatchesIm2col() {
         for (input, out) in shapes {
-            let fast = Conv2D(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, winograd: true)
-            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1)
+            let fast = Conv2D(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, winograd: true, isa: .testing)
+            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1, isa: .testing)
             XCTAssertNotNil(fast.core.winograd)
             XCTAssertEqual(fast.core.winograd?.tile, input.height % 4 == 0 && input.width % 4 == 0 ? 4 : 2)
             XCTAssertNil(reference.core.winograd)
@@ -59,9 +59,9 @@ final class WinogradTests: XCTestCase {
 
     func testFusedReLUPoolMatchesIm2colAndKeepsWinners() {
         for (input, out) in shapes {
-            let fast = ConvReLUPool(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1)
+            let fast = ConvReLUPool(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, isa: .testing)
             let reference = ConvReLUPool(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1,
-                                         winogradForward: false)
+                                         winogradForward: false, isa: .testing)
             XCTAssertNotNil(fast.core.winograd)
             shareRandomWeights(fast.core, reference.core, seed: 34)
             let x = randomFloats(4 * input.count, seed: 36)
@@ -78,7 +78,7 @@ final class WinogradTests: XCTestCase {
     /// Backward (im2col) must be the gradient of what the Winograd forward computes, winners
     /// included.
     func testFusedLayerGradientsThroughWinogradForward() {
-        let layer = ConvReLUPool(name: "f", input: Shape(4, 6, 8), kernel: 3, outChannels: 8, chunkImages: 1)
+        let layer = ConvReLUPool(name: "f", input: Shape(4, 6, 8), kernel: 3, outChannels: 8, chunkImages: 1, isa: .testing)
         XCTAssertNotNil(layer.core.winograd)
         fill(layer.core.weight, seed: 37, scale: 0.3)
         fill(layer.core.bias, seed: 38, scale: 0.2)
@@ -108,8 +108,8 @@ final class WinogradTests: XCTestCase {
     /// slices, with one and two workers.
     func testBackwardMatchesIm2col() {
         for (input, out) in shapes + [(Shape(12, 12, 64), 128)] {
-            let fast = Conv2D(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, winograd: true)
-            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1)
+            let fast = Conv2D(name: "w", input: input, kernel: 3, outChannels: out, chunkImages: 1, winograd: true, isa: .testing)
+            let reference = Conv2D(name: "r", input: input, kernel: 3, outChannels: out, chunkImages: 1, isa: .testing)
             XCTAssertNotNil(fast.core.winogradData)
             XCTAssertNotNil(fast.core.winogradWeights)
             shareRandomWeights(fast.core, reference.core, seed: 40)
@@ -147,7 +147,7 @@ final class WinogradTests: XCTestCase {
         let input = Shape(8, 8, 16), out = 24, batch = 7
         let x = randomFloats(batch * input.count, seed: 46), dy = randomFloats(batch * 8 * 8 * out, seed: 47)
         for (tile, groupings) in [(2, [1, 2, 4, 8, 16]), (4, [1, 2, 3, 4, 6, 9, 12, 18, 36])] {
-            let wino = WinogradConv3x3(ConvGeometry(input: input, kernel: 3, outChannels: out), tile: tile, chunkTiles: 5)
+            let wino = WinogradConv3x3(ConvGeometry(input: input, kernel: 3, outChannels: out), tile: tile, chunkTiles: 5, isa: .testing)
             for workers in [1, 2] {
                 var results: [[Float]] = []
                 for groups in groupings {
@@ -155,7 +155,7 @@ final class WinogradTests: XCTestCase {
                     var db = [Float](repeating: .nan, count: out)
                     dW.withUnsafeMutableBufferPointer { w in
                         db.withUnsafeMutableBufferPointer { b in
-                            wino.weightGradient(x, dy, batch: batch, workers: workers, weightGrad: w.baseAddress!,
+                            wino.weightGradient(x, dy, batch: batch, workers: .testing(workers), weightGrad: w.baseAddress!,
                                                 biasGrad: b.baseAddress!, planeGroups: groups)
                         }
                     }
@@ -182,7 +182,7 @@ final class WinogradTests: XCTestCase {
     /// (4×6: F(2×2) throughout; 4×8: F(4×4) throughout.)
     func testConvGradientsThroughWinogradBackward() {
         for (input, tile) in [(Shape(4, 6, 8), 2), (Shape(4, 8, 8), 4)] {
-            let layer = Conv2D(name: "c", input: input, kernel: 3, outChannels: 8, chunkImages: 1, winograd: true)
+            let layer = Conv2D(name: "c", input: input, kernel: 3, outChannels: 8, chunkImages: 1, winograd: true, isa: .testing)
             XCTAssertEqual(layer.core.winogradData?.tile, tile)
             XCTAssertEqual(layer.core.winogradWeights?.tile, tile)
             fill(layer.core.weight, seed: 43, scale: 0.3)
@@ -192,10 +192,10 @@ final class WinogradTests: XCTestCase {
     }
 
     func testShapesItCannotTakeFallBackToIm2col() {
-        XCTAssertNil(ConvReLUPool(name: "a", input: Shape(8, 8, 3), kernel: 3, outChannels: 8).core.winograd)
-        XCTAssertNil(ConvReLUPool(name: "b", input: Shape(8, 8, 8), kernel: 5, outChannels: 8).core.winograd)
-        XCTAssertNil(Conv2D(name: "c", input: Shape(7, 8, 8), kernel: 3, outChannels: 8, winograd: true).core.winograd)
+        XCTAssertNil(ConvReLUPool(name: "a", input: Shape(8, 8, 3), kernel: 3, outChannels: 8, isa: .testing).core.winograd)
+        XCTAssertNil(ConvReLUPool(name: "b", input: Shape(8, 8, 8), kernel: 5, outChannels: 8, isa: .testing).core.winograd)
+        XCTAssertNil(Conv2D(name: "c", input: Shape(7, 8, 8), kernel: 3, outChannels: 8, winograd: true, isa: .testing).core.winograd)
         // A data gradient with 4 output channels (in multiples of 8 only) stays on im2col.
-        XCTAssertNil(Conv2D(name: "d", input: Shape(8, 8, 4), kernel: 3, outChannels: 8, winograd: true).core.winogradData)
+        XCTAssertNil(Conv2D(name: "d", input: Shape(8, 8, 4), kernel: 3, outChannels: 8, winograd: true, isa: .testing).core.winogradData)
     }
 }

@@ -21,7 +21,7 @@ final class EvaluatorTests: XCTestCase {
     }
 
     func testCountsAddUpAcrossChunks() {
-        let model = Classifier(architecture: .seed, seed: 2)
+        let model = Classifier(architecture: .seed, seed: 2, engine: Engine(threads: 2))
         let set = images(Evaluator.chunk + 22, symmetric: false, seed: 1)
         let result = Evaluator.evaluate(model, on: set)
         XCTAssertEqual(result.confusion.total, set.count)
@@ -32,7 +32,7 @@ final class EvaluatorTests: XCTestCase {
     /// The hook runs between chunks (not after the last), and a false ends the evaluation with
     /// no result rather than a partial one.
     func testBetweenChunksRunsBetweenThemAndCanStopTheEvaluation() throws {
-        let model = Classifier(architecture: .seed, seed: 2)
+        let model = Classifier(architecture: .seed, seed: 2, engine: Engine(threads: 2))
         let set = images(2 * Evaluator.chunk + 5, symmetric: false, seed: 1)
         var calls = 0
         let whole = try XCTUnwrap(Evaluator.evaluate(model, on: set, betweenChunks: { calls += 1; return true }))
@@ -45,7 +45,7 @@ final class EvaluatorTests: XCTestCase {
 
     /// On mirror-symmetric faces the mirror adds nothing: same predictions, same loss.
     func testMirrorAverageOfSymmetricImagesChangesNothing() {
-        let model = Classifier(architecture: .seed, seed: 3)
+        let model = Classifier(architecture: .seed, seed: 3, engine: Engine(threads: 2))
         let set = images(40, symmetric: true, seed: 4)
         let plain = Evaluator.evaluate(model, on: set)
         let tta = Evaluator.evaluate(model, on: set, tta: .mirror)
@@ -56,7 +56,7 @@ final class EvaluatorTests: XCTestCase {
     /// With TTA the reported loss is the cross-entropy of the averaged probabilities, i.e. of
     /// the prediction actually scored, not of the plain image alone.
     func testMirrorAverageLossIsTheLossOfTheAveragedPrediction() {
-        let model = Classifier(architecture: .seed, seed: 5)
+        let model = Classifier(architecture: .seed, seed: 5, engine: Engine(threads: 2))
         let set = images(Evaluator.chunk + 9, symmetric: false, seed: 6)
         let tta = Evaluator.evaluate(model, on: set, tta: .mirror)
         let p = Evaluator.probabilities(model, pixels: set.pixels, tta: .mirror)
@@ -96,7 +96,7 @@ final class EvaluatorTests: XCTestCase {
     /// On a uniform image every view is the same image, so the ten-view average is the plain
     /// prediction; on real variety it is the mean of the views' probabilities.
     func testShiftAverageIsTheMeanOfTheViews() {
-        let model = Classifier(architecture: .seed, seed: 8)
+        let model = Classifier(architecture: .seed, seed: 8, engine: Engine(threads: 2))
         let flat = [UInt8](repeating: 90, count: 2304)
         let plain = Evaluator.probabilities(model, pixels: flat)
         let averaged = Evaluator.probabilities(model, pixels: flat, tta: .mirrorAndShifts)

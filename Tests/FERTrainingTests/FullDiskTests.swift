@@ -125,7 +125,7 @@ final class FullDiskTests: XCTestCase {
         XCTAssertTrue(message.contains("cannot replace \(run.latestCheckpoint)"), message)
         XCTAssertTrue(message.contains("Training stopped at step 8; the checkpoint of step 4 is intact"), message)
         XCTAssertTrue(message.contains("--resume"), message)
-        XCTAssertEqual(try RunDirectory.loadCheckpoint(run.bestCheckpoint).0.step, 4)
+        XCTAssertEqual(try RunDirectory.loadCheckpoint(run.bestCheckpoint, engine: Engine(threads: 2)).0.step, 4)
         let lines = try String(contentsOfFile: run.metrics, encoding: .utf8).split(separator: "\n")
         XCTAssertGreaterThanOrEqual(lines.count, 9)
         for line in lines { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8)), String(line)) }

@@ -60,7 +60,7 @@ final class SettingsSchemaTests: XCTestCase {
         XCTAssertEqual(start.value(of: TrainingSettings.batchSize), 8, "the standard settings read back the same way")
         XCTAssertEqual(start.value(of: TrainingSettings.architecture), .seed)
 
-        let (_, metadata) = try RunDirectory.loadCheckpoint(RunDirectory(path: run).latestCheckpoint)
+        let (_, metadata) = try RunDirectory.loadCheckpoint(RunDirectory(path: run).latestCheckpoint, engine: Engine(threads: 1))
         XCTAssertEqual(metadata["dropout_rate"], "0.125")
         var resume = TrainingRequest()
         resume[TrainingFlags.resume] = true

@@ -14,7 +14,7 @@ final class ShippedModelTests: XCTestCase {
     static let fer2013 = packageRoot + "/../shared/data/fer2013/fer2013-train-publictest.csv.gz"
 
     func testTheShippedModelLoadsAsACompactVgg9WithItsTrainingRecord() throws {
-        let (model, metadata) = try RunDirectory.loadCheckpoint(Self.shippedPath)
+        let (model, metadata) = try RunDirectory.loadCheckpoint(Self.shippedPath, engine: Engine(threads: 2))
         XCTAssertEqual(model.architecture, .vgg9)
         XCTAssertTrue(model.isInferenceOnly, "the shipped file carries no optimizer state")
         XCTAssertNotNil(metadata[TrainingConfiguration.commandKey], "it records how it was trained")
@@ -40,7 +40,7 @@ final class ShippedModelTests: XCTestCase {
         cut.waitUntilExit()
         let dataset = try DatasetLoader.load(path: csv)
         XCTAssertEqual(dataset.validation.count, 300)
-        let (model, _) = try RunDirectory.loadCheckpoint(Self.shippedPath)
+        let (model, _) = try RunDirectory.loadCheckpoint(Self.shippedPath, engine: Engine(threads: 2))
         let accuracy = Evaluator.evaluate(model, on: dataset.validation).confusion.accuracy
         XCTAssertGreaterThan(accuracy, 0.5, "the shipped model got \(accuracy) of 300 PublicTest faces right")
     }

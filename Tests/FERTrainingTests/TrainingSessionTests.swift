@@ -58,7 +58,7 @@ final class TrainingSessionTests: XCTestCase {
         let run = RunDirectory(path: root + "/run")
         XCTAssertTrue(FileManager.default.fileExists(atPath: run.latestCheckpoint))
         XCTAssertTrue(FileManager.default.fileExists(atPath: run.bestCheckpoint))
-        let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint)
+        let (model, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint, engine: Engine(threads: 2))
         XCTAssertEqual(model.step, 12)
         XCTAssertEqual(metadata["step"], "12")
         session.close()   // the queue has gone idle: whatever it was going to send, it has sent
@@ -102,7 +102,7 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertTrue(session.wait(timeout: 10), "stop ends the run promptly")
         let report = try XCTUnwrap(recorder.all.last?.finish, "last event is not finished")
         XCTAssertTrue(report.stoppedEarly)
-        let (model, _) = try RunDirectory.loadCheckpoint(RunDirectory(path: root + "/run").latestCheckpoint)
+        let (model, _) = try RunDirectory.loadCheckpoint(RunDirectory(path: root + "/run").latestCheckpoint, engine: Engine(threads: 2))
         XCTAssertEqual(model.step, report.step, "the checkpoint holds the last completed step")
     }
 
@@ -149,12 +149,12 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(lines.count, 2)
         XCTAssertTrue(lines.allSatisfy { $0["raw_val_accuracy"] is Double }, "the raw weights' accuracy beside the average's")
 
-        let (best, _) = try RunDirectory.loadCheckpoint(run.bestCheckpoint)
+        let (best, _) = try RunDirectory.loadCheckpoint(run.bestCheckpoint, engine: Engine(threads: 2))
         XCTAssertTrue(best.isInferenceOnly, "the best checkpoint is a model, not a training state")
-        let (latest, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint, trainingState: true)
+        let (latest, metadata) = try RunDirectory.loadCheckpoint(run.latestCheckpoint, engine: Engine(threads: 2), trainingState: true)
         XCTAssertEqual(latest.weightAverageDecay, 0.9)
         XCTAssertEqual(metadata[Classifier.averageDecayKey], "0.9")
-        let (model, _) = try RunDirectory.loadCheckpoint(run.latestCheckpoint)
+        let (model, _) = try RunDirectory.loadCheckpoint(run.latestCheckpoint, engine: Engine(threads: 2))
         XCTAssertNil(model.weightAverageDecay, "used as a model, a checkpoint's average is its weights")
         let set = bandDataset().validation
         let scored = Evaluator.evaluate(model, on: set)
@@ -184,7 +184,7 @@ final class TrainingSessionTests: XCTestCase {
 
     func testServingSessionScoresTheValidationSetAndAnswersPredictions() throws {
         let recorder = EventRecorder()
-        let model = Classifier(architecture: .seed, seed: 1)
+        let model = Classifier(architecture: .seed, seed: 1, engine: Engine(threads: 2))
         let validation = bandDataset().validation
         let session = TrainingSession.serving(model, evaluationSet: validation) { recorder.record($0) }
         session.requestPrediction(pixels: [UInt8](repeating: 128, count: 2304), tag: 1)
@@ -200,7 +200,7 @@ final class TrainingSessionTests: XCTestCase {
     /// is, and asking again answers with the same report instead of scoring it again.
     func testServingSessionScoresTheSplitItIsAskedForOnce() throws {
         let recorder = EventRecorder()
-        let model = Classifier(architecture: .seed, seed: 1)
+        let model = Classifier(architecture: .seed, seed: 1, engine: Engine(threads: 2))
         var data = bandDataset(train: 20, validation: 14)
         data.test = bandDataset(train: Evaluator.chunk + 9, validation: 0).train   // more than one chunk
         let session = TrainingSession.serving(model, dataset: data) { recorder.record($0) }
@@ -272,7 +272,7 @@ final class TrainingDeadlineTests: XCTestCase {
         let report = try XCTUnwrap(recorder.all.last?.finish, "last event is not finished")
         XCTAssertFalse(report.stoppedEarly, "the shortened plan was completed")
         XCTAssertEqual(recorder.evaluations.map(\.step), [1], "the last step is evaluated")
-        let (_, metadata) = try RunDirectory.loadCheckpoint(RunDirectory(path: dir.path).latestCheckpoint)
+        let (_, metadata) = try RunDirectory.loadCheckpoint(RunDirectory(path: dir.path).latestCheckpoint, engine: Engine(threads: 2))
         XCTAssertEqual(metadata["total_steps"], "1", "a resumed run continues the shortened plan")
     }
 

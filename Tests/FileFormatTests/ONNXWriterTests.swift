@@ -36,7 +36,7 @@ final class ONNXWriterTests: XCTestCase {
     }
 
     private func check(_ architecture: Architecture) throws -> Decoded {
-        let classifier = Classifier(architecture: architecture, seed: 3)
+        let classifier = Classifier(architecture: architecture, seed: 3, engine: Engine(threads: 2))
         let graph = classifier.inferenceGraph()
         let bytes = ONNXWriter.encode(graph, metadata: [("class_names", "a,b"), ("training_command", "ferdash train")])
         let model = try ProtoMessage(bytes)

@@ -34,7 +34,7 @@ final class VideoPipelineTests: XCTestCase {
     }
 
     func analyse(_ path: String, options: VideoAnalysisOptions = .init()) throws -> (frames: [FrameAnalysis], outcome: VideoRunOutcome) {
-        let network = Classifier(architecture: .seed, seed: 7)
+        let network = Classifier(architecture: .seed, seed: 7, engine: Engine(threads: 2))
         let run = VideoRun(decoder: try VideoDecoder(path: path),
                            analyzer: VideoAnalyzer(classifier: network, detector: detector, options: options))
         var frames: [FrameAnalysis] = []
@@ -105,7 +105,7 @@ final class VideoPipelineTests: XCTestCase {
 
     func testAStopLeavesATableOfWholeRowsForEveryFrameAnalysed() throws {
         let (path, _) = try makeVideo("happy:3")
-        let network = Classifier(architecture: .seed, seed: 7)
+        let network = Classifier(architecture: .seed, seed: 7, engine: Engine(threads: 2))
         let run = VideoRun(decoder: try VideoDecoder(path: path),
                            analyzer: VideoAnalyzer(classifier: network, detector: detector, options: .init()))
         let table = temp.file("stopped.csv")
