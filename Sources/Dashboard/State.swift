@@ -234,7 +234,7 @@ public struct AppState {
     }
 }
 
-public enum Action {
+public enum Action: Sendable {
     case key(Key)
     case event(TrainingEvent)
     /// Once per loop tick with a monotonic time in seconds.

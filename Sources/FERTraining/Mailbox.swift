@@ -1,33 +1,28 @@
-import Foundation
+import Synchronization
 
-/// A lock-protected queue: producers on other threads post, the UI loop drains each tick.
+/// A locked queue: producers on other threads post, the UI loop drains each tick.
 /// (The UI thread sits in getch, so DispatchQueue.main would never deliver.)
-public final class Inbox<Element>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pending: [Element] = []
+public final class Inbox<Element: Sendable>: Sendable {
+    private let pending = Mutex<[Element]>([])
 
     public init() {}
 
     public func post(_ element: Element) {
-        lock.lock()
-        pending.append(element)
-        lock.unlock()
+        pending.withLock { $0.append(element) }
     }
 
     public func post(contentsOf elements: [Element]) {
         guard !elements.isEmpty else { return }
-        lock.lock()
-        pending += elements
-        lock.unlock()
+        pending.withLock { $0 += elements }
     }
 
     /// Everything posted since the last drain, in order.
     public func drain() -> [Element] {
-        lock.lock()
-        defer { lock.unlock() }
-        let elements = pending
-        pending.removeAll(keepingCapacity: true)
-        return elements
+        pending.withLock { pending in
+            let elements = pending
+            pending.removeAll(keepingCapacity: true)
+            return elements
+        }
     }
 }
 

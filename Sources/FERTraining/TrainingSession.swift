@@ -73,7 +73,7 @@ public struct LaunchRecord: Sendable, Equatable {
 /// thread; they only set flags under a lock. The training loop reads them between mini-batches
 /// (`controlPoint`), the only place the loop looks at control, and it also answers prediction
 /// requests there, so the UI gets predictions from the current weights without touching the model.
-public final class TrainingSession: @unchecked Sendable {
+public final class TrainingSession: @unchecked Sendable {   // unchecked: control flags are guarded by `condition` (paused training sleeps on it), the rest is owned by `queue`
     private let dataset: Dataset
     private let configuration: TrainingConfiguration
     private let sink: @Sendable (TrainingEvent) -> Void

@@ -5,6 +5,7 @@ import FERData
 import FERModel
 import FERTraining
 import Foundation
+import Synchronization
 import VideoAnalysis
 import VideoDecoding
 
@@ -12,20 +13,23 @@ import VideoDecoding
 /// analysis (the same `VideoJob` as headless, writing its files as it goes), the pictures at the
 /// cursor (a second decoder that seeks, so scrubbing never disturbs the analysis), and crops with
 /// saliency (a second copy of the network, as the analysing one is busy on its own thread).
-final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {   // unchecked: mutable state is guarded by `lock`
+final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {   // unchecked: `job`, the decoder, frames and network below `shared` are touched only on their own queue
     let source: String
     let inbox: VideoInbox
     let job: VideoJob
     let exportPath: String
     private let analysisQueue = DispatchQueue(label: "ferdash.video.analysis", qos: .userInitiated)
     private let pictureQueue = DispatchQueue(label: "ferdash.video.pictures", qos: .userInitiated)
-    private let lock = NSLock()
-    /// Every analysed frame so far, in time order: the crops' boxes and `e`'s table.
-    private var analysed: [FrameAnalysis] = []
-    /// For a stream, which cannot seek: the newest analysed picture answers every request.
-    private var latestPicture: GrayImage?
-    private var report: VideoReport?
-    private var failure: String?
+    /// What the analysis has produced, read from the other queues.
+    private struct Shared {
+        /// Every analysed frame so far, in time order: the crops' boxes and `e`'s table.
+        var analysed: [FrameAnalysis] = []
+        /// For a stream, which cannot seek: the newest analysed picture answers every request.
+        var latestPicture: GrayImage?
+        var report: VideoReport?
+        var failure: String?
+    }
+    private let shared = Mutex(Shared())
     // Only on `pictureQueue`:
     private var display: VideoDecoder?
     /// The newest frame decoded at or before the last time asked for, and the one after it.
@@ -54,28 +58,28 @@ final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {  
                     inbox.post(.progress(AnalysisProgress(decodedFrames: p.decodedFrames, analysedUpTo: p.timestamp,
                                                           framesPerSecond: p.elapsed > 0 ? Double(p.decodedFrames) / p.elapsed : 0)))
                 }, onAnalysed: { [self] analysis, frame in
-                    lock.withLock {
-                        analysed.append(analysis)
-                        if info.isLive { latestPicture = frame.image }
+                    shared.withLock {
+                        $0.analysed.append(analysis)
+                        if info.isLive { $0.latestPicture = frame.image }
                     }
                     inbox.post(.analysed(analysis))
                 })
-                lock.withLock { self.report = report }
+                shared.withLock { $0.report = report }
                 if let error = report.outcome.error {
                     inbox.post(.failed(String(describing: error)))
                 } else {
                     inbox.post(.finished)
                 }
             } catch {
-                lock.withLock { failure = String(describing: error) }
+                shared.withLock { $0.failure = String(describing: error) }
                 inbox.post(.failed(String(describing: error)))
             }
         }
     }
 
     /// The headless summary of how the analysis ended, once it has (printed after the view closes).
-    var finalReport: VideoReport? { lock.withLock { report } }
-    var finalFailure: String? { lock.withLock { failure } }
+    var finalReport: VideoReport? { shared.withLock { $0.report } }
+    var finalFailure: String? { shared.withLock { $0.failure } }
 
     func stop() { job.run.stop() }
 
@@ -127,7 +131,7 @@ final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {  
             inbox.post(.exported(path: path))
             return
         }
-        let frames = lock.withLock { analysed }
+        let frames = shared.withLock { $0.analysed }
         pictureQueue.async { [self] in
             do {
                 let writer = try FrameTableWriter(path: exportPath, format: .csv)
@@ -142,7 +146,8 @@ final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {  
 
     /// The analysed face `faceID` at the analysed frame nearest `time`.
     private func observation(faceID: Int, at time: Double) -> FaceObservation? {
-        lock.withLock {
+        shared.withLock { shared in
+            let analysed = shared.analysed
             guard !analysed.isEmpty else { return nil }
             var lo = 0, hi = analysed.count - 1
             while lo < hi {
@@ -159,7 +164,7 @@ final class VideoDashboardControl: VideoAnalysisControl, @unchecked Sendable {  
     /// is just ahead (playing), else after a seek.
     private func picture(at time: Double) throws -> GrayImage {
         if job.run.decoder.info.isLive {
-            guard let latest = lock.withLock({ latestPicture }) else {
+            guard let latest = shared.withLock({ $0.latestPicture }) else {
                 throw VideoError(.noFrames, file: source, message: "no picture yet")
             }
             return latest
