@@ -9,6 +9,8 @@ let engine: [SwiftSetting] = optimized + [.unsafeFlags(["-O"], .when(configurati
 // Face detection runs a cascade over every window of a frame: the video tests analyse hundreds
 // of frames, 10x slower unoptimised, so they keep -O in debug (with Swift's checks).
 let detection: [SwiftSetting] = optimized + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// Complete concurrency checking, target by target until every target is converted (issue 25).
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "ferdash",
@@ -36,20 +38,20 @@ let package = Package(
             .unsafeFlags(["-O2", "-ffp-contract=off"], .when(configuration: .debug)),
         ]),
         .target(name: "FERModel", dependencies: ["CBLAS", "CKernels"], swiftSettings: engine),
-        .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized),
-        .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: detection),
+        .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized + swift6),
+        .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: detection + swift6),
         // Protocol Buffers wire encoding, shared by the TensorBoard and ONNX writers.
-        .target(name: "ProtoWire"),
+        .target(name: "ProtoWire", swiftSettings: swift6),
         .target(name: "FERTraining", dependencies: ["FERModel", "FERData", "ProtoWire"], swiftSettings: optimized),
-        .target(name: "ONNXExport", dependencies: ["FERModel", "ProtoWire"]),
+        .target(name: "ONNXExport", dependencies: ["FERModel", "ProtoWire"], swiftSettings: swift6),
         // What a video's analysis found over time, as plain values: per-frame faces and
         // probabilities, the face tracker, the CSV/JSONL table, summaries, smoothing, segments, the plot.
-        .target(name: "EmotionTimeline", dependencies: ["FERData"]),
+        .target(name: "EmotionTimeline", dependencies: ["FERData"], swiftSettings: swift6),
         // The only importer of CFFmpeg: frames with their presentation times, in display orientation.
-        .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "FERData", "EmotionTimeline"]),
+        .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "FERData", "EmotionTimeline"], swiftSettings: swift6),
         // A video's analysis: decode on one thread, find and follow faces, classify, write as it goes.
         .target(name: "VideoAnalysis", dependencies: ["VideoDecoding", "EmotionTimeline", "FaceDetection", "FERModel",
-                                                      "FERTraining", "FERData"]),
+                                                      "FERTraining", "FERData"], swiftSettings: swift6),
         .target(name: "TermUI"),
         .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"]),
         .target(name: "Dashboard", dependencies: ["TermUI", "FERTraining", "FERData", "EmotionTimeline"]),
@@ -64,17 +66,21 @@ let package = Package(
 
         // What the test targets share: snapshots, temporary folders, the event recorder, a seeded RNG.
         // (FERModelTests needs none of it: the engine tests use the engine's own generator.)
-        .target(name: "FERTestSupport", dependencies: ["TermUI", "FERData", "FERTraining"], path: "Tests/FERTestSupport"),
+        .target(name: "FERTestSupport", dependencies: ["TermUI", "FERData", "FERTraining"], path: "Tests/FERTestSupport",
+                swiftSettings: swift6),
         .testTarget(name: "FERModelTests", dependencies: ["FERModel"]),
-        .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
-        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData", "FERTestSupport"]),
+        .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData", "FERTestSupport"], swiftSettings: swift6),
         .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"]),
         .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel", "FERData",
                                                            "FERTestSupport"]),
-        .testTarget(name: "EmotionTimelineTests", dependencies: ["EmotionTimeline", "FERData", "FERTestSupport"]),
-        .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "EmotionTimeline", "FERData", "FERTestSupport"]),
+        .testTarget(name: "EmotionTimelineTests", dependencies: ["EmotionTimeline", "FERData", "FERTestSupport"],
+                    swiftSettings: swift6),
+        .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "EmotionTimeline", "FERData", "FERTestSupport"],
+                    swiftSettings: swift6),
         .testTarget(name: "VideoAnalysisTests", dependencies: ["VideoAnalysis", "VideoDecoding", "EmotionTimeline", "FaceDetection",
-                                                               "FERModel", "FERTraining", "FERData", "FERTestSupport"]),
+                                                               "FERModel", "FERTraining", "FERData", "FERTestSupport"],
+                    swiftSettings: swift6),
         .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),

@@ -240,7 +240,7 @@ struct Columns {
 }
 
 /// One slice of the file, parsed by one thread into its own buffers.
-final class Chunk: @unchecked Sendable {
+final class Chunk: @unchecked Sendable {   // unchecked: one parse worker fills it; the caller reads it after concurrentPerform joins
     let start: Int
     let end: Int
     var pixels: UnsafeMutablePointer<UInt8>

@@ -52,8 +52,10 @@ extension CSVReader {
                 if pieces.count == 1 {
                     pieces[0].parse(text, columns: columns!, stopAtError: stopAtError)
                 } else {
+                    // Every piece reads the block and writes only its own chunk.
+                    let shared = WorkerShared(text), columns = columns!
                     DispatchQueue.concurrentPerform(iterations: pieces.count) { k in
-                        pieces[k].parse(text, columns: columns!, stopAtError: stopAtError)
+                        pieces[k].parse(shared.pointer, columns: columns, stopAtError: stopAtError)
                     }
                 }
                 chunks += pieces
@@ -114,7 +116,7 @@ enum CSVInput {
 }
 
 /// An open descriptor, closed when the last source using it goes away.
-final class OpenFile: @unchecked Sendable {
+final class OpenFile: Sendable {
     let fd: Int32
     let path: String
 
@@ -146,7 +148,7 @@ final class OpenFile: @unchecked Sendable {
 
 /// A plain file, read with read(2) into the caller's block: the page cache is copied from, never
 /// mapped, so file pages do not count toward (or pile up in) our resident memory.
-final class PlainFileSource: CSVByteSource, @unchecked Sendable {
+final class PlainFileSource: CSVByteSource, @unchecked Sendable {   // unchecked: once handed to the producer thread only it calls `read` (which consumes `prefix`)
     private let file: OpenFile
     private var prefix: [UInt8]
     var path: String { file.path }
@@ -179,7 +181,7 @@ final class PlainFileSource: CSVByteSource, @unchecked Sendable {
 }
 
 /// A gzip file inflated on demand; zlib reads the compressed bytes through its own 256 KiB buffer.
-final class GzipFileSource: CSVByteSource, @unchecked Sendable {
+final class GzipFileSource: CSVByteSource, @unchecked Sendable {   // unchecked: once handed to the producer thread only it calls `read` (zlib's stream, `total`)
     private let file: OpenFile
     private let stream: OpaquePointer
     private var total = 0
@@ -206,7 +208,7 @@ final class GzipFileSource: CSVByteSource, @unchecked Sendable {
         var produced = 0
         var done: Int32 = 0
         let status = ccodecs_gunzip_next(stream, buffer, capacity, &produced, &done, &message, message.count)
-        if status != 0 { throw FileBytes.gzipError(status, message: String(cString: message), path: path) }
+        if status != 0 { throw FileBytes.gzipError(status, message: String(cMessage: message), path: path) }
         total += produced
         if total > Self.maximumSize {
             throw FileBytes.gzipError(Int32(CCODECS_ERR_TOO_LARGE), message: "", path: path)
@@ -232,7 +234,7 @@ enum PageMemory {
 }
 
 /// One buffer of the ring. Bytes [0, end) are whole lines (or the file's tail) for the parser.
-final class TextBlock: @unchecked Sendable {
+final class TextBlock: @unchecked Sendable {   // unchecked: owned by one side at a time, handed over under BlockPipeline's lock
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
     var count = 0
@@ -266,8 +268,9 @@ final class TextBlock: @unchecked Sendable {
 }
 
 /// The hand-over between the producing thread and the parser: spare blocks go one way, filled
-/// blocks (in file order) the other.
-final class BlockPipeline: @unchecked Sendable {
+/// blocks (in file order) the other. Each side blocks until the other gives it something, which
+/// needs a condition variable: Synchronization's `Mutex` has none, so this keeps a pthread pair.
+final class BlockPipeline: @unchecked Sendable {   // unchecked: every stored var is read and written only while holding `lock`
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let blockSize: Int

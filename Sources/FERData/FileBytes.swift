@@ -8,7 +8,7 @@ import Darwin
 /// A whole file held in one block (image files, and gzip data given as bytes). Pixel CSVs do not
 /// come through here: they are read in bounded blocks (CSVStream.swift), since holding a 271 MB
 /// text whole was most of the loader's peak memory.
-final class FileBytes: @unchecked Sendable {
+final class FileBytes {
     let base: UnsafeMutablePointer<UInt8>
     let count: Int
     /// The path the bytes came from (used in every error message).
@@ -89,7 +89,7 @@ final class FileBytes: @unchecked Sendable {
         var message = [CChar](repeating: 0, count: 256)
         // 8 GiB: far above any real dataset, low enough that a gzip bomb fails instead of swapping.
         let status = ccodecs_gunzip(base, count, &out, &outLength, 8 << 30, &message, message.count)
-        guard status == 0, let out else { throw FileBytes.gzipError(status, message: String(cString: message), path: path) }
+        guard status == 0, let out else { throw FileBytes.gzipError(status, message: String(cMessage: message), path: path) }
         return FileBytes(takingOwnershipOf: out, count: outLength, path: path)
     }
 }
@@ -145,4 +145,12 @@ private var mapPopulateFlags: Int32 {
     #else
     return MAP_PRIVATE
     #endif
+}
+
+extension String {
+    /// The message a C codec wrote into a fixed-size buffer, up to its terminating NUL (the whole
+    /// buffer when there is none, so a message that filled it is not read past its end).
+    init(cMessage buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }
