@@ -24,9 +24,11 @@ extension CSVReader {
     package static func read(path: String, options: LoadOptions, requireEmotion: Bool, holdOutSeed: UInt64? = nil,
                      blockSize: Int = 8 << 20) throws -> CSVRows {
         let source = try CSVInput.open(path)
+        let parseThreads = source.parseThreads, sourceErrorsComeFirst = source.sourceErrorsComeFirst
         let pipeline = BlockPipeline(blocks: ringSize, blockSize: max(blockSize, 4096))
-        // The producer holds its own references; we always wait for it below before returning,
-        // so the file stays open exactly as long as it reads.
+        // The source goes to the producer thread (the compiler checks that nothing here touches it
+        // again); we always wait for the producer below before returning, so the file stays open
+        // exactly as long as it reads.
         // (Running the producer inline instead is no fallback: it would block on a full ring.)
         guard startDetachedThread({ pipeline.produce(from: source) }) else {
             throw DataError(file: path, reason: "cannot start a thread to read the file")
@@ -47,7 +49,7 @@ extension CSVReader {
                     (columns, bodyStart) = try header(text, file: path, requireEmotion: requireEmotion)
                 }
                 // Splitting a block costs a rendezvous of the threads, worth it only for big blocks.
-                let parts = text.count - bodyStart < (4 << 20) ? 1 : source.parseThreads
+                let parts = text.count - bodyStart < (4 << 20) ? 1 : parseThreads
                 let pieces = splitAtLines(text, from: bodyStart, parts: parts)
                 if pieces.count == 1 {
                     pieces[0].parse(text, columns: columns!, stopAtError: stopAtError)
@@ -66,12 +68,12 @@ extension CSVReader {
             }
         } catch let error as DataError {
             // (When `error` is the source's own, draining just throws it again.)
-            if source.sourceErrorsComeFirst { try pipeline.drain() }
+            if sourceErrorsComeFirst { try pipeline.drain() }
             throw error
         }
         // A damaged gzip stream explains a bad row (e.g. the cut-off last line) better than the
         // row does, so its error comes first, as when inflating in one go.
-        if rowError && source.sourceErrorsComeFirst { try pipeline.drain() }
+        if rowError && sourceErrorsComeFirst { try pipeline.drain() }
         // Give the text blocks back before merging, so they are not part of the peak.
         pipeline.stop()
         guard let columns else { throw DataError(file: path, reason: "empty file") }
@@ -81,8 +83,8 @@ extension CSVReader {
 
 // MARK: - Sources
 
-/// Bytes of a CSV, piece by piece.
-protocol CSVByteSource: AnyObject, Sendable {
+/// Bytes of a CSV, piece by piece. Not Sendable: a source is handed whole to the producer thread.
+protocol CSVByteSource: AnyObject {
     var path: String { get }
     /// Fills up to `capacity` bytes; returns how many, 0 at the end. Throws DataError.
     func read(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) throws -> Int
@@ -148,7 +150,7 @@ final class OpenFile: Sendable {
 
 /// A plain file, read with read(2) into the caller's block: the page cache is copied from, never
 /// mapped, so file pages do not count toward (or pile up in) our resident memory.
-final class PlainFileSource: CSVByteSource, @unchecked Sendable {   // unchecked: once handed to the producer thread only it calls `read` (which consumes `prefix`)
+final class PlainFileSource: CSVByteSource {
     private let file: OpenFile
     private var prefix: [UInt8]
     var path: String { file.path }
@@ -181,7 +183,7 @@ final class PlainFileSource: CSVByteSource, @unchecked Sendable {   // unchecked
 }
 
 /// A gzip file inflated on demand; zlib reads the compressed bytes through its own 256 KiB buffer.
-final class GzipFileSource: CSVByteSource, @unchecked Sendable {   // unchecked: once handed to the producer thread only it calls `read` (zlib's stream, `total`)
+final class GzipFileSource: CSVByteSource {
     private let file: OpenFile
     private let stream: OpaquePointer
     private var total = 0
@@ -409,9 +411,10 @@ final class BlockPipeline: @unchecked Sendable {   // unchecked: every stored va
 
 /// Runs `body` on a new detached POSIX thread; false when no thread could be started. A thread of
 /// its own, not a GCD work item: the consumer blocks on a condition variable GCD cannot see, and
-/// when the caller already runs on a busy pool the item might never be scheduled.
-func startDetachedThread(_ body: @escaping @Sendable () -> Void) -> Bool {
-    final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+/// when the caller already runs on a busy pool the item might never be scheduled. `body` is
+/// `sending`: what it captures moves to the new thread, and the caller may not use it again.
+func startDetachedThread(_ body: sending @escaping () -> Void) -> Bool {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
     var thread = pthread_t()
     let started = pthread_create(&thread, nil, { raw in
