@@ -6,7 +6,8 @@ import Foundation
 /// Reads the frames of a video (file, bytes in memory, camera or network stream) in order, each
 /// with its presentation time, as a bounded gray image in display orientation.
 ///
-/// Not thread-safe, except `interrupt()` (another thread holds an `interrupter`). Trouble part-way is reported two ways:
+/// Not thread-safe, except `interrupt()` (another thread holds an `interrupter`). Trouble
+/// part-way is reported two ways:
 /// - damaged data (packets the demuxer or decoder rejects, frames the decoder had to patch up)
 ///   is skipped and decoding goes on; each damaged stretch becomes one line in `warnings`;
 /// - a file that ends before its header says it should (cut off while copying or recording)
