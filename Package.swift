@@ -35,13 +35,13 @@ let package = Package(
             .unsafeFlags(["-O3", "-ffp-contract=off"], .when(configuration: .release)),
             .unsafeFlags(["-O2", "-ffp-contract=off"], .when(configuration: .debug)),
         ]),
-        .target(name: "FERModel", dependencies: ["CBLAS", "CKernels"], swiftSettings: engine + [.swiftLanguageMode(.v6)]),
+        .target(name: "FERModel", dependencies: ["CBLAS", "CKernels"], swiftSettings: engine),
         .target(name: "FERData", dependencies: ["CCodecs"], swiftSettings: optimized),
         .target(name: "FaceDetection", dependencies: ["FERData"], swiftSettings: detection),
         // Protocol Buffers wire encoding, shared by the TensorBoard and ONNX writers.
         .target(name: "ProtoWire"),
         .target(name: "FERTraining", dependencies: ["FERModel", "FERData", "ProtoWire"],
-                swiftSettings: optimized + [.swiftLanguageMode(.v6)]),
+                swiftSettings: optimized),
         .target(name: "ONNXExport", dependencies: ["FERModel", "ProtoWire"]),
         // What a video's analysis found over time, as plain values: per-frame faces and
         // probabilities, the face tracker, the CSV/JSONL table, summaries, smoothing, segments, the plot.
@@ -51,48 +51,41 @@ let package = Package(
         // A video's analysis: decode on one thread, find and follow faces, classify, write as it goes.
         .target(name: "VideoAnalysis", dependencies: ["VideoDecoding", "EmotionTimeline", "FaceDetection", "FERModel",
                                                       "FERTraining", "FERData"]),
-        .target(name: "TermUI", swiftSettings: [.swiftLanguageMode(.v6)]),
-        .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"], swiftSettings: [.swiftLanguageMode(.v6)]),
-        .target(name: "Dashboard", dependencies: ["TermUI", "FERModel", "FERTraining", "FERData", "EmotionTimeline"],
-                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "TermUI"),
+        .target(name: "TermUINcurses", dependencies: ["TermUI", "CNcurses"]),
+        .target(name: "Dashboard", dependencies: ["TermUI", "FERModel", "FERTraining", "FERData", "EmotionTimeline"]),
         // `ferdash predict` without the flags: faces found in image files, the network's answer, its JSON and text.
-        .target(name: "ImagePrediction", dependencies: ["FaceDetection", "FERModel", "FERTraining", "FERData"],
-                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "ImagePrediction", dependencies: ["FaceDetection", "FERModel", "FERTraining", "FERData"]),
         .executableTarget(name: "ferdash", dependencies: [
             "FERModel", "FERData", "FERTraining", "ONNXExport", "FaceDetection", "TermUI", "TermUINcurses", "Dashboard",
             "EmotionTimeline", "VideoDecoding", "VideoAnalysis", "ImagePrediction",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: optimized + [.swiftLanguageMode(.v6)]),
+        ], swiftSettings: optimized),
         // Drives each parser with arbitrary bytes: a file replayer, or libFuzzer's driver when
         // scripts/fuzz.sh builds it with -sanitize=fuzzer (see the file's header).
-        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection", "FERTraining", "VideoDecoding"],
-                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "ferfuzz", dependencies: ["FERModel", "FERData", "FaceDetection", "FERTraining", "VideoDecoding"]),
 
         // What the test targets share: snapshots, temporary folders, the event recorder, a seeded RNG.
         // (FERModelTests needs none of it: the engine tests use the engine's own generator.)
         .target(name: "FERTestSupport", dependencies: ["TermUI", "FERData", "FERTraining"], path: "Tests/FERTestSupport"),
-        .testTarget(name: "FERModelTests", dependencies: ["FERModel"], swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "FERModelTests", dependencies: ["FERModel"]),
         .testTarget(name: "FERDataTests", dependencies: ["FERData", "FERTestSupport"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "FERData", "FERTestSupport"]),
-        .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"],
-                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "FERTrainingTests", dependencies: ["FERTraining", "FERModel", "FERData", "FERTestSupport"]),
         .testTarget(name: "FileFormatTests", dependencies: ["ProtoWire", "FERTraining", "ONNXExport", "FERModel", "FERData",
-                                                           "FERTestSupport"],
-                    swiftSettings: [.swiftLanguageMode(.v6)]),
+                                                           "FERTestSupport"]),
         .testTarget(name: "EmotionTimelineTests", dependencies: ["EmotionTimeline", "FERData", "FERTestSupport"]),
         .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "EmotionTimeline", "FERData", "FERTestSupport"]),
         .testTarget(name: "VideoAnalysisTests", dependencies: ["VideoAnalysis", "VideoDecoding", "EmotionTimeline", "FaceDetection",
                                                                "FERModel", "FERTraining", "FERData", "FERTestSupport"]),
-        .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"],
-                    swiftSettings: [.swiftLanguageMode(.v6)]),
-        .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"], swiftSettings: [.swiftLanguageMode(.v6)]),
-        .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"],
-                    swiftSettings: [.swiftLanguageMode(.v6)]),
-        .testTarget(name: "ImagePredictionTests", dependencies: ["ImagePrediction", "FERTraining", "FERData", "FERTestSupport"],
-                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "TermUITests", dependencies: ["TermUI", "FERTestSupport"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "TermUINcursesTests", dependencies: ["TermUINcurses", "TermUI"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["ferfuzz"], exclude: ["corpus", "regressions", "dictionaries", "lsan.supp"]),
+        .testTarget(name: "ImagePredictionTests", dependencies: ["ImagePrediction", "FERTraining", "FERData", "FERTestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TermUI", "FERTraining", "FERData", "EmotionTimeline",
                                                           "FERTestSupport"],
-                    exclude: ["__Snapshots__"], swiftSettings: [.swiftLanguageMode(.v6)]),
+                    exclude: ["__Snapshots__"]),
     ],
-    swiftLanguageModes: [.v5]
+    // Every target in Swift 6 mode: complete concurrency checking (docs/DESIGN.md, "Concurrency").
+    swiftLanguageModes: [.v6]
 )

@@ -135,10 +135,16 @@ package enum CSVReader {
                 fill(pointers)
                 return []
             }
+            if sizes[k] == 0 {
+                // An empty set is never written to; any non-null pointer stands in for it. (Not
+                // made through unsafeUninitializedCapacity, which at capacity 0 writes the count
+                // into the empty-array storage every thread shares: a race TSan reports.)
+                pointers.append(UnsafeMutablePointer(bitPattern: 16)!)
+                return [[]] + nest(k + 1)
+            }
             var rest: [[UInt8]] = []
             let array = [UInt8](unsafeUninitializedCapacity: sizes[k]) { buffer, initialized in
-                // An empty set is never written to; any non-null pointer stands in for it.
-                pointers.append(buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 16)!)
+                pointers.append(buffer.baseAddress!)
                 rest = nest(k + 1)
                 initialized = sizes[k]
             }
@@ -240,7 +246,7 @@ struct Columns {
 }
 
 /// One slice of the file, parsed by one thread into its own buffers.
-final class Chunk: @unchecked Sendable {
+final class Chunk: @unchecked Sendable {   // unchecked: one parse worker fills it; the caller reads it after concurrentPerform joins
     let start: Int
     let end: Int
     var pixels: UnsafeMutablePointer<UInt8>

@@ -24,9 +24,11 @@ extension CSVReader {
     package static func read(path: String, options: LoadOptions, requireEmotion: Bool, holdOutSeed: UInt64? = nil,
                      blockSize: Int = 8 << 20) throws -> CSVRows {
         let source = try CSVInput.open(path)
+        let parseThreads = source.parseThreads, sourceErrorsComeFirst = source.sourceErrorsComeFirst
         let pipeline = BlockPipeline(blocks: ringSize, blockSize: max(blockSize, 4096))
-        // The producer holds its own references; we always wait for it below before returning,
-        // so the file stays open exactly as long as it reads.
+        // The source goes to the producer thread (the compiler checks that nothing here touches it
+        // again); we always wait for the producer below before returning, so the file stays open
+        // exactly as long as it reads.
         // (Running the producer inline instead is no fallback: it would block on a full ring.)
         guard startDetachedThread({ pipeline.produce(from: source) }) else {
             throw DataError(file: path, reason: "cannot start a thread to read the file")
@@ -47,13 +49,15 @@ extension CSVReader {
                     (columns, bodyStart) = try header(text, file: path, requireEmotion: requireEmotion)
                 }
                 // Splitting a block costs a rendezvous of the threads, worth it only for big blocks.
-                let parts = text.count - bodyStart < (4 << 20) ? 1 : source.parseThreads
+                let parts = text.count - bodyStart < (4 << 20) ? 1 : parseThreads
                 let pieces = splitAtLines(text, from: bodyStart, parts: parts)
                 if pieces.count == 1 {
                     pieces[0].parse(text, columns: columns!, stopAtError: stopAtError)
                 } else {
+                    // Every piece reads the block and writes only its own chunk.
+                    let shared = WorkerShared(text), columns = columns!
                     DispatchQueue.concurrentPerform(iterations: pieces.count) { k in
-                        pieces[k].parse(text, columns: columns!, stopAtError: stopAtError)
+                        pieces[k].parse(shared.pointer, columns: columns, stopAtError: stopAtError)
                     }
                 }
                 chunks += pieces
@@ -64,12 +68,12 @@ extension CSVReader {
             }
         } catch let error as DataError {
             // (When `error` is the source's own, draining just throws it again.)
-            if source.sourceErrorsComeFirst { try pipeline.drain() }
+            if sourceErrorsComeFirst { try pipeline.drain() }
             throw error
         }
         // A damaged gzip stream explains a bad row (e.g. the cut-off last line) better than the
         // row does, so its error comes first, as when inflating in one go.
-        if rowError && source.sourceErrorsComeFirst { try pipeline.drain() }
+        if rowError && sourceErrorsComeFirst { try pipeline.drain() }
         // Give the text blocks back before merging, so they are not part of the peak.
         pipeline.stop()
         guard let columns else { throw DataError(file: path, reason: "empty file") }
@@ -79,8 +83,8 @@ extension CSVReader {
 
 // MARK: - Sources
 
-/// Bytes of a CSV, piece by piece.
-protocol CSVByteSource: AnyObject, Sendable {
+/// Bytes of a CSV, piece by piece. Not Sendable: a source is handed whole to the producer thread.
+protocol CSVByteSource: AnyObject {
     var path: String { get }
     /// Fills up to `capacity` bytes; returns how many, 0 at the end. Throws DataError.
     func read(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) throws -> Int
@@ -114,7 +118,7 @@ enum CSVInput {
 }
 
 /// An open descriptor, closed when the last source using it goes away.
-final class OpenFile: @unchecked Sendable {
+final class OpenFile: Sendable {
     let fd: Int32
     let path: String
 
@@ -146,7 +150,7 @@ final class OpenFile: @unchecked Sendable {
 
 /// A plain file, read with read(2) into the caller's block: the page cache is copied from, never
 /// mapped, so file pages do not count toward (or pile up in) our resident memory.
-final class PlainFileSource: CSVByteSource, @unchecked Sendable {
+final class PlainFileSource: CSVByteSource {
     private let file: OpenFile
     private var prefix: [UInt8]
     var path: String { file.path }
@@ -179,7 +183,7 @@ final class PlainFileSource: CSVByteSource, @unchecked Sendable {
 }
 
 /// A gzip file inflated on demand; zlib reads the compressed bytes through its own 256 KiB buffer.
-final class GzipFileSource: CSVByteSource, @unchecked Sendable {
+final class GzipFileSource: CSVByteSource {
     private let file: OpenFile
     private let stream: OpaquePointer
     private var total = 0
@@ -206,7 +210,7 @@ final class GzipFileSource: CSVByteSource, @unchecked Sendable {
         var produced = 0
         var done: Int32 = 0
         let status = ccodecs_gunzip_next(stream, buffer, capacity, &produced, &done, &message, message.count)
-        if status != 0 { throw Self.error(status, message: String(cString: message), path: path) }
+        if status != 0 { throw Self.error(status, message: String(cMessage: message), path: path) }
         total += produced
         if total > Self.maximumSize {
             throw Self.error(Int32(CCODECS_ERR_TOO_LARGE), message: "", path: path)
@@ -246,7 +250,7 @@ enum PageMemory {
 }
 
 /// One buffer of the ring. Bytes [0, end) are whole lines (or the file's tail) for the parser.
-final class TextBlock: @unchecked Sendable {
+final class TextBlock: @unchecked Sendable {   // unchecked: owned by one side at a time, handed over under BlockPipeline's lock
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
     var count = 0
@@ -280,8 +284,9 @@ final class TextBlock: @unchecked Sendable {
 }
 
 /// The hand-over between the producing thread and the parser: spare blocks go one way, filled
-/// blocks (in file order) the other.
-final class BlockPipeline: @unchecked Sendable {
+/// blocks (in file order) the other. Each side blocks until the other gives it something, which
+/// needs a condition variable: Synchronization's `Mutex` has none, so this keeps a pthread pair.
+final class BlockPipeline: @unchecked Sendable {   // unchecked: every stored var is read and written only while holding `lock`
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let blockSize: Int
@@ -420,9 +425,10 @@ final class BlockPipeline: @unchecked Sendable {
 
 /// Runs `body` on a new detached POSIX thread; false when no thread could be started. A thread of
 /// its own, not a GCD work item: the consumer blocks on a condition variable GCD cannot see, and
-/// when the caller already runs on a busy pool the item might never be scheduled.
-func startDetachedThread(_ body: @escaping @Sendable () -> Void) -> Bool {
-    final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+/// when the caller already runs on a busy pool the item might never be scheduled. `body` is
+/// `sending`: what it captures moves to the new thread, and the caller may not use it again.
+func startDetachedThread(_ body: sending @escaping () -> Void) -> Bool {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
     var thread = pthread_t()
     let started = pthread_create(&thread, nil, { raw in

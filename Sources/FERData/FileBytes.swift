@@ -7,7 +7,7 @@ import Darwin
 /// A whole file held in one block (image files and the like). Pixel CSVs do not
 /// come through here: they are read in bounded blocks (CSVStream.swift), since holding a 271 MB
 /// text whole was most of the loader's peak memory.
-final class FileBytes: @unchecked Sendable {
+final class FileBytes {
     let base: UnsafeMutablePointer<UInt8>
     let count: Int
     /// The path the bytes came from (used in every error message).
@@ -95,4 +95,12 @@ private var mapPopulateFlags: Int32 {
     #else
     return MAP_PRIVATE
     #endif
+}
+
+extension String {
+    /// The message a C codec wrote into a fixed-size buffer, up to its terminating NUL (the whole
+    /// buffer when there is none, so a message that filled it is not read past its end).
+    init(cMessage buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }

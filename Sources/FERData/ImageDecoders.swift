@@ -41,7 +41,7 @@ enum PNGCodec {
         var width: UInt32 = 0, height: UInt32 = 0
         var message = [CChar](repeating: 0, count: 256)
         guard ccodecs_png_info(bytes.baseAddress, bytes.count, &width, &height, &message, message.count) == 0 else {
-            throw DataError(file: file, reason: "unreadable PNG (\(String(cString: message)))")
+            throw DataError(file: file, reason: "unreadable PNG (\(String(cMessage: message)))")
         }
         let w = Int(width), h = Int(height)
         try ImageLimits.check(width: w, height: h, file: file)
@@ -49,7 +49,7 @@ enum PNGCodec {
         let status = rgba.withUnsafeMutableBufferPointer {
             ccodecs_png_decode_rgba(bytes.baseAddress, bytes.count, $0.baseAddress, width, height, &message, message.count)
         }
-        guard status == 0 else { throw DataError(file: file, reason: "unreadable PNG (\(String(cString: message)))") }
+        guard status == 0 else { throw DataError(file: file, reason: "unreadable PNG (\(String(cMessage: message)))") }
         // Alpha is composited on black: a transparent pixel carries no face, and black is what the
         // FER2013 images use for "nothing" (its all-black frames).
         var gray = [UInt8](repeating: 0, count: w * h)
@@ -70,7 +70,7 @@ enum PNGCodec {
         let status = pixels.withUnsafeBufferPointer {
             ccodecs_png_write(path, $0.baseAddress, UInt32(width), UInt32(height), Int32(channels), &message, message.count)
         }
-        guard status == 0 else { throw DataError(file: path, reason: "cannot write PNG (\(String(cString: message)))") }
+        guard status == 0 else { throw DataError(file: path, reason: "cannot write PNG (\(String(cMessage: message)))") }
     }
 }
 
@@ -82,7 +82,7 @@ enum JPEGCodec {
         let info = ccodecs_jpeg_info(bytes.baseAddress, bytes.count, &width, &height, &components, &message, message.count)
         guard info == 0 else {
             let kind = Int(info) == Int(CCODECS_ERR_UNSUPPORTED) ? "unsupported" : "unreadable"
-            throw DataError(file: file, reason: "\(kind) JPEG (\(String(cString: message)))")
+            throw DataError(file: file, reason: "\(kind) JPEG (\(String(cMessage: message)))")
         }
         let w = Int(width), h = Int(height)
         try ImageLimits.check(width: w, height: h, file: file)
@@ -92,7 +92,7 @@ enum JPEGCodec {
         }
         guard status == 0 else {
             let kind = Int(status) == Int(CCODECS_ERR_TRUNCATED) ? "truncated" : "unreadable"
-            throw DataError(file: file, reason: "\(kind) JPEG (\(String(cString: message)))")
+            throw DataError(file: file, reason: "\(kind) JPEG (\(String(cMessage: message)))")
         }
         var gray = [UInt8](repeating: 0, count: w * h)
         for i in 0..<(w * h) { gray[i] = grayLevel(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]) }
@@ -108,7 +108,7 @@ enum JPEGCodec {
             ccodecs_jpeg_encode($0.baseAddress, UInt32(width), UInt32(height), Int32(channels), Int32(quality),
                                 &out, &length, &message, message.count)
         }
-        guard status == 0, let out else { throw DataError(file: "<jpeg>", reason: "cannot encode JPEG (\(String(cString: message)))") }
+        guard status == 0, let out else { throw DataError(file: "<jpeg>", reason: "cannot encode JPEG (\(String(cMessage: message)))") }
         defer { ccodecs_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: length))
     }

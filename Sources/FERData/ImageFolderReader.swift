@@ -53,7 +53,9 @@ enum ImageFolderReader {
         let workers = max(1, min(onlineProcessorCount(), 8))
         pixels.withUnsafeMutableBufferPointer { dst in
             errors.withUnsafeMutableBufferPointer { errs in
-                let dstBase = dst.baseAddress!, errBase = errs.baseAddress
+                // Worker w decodes files w, w + workers, ...: each writes only its own image and error.
+                let dstBase = WorkerShared(dst.baseAddress!), errBase = WorkerShared(errs.baseAddress)
+                let files = files
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var i = w
                     while i < files.count {
@@ -61,11 +63,11 @@ enum ImageFolderReader {
                             let image = try ImageFile.readGray(path: files[i].path)
                             let face = image.width == ImageSet.side && image.height == ImageSet.side
                                 ? image.pixels : ImageFile.faceInput(from: image)
-                            (dstBase + i * side).update(from: face, count: side)
+                            (dstBase.pointer + i * side).update(from: face, count: side)
                         } catch let error as DataError {
-                            errBase![i] = error
+                            errBase.pointer![i] = error
                         } catch {
-                            errBase![i] = DataError(file: files[i].path, reason: "\(error)")
+                            errBase.pointer![i] = DataError(file: files[i].path, reason: "\(error)")
                         }
                         i += workers
                     }

@@ -31,6 +31,9 @@ extension ImageSet {
     /// The images whose index passes `keep`, in order, pixels copied row by row.
     func gather(_ keep: (Int) -> Bool) -> ImageSet {
         let indices = (0..<count).filter(keep)
+        // (Not through unsafeUninitializedCapacity when empty: at capacity 0 it writes into the
+        // empty-array storage all threads share, a race TSan reports when loads run in parallel.)
+        guard !indices.isEmpty else { return ImageSet(pixels: [], labels: []) }
         let imageBytes = ImageSet.pixelsPerImage
         let out = [UInt8](unsafeUninitializedCapacity: indices.count * imageBytes) { dst, initialized in
             pixels.withUnsafeBufferPointer { src in

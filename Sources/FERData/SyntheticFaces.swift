@@ -30,17 +30,18 @@ public enum SyntheticFaces {
         let imageBytes = ImageSet.pixelsPerImage
         var labels = [Int8](repeating: 0, count: count)
         let pixels = [UInt8](unsafeUninitializedCapacity: count * imageBytes) { dst, initialized in
-            let base = dst.baseAddress!
+            // Worker w renders faces w, w + workers, ...: no two write the same image or label.
+            let base = WorkerShared(dst.baseAddress!)
             labels.withUnsafeMutableBufferPointer { lab in
-                let labBase = lab.baseAddress!
+                let labBase = WorkerShared(lab.baseAddress!)
                 let workers = max(1, min(onlineProcessorCount(), 8))
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var i = w
                     while i < count {
                         var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
                         let emotion = Emotion(index: rng.below(Emotion.count))
-                        FaceRenderer.render(emotion, rng: &rng, into: base + i * imageBytes)
-                        labBase[i] = Int8(emotion.rawValue)
+                        FaceRenderer.render(emotion, rng: &rng, into: base.pointer + i * imageBytes)
+                        labBase.pointer[i] = Int8(emotion.rawValue)
                         i += workers
                     }
                 }

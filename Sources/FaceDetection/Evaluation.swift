@@ -2,7 +2,7 @@
 
 /// The cascade as plain parallel arrays (struct-of-arrays, Int32 indices) so the inner loop
 /// touches little memory and does no bounds checks beyond what the loader already proved.
-struct FlatCascade {
+struct FlatCascade: Sendable {
     let windowWidth: Int
     let windowHeight: Int
     let stageThreshold: [Double]

@@ -52,7 +52,7 @@ public struct DetectionPass: Sendable, Equatable {
 
 /// Finds frontal faces. Immutable after init, and `detect` allocates its own scratch buffers,
 /// so one detector may be shared by several threads.
-public final class FaceDetector: @unchecked Sendable {
+public final class FaceDetector: Sendable {
     /// Where Debian's `opencv-data` package installs the cascade.
     public static let debianCascadePath = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
     /// The cascade used when none is passed: `$FERDASH_CASCADE` if set, else the Debian path.

@@ -2,6 +2,7 @@ import Dispatch
 import EmotionTimeline
 import FaceDetection
 import FERData
+import Synchronization
 
 /// Finds the faces of video frames at a cost a video can afford.
 ///
@@ -137,16 +138,16 @@ final class VideoFaceFinder {
 }
 
 /// A full-frame search running on the worker: its boxes, once done.
-private final class FullSearch: @unchecked Sendable {   // unchecked: `boxes` is written once, before `done` is signalled
+private final class FullSearch: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var boxes: [PixelRect] = []
+    private let boxes = Mutex<[PixelRect]>([])
     func finish(_ boxes: [PixelRect]) {
-        self.boxes = boxes
+        self.boxes.withLock { $0 = boxes }
         done.signal()
     }
     func wait() -> [PixelRect] {
         done.wait()
-        return boxes
+        return boxes.withLock { $0 }
     }
 }
 

@@ -1,5 +1,6 @@
 import EmotionTimeline
 import Foundation
+import Synchronization
 import VideoDecoding
 
 /// How a run over one video ended.
@@ -22,11 +23,15 @@ public struct VideoRunOutcome: Sendable {
 /// Decodes on one thread and analyses on the caller's, so decoding one frame overlaps analysing
 /// the one before it (the two take about the same time). A short queue between them keeps the
 /// memory flat however long the video is.
-public final class VideoRun: @unchecked Sendable {   // unchecked: `stopped` is guarded by `lock`
+///
+/// Sendable so that `stop()` can come from any thread. The decoder and the analyzer are not
+/// thread-safe: while `run` runs, only its decode thread touches the decoder (the caller reads
+/// `info`, a constant, and calls `interrupt()`, which is thread-safe) and only the caller the
+/// analyzer; the caller reads the decoder's warnings after the decode thread has ended.
+public final class VideoRun: @unchecked Sendable {   // unchecked: decoder and analyzer are each used by one thread at a time, as above
     public let decoder: VideoDecoder
     public let analyzer: VideoAnalyzer
-    private let lock = NSLock()
-    private var stopRequested = false
+    private let stopRequested = Atomic<Bool>(false)
 
     public init(decoder: VideoDecoder, analyzer: VideoAnalyzer) {
         self.decoder = decoder
@@ -35,11 +40,11 @@ public final class VideoRun: @unchecked Sendable {   // unchecked: `stopped` is 
 
     /// Asks the run to end after the frame in hand; safe from any thread (a signal handler's queue).
     public func stop() {
-        lock.withLock { stopRequested = true }
+        stopRequested.store(true, ordering: .releasing)
         decoder.interrupt()
     }
 
-    public var isStopping: Bool { lock.withLock { stopRequested } }
+    public var isStopping: Bool { stopRequested.load(ordering: .acquiring) }
 
     private enum Item { case frame(VideoFrame), end, failed(VideoError) }
 
@@ -49,29 +54,12 @@ public final class VideoRun: @unchecked Sendable {   // unchecked: `stopped` is 
     public func run(onFrame: (FrameAnalysis, VideoFrame) throws -> Void) throws -> VideoRunOutcome {
         let queue = BoundedQueue<Item>(capacity: 3)
         let selection = analyzer.options.selection
-        let decoder = self.decoder
         let started = DispatchTime.now().uptimeNanoseconds
-        let decoded = LockedCount()
+        let decoded = FrameCount()
         let threadDone = DispatchSemaphore(value: 0)
         let thread = Thread { [weak self] in
             defer { threadDone.signal() }
-            var lastSelected: Double?
-            var index = 0
-            do {
-                while !(self?.isStopping ?? true) {
-                    guard let frame = try decoder.nextFrame(wantImage: selection.wantsImage(index: index)) else { break }
-                    index = frame.index + 1
-                    decoded.set(index)
-                    guard selection.selects(index: frame.index, timestamp: frame.timestamp, lastSelected: lastSelected) else { continue }
-                    lastSelected = frame.timestamp
-                    if !queue.push(.frame(frame)) { return }
-                }
-                _ = queue.push(.end)
-            } catch let error as VideoError {
-                _ = queue.push(.failed(error))
-            } catch {
-                _ = queue.push(.failed(VideoError(.damaged, file: decoder.info.source, message: String(describing: error))))
-            }
+            self?.decode(selection: selection, into: queue, counting: decoded)
         }
         thread.name = "ferdash.video.decode"
         thread.stackSize = 1 << 20
@@ -120,18 +108,41 @@ public final class VideoRun: @unchecked Sendable {   // unchecked: `stopped` is 
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return outcome
     }
+
+    /// The decode thread's loop: the frames `selection` picks go into `queue` until the end, a
+    /// stop, a read error, or the queue's closing (the caller has gone).
+    private func decode(selection: FrameSelection, into queue: BoundedQueue<Item>, counting decoded: FrameCount) {
+        var lastSelected: Double?
+        var index = 0
+        do {
+            while !isStopping {
+                guard let frame = try decoder.nextFrame(wantImage: selection.wantsImage(index: index)) else { break }
+                index = frame.index + 1
+                decoded.set(index)
+                guard selection.selects(index: frame.index, timestamp: frame.timestamp, lastSelected: lastSelected) else { continue }
+                lastSelected = frame.timestamp
+                if !queue.push(.frame(frame)) { return }
+            }
+            _ = queue.push(.end)
+        } catch let error as VideoError {
+            _ = queue.push(.failed(error))
+        } catch {
+            _ = queue.push(.failed(VideoError(.damaged, file: decoder.info.source, message: String(describing: error))))
+        }
+    }
 }
 
 /// The decode thread's frame count, read by the caller.
-private final class LockedCount: @unchecked Sendable {   // unchecked: every access holds `lock`
-    private let lock = NSLock()
-    private var count = 0
-    func set(_ value: Int) { lock.withLock { count = value } }
-    var value: Int { lock.withLock { count } }
+private final class FrameCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func set(_ value: Int) { count.store(value, ordering: .releasing) }
+    var value: Int { count.load(ordering: .acquiring) }
 }
 
 /// A blocking first-in-first-out queue of at most `capacity` items, closable from either side.
-final class BoundedQueue<Element>: @unchecked Sendable {   // unchecked: every access holds `condition`
+/// Both sides wait (for an item, for room), which needs a condition variable: Synchronization's
+/// `Mutex` has none, so this keeps an `NSCondition`.
+final class BoundedQueue<Element: Sendable>: @unchecked Sendable {   // unchecked: `items` and `closed` are only touched while holding `condition`
     private let condition = NSCondition()
     private var items: [Element] = []
     private var closed = false

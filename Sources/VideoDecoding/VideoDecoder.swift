@@ -6,7 +6,8 @@ import Foundation
 /// Reads the frames of a video (file, bytes in memory, camera or network stream) in order, each
 /// with its presentation time, as a bounded gray image in display orientation.
 ///
-/// Not thread-safe, except `interrupt()`. Trouble part-way is reported two ways:
+/// Not thread-safe, except `interrupt()` (another thread holds an `interrupter`). Trouble
+/// part-way is reported two ways:
 /// - damaged data (packets the demuxer or decoder rejects, frames the decoder had to patch up)
 ///   is skipped and decoding goes on; each damaged stretch becomes one line in `warnings`;
 /// - a file that ends before its header says it should (cut off while copying or recording)
@@ -27,13 +28,11 @@ public final class VideoDecoder {
     /// machine, and a second thread bought nothing there while the analysis and other work held
     /// the cores (VideoBenchmarkTests, 1/2/3/auto threads all within 5%). Larger frames get more
     /// where there are cores to spare, always leaving one to the analysis.
+    /// `VideoOpenOptions.decoderThreads` overrides it.
     static func threads(width: Int, height: Int) -> Int32 {
-        if let forced = decoderThreads { return forced }
         if width * height <= 1280 * 720 { return 1 }
         return Int32(max(1, min(4, ProcessInfo.processInfo.activeProcessorCount - 1)))
     }
-    /// Overrides `threads(width:height:)`, for the benchmark (0: FFmpeg's own choice).
-    nonisolated(unsafe) static var decoderThreads: Int32?
 
     private let input: VideoInput
     private let codec: CodecState
@@ -69,15 +68,16 @@ public final class VideoDecoder {
 
     /// A file, a camera (`/dev/video0`) or a network stream (`udp://`, `tcp://`, `rtsp://`, `http(s)://`).
     public convenience init(path: String, maxSide: Int = 1280, options: VideoOpenOptions = .init()) throws {
-        try self.init(input: VideoInput(path: path, timeout: options.timeout), maxSide: maxSide)
+        try self.init(input: VideoInput(path: path, timeout: options.timeout), maxSide: maxSide,
+                      decoderThreads: options.decoderThreads)
     }
 
     /// Bytes in memory, named `name` in errors (its extension hints at the container).
     public convenience init(bytes: [UInt8], name: String, maxSide: Int = 1280) throws {
-        try self.init(input: VideoInput(bytes: bytes, name: name), maxSide: maxSide)
+        try self.init(input: VideoInput(bytes: bytes, name: name), maxSide: maxSide, decoderThreads: nil)
     }
 
-    private init(input: VideoInput, maxSide: Int) throws {
+    private init(input: VideoInput, maxSide: Int, decoderThreads: Int32?) throws {
         self.input = input
         let format = input.format!
         let name = input.name
@@ -109,7 +109,7 @@ public final class VideoDecoder {
                              message: "its frames are \(codedW)×\(codedH) pixels, more than ferdash reads (at most \(Self.maxSourceSide) a side, \(Self.maxSourcePixels / 1_000_000) megapixels)")
         }
 
-        codec = try CodecState(decoder: decoder!, stream: stream, input: input)
+        codec = try CodecState(decoder: decoder!, stream: stream, input: input, threads: decoderThreads)
         seenErrors = cffmpeg_tally_errors(input.tally)
         timeBase = FFmpeg.seconds(stream.pointee.time_base)
         timeBaseFraction = (Double(stream.pointee.time_base.num), Double(stream.pointee.time_base.den))
@@ -379,8 +379,11 @@ public final class VideoDecoder {
     /// Thread-safe: a read blocked in FFmpeg returns, and nextFrame (now and from then on) throws
     /// `.interrupted`.
     public func interrupt() {
-        cffmpeg_interrupt_stop(input.interrupt)
+        interrupter.interrupt()
     }
+
+    /// What another thread holds to call `interrupt()`: the decoder itself is not `Sendable`.
+    public var interrupter: VideoInterrupter { VideoInterrupter(flag: input.interruptFlag) }
 }
 
 /// The decoder's context with the packet and frame it reuses for every read.
@@ -392,7 +395,8 @@ final class CodecState {
     /// (avcodec_free_context joins the threads first).
     private let input: VideoInput
 
-    init(decoder: UnsafePointer<AVCodec>, stream: UnsafeMutablePointer<AVStream>, input: VideoInput) throws {
+    /// `threads`: FFmpeg's thread count, nil to pick by frame size (`VideoDecoder.threads`).
+    init(decoder: UnsafePointer<AVCodec>, stream: UnsafeMutablePointer<AVStream>, input: VideoInput, threads: Int32?) throws {
         self.input = input
         let name = input.name, live = input.isLive
         guard let context = avcodec_alloc_context3(decoder), let packet = av_packet_alloc(), let frame = av_frame_alloc() else {
@@ -409,7 +413,8 @@ final class CodecState {
         context.pointee.max_pixels = Int64(VideoDecoder.maxSourcePixels)
         // Frame threads keep a frame per thread in flight: fine for files, latency for live
         // sources, which get slice threads only.
-        context.pointee.thread_count = VideoDecoder.threads(width: Int(stream.pointee.codecpar.pointee.width), height: Int(stream.pointee.codecpar.pointee.height))
+        context.pointee.thread_count = threads
+            ?? VideoDecoder.threads(width: Int(stream.pointee.codecpar.pointee.width), height: Int(stream.pointee.codecpar.pointee.height))
         context.pointee.thread_type = live ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE
         if live { context.pointee.flags |= AV_CODEC_FLAG_LOW_DELAY }
         let opened = avcodec_open2(context, decoder, nil)

@@ -23,8 +23,12 @@ public struct VideoOpenOptions: Sendable {
     /// Seconds a network or camera read may block before it gives up (nextFrame then throws
     /// `.interrupted`); nil waits for ever. Files ignore it.
     public var timeout: Double?
+    /// FFmpeg's decoder threads (0: FFmpeg's own choice); nil picks by frame size
+    /// (`VideoDecoder.threads(width:height:)`). Set by the benchmark that measures them.
+    public var decoderThreads: Int32?
 
-    public init(timeout: Double? = 10) {
+    public init(timeout: Double? = 10, decoderThreads: Int32? = nil) {
         self.timeout = timeout
+        self.decoderThreads = decoderThreads
     }
 }

@@ -11,7 +11,9 @@ final class VideoInput {
     /// The name errors use: the path or URL as given.
     let name: String
     private(set) var format: UnsafeMutablePointer<AVFormatContext>?
-    let interrupt: UnsafeMutablePointer<cffmpeg_interrupt>
+    /// Outlives the input when a `VideoInterrupter` still holds it.
+    let interruptFlag: InterruptFlag
+    var interrupt: UnsafeMutablePointer<cffmpeg_interrupt> { interruptFlag.state }
     /// Error lines FFmpeg logged for this input's demuxer and decoder (see cffmpeg_log_callback).
     let tally: UnsafeMutablePointer<cffmpeg_tally>
     /// Microseconds a read of a live source may block; 0 for none.
@@ -34,18 +36,17 @@ final class VideoInput {
         self.name = name
         let live = kind == .device || kind == .network
         timeoutMicroseconds = live ? Int64(max(0, min(timeout ?? 0, 1e6)) * 1e6) : 0
-        guard let state = av_mallocz(MemoryLayout<cffmpeg_interrupt>.size)?.assumingMemoryBound(to: cffmpeg_interrupt.self) else {
+        guard let flag = InterruptFlag() else {
             throw VideoError(.cannotOpen, file: name, message: "out of memory")
         }
-        interrupt = state
+        interruptFlag = flag
         guard let tally = av_mallocz(MemoryLayout<cffmpeg_tally>.size)?.assumingMemoryBound(to: cffmpeg_tally.self) else {
-            av_free(state)
             throw VideoError(.cannotOpen, file: name, message: "out of memory")
         }
         self.tally = tally
         format = avformat_alloc_context()
         guard let format else { throw VideoError(.cannotOpen, file: name, message: "out of memory") }
-        cffmpeg_interrupt_install(format, state)
+        cffmpeg_interrupt_install(format, flag.state)
         format.pointee.opaque = UnsafeMutableRawPointer(tally)
     }
 
@@ -54,7 +55,6 @@ final class VideoInput {
             if format!.pointee.iformat != nil { avformat_close_input(&format) } else { avformat_free_context(format) }
         }
         memory?.close()
-        av_free(interrupt)
         av_free(tally)
     }
 

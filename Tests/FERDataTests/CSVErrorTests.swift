@@ -1,4 +1,5 @@
 import XCTest
+import Synchronization
 @testable import FERData
 import FERTestSupport
 
@@ -104,6 +105,6 @@ final class CSVErrorTests: XCTestCase {
 
 /// Unique file names inside one TempDir.
 enum UUIDish {
-    nonisolated(unsafe) static var counter = 0
-    static func next() -> Int { counter += 1; return counter }
+    private static let counter = Atomic<Int>(0)
+    static func next() -> Int { counter.add(1, ordering: .relaxed).newValue }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import Synchronization
 @testable import FERData
 import FERTestSupport
 
@@ -122,9 +123,8 @@ final class GzipTests: XCTestCase {
 }
 
 /// Rows loaded per worker, written from many threads at once.
-private final class Counts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counts = [Int](repeating: 0, count: 16)
-    func set(_ i: Int, _ value: Int) { lock.lock(); counts[i] = value; lock.unlock() }
-    var values: [Int] { lock.lock(); defer { lock.unlock() }; return counts }
+private final class Counts: Sendable {
+    private let counts = Mutex([Int](repeating: 0, count: 16))
+    func set(_ i: Int, _ value: Int) { counts.withLock { $0[i] = value } }
+    var values: [Int] { counts.withLock { $0 } }
 }

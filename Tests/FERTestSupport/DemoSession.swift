@@ -1,22 +1,27 @@
 import Foundation
 import FERData
 import FERTraining
+import Synchronization
 
 /// A stand-in training session that emits realistic, seeded events without a network, so the
 /// dashboard's tests can drive the reducer from a live event stream in milliseconds.
-public final class DemoSession: @unchecked Sendable {
-    private let lock = NSLock()
-    private var paused = false
-    private var stopped = false
-    private var closed = false
-    private var saveRequested = false
-    private var predictions: [(pixels: [UInt8], tag: Int, saliency: Bool)] = []
+public final class DemoSession: Sendable {
+    private typealias Request = (pixels: [UInt8], tag: Int, saliency: Bool)
+    /// What the UI asks of the session, read by its thread between steps.
+    private struct Control {
+        var paused = false
+        var stopped = false
+        var closed = false
+        var saveRequested = false
+        var predictions: [Request] = []
+    }
+    private let control = Mutex(Control())
     private let sink: @Sendable (TrainingEvent) -> Void
     public let info: SessionInfo
-    public var stepDelay: Double
-    public var evalEvery: Int
+    public let stepDelay: Double
+    public let evalEvery: Int
     /// Seeds the losses and the evaluations' mistakes, so a run repeats exactly.
-    public var seed: UInt64
+    public let seed: UInt64
 
     public init(info: SessionInfo, stepDelay: Double = 0.02, evalEvery: Int = 50, seed: UInt64 = 1,
                 sink: @escaping @Sendable (TrainingEvent) -> Void) {
@@ -27,19 +32,19 @@ public final class DemoSession: @unchecked Sendable {
         self.seed = seed
     }
 
-    public func pause() { lock.lock(); paused = true; lock.unlock() }
-    public func resume() { lock.lock(); paused = false; lock.unlock() }
-    public func stop() { lock.lock(); stopped = true; lock.unlock() }
-    public func saveCheckpointNow() { lock.lock(); saveRequested = true; lock.unlock() }
+    public func pause() { control.withLock { $0.paused = true } }
+    public func resume() { control.withLock { $0.paused = false } }
+    public func stop() { control.withLock { $0.stopped = true } }
+    public func saveCheckpointNow() { control.withLock { $0.saveRequested = true } }
     /// Ends the background thread (after `finished` it keeps answering predictions until closed).
-    public func close() { lock.lock(); closed = true; stopped = true; lock.unlock() }
+    public func close() { control.withLock { $0.closed = true; $0.stopped = true } }
     public func requestPrediction(pixels: [UInt8], tag: Int, saliency: Bool) {
-        lock.lock(); predictions.append((pixels, tag, saliency)); lock.unlock()
+        control.withLock { $0.predictions.append((pixels, tag, saliency)) }
     }
 
     /// Answers one request: fake probabilities and, when asked, a fake saliency map (the
     /// image's brightness: the demo has no network to explain).
-    private func answer(_ q: (pixels: [UInt8], tag: Int, saliency: Bool), step: Int, total: Int) {
+    private func answer(_ q: Request, step: Int, total: Int) {
         let p = Self.fakeProbabilities(q.pixels, step: step, total: total)
         sink(.prediction(tag: q.tag, probabilities: p))
         if q.saliency {
@@ -70,11 +75,10 @@ public final class DemoSession: @unchecked Sendable {
             let t0 = Date()
             var pausedTime = 0.0
             while step < info.totalSteps {
-                lock.lock()
-                let (p, st, save, preds) = (paused, stopped, saveRequested, predictions)
-                saveRequested = false
-                predictions.removeAll()
-                lock.unlock()
+                let (p, st, save, preds) = control.withLock { c in
+                    defer { c.saveRequested = false; c.predictions.removeAll() }
+                    return (c.paused, c.stopped, c.saveRequested, c.predictions)
+                }
                 for q in preds { answer(q, step: step, total: info.totalSteps) }
                 if save { sink(.checkpointSaved(CheckpointReport(step: step, path: info.runDirectory + "/checkpoint.bin", isBest: false))) }
                 if st { break }
@@ -107,11 +111,14 @@ public final class DemoSession: @unchecked Sendable {
                 }
             }
             sink(.checkpointSaved(CheckpointReport(step: step, path: info.runDirectory + "/checkpoint.bin", isBest: false)))
-            lock.lock(); let early = stopped; lock.unlock()
+            let early = control.withLock { $0.stopped }
             sink(.finished(FinishReport(step: step, elapsed: Date().timeIntervalSince(t0), stoppedEarly: early)))
             // Keep answering predictions after finishing, as the real session does.
             while true {
-                lock.lock(); let preds = predictions; predictions.removeAll(); let done = closed; lock.unlock()
+                let (preds, done) = control.withLock { c in
+                    defer { c.predictions.removeAll() }
+                    return (c.predictions, c.closed)
+                }
                 if done { return }
                 for q in preds { answer(q, step: step, total: info.totalSteps) }
                 Thread.sleep(forTimeInterval: 0.05)

@@ -1,9 +1,12 @@
 import FERTraining
 import Foundation
+import Synchronization
 import XCTest
 
-/// Collects a training session's events from its queue; tests wait on it with timeouts.
-public final class EventRecorder: @unchecked Sendable {
+/// Collects a training session's events from its queue; tests wait on it with timeouts. A test
+/// blocks until an event arrives, which needs a condition variable (Synchronization's `Mutex`
+/// has none), so this keeps an `NSCondition`.
+public final class EventRecorder: @unchecked Sendable {   // unchecked: `events` is only touched while holding `condition`
     private let condition = NSCondition()
     private var events: [TrainingEvent] = []
 
@@ -45,22 +48,15 @@ public final class EventRecorder: @unchecked Sendable {
 
 /// A monotonic clock that moves only when told to, so time-dependent behaviour (the time
 /// budget, time spent paused) is tested without sleeping and gives the same answer every run.
-public final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var nanoseconds: UInt64
+public final class ManualClock: Sendable {
+    private let nanoseconds: Atomic<UInt64>
 
-    public init(start: UInt64 = 1_000_000_000_000) { nanoseconds = start }
+    public init(start: UInt64 = 1_000_000_000_000) { nanoseconds = Atomic(start) }
 
-    public var now: UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        return nanoseconds
-    }
+    public var now: UInt64 { nanoseconds.load(ordering: .acquiring) }
 
     public func advance(seconds: Double) {
-        lock.lock()
-        nanoseconds += UInt64(seconds * 1e9)
-        lock.unlock()
+        nanoseconds.add(UInt64(seconds * 1e9), ordering: .acquiringAndReleasing)
     }
 
     /// The clock as a `TrainingSession` reads it.

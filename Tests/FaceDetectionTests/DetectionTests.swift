@@ -1,5 +1,6 @@
 import FERData
 import Foundation
+import Synchronization
 import XCTest
 @testable import FaceDetection
 
@@ -217,11 +218,12 @@ final class DetectionTests: XCTestCase {
         let detector = try realDetector()
         let image = sceneWithFace(width: 320, height: 240, left: 100, top: 60, size: 100)
         let expected = detector.detect(in: image)
-        let results = UnsafeMutableBufferPointer<[DetectedFace]>.allocate(capacity: 4)
-        results.initialize(repeating: [])
-        defer { results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: 4) { i in results[i] = detector.detect(in: image) }
-        XCTAssertTrue(results.allSatisfy { $0 == expected })
+        let results = Mutex([[DetectedFace]](repeating: [], count: 4))
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let found = detector.detect(in: image)
+            results.withLock { $0[i] = found }
+        }
+        XCTAssertTrue(results.withLock { $0 }.allSatisfy { $0 == expected })
     }
 
     func testConfidenceMapping() {

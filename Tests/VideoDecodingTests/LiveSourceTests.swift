@@ -1,5 +1,6 @@
 import Foundation
 import FERTestSupport
+import Synchronization
 @testable import VideoDecoding
 import XCTest
 
@@ -44,7 +45,8 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertTrue(decoder.info.isLive)
         XCTAssertNil(decoder.info.duration)
         XCTAssertEqual(VideoFixtures.videoError { try decoder.seek(to: 1) }?.message, "cannot seek in a live stream")
-        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { decoder.interrupt() }
+        let interrupter = decoder.interrupter
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { interrupter.interrupt() }
         let started = Date()
         var count = 0
         let error = try XCTUnwrap(VideoFixtures.videoError { () -> Void in
@@ -69,6 +71,24 @@ final class LiveSourceTests: XCTestCase {
         XCTAssertNotNil(error.time)
     }
 
+    /// The handle another thread holds stops the decoder it came from, and stays safe to use
+    /// after that decoder is gone (it owns the flag, not the decoder).
+    func testAnInterrupterFromAnotherThreadStopsItsDecoderAndOutlivesIt() throws {
+        let dir = TempDir()
+        let path = try VideoFixtures.write(dir.file("h.mp4"), times: VideoFixtures.constantRate(10))
+        var decoder: VideoDecoder? = try VideoDecoder(path: path)
+        let interrupter = decoder!.interrupter
+        XCTAssertNotNil(try decoder!.nextFrame())
+        let done = expectation(description: "interrupted from another thread")
+        DispatchQueue.global().async { interrupter.interrupt(); done.fulfill() }
+        wait(for: [done], timeout: 10)
+        XCTAssertEqual(VideoFixtures.videoError { try decoder!.nextFrame() }?.kind, .interrupted)
+        decoder = nil
+        interrupter.interrupt()
+        let other = try VideoDecoder(path: path)
+        XCTAssertNotNil(try other.nextFrame(), "another decoder's flag is its own")
+    }
+
     func testInterruptStopsAFileDecoder() throws {
         let dir = TempDir()
         let path = try VideoFixtures.write(dir.file("i.mp4"), times: VideoFixtures.constantRate(10))
@@ -84,11 +104,12 @@ final class LiveSourceTests: XCTestCase {
 
 /// Listens on a free local port, accepts one client, sends it `bytes`, then says nothing more
 /// while keeping the connection open.
-final class StallingServer: @unchecked Sendable {
+final class StallingServer: Sendable {
     let port: UInt16
     private let socketFD: Int32
-    private var clientFD: Int32 = -1
-    private let lock = NSLock()
+    /// The accepted client's descriptor, -1 until one connects; `close` closes it under the lock
+    /// so a client accepted at that moment is not left open.
+    private let clientFD = Mutex<Int32>(-1)
 
     init(sending bytes: [UInt8]) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -109,15 +130,16 @@ final class StallingServer: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             let client = accept(listener, nil, nil)
             guard client >= 0 else { return }
-            lock.lock(); clientFD = client; lock.unlock()
+            clientFD.withLock { $0 = client }
             _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }
     }
 
     func close() {
-        lock.lock(); defer { lock.unlock() }
-        if clientFD >= 0 { Glibc.close(clientFD) }
-        shutdown(socketFD, Int32(SHUT_RDWR))
-        Glibc.close(socketFD)
+        clientFD.withLock { client in
+            if client >= 0 { Glibc.close(client) }
+            shutdown(socketFD, Int32(SHUT_RDWR))
+            Glibc.close(socketFD)
+        }
     }
 }

@@ -199,6 +199,21 @@ final class RoundTripTests: XCTestCase {
         }
     }
 
+    /// The thread count is a decoder's own option (no longer a process-wide setting), and it
+    /// changes only the speed: two decoders with different counts, open side by side, give the
+    /// same frames.
+    func testDecoderThreadsChangeNothingButSpeed() throws {
+        let dir = TempDir()
+        let path = try VideoFixtures.write(dir.file("t.mp4"), times: VideoFixtures.constantRate(12))
+        let one = try VideoDecoder(path: path, options: VideoOpenOptions(decoderThreads: 1))
+        let three = try VideoDecoder(path: path, options: VideoOpenOptions(decoderThreads: 3))
+        let a = try VideoFixtures.decodeAll(one), b = try VideoFixtures.decodeAll(three)
+        XCTAssertEqual(a.count, 12)
+        XCTAssertEqual(a.map(\.timestamp), b.map(\.timestamp))
+        XCTAssertTrue(a.map(\.image) == b.map(\.image))
+        XCTAssertNil(VideoOpenOptions().decoderThreads, "by default the size of the frames decides")
+    }
+
     func testInMemoryOpenEqualsFileOpen() throws {
         let dir = TempDir()
         for name in ["m.mp4", "m.webm", "m.avi", "m.gif"] {

@@ -10,11 +10,8 @@ final class VideoBenchmarkTests: XCTestCase {
         guard let path = ProcessInfo.processInfo.environment["FERDASH_BENCH_VIDEO"] else {
             throw XCTSkip("set FERDASH_BENCH_VIDEO to a video file to measure decoding speed")
         }
-        let saved = VideoDecoder.decoderThreads
-        defer { VideoDecoder.decoderThreads = saved }
         for threads: Int32 in [1, 2, 3, 0] {  // 0: FFmpeg's choice (cores + 1)
-            VideoDecoder.decoderThreads = threads
-            let decoder = try VideoDecoder(path: path)
+            let decoder = try VideoDecoder(path: path, options: VideoOpenOptions(decoderThreads: threads))
             let start = Date()
             var count = 0
             var residentAfter60 = 0
