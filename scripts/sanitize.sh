@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sanitizer runs of the unit tests, each in its own build folder:
 #   thread   the tests of the code that hands data between threads — the training session, the
-#            event mailbox, the worker pool, the batch preparer, the dashboard loop, the CSV
-#            block pipeline, the full-disk session test — under Thread Sanitizer;
+#            event mailbox, the worker pool, two engines side by side, the batch preparer, the
+#            dashboard loop, the run watcher, the CSV block pipeline and parallel gzip loads, the
+#            video pipeline's decode and analysis threads, the full-disk session test — under
+#            Thread Sanitizer;
 #   address  the whole suite under Address Sanitizer (memory errors; leaks: see below).
 # Any sanitizer report fails the run, even if every test passed. Prints how long each took.
 # Usage: scripts/sanitize.sh [thread|address|all]   (default all; slow: see README "Testing")
@@ -42,7 +44,7 @@ run() {
 
 if [[ $which == thread || $which == all ]]; then
     run thread .build-tsan thread \
-        'TrainingSessionTests|TrainingDeadlineTests|ConcurrencyTests|FullDiskTests|WorkerPoolTests|LoopTests|CSVStreamTests'
+        'TrainingSessionTests|TrainingDeadlineTests|ConcurrencyTests|FullDiskTests|WorkerPoolTests|EngineTests|LoopTests|CSVStreamTests|GzipTests|RunPollerTests|VideoPipelineTests'
 fi
 if [[ $which == address || $which == all ]]; then
     run address .build-asan address

@@ -127,7 +127,7 @@ extension TrainingSessionTests {
         // The first part is the same 12-step run (the cosine depends on the total), stopped at
         // step 6: the sink runs on the training queue, so a stop requested from it takes effect
         // at the very next control point.
-        final class Box: @unchecked Sendable { weak var session: TrainingSession? }   // weak: the session's sink holds the box
+        final class Box: @unchecked Sendable { weak var session: TrainingSession? }   // unchecked: set once before training starts, read on its queue; weak: the session's sink holds the box
         let box = Box()
         let b = TrainingSession(dataset: bandDataset(), configuration: config(12, "split")) { event in
             if case .step(let s) = event, s.step == 6 { box.session?.stop() }
