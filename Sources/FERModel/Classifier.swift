@@ -1,5 +1,7 @@
 // CONTRACT: the public surface FERTraining and the CLI rely on (add, don't break).
 
+import CheckpointFormat
+
 /// Which network to build. `seed` is the book chapter's network, exactly.
 public enum Architecture: String, CaseIterable, Sendable {
     case seed
@@ -45,11 +47,9 @@ public enum ModelShape {
     public static let classes = 7
 }
 
-/// A checkpoint that cannot be read: says what is wrong in words a person can act on.
-public struct CheckpointError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
+/// A checkpoint that cannot be read: says what is wrong in words a person can act on. The file
+/// format (CheckpointFormat) declares it; this name keeps it visible to FERModel's importers.
+public typealias CheckpointError = CheckpointFormat.CheckpointError
 
 /// A trainable classifier: network + parameters + optimizer state + dropout RNG, computing on
 /// the `Engine` it was made with (its threads, kernel table and profiling clock).
@@ -226,14 +226,15 @@ public final class Classifier {
         }
         let s = rng.state
         try CheckpointCodec.stream(architecture: architecture.rawValue, metadata: metadata,
-                                   hyperparameters: hyperparameters, step: UInt64(step), rng: [s.0, s.1, s.2, s.3],
+                                   hyperparameters: OptimizerHeader(hyperparameters), step: UInt64(step), rng: [s.0, s.1, s.2, s.3],
                                    tensors: tensors, optimizerState: !inferenceOnly, to: write)
     }
 
     /// Rebuilds a classifier on `engine` from checkpoint bytes; a damaged or foreign file throws
     /// CheckpointError.
     public static func fromCheckpoint(_ bytes: [UInt8], engine: Engine) throws -> (Classifier, metadata: [String: String]) {
-        let state = try CheckpointCodec.decode(bytes, layout: Self.layout(of:))
+        let state = try CheckpointCodec.decode(bytes, knownArchitectures: Architecture.allCases.map(\.rawValue),
+                                               layout: Self.layout(of:))
         guard let arch = Architecture(rawValue: state.architecture) else {
             throw CheckpointError("unknown architecture '\(state.architecture)' in checkpoint")
         }
@@ -241,7 +242,7 @@ public final class Classifier {
             throw CheckpointError("damaged checkpoint: step count \(state.step) out of range")
         }
         let r = state.rng
-        let c = Classifier(architecture: arch, hyperparameters: state.hyperparameters,
+        let c = Classifier(architecture: arch, hyperparameters: Hyperparameters(state.hyperparameters),
                            rng: Xoshiro256(state: (r[0], r[1], r[2], r[3])), step: Int(state.step), engine: engine)
         for (p, t) in zip(c.network.parameters, state.tensors) {
             t.value.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: p.count) }
@@ -266,5 +267,24 @@ public final class Classifier {
         guard let arch = Architecture(rawValue: name) else { return nil }
         // Names and sizes do not depend on the kernel table.
         return NetworkFactory.build(arch, isa: .portable).parameters.map { ($0.name, $0.count) }
+    }
+}
+
+extension OptimizerHeader {
+    /// The five settings a checkpoint's header keeps.
+    package init(_ h: Hyperparameters) {
+        self.init(learningRate: h.learningRate, l2: h.l2, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon)
+    }
+}
+
+extension Hyperparameters {
+    /// A checkpoint's settings: the defaults, with the five its header keeps.
+    package init(_ header: OptimizerHeader) {
+        self.init()
+        learningRate = header.learningRate
+        l2 = header.l2
+        beta1 = header.beta1
+        beta2 = header.beta2
+        epsilon = header.epsilon
     }
 }

@@ -16,7 +16,7 @@
 //   Network                    a stack of layers, its buffer plan and inference folding, and
 //                              NetworkFactory (one function per architecture)
 //   Loss, Adam, Initializers   softmax cross-entropy, the conv-only L2 term, TF1 Adam, init
-//   Classifier                 the public face: train/infer/evaluate, checkpoints (CheckpointCodec)
+//   Classifier                 the public face: train/infer/evaluate, checkpoints (CheckpointFormat's CheckpointCodec)
 //   Saliency                   HiResCAM heat maps on the last convolution block (Classifier.saliency)
 //   InferenceGraph             the network for export: NCHW, batch norm folded, dropout gone
 //   Benchmark                  EngineBenchmark for `ferdash bench`

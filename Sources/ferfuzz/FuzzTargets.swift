@@ -1,3 +1,4 @@
+import CheckpointFormat
 import FaceDetection
 import FERData
 import FERModel
@@ -91,7 +92,8 @@ enum FuzzTarget: String, CaseIterable {
     private static func checkpoint(_ bytes: [UInt8]) {
         let small: [(name: String, count: Int)] = [("w", 3), ("b", 2)]
         do {
-            let state = try CheckpointCodec.decode(bytes, layout: { Architecture(rawValue: $0) == nil ? nil : small })
+            let state = try CheckpointCodec.decode(bytes, knownArchitectures: Architecture.allCases.map(\.rawValue),
+                                                   layout: { Architecture(rawValue: $0) == nil ? nil : small })
             require(state.tensors.map(\.value.count) == [3, 2], "decoded tensors of the wrong sizes")
         } catch {
             require(!String(describing: error).isEmpty, "an empty checkpoint error")

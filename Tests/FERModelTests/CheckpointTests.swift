@@ -1,4 +1,5 @@
 import XCTest
+@testable import CheckpointFormat
 @testable import FERModel
 
 final class CheckpointTests: XCTestCase {
@@ -6,12 +7,14 @@ final class CheckpointTests: XCTestCase {
     static let tinyLayout: [(name: String, count: Int)] = [("a.weight", 3), ("a.bias", 2)]
     static func tinyState(architecture: String = "seed") -> CheckpointState {
         CheckpointState(architecture: architecture, metadata: ["epoch": "3", "note": "ünïcode"],
-                        hyperparameters: Hyperparameters(), step: 42, rng: [1, 2, 3, 4],
+                        hyperparameters: OptimizerHeader(Hyperparameters()), step: 42, rng: [1, 2, 3, 4],
                         tensors: [CheckpointTensor(name: "a.weight", value: [1, 2, 3], m: [0.1, 0.2, 0.3], v: [4, 5, 6]),
                                   CheckpointTensor(name: "a.bias", value: [-1, 0], m: [0, 0], v: [1e-8, 2])])
     }
     static func decodeTiny(_ bytes: [UInt8]) throws -> CheckpointState {
-        try CheckpointCodec.decode(bytes) { $0 == "seed" ? tinyLayout : nil }
+        try CheckpointCodec.decode(bytes, knownArchitectures: Architecture.allCases.map(\.rawValue)) {
+            $0 == "seed" ? tinyLayout : nil
+        }
     }
 
     func message(_ body: () throws -> Any) -> String {
@@ -158,7 +161,7 @@ final class CheckpointTests: XCTestCase {
 
         let s = model.rng.state
         let expected = CheckpointCodec.encode(CheckpointState(
-            architecture: "vgg7", metadata: metadata, hyperparameters: model.hyperparameters, step: 1,
+            architecture: "vgg7", metadata: metadata, hyperparameters: OptimizerHeader(model.hyperparameters), step: 1,
             rng: [s.0, s.1, s.2, s.3],
             tensors: model.network.parameters.map {
                 CheckpointTensor(name: $0.name, value: $0.value.array($0.count), m: $0.m.array($0.count),

@@ -1,4 +1,5 @@
 import XCTest
+@testable import CheckpointFormat
 @testable import FERModel
 
 /// The moving average of the weights: its arithmetic, how it takes the weights' place, and how
@@ -98,7 +99,7 @@ final class WeightAverageTests: XCTestCase {
                              v: $0.v.array($0.count), average: $0.value.array($0.count))
         }
         let bytes = CheckpointCodec.encode(CheckpointState(architecture: "seed", metadata: ["k": "v"],
-                                                           hyperparameters: c.hyperparameters, step: 0,
+                                                           hyperparameters: OptimizerHeader(c.hyperparameters), step: 0,
                                                            rng: [s.0, s.1, s.2, s.3], tensors: tensors))
         XCTAssertThrowsError(try Classifier.fromCheckpoint(bytes, engine: .testing)) {
             XCTAssertTrue("\($0)".contains("weight_average_decay"), "\($0)")

@@ -15,33 +15,55 @@
 //
 // The reader trusts nothing: every length is checked against the bytes that remain before
 // anything is allocated, and tensor names and sizes must match the architecture's layout.
+//
+// A target of its own, apart from the engine: it parses files people download or that may be
+// damaged, so it keeps Swift's run-time checks in release (-O, not the engine's -Ounchecked).
+// It knows no engine types: the architectures and their layouts come in as parameters.
+
+/// The optimizer settings a checkpoint keeps (the header's 5 × f32), in the file's order.
+/// The engine's `Hyperparameters` maps to and from it.
+package struct OptimizerHeader: Equatable, Sendable {
+    package var learningRate: Float
+    package var l2: Float
+    package var beta1: Float
+    package var beta2: Float
+    package var epsilon: Float
+
+    package init(learningRate: Float, l2: Float, beta1: Float, beta2: Float, epsilon: Float) {
+        self.learningRate = learningRate
+        self.l2 = l2
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+}
 
 package struct CheckpointTensor: Equatable {
-    var name: String
+    package var name: String
     package var value: [Float]
-    var m: [Float]
-    var v: [Float]
+    package var m: [Float]
+    package var v: [Float]
     /// The moving average of `value` (a training-with-average checkpoint only).
-    var average: [Float]? = nil
+    package var average: [Float]? = nil
 }
 
 package struct CheckpointState: Equatable {
-    var architecture: String
-    var metadata: [String: String]
-    var hyperparameters: Hyperparameters
-    var step: UInt64
-    var rng: [UInt64]   // 4 words
+    package var architecture: String
+    package var metadata: [String: String]
+    package var hyperparameters: OptimizerHeader
+    package var step: UInt64
+    package var rng: [UInt64]   // 4 words
     package var tensors: [CheckpointTensor]
     /// False for an inference checkpoint: its Adam moments read as zeros.
-    var hasOptimizerState = true
+    package var hasOptimizerState = true
     /// True when every tensor carries its moving average (a training-with-average checkpoint).
-    var hasAverage: Bool { hasOptimizerState && !tensors.isEmpty && tensors.allSatisfy { $0.average != nil } }
-    var kind: CheckpointKind { CheckpointKind(optimizerState: hasOptimizerState, average: hasAverage) }
+    package var hasAverage: Bool { hasOptimizerState && !tensors.isEmpty && tensors.allSatisfy { $0.average != nil } }
+    package var kind: CheckpointKind { CheckpointKind(optimizerState: hasOptimizerState, average: hasAverage) }
 }
 
 /// What a checkpoint holds. The file's format version (the u32 after the magic) says which, so
 /// the raw values are the bytes on disk and must not change.
-enum CheckpointKind: UInt32, CaseIterable {
+package enum CheckpointKind: UInt32, CaseIterable {
     /// Weights, batch-norm statistics and Adam's two moments: a run resumes from it.
     case training = 1
     /// Weights and batch-norm statistics only: what a shipped model needs, without the two
@@ -55,8 +77,8 @@ enum CheckpointKind: UInt32, CaseIterable {
         self = optimizerState ? (average ? .trainingWithAverage : .training) : .inference
     }
 
-    var hasOptimizerState: Bool { self != .inference }
-    var hasAverage: Bool { self == .trainingWithAverage }
+    package var hasOptimizerState: Bool { self != .inference }
+    package var hasAverage: Bool { self == .trainingWithAverage }
 }
 
 package enum CheckpointCodec {
@@ -79,7 +101,7 @@ package enum CheckpointCodec {
 
     // MARK: writing
 
-    static func encode(_ s: CheckpointState) -> [UInt8] {
+    package static func encode(_ s: CheckpointState) -> [UInt8] {
         var out = header(kind: s.kind, architecture: s.architecture,
                          metadata: s.metadata, hyperparameters: s.hyperparameters, step: s.step, rng: s.rng)
         out.reserveCapacity(out.count + s.tensors.reduce(0) { $0 + 64 + 12 * $1.value.count })
@@ -99,7 +121,7 @@ package enum CheckpointCodec {
     }
 
     /// A tensor's arrays where they live, for `stream`.
-    struct TensorSource {
+    package struct TensorSource {
         var name: String
         var count: Int
         var value: UnsafePointer<Float>
@@ -107,13 +129,23 @@ package enum CheckpointCodec {
         var v: UnsafePointer<Float>
         /// The moving average, in a run that keeps one (a training-with-average checkpoint).
         var average: UnsafePointer<Float>?
+
+        package init(name: String, count: Int, value: UnsafePointer<Float>, m: UnsafePointer<Float>,
+                     v: UnsafePointer<Float>, average: UnsafePointer<Float>?) {
+            self.name = name
+            self.count = count
+            self.value = value
+            self.m = m
+            self.v = v
+            self.average = average
+        }
     }
 
     /// The bytes `encode` gives, handed to `write` piece by piece: each tensor straight from
     /// its memory, so a checkpoint costs no copy of the parameters (17.5 MB for vgg7) and no
     /// file-sized array while it is written. Without `optimizerState`, an inference checkpoint;
     /// with it and tensors that carry an average, a training-with-average one.
-    static func stream(architecture: String, metadata: [String: String], hyperparameters: Hyperparameters,
+    package static func stream(architecture: String, metadata: [String: String], hyperparameters: OptimizerHeader,
                        step: UInt64, rng: [UInt64], tensors: [TensorSource], optimizerState: Bool = true,
                        to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         var checksum = Checksum()
@@ -158,7 +190,7 @@ package enum CheckpointCodec {
 
     /// Everything before the tensor count.
     private static func header(kind: CheckpointKind, architecture: String, metadata: [String: String],
-                               hyperparameters h: Hyperparameters, step: UInt64, rng: [UInt64]) -> [UInt8] {
+                               hyperparameters h: OptimizerHeader, step: UInt64, rng: [UInt64]) -> [UInt8] {
         var out = magic
         put(&out, kind.rawValue)
         put(&out, architecture)
@@ -195,9 +227,11 @@ package enum CheckpointCodec {
     // MARK: reading
 
     /// `layout` maps an architecture name to its tensors (name, count) in file order, or nil
-    /// when the name is not an architecture this build knows. (Package-visible so the fuzzer
-    /// can drive it with a layout of a few floats: a real network's checkpoint is megabytes.)
-    package static func decode(_ bytes: [UInt8], layout: (String) -> [(name: String, count: Int)]?) throws -> CheckpointState {
+    /// when the name is not an architecture this build knows; `knownArchitectures` are the names
+    /// it knows, for the error message. (Package-visible so the fuzzer can drive it with a layout
+    /// of a few floats: a real network's checkpoint is megabytes.)
+    package static func decode(_ bytes: [UInt8], knownArchitectures: [String],
+                               layout: (String) -> [(name: String, count: Int)]?) throws -> CheckpointState {
         try checkMagic(bytes)
         var r = Reader(bytes: bytes, position: magic.count)
         let v = try r.u32("format version")
@@ -207,7 +241,7 @@ package enum CheckpointCodec {
         }
         let arch = try r.string("architecture name")
         guard let expected = layout(arch) else {
-            throw CheckpointError("unknown architecture '\(arch)' in checkpoint (known: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw CheckpointError("unknown architecture '\(arch)' in checkpoint (known: \(knownArchitectures.joined(separator: ", ")))")
         }
         let metadata = try readMetadata(&r)
         let hyper = try readHyperparameters(&r)
@@ -257,14 +291,13 @@ package enum CheckpointCodec {
         return metadata
     }
 
-    private static func readHyperparameters(_ r: inout Reader) throws -> Hyperparameters {
-        var hyper = Hyperparameters()
-        hyper.learningRate = Float(bitPattern: try r.u32("hyperparameters"))
-        hyper.l2 = Float(bitPattern: try r.u32("hyperparameters"))
-        hyper.beta1 = Float(bitPattern: try r.u32("hyperparameters"))
-        hyper.beta2 = Float(bitPattern: try r.u32("hyperparameters"))
-        hyper.epsilon = Float(bitPattern: try r.u32("hyperparameters"))
-        return hyper
+    private static func readHyperparameters(_ r: inout Reader) throws -> OptimizerHeader {
+        let learningRate = Float(bitPattern: try r.u32("hyperparameters"))
+        let l2 = Float(bitPattern: try r.u32("hyperparameters"))
+        let beta1 = Float(bitPattern: try r.u32("hyperparameters"))
+        let beta2 = Float(bitPattern: try r.u32("hyperparameters"))
+        let epsilon = Float(bitPattern: try r.u32("hyperparameters"))
+        return OptimizerHeader(learningRate: learningRate, l2: l2, beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
 
     /// The tensors in the architecture's order, each with its Adam moments (zeros when the file
