@@ -116,10 +116,13 @@ struct Video: ParsableCommand {
                 let decoder = try VideoDecoder(path: file, maxSide: options.maxSide)
                 let run = VideoRun(decoder: decoder, analyzer: VideoAnalyzer(classifier: classifier, detector: detector, options: options))
                 current.set(run)
-                let bar = ProgressLine(label: files.count > 1 ? "[\(k + 1)/\(files.count)] \(file)" : file, info: decoder.info)
-                let report = try VideoJob(run: run, outputs: outputs).start(progress: { bar.update($0) })
-                bar.finish(report)
-                print(describe(report))
+                var line = VideoProgressLine(label: files.count > 1 ? "[\(k + 1)/\(files.count)] \(file)" : file,
+                                             info: decoder.info, terminal: isatty(STDERR_FILENO) == 1)
+                let report = try VideoJob(run: run, outputs: outputs).start(progress: { p in
+                    if let text = line.update(p) { FileHandle.standardError.write(text) }
+                })
+                if let text = line.finish() { FileHandle.standardError.write(text) }
+                print(VideoReportText.closingLines(report))
                 if report.outcome.error != nil { failed += 1 }
             } catch {
                 failed += 1
@@ -145,7 +148,7 @@ struct Video: ParsableCommand {
                                             exportPath: ((out ?? ".") as NSString).appendingPathComponent("\(name).csv"), inbox: inbox)
         let status = runVideoDashboard(control: control, inbox: inbox, options: display.options, onReady: { control.start() })
         control.shutDown()
-        if let report = control.finalReport { print(describe(report)) }
+        if let report = control.finalReport { print(VideoReportText.closingLines(report)) }
         if let failure = control.finalFailure { FileHandle.standardError.write("Error: \(failure)\n") }
         if status != 0 { throw ExitCode(status) }
     }
@@ -174,29 +177,6 @@ struct Video: ParsableCommand {
             throw UsageError("\(path): cannot create the folder (\((error as NSError).localizedDescription))")
         }
     }
-
-    /// The closing lines for one video: what was read, where it stopped if early, what was written,
-    /// and the per-face summary.
-    func describe(_ report: VideoReport) -> String {
-        let o = report.outcome
-        var lines: [String] = []
-        let fps = o.seconds > 0 ? Double(o.decodedFrames) / o.seconds : 0
-        let speed = (o.lastTimestamp ?? 0) > 0 && o.seconds > 0 ? String(format: ", %.1f× real time", (o.lastTimestamp ?? 0) / o.seconds) : ""
-        lines.append("\(report.info.source): \(report.info.width)×\(report.info.height) \(report.info.codec)"
-                     + (report.info.rotation != 0 ? ", rotated \(report.info.rotation)°" : "")
-                     + ", \(o.analysedFrames) of \(o.decodedFrames) frames analysed in "
-                     + String(format: "%.1f s (%.0f frames/s%@)", o.seconds, fps, speed))
-        for warning in o.warnings { lines.append("  note: \(warning)") }
-        if let error = o.error {
-            lines.append("  stopped early: \(error)" + (o.lastTimestamp.map { "; rows up to \(TimeText.position($0)) are written" } ?? ""))
-        } else if o.stopped {
-            lines.append("  stopped at \(TimeText.position(o.lastTimestamp ?? 0)) (frame \(o.lastFrame ?? 0)); the files cover every frame up to there")
-        }
-        if !report.written.isEmpty { lines.append("  wrote " + report.written.joined(separator: ", ") + " (\(report.rowsWritten) rows)") }
-        let summary = report.summary.text()
-        if !summary.isEmpty { lines.append(summary) }
-        return lines.joined(separator: "\n")
-    }
 }
 
 /// The run in progress, for the signal handler: SIGINT stops it after the frame in hand.
@@ -211,58 +191,4 @@ final class CurrentRun: Sendable {
         run?.stop()
     }
     var stopped: Bool { state.withLock { $0.stopRequested } }
-}
-
-/// A video's progress on stderr: on a terminal one line redrawn in place (at most 5 times a
-/// second), elsewhere (a log file, a batch job) a line every 10% or 30 seconds.
-final class ProgressLine {
-    let label: String
-    let duration: Double?
-    let live: Bool
-    let terminal = isatty(STDERR_FILENO) == 1
-    var lastDraw = -1.0
-    var lastLoggedTenth = -1
-    var lastLogTime = 0.0
-
-    init(label: String, info: VideoInfo) {
-        self.label = label
-        duration = info.isLive ? nil : info.duration
-        live = info.isLive
-    }
-
-    func update(_ p: VideoProgress) {
-        let rate = p.elapsed > 0 ? Double(p.decodedFrames) / p.elapsed : 0
-        let realTime = p.elapsed > 0 ? p.timestamp / p.elapsed : 0
-        var text = "\(label): \(TimeText.position(p.timestamp))"
-        var fraction: Double?
-        if let duration, duration > 0 {
-            let f = min(1, max(0, p.timestamp / duration))
-            fraction = f
-            let eta = realTime > 0 ? (duration - p.timestamp) / realTime : 0
-            text += " / \(TimeText.position(duration)) " + bar(f) + String(format: " %3.0f%%, ETA %@", f * 100, TimeText.position(eta))
-        } else if live {
-            text += " (live)"
-        }
-        text += String(format: ", %.0f frames/s (%.1f× real time), %d face%@", rate, realTime, p.faces, p.faces == 1 ? "" : "s")
-        if terminal {
-            guard p.elapsed - lastDraw >= 0.2 else { return }
-            lastDraw = p.elapsed
-            FileHandle.standardError.write("\r\u{1B}[K" + text)
-        } else {
-            let tenth = fraction.map { Int($0 * 10) } ?? -1
-            guard tenth > lastLoggedTenth || p.elapsed - lastLogTime >= 30 else { return }
-            lastLoggedTenth = max(lastLoggedTenth, tenth)
-            lastLogTime = p.elapsed
-            FileHandle.standardError.write(text + "\n")
-        }
-    }
-
-    func finish(_ report: VideoReport) {
-        if terminal && lastDraw >= 0 { FileHandle.standardError.write("\r\u{1B}[K") }
-    }
-
-    func bar(_ fraction: Double) -> String {
-        let width = 20, filled = Int((fraction * Double(width)).rounded(.down))
-        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
-    }
 }
