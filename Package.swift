@@ -5,7 +5,7 @@ import PackageDescription
 //
 // Release builds keep Swift's run-time checks (bounds, overflow) everywhere but the numeric
 // engine. -Ounchecked is only for FERModel, where it measured ~5% faster vgg9 training on the
-// AVX2 EPYC (392–422 against 377–403 img/s, 4 interleaved runs). Elsewhere a few hundredths of
+// AVX2 EPYC (398–422 against 377–403 img/s, 4 interleaved runs). Elsewhere a few hundredths of
 // a second do not buy unchecked parsing: fer2013.csv loads in 0.35–0.42 s unchecked against
 // 0.39–0.45 s checked. Everything that parses files (CSV, images, checkpoints, metrics, cascades,
 // run files) keeps its checks.
