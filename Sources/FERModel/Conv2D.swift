@@ -1,4 +1,3 @@
-import Synchronization
 // Convolution, stride 1, SAME padding, NHWC, weights HWIO (kernel × kernel × in × out, as TF
 // stores them), lowered to sgemm through im2col:
 //
@@ -197,7 +196,7 @@ final class ConvCore {
             out = FloatBuffer(rows * g.input.width * g.outChannels)
         }
     }
-    private let pool = Mutex<[Scratch]>([])
+    private let pool = ScratchPool<Scratch>()
     /// [dW; db] partial sums, one per work slice of the last backward.
     private var partials: [FloatBuffer] = []
 
@@ -234,8 +233,8 @@ final class ConvCore {
     }
 
     func withScratch<T>(_ body: (Scratch) -> T) -> T {
-        let s = pool.withLock { $0.popLast() } ?? Scratch(rows: chunkRows, g: geometry)
-        defer { pool.withLock { $0.append(s) } }
+        let s = pool.take() ?? Scratch(rows: chunkRows, g: geometry)
+        defer { pool.give(s) }
         return body(s)
     }
 

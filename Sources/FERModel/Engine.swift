@@ -1,6 +1,5 @@
 import CBLAS
 import Dispatch
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,10 +28,10 @@ public final class Engine: Sendable {
     /// each grown to the largest chunk, rather than one pool per convolution (vgg7 has twelve:
     /// forward, data gradient and folded inference of four layers, 14 MB of scratch with
     /// F(4×4) tiles).
-    let winogradScratch = Mutex<[WinogradConv3x3.Scratch]>([])
+    let winogradScratch = ScratchPool<WinogradConv3x3.Scratch>()
     /// Winograd weight-gradient partial sums, one set per backward in flight (see
     /// `WinogradConv3x3.weightGradient`).
-    let winogradPartials = Mutex<[WinogradConv3x3.Partials]>([])
+    let winogradPartials = ScratchPool<WinogradConv3x3.Partials>()
 
     /// `threads` below 1 counts as 1. `isa` defaults to what FERDASH_ISA asks for (else the
     /// fastest table); `profileClock` to this thread's CPU time on one thread, wall time otherwise.

@@ -51,7 +51,7 @@ final class WinogradConv3x3 {
         case reluPool(UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<UInt8>?)
     }
 
-    final class Scratch: @unchecked Sendable { // unchecked: passed between threads only through the engine's mutex; one slice uses it at a time
+    final class Scratch: @unchecked Sendable { // unchecked: passed between threads only through the engine's ScratchPool; one slice uses it at a time
         let strip = FloatBuffer(1)   // α zero-padded input rows of one tile row
         let v = FloatBuffer(1)
         let m = FloatBuffer(1)
@@ -77,7 +77,7 @@ final class WinogradConv3x3 {
     /// runs one layer at a time, so one set grown to the widest layer serves them all (one
     /// layer's α²·Cin·Cout floats per slice: 25 MB for vgg9's 128→384 conv4 at eight slices);
     /// with the planes taken in groups (`planeGroups`) the set stays within 8 MB.
-    final class Partials: @unchecked Sendable { // unchecked: passed between threads only through the engine's mutex; one weight gradient uses it at a time
+    final class Partials: @unchecked Sendable { // unchecked: passed between threads only through the engine's ScratchPool; one weight gradient uses it at a time
         var slices: [FloatBuffer] = []
     }
 
@@ -110,9 +110,9 @@ final class WinogradConv3x3 {
 
     /// Runs `body` with one of `engine`'s scratch sets, grown to this convolution's chunk.
     func withScratch<T>(_ engine: Engine, _ body: (Scratch) -> T) -> T {
-        let s = engine.winogradScratch.withLock { $0.popLast() } ?? Scratch()
+        let s = engine.winogradScratch.take() ?? Scratch()
         s.fit(tiles: tileRowsPerChunk * tilesPerRow, alpha: alpha, g: geometry)
-        defer { engine.winogradScratch.withLock { $0.append(s) } }
+        defer { engine.winogradScratch.give(s) }
         return body(s)
     }
 
@@ -205,8 +205,8 @@ final class WinogradConv3x3 {
         // write it again to a second, discarded copy).
         let stride = planesPerGroup * plane + 2 * co
         let engine = workers.engine
-        let set = engine.winogradPartials.withLock { $0.popLast() } ?? Partials()
-        defer { engine.winogradPartials.withLock { $0.append(set) } }
+        let set = engine.winogradPartials.take() ?? Partials()
+        defer { engine.winogradPartials.give(set) }
         while set.slices.count < parts { set.slices.append(FloatBuffer(stride)) }
         for buffer in set.slices.prefix(parts) { buffer.reserve(stride) }
         let partials = set.slices

@@ -1,24 +1,29 @@
-import Synchronization
+import Foundation
 
 /// A locked queue: producers on other threads post, the UI loop drains each tick.
 /// (The UI thread sits in getch, so DispatchQueue.main would never deliver.)
-public final class Inbox<Element: Sendable>: Sendable {
-    private let pending = Mutex<[Element]>([])
+///
+/// An `NSLock` (a pthread mutex), not Synchronization's `Mutex`: posters and the UI loop contend
+/// for it all the time, and on Linux a contended `Mutex` is handed over inside the kernel where
+/// Thread Sanitizer cannot see it (see `FERModel/ScratchPool.swift`).
+public final class Inbox<Element: Sendable>: @unchecked Sendable { // unchecked: `pending` is only touched with `lock` held
+    private let lock = NSLock()
+    private var pending: [Element] = []
 
     public init() {}
 
     public func post(_ element: Element) {
-        pending.withLock { $0.append(element) }
+        lock.withLock { pending.append(element) }
     }
 
     public func post(contentsOf elements: [Element]) {
         guard !elements.isEmpty else { return }
-        pending.withLock { $0 += elements }
+        lock.withLock { pending += elements }
     }
 
     /// Everything posted since the last drain, in order.
     public func drain() -> [Element] {
-        pending.withLock { pending in
+        lock.withLock {
             let elements = pending
             pending.removeAll(keepingCapacity: true)
             return elements

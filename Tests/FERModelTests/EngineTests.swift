@@ -72,10 +72,10 @@ final class EngineTests: XCTestCase {
     func testScratchStaysWithItsEngine() {
         let used = Engine(threads: 2), idle = Engine(threads: 2)
         _ = Self.trainAndPredict(on: used)
-        XCTAssertGreaterThan(used.winogradScratch.withLock { $0.count }, 0)
-        XCTAssertGreaterThan(used.winogradPartials.withLock { $0.count }, 0)
-        XCTAssertEqual(idle.winogradScratch.withLock { $0.count }, 0)
-        XCTAssertEqual(idle.winogradPartials.withLock { $0.count }, 0)
+        XCTAssertGreaterThan(used.winogradScratch.count, 0)
+        XCTAssertGreaterThan(used.winogradPartials.count, 0)
+        XCTAssertEqual(idle.winogradScratch.count, 0)
+        XCTAssertEqual(idle.winogradPartials.count, 0)
     }
 
     /// An engine's helper threads end with it: they let go of its pool, which then goes away.
