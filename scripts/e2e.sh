@@ -115,10 +115,20 @@ else fail "--average-decay" avg.txt; fi
 # --- a time budget shortens the run and its schedule instead of overrunning (3 s here);
 #     without --arch this is vgg9, the default network, with its recipe
 if ferdash train --headless --steps 1000000 --time-budget 0.05 --eval-every 100000 --run-dir run3 >budget.txt 2>&1 \
-    && grep -q "^Recipe: vgg9, 1000000 steps" budget.txt && grep -q "^Replanned: time budget" budget.txt && grep -qE "^Finished at step [0-9]+" budget.txt \
+    && grep -q "^Recipe: vgg9, 1000000 steps" budget.txt && grep -qE "^(Replanned: time budget|Plan: )" budget.txt && grep -qE "^Finished at step [0-9]+" budget.txt \
     && [[ -f run3/checkpoint-latest.ferdash ]]; then
     pass "--time-budget ends the run in time with a checkpoint"
 else fail "--time-budget" budget.txt; fi
+
+# --- the budget's plan: the length that fits, from the pace of the first steps (the seed's
+#     steps are short, so 20 of them fit well inside 15 s), said in the log and the metrics
+started=$SECONDS
+if ferdash train --headless --arch seed --steps 1000000 --time-budget 0.25 --eval-every 40 --run-dir run3p >plan.txt 2>&1 \
+    && grep -qE "^Plan: [0-9.]+ of [0-9.]+ epochs fit the time budget, so the schedule is made for [0-9.]+ \([0-9]+ img/s over the first" plan.txt \
+    && grep -qE "^Finished at step [0-9]+" plan.txt && grep -q '"event":"planned"' run3p/metrics.jsonl \
+    && (( SECONDS - started <= 25 )); then
+    pass "--time-budget plans the run's length from its first steps and ends in time ($(grep -o 'Finished at step [0-9]*' plan.txt))"
+else fail "--time-budget plan" plan.txt; fi
 
 # --- the recipe's own budget comes with the recipe's own length only
 # Stopped with SIGTERM once it has printed its plan (polled: starting can take long on a busy machine).

@@ -8,6 +8,8 @@ public enum TrainingEvent: Sendable {
     case checkpointSaved(CheckpointReport)
     case paused(step: Int)
     case resumed(step: Int)
+    /// With a deadline: the run's length, planned from the pace of its first minute.
+    case planned(BudgetPlan)
     /// The run was shortened to `totalSteps` to end by its deadline (`TrainingConfiguration.deadline`).
     case replanned(totalSteps: Int, reason: String)
     /// Answer to `TrainingSession.requestPrediction`: softmax probabilities for the tagged image.

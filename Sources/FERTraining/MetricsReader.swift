@@ -10,6 +10,8 @@ public enum MetricsRecord: Equatable, Sendable {
     case started(RunStart)
     case step(StepLine)
     case evaluation(EvaluationLine)
+    /// A time budget's plan, made from the run's first minute.
+    case planned(BudgetPlan)
     /// A time budget shortened the run.
     case replanned(step: Int, totalSteps: Int)
     case ended(RunEnding)
@@ -189,6 +191,7 @@ public struct MetricsParser: Sendable {
             guard let event = RunEvent(rawValue: name) else { return .other(event: name) }
             switch event {
             case .started, .resumed: return .started(try start(f, resumed: event == .resumed))
+            case .planned: return .planned(try plan(f))
             case .replanned: return .replanned(step: try f.required(K.step), totalSteps: try f.required(K.totalSteps))
             case .finished, .stopped, .failed:
                 return .ended(RunEnding(kind: RunEnding.Kind(rawValue: event.rawValue)!, step: try f.required(K.step),
@@ -234,6 +237,21 @@ public struct MetricsParser: Sendable {
         s.pid = f.int(K.pid)
         s.host = f.string(K.host)
         return s
+    }
+
+    private static func plan(_ f: Fields) throws -> BudgetPlan {
+        typealias K = RecordKey
+        func number(_ key: String) throws -> Double {
+            guard let v = f.double(key), v.isFinite else { throw Reason(text: f.has(key) ? "\"\(key)\" is not a number" : "missing \"\(key)\"") }
+            return v
+        }
+        let stepsPerEpoch: Int = try f.required(K.stepsPerEpoch)
+        guard stepsPerEpoch > 0 else { throw Reason(text: "\"\(K.stepsPerEpoch)\" must be above 0") }
+        return BudgetPlan(step: try f.required(K.step), totalSteps: try f.required(K.totalSteps),
+                          recipeSteps: try f.required(K.recipeSteps), stepsPerEpoch: stepsPerEpoch,
+                          imagesPerSecond: try number(K.imagesPerSecond), measuredSeconds: try number(K.measuredSeconds),
+                          secondsLeft: try number(K.secondsLeft), evaluationSeconds: try number(K.evaluationSeconds),
+                          evaluationMeasured: f.bool(K.evaluationMeasured) ?? false)
     }
 
     /// Typed access to a decoded JSON object (JSONSerialization hands back NSNumber and friends).
@@ -343,6 +361,8 @@ public struct RunSummary: Sendable {
     public private(set) var evaluations: [EvaluationLine] = []
     public private(set) var ending: RunEnding?
     public private(set) var replannedTotal: Int?
+    /// The time budget's plan, if the run made one.
+    public private(set) var plan: BudgetPlan?
     public private(set) var problems: [MetricsProblem] = []
     /// Training seconds of earlier processes (before the latest resume).
     private var earlierSeconds = 0.0
@@ -390,6 +410,7 @@ public struct RunSummary: Sendable {
             step = s.step
             ending = nil
             replannedTotal = nil
+            plan = nil
         case .step(let l):
             step = l.step
             if let e = l.epoch { epoch = e; if e > 0 { measuredStepsPerEpoch = Double(l.step) / e } }
@@ -399,6 +420,9 @@ public struct RunSummary: Sendable {
             if let t = l.trainSeconds { segmentSeconds = t }
         case .evaluation(let e):
             evaluations.append(e)
+        case .planned(let p):
+            plan = p
+            replannedTotal = p.totalSteps
         case .replanned(_, let total):
             replannedTotal = total
         case .ended(let e):

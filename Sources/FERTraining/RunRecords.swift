@@ -40,14 +40,35 @@ public enum RecordKey {
     public static let recipe = "recipe"
     public static let pid = "pid"
     public static let host = "host"
+
+    // The planned line (with step, total_steps, steps_per_epoch and images_per_s).
+    public static let recipeSteps = "recipe_steps"
+    public static let measuredSeconds = "measured_seconds"
+    public static let secondsLeft = "seconds_left"
+    public static let evaluationSeconds = "evaluation_seconds"
+    public static let evaluationMeasured = "evaluation_measured"
 }
 
 /// The `event` of an event line.
 public enum RunEvent: String, Sendable, CaseIterable {
     case started, resumed
+    /// A time budget's plan, made from the run's first minute (`BudgetPlan`).
+    case planned
     /// A time budget shortened the run.
     case replanned
     case finished, stopped, failed
+}
+
+/// The `planned` line: the `BudgetPlan`, whole, so a viewer of the run can say why it is as long as it is.
+public enum PlanRecord {
+    public static func fields(_ p: BudgetPlan, time: Double = Date().timeIntervalSince1970) -> [(String, MetricValue)] {
+        typealias K = RecordKey
+        return [(K.event, .text(RunEvent.planned.rawValue)), (K.step, .int(p.step)), (K.totalSteps, .int(p.totalSteps)),
+                (K.recipeSteps, .int(p.recipeSteps)), (K.stepsPerEpoch, .int(p.stepsPerEpoch)),
+                (K.imagesPerSecond, .number(p.imagesPerSecond)), (K.measuredSeconds, .number(p.measuredSeconds)),
+                (K.secondsLeft, .number(p.secondsLeft)), (K.evaluationSeconds, .number(p.evaluationSeconds)),
+                (K.evaluationMeasured, .bool(p.evaluationMeasured)), (K.time, .number(time))]
+    }
 }
 
 /// The `started` (or `resumed`) line: everything a viewer of the run needs to show it.

@@ -38,7 +38,7 @@ public final class TrainingLog: Sendable {
         }
         if let deadline = c.deadline {
             let minutes = Double(Int64(bitPattern: deadline &- now)) / 60e9
-            lines.append("Time budget: \(String(format: "%.1f", minutes)) minutes left; the run is shortened if its pace says it would overrun")
+            lines.append("Time budget: \(String(format: "%.1f", minutes)) minutes left; the run's length is planned from the pace of its first minute")
         }
         emit(lines)
     }
@@ -63,6 +63,8 @@ public final class TrainingLog: Sendable {
             return ["\(timestamp()) Validation Loss: \(Self.sixDecimals(report.validationLoss))  (step \(report.step), accuracy \(String(format: "%.2f", report.accuracy * 100))%)"]
         case .checkpointSaved(let report):
             return report.isBest ? ["Saved best checkpoint: \(report.path)"] : []
+        case .planned(let plan):
+            return ["Plan: \(plan.sentence)"]
         case .replanned(_, let reason):
             return ["Replanned: \(reason)"]
         case .finished(let report):

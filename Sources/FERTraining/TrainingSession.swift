@@ -99,6 +99,11 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
     private var savedStep = -1
     /// The run's total: the configuration's, until a deadline shortens it.
     private var plannedSteps = 0
+    /// With a deadline: the plan made from the first minute's pace (nil until then).
+    private var budgetPlan: BudgetPlan?
+    /// This session's evaluations (with their checkpoints): how many, and their seconds in all.
+    private var evaluationCount = 0
+    private var evaluationSeconds = 0.0
     /// Time spent paused (it does not count against the deadline).
     private var pausedNanoseconds: UInt64 = 0
     /// The run's metrics hold this session's `started` line (so a failure belongs there too).
@@ -307,7 +312,13 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
                 try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                 evaluatedAt = step
             }
-            if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
+            if budgetPlan == nil, let plan = planForBudget(since: loopStarted, firstStep: firstStep) {
+                try adopt(plan, metrics: metrics)
+                if step == plannedSteps && evaluatedAt != step {
+                    try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
+                    evaluatedAt = step
+                }
+            } else if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
                 try replan(to: fitted, metrics: metrics)
                 if step == plannedSteps && evaluatedAt != step {
                     try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
@@ -342,6 +353,14 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
         }
     }
 
+    /// The time budget's plan, once the run has measured its pace: the schedule follows it.
+    private func adopt(_ plan: BudgetPlan, metrics: MetricsLog) throws {
+        budgetPlan = plan
+        plannedSteps = plan.totalSteps
+        try persisting { try metrics.append(PlanRecord.fields(plan)) }
+        sink(.planned(plan))
+    }
+
     /// The time budget moved the end of the run to `total` steps: say so, and follow the new plan.
     private func replan(to total: Int, metrics: MetricsLog) throws {
         plannedSteps = total
@@ -367,28 +386,51 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
                              (RecordKey.time, .number(Date().timeIntervalSince1970))])
     }
 
-    /// With a deadline, the total that ends the run in time when it differs from the current
-    /// plan: below it, or (once a busy spell has passed) at least 2% of the original plan above
-    /// it, never beyond the original plan. The pace is this session's wall time per step so far,
-    /// evaluations included, with 2% to spare. The learning-rate schedule follows the new total,
-    /// so a shortened cosine still anneals to its floor instead of being cut off mid-curve.
-    /// Waits for 20 steps so the first measurements (caches, threads starting) do not count.
-    /// Past the deadline it ends the run at once (after this step's evaluation and checkpoint).
-    private func fitToDeadline(since started: UInt64, firstStep: Int) -> Int? {
+    /// With a deadline, the plan once the pace is known (`BudgetPlanner.ready`): nil before, after
+    /// it is made, without a deadline, or past the deadline (then `fitToDeadline` ends the run).
+    private func planForBudget(since started: UInt64, firstStep: Int) -> BudgetPlan? {
+        guard configuration.deadline != nil, let pace = pace(since: started, firstStep: firstStep), pace.secondsLeft > 0,
+              BudgetPlanner.ready(stepsDone: step - firstStep, step: step, warmupSteps: configuration.warmupSteps,
+                                  trainingSeconds: pace.measuredSeconds) else { return nil }
+        return pace
+    }
+
+    /// What fits in the time left at this session's pace so far: its wall time per step (paused
+    /// time and evaluations taken out) plus each step's share of an evaluation (as measured, or
+    /// estimated before the first), as `BudgetPlanner` reckons it.
+    private func pace(since started: UInt64, firstStep: Int) -> BudgetPlan? {
         guard let deadline = configuration.deadline else { return nil }
         let done = step - firstStep
         let now = clock()
-        let active = now &- started &- pausedNanoseconds
+        let active = Double(now &- started &- pausedNanoseconds) / 1e9
         let remaining = Double(Int64(bitPattern: deadline &+ pausedNanoseconds &- now)) / 1e9
+        let training = max(0, active - evaluationSeconds)
+        return BudgetPlanner.plan(step: step, recipeSteps: configuration.totalSteps, stepsPerEpoch: stepsPerEpoch,
+                                  batchSize: configuration.batchSize, evalEvery: configuration.evalEvery,
+                                  validationCount: dataset.validation.count,
+                                  secondsPerStep: done > 0 ? training / Double(done) : 0, trainingSeconds: training,
+                                  evaluationSeconds: evaluationCount > 0 ? evaluationSeconds / Double(evaluationCount) : nil,
+                                  secondsLeft: remaining)
+    }
+
+    private var stepsPerEpoch: Int { max(1, (dataset.train.count + configuration.batchSize - 1) / configuration.batchSize) }
+
+    /// After the plan, the total that ends the run in time when it differs from the current plan:
+    /// below it, or (once a busy spell has passed) at least 2% of the run's own length above it,
+    /// never beyond that length. The pace is `pace(since:firstStep:)`'s. The learning-rate
+    /// schedule follows the new total, so a shortened cosine still anneals to its floor instead
+    /// of being cut off mid-curve. Past the deadline it ends the run at once (after this step's
+    /// evaluation and checkpoint), plan or no plan.
+    private func fitToDeadline(since started: UInt64, firstStep: Int) -> Int? {
+        guard let pace = pace(since: started, firstStep: firstStep) else { return nil }
         let fitted: Int
-        if remaining <= 0 {
+        if pace.secondsLeft <= 0 {
             fitted = step
         } else {
             // Re-plan every 25 steps: often enough to follow a change of load, rarely enough
             // that the jitter of single steps does not shave the plan step by step.
-            guard done >= 20, step % 25 == 0 else { return nil }
-            let secondsPerStep = Double(active) / 1e9 / Double(done)
-            fitted = step + Int((0.98 * remaining / secondsPerStep).rounded(.down))
+            guard budgetPlan != nil, step % 25 == 0 else { return nil }
+            fitted = pace.totalSteps
         }
         let target = min(fitted, configuration.totalSteps)
         if target < plannedSteps { return max(target, step) }
@@ -415,6 +457,11 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
     }
 
     private func evaluateAndSave(_ model: Classifier, metrics: MetricsLog, tensorboard: TensorBoardLog) throws {
+        let started = clock()
+        defer {
+            evaluationCount += 1
+            evaluationSeconds += Double(clock() &- started) / 1e9
+        }
         let validation = dataset.validation
         guard validation.count > 0, validation.isLabeled else {
             try saveCheckpoint(model, isBest: false)

@@ -72,6 +72,7 @@ extension TrainingEvent {
         case .checkpointSaved: return "checkpoint"
         case .paused: return "paused"
         case .resumed: return "resumed"
+        case .planned: return "planned"
         case .replanned: return "replanned"
         case .prediction: return "prediction"
         case .saliency: return "saliency"

@@ -133,13 +133,18 @@ final class SettingsSchemaTests: XCTestCase {
     func testEveryRunEventReadsBack() {
         for event in RunEvent.allCases {
             var parser = MetricsParser()
-            let line = MetricValue.object([(RecordKey.event, .text(event.rawValue)), (RecordKey.step, .int(3)),
-                                           (RecordKey.totalSteps, .int(9))]).json
+            let plan = BudgetPlan(step: 3, totalSteps: 9, recipeSteps: 12, stepsPerEpoch: 2, imagesPerSecond: 371.5,
+                                  measuredSeconds: 60.25, secondsLeft: 3300.5, evaluationSeconds: 2.75, evaluationMeasured: false)
+            let fields: [(String, MetricValue)] = event == .planned ? PlanRecord.fields(plan, time: 1)
+                : [(RecordKey.event, .text(event.rawValue)), (RecordKey.step, .int(3)), (RecordKey.totalSteps, .int(9))]
+            let line = MetricValue.object(fields).json
             let records = parser.feed(Array((line + "\n").utf8)).records
             switch (event, records.first) {
             case (.started, .started(let s)?), (.resumed, .started(let s)?):
                 XCTAssertEqual(s.resumed, event == .resumed)
                 XCTAssertEqual(s.totalSteps, 9)
+            case (.planned, .planned(let read)?):
+                XCTAssertEqual(read, plan, "the plan reads back whole")
             case (.replanned, .replanned(let step, let total)?):
                 XCTAssertEqual([step, total], [3, 9])
             case (.finished, .ended(let e)?), (.stopped, .ended(let e)?), (.failed, .ended(let e)?):

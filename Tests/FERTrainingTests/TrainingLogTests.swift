@@ -51,7 +51,7 @@ final class TrainingLogTests: XCTestCase {
             Validation size: 2
             Test size: 1
             Recipe: vgg7, 500 steps of 64, cosine lr 0.002 (warm-up 20 steps), weight decay 0.05, label smoothing 0.1, augmentation: none, weight average: decay 0.999, mixup α 0.2
-            Time budget: 1.5 minutes left; the run is shortened if its pace says it would overrun
+            Time budget: 1.5 minutes left; the run's length is planned from the pace of its first minute
 
             """])
     }
@@ -68,6 +68,8 @@ final class TrainingLogTests: XCTestCase {
             .checkpointSaved(CheckpointReport(step: 10, path: "runs/a/checkpoint-latest.ferdash", isBest: false)),
             .checkpointSaved(CheckpointReport(step: 10, path: "runs/a/checkpoint-best.ferdash", isBest: true)),
             .paused(step: 10), .resumed(step: 10), .prediction(tag: 1, probabilities: []),
+            .planned(BudgetPlan(step: 8, totalSteps: 40, recipeSteps: 60, stepsPerEpoch: 10, imagesPerSecond: 371.6,
+                                measuredSeconds: 59.7, secondsLeft: 3408, evaluationSeconds: 3.14, evaluationMeasured: false)),
             .replanned(totalSteps: 30, reason: "the pace says 40 steps would overrun the budget"),
             .finished(FinishReport(step: 30, elapsed: 12.345, stoppedEarly: false)),
         ]
@@ -77,6 +79,7 @@ final class TrainingLogTests: XCTestCase {
             "Training Loss: 1.875000  (step 10, epoch 1.00, lr 0.001, 123 img/s)\n",
             "2026-11-29 22:06:40.123456 Validation Loss: 1.500000  (step 10, accuracy 75.00%)\n",
             "Saved best checkpoint: runs/a/checkpoint-best.ferdash\n",
+            "Plan: 4 of 6 epochs fit the time budget, so the schedule is made for 4 (372 img/s over the first 60 s, 56.8 min left, evaluations ≈ 3.1 s each)\n",
             "Replanned: the pace says 40 steps would overrun the budget\n",
             "Finished at step 30 after 12.3 s of training\n",
         ])

@@ -228,8 +228,9 @@ final class TrainingSessionTests: XCTestCase {
 
 /// A deadline shortens the run (and its schedule) instead of letting it overrun. The session
 /// reads a manual clock that moves 0.1 s with every step and otherwise stands still, so the
-/// plan it makes is exact: 3 s leave room for 30 steps; at step 25 (the first re-plan, after the
-/// 20 steps of warm-up) 0.5 s remain, which at 0.1 s a step with 2% to spare is 4 more: 29.
+/// plan it makes is exact: 3 s leave room for 30 steps; at step 20 (the plan, after 20 measured
+/// steps; no warm-up) 1 s remains, of which 98% less the last evaluation (14 faces at a third of
+/// a training image's 0.05 s: 0.23 s) holds 7 more steps at 0.1 s: 27.
 final class TrainingDeadlineTests: XCTestCase {
     let dir = TempDir()
     let clock = ManualClock()
@@ -258,8 +259,15 @@ final class TrainingDeadlineTests: XCTestCase {
         }
     }
 
+    /// The budget's plan, then every re-plan, as run lengths.
     private func plans(_ recorder: EventRecorder) -> [Int] {
-        recorder.all.compactMap { if case .replanned(let t, _) = $0 { return t }; return nil }
+        recorder.all.compactMap {
+            switch $0 {
+            case .planned(let plan): return plan.totalSteps
+            case .replanned(let total, _): return total
+            default: return nil
+            }
+        }
     }
 
     func testAPassedDeadlineEndsTheRunAfterOneStepWithACheckpoint() throws {
@@ -281,9 +289,9 @@ final class TrainingDeadlineTests: XCTestCase {
         let session = session(deadlineIn: 3, recorder: recorder)
         session.start()
         XCTAssertTrue(session.wait(timeout: 60))
-        XCTAssertEqual(plans(recorder), [29], "one re-plan, at step 25, to the steps that fit")
-        XCTAssertEqual(recorder.steps.map(\.step), Array(1...29))
-        XCTAssertEqual(recorder.evaluations.map(\.step), [29], "the last step of the new plan is evaluated")
+        XCTAssertEqual(plans(recorder), [27], "one plan, at step 20, to the steps that fit")
+        XCTAssertEqual(recorder.steps.map(\.step), Array(1...27))
+        XCTAssertEqual(recorder.evaluations.map(\.step), [27], "the last step of the plan is evaluated")
         XCTAssertFalse(try XCTUnwrap(recorder.all.last?.finish).stoppedEarly)
         // The cosine followed the new total: the last rate is near the floor, not mid-curve.
         XCTAssertLessThan(recorder.steps.last!.learningRate, 1e-3 * 0.05)
@@ -304,7 +312,7 @@ final class TrainingDeadlineTests: XCTestCase {
         session.start()
         XCTAssertTrue(session.wait(timeout: 120))
         let plans = plans(recorder)
-        XCTAssertEqual(plans.first, 98, "at step 25: 22.5 s left at 0.3 s a step")
+        XCTAssertEqual(plans.first, 96, "at step 20: 24 s left at 0.3 s a step, less the last evaluation")
         XCTAssertEqual(plans, plans.sorted(), "after the busy spell the plan only grows: \(plans)")
         XCTAssertEqual(plans.last, 300, "back to the run's own length, not beyond: \(plans)")
         XCTAssertEqual(recorder.steps.count, 300)
@@ -321,7 +329,7 @@ final class TrainingDeadlineTests: XCTestCase {
         clock.advance(seconds: 10)   // far past the deadline, all of it paused
         session.resume()
         XCTAssertTrue(session.wait(timeout: 60))
-        XCTAssertEqual(plans(recorder), [29], "the same plan as a run that never paused")
-        XCTAssertEqual(recorder.steps.count, 29)
+        XCTAssertEqual(plans(recorder), [27], "the same plan as a run that never paused")
+        XCTAssertEqual(recorder.steps.count, 27)
     }
 }
