@@ -17,7 +17,7 @@ public enum DashboardView {
     /// Draws the screen over whatever `g` holds: every cell is written (the tests start from a
     /// grid of "x" to prove it), so no earlier frame can show through.
     public static func draw(_ s: AppState, into g: inout CellGrid, caps: Capabilities) {
-        let layout = DashboardLayout(width: g.width, height: g.height)
+        let layout = DashboardLayout(width: g.width, height: g.height, planLine: s.plan != nil)
         guard layout.fits else {
             return TooSmallNotice(minWidth: minWidth, minHeight: minHeight).draw(&g, g.bounds, caps: caps)
         }

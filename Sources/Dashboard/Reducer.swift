@@ -156,9 +156,18 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
         }
     case .resumed(let step):
         if s.phase.isLive && !s.quitting { s.phase = .running; s.pauseRequested = false; setMessage(&s, "resumed at step \(step)") }
+    case .planned(let plan):
+        // Progress and ETA follow the plan; the Status panel keeps saying why.
+        s.plan = plan
+        s.info?.totalSteps = plan.totalSteps
+        if !s.quitting {
+            setMessage(&s, plan.isFullLength ? "time budget: all \(BudgetPlan.epochText(plan.recipeEpochs)) epochs fit"
+                                             : "time budget: the schedule is made for \(plan.length)")
+        }
     case .replanned(let total, let reason):
         // Progress and ETA follow the shortened run.
         s.info?.totalSteps = total
+        s.plan?.totalSteps = total
         if !s.quitting { setMessage(&s, reason) }
     case .prediction(let tag, let probs):
         if tag == s.requestedTag {

@@ -9,10 +9,12 @@ struct DashboardLayout {
     /// False below the minimum size, where only "terminal too small" is drawn.
     let fits: Bool
 
-    init(width: Int, height: Int) {
+    /// `planLine`: a time budget's plan is shown, which has a status line of its own on a full-size screen.
+    init(width: Int, height: Int, planLine: Bool = false) {
         fits = width >= DashboardView.minWidth && height >= DashboardView.minHeight
         let full = width >= 120 && height >= 40
-        let (status, belowStatus) = Rect(x: 0, y: 0, width: width, height: height).splitTop(full ? 5 : 4)
+        let (status, belowStatus) = Rect(x: 0, y: 0, width: width, height: height)
+            .splitTop((full ? 5 : 4) + (full && planLine ? 1 : 0))
         let (body, hint) = belowStatus.splitBottom(1)
         let sampleW = full ? max(50, width * 5 / 12) : (width >= 100 ? 44 : 38)
         let (left, sample) = body.splitRight(min(sampleW, body.width - 38))

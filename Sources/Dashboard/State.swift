@@ -115,6 +115,8 @@ public struct AppState {
     public var historyNote: String?
     public var lastCheckpoint: CheckpointReport?
     public var finish: FinishReport?
+    /// The time budget's plan (its length follows any later re-plan), for the Status panel.
+    public var plan: BudgetPlan?
 
     /// Smoothing weight in hundredths (TensorBoard's default 0.6).
     public var smoothingPercent = 60
@@ -139,7 +141,7 @@ public struct AppState {
     /// The terminal as last measured: the gallery's rows and what a click hits depend on it.
     public var screen = ScreenInfo(width: 0, height: 0, caps: .full)
     /// Where the panels are on that screen (as `DashboardView.draw` places them).
-    var layout: DashboardLayout { DashboardLayout(width: screen.width, height: screen.height) }
+    var layout: DashboardLayout { DashboardLayout(width: screen.width, height: screen.height, planLine: plan != nil) }
 
     public var file: FilePrediction?
     public var fileError: String?

@@ -42,6 +42,8 @@ public struct RunEventTranslator {
             // The metrics do not list misclassified samples; the matrix is all there is.
             let confusion = e.confusion ?? ConfusionMatrix()
             return [.evaluated(EvaluationReport(step: e.step, validationLoss: e.loss, confusion: confusion, misclassified: []))]
+        case .planned(let plan):
+            return [.planned(plan)]
         case .replanned(let step, let total):
             return [.replanned(totalSteps: total, reason: "the run was shortened to \(total) steps at step \(step) (time budget)")]
         case .ended(let e):

@@ -43,6 +43,46 @@ final class StatusTextTests: XCTestCase {
         XCTAssertEqual(StatusText.learningRate(0.001), "lr 1.00e-03")
     }
 
+    func testThePlanSaysHowLongAndWhy() {
+        let plan = BudgetPlan(step: 180, totalSteps: 9_940, recipeSteps: 13_458, stepsPerEpoch: 225, imagesPerSecond: 372.4,
+                              measuredSeconds: 60.2, secondsLeft: 3_410, evaluationSeconds: 2.71, evaluationMeasured: true)
+        XCTAssertEqual(StatusText.plan(plan),
+                       "plan 44.1 of 59.8 epochs (372 img/s over the first 60 s, 56.8 min left, evaluations 2.7 s each)")
+        var whole = plan
+        whole.totalSteps = whole.recipeSteps
+        whole.evaluationMeasured = false
+        XCTAssertEqual(StatusText.plan(whole),
+                       "plan: all 59.8 epochs (372 img/s over the first 60 s, 56.8 min left, evaluations ≈ 2.7 s each)")
+    }
+
+    /// The plan sits on the panel's data line, ahead of the run's folder (the tail a narrow
+    /// screen drops), for as long as the run lasts.
+    func testTheStatusPanelShowsThePlan() {
+        var s = AppState(dataset: Fixture.dataset, training: true, hasModel: true)
+        s.info = SessionInfo(architecture: "vgg9", datasetName: "fer2013.csv", trainCount: 28_709, validationCount: 3_589,
+                             testCount: 0, batchSize: 128, totalSteps: 13_458, firstStep: 0, runDirectory: "runs/x")
+        let plan = BudgetPlan(step: 180, totalSteps: 9_940, recipeSteps: 13_458, stepsPerEpoch: 225, imagesPerSecond: 372,
+                              measuredSeconds: 60, secondsLeft: 3_410, evaluationSeconds: 2.7, evaluationMeasured: false)
+        _ = reduce(into: &s, .event(.planned(plan)))
+        XCTAssertEqual(s.info?.totalSteps, 9_940, "progress and ETA follow the plan")
+        XCTAssertEqual(s.message, "time budget: the schedule is made for 44.1 of 59.8 epochs")
+        _ = reduce(into: &s, .event(.replanned(totalSteps: 9_800, reason: "busier")))
+        XCTAssertEqual(s.plan?.totalSteps, 9_800, "a re-plan moves the plan's length")
+        let caps = Capabilities(unicode: true, colors: 0)
+        var grid = CellGrid(width: 200, height: 5)
+        StatusPanel(state: s).draw(&grid, Rect(x: 0, y: 0, width: 200, height: 5), caps: caps)
+        let text = grid.lines.joined(separator: "\n")
+        XCTAssertTrue(text.contains("plan 43.5 of 59.8 epochs (372 img/s over the first 60 s, 56.8 min left"), text)
+        XCTAssertLessThan(text.range(of: "plan 43.5")!.lowerBound, text.range(of: "run runs/x")!.lowerBound)
+        // A full-size screen gives the status panel a line for the plan.
+        XCTAssertEqual(DashboardLayout(width: 120, height: 40, planLine: true).status.height,
+                       DashboardLayout(width: 120, height: 40).status.height + 1)
+        var tall = CellGrid(width: 120, height: 6)
+        StatusPanel(state: s).draw(&tall, Rect(x: 0, y: 0, width: 120, height: 6), caps: caps)
+        XCTAssertTrue(tall.lines[3].hasPrefix("│plan 43.5 of 59.8 epochs (372 img/s"), tall.lines.joined(separator: "\n"))
+        XCTAssertTrue(tall.lines[2].contains("run runs/x"), tall.lines.joined(separator: "\n"))
+    }
+
     func testETAFromThePaceSoFar() {
         // 100 steps in 50 s, 300 to go: 150 s.
         XCTAssertEqual(StatusText.eta(elapsed: 50, stepsDone: 100, stepsLeft: 300, progressing: true), "ETA 2:30")

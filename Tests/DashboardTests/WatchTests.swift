@@ -74,6 +74,19 @@ final class WatchTests: XCTestCase {
         XCTAssertEqual(m, "disk full")
     }
 
+    /// A watched run shows its time budget's plan as the trainer's own screen does.
+    func testAWatchedRunShowsItsPlan() {
+        let plan = BudgetPlan(step: 20, totalSteps: 700, recipeSteps: 1000, stepsPerEpoch: 5, imagesPerSecond: 16,
+                              measuredSeconds: 10, secondsLeft: 330, evaluationSeconds: 0.4, evaluationMeasured: false)
+        var t = RunEventTranslator(runDirectory: "runs/r", dataset: Fixture.dataset)
+        guard case .planned(let read)? = t.events(for: .planned(plan)).first else { return XCTFail() }
+        XCTAssertEqual(read, plan)
+        let s = Self.watchedState(records: Self.records(through: 20) + [.planned(plan)])
+        XCTAssertEqual(s.info?.totalSteps, 700, "progress follows the plan")
+        let screen = DashboardView.render(s, width: 120, height: 40, caps: .plain).lines.joined(separator: "\n")
+        XCTAssertTrue(screen.contains("plan 140 of 200 epochs (16 img/s over the first 10 s, 5.5 min left"), screen)
+    }
+
     func testKeysForTheTrainerSayTheyNeedItAndQuitLeavesAtOnce() {
         let s = Self.watchedState()
         XCTAssertEqual(s.phase, .running)

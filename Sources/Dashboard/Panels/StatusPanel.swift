@@ -55,7 +55,12 @@ struct StatusPanel: Widget {
                                                 unicode: unicode), .plain))
         if let info = s.info {
             segs.append(.text(StatusText.architecture(info.architecture, batchSize: info.batchSize), .plain))
+            // The time budget's plan: a line of its own where the layout gave one, else ahead of
+            // the run's folder (the tail a narrow screen drops).
+            let planLine = lines >= 3 && width >= 110
+            if let plan = s.plan, !planLine { segs.append(.text(StatusText.plan(plan), .bold)) }
             segs.append(.text("run \(info.runDirectory)", .plain))
+            if let plan = s.plan, planLine { segs += [.lineBreak, .text(StatusText.plan(plan), .bold)] }
         }
         if let w = s.watch {
             if let written = StatusText.written(w) { segs.append(.text(written, .plain)) }

@@ -56,6 +56,12 @@ enum StatusText {
 
     static func architecture(_ name: String, batchSize: Int) -> String { "arch \(name)  batch \(batchSize)" }
 
+    /// The time budget's plan and why: "plan 44.3 of 60 epochs (372 img/s over the first 60 s,
+    /// 56.8 min left, …)"; "plan: all 60 epochs (…)" when the budget changes nothing.
+    static func plan(_ p: BudgetPlan) -> String {
+        (p.isFullLength ? "plan: all \(BudgetPlan.epochText(p.recipeEpochs)) epochs" : "plan \(p.length)") + " (\(p.reason))"
+    }
+
     /// Watching: when the run's files last changed, seen from the last check.
     static func written(_ w: WatchStatus) -> String? {
         w.lastWrite.map { "written \(DashboardView.ago(w.checkedAt.timeIntervalSince($0)))" }
