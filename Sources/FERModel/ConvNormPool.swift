@@ -7,7 +7,9 @@ import CKernels
 // were 4 × 37.7 MB at batch 128, the largest buffers of a training step, for a conv that costs
 // 3.7 MFLOP per image (1% of the step). Here the only stored tensors are the pooled output
 // (9.4 MB) and one winner byte per pooled value; each pass recomputes an image's conv output
-// in per-worker scratch (≈300 KB, in L2):
+// in per-worker scratch (≈300 KB, in L2), by CKernels' direct convolution for single-channel
+// input (vgg's 5×5 → 32: 3 multiply-adds per output value are too few for an im2col GEMM to
+// run well), else by im2col + GEMM:
 //
 //   forward   1. conv → per-channel Σx and Σ(x − mean_image)² in Double (exact two-pass per
 //                image, merged across images with Chan's formula), giving μ, σ
