@@ -316,6 +316,137 @@ static void FD_FN(channel_gradient_sums)(const float *g, const float *x, long ro
     }
 }
 
+// ---- Direct convolution of single-channel images (the vgg networks' first conv, 5×5 → 32).
+// As an im2col GEMM its K is only k·k + 1 = 26: OpenBLAS ran it at a third of peak and the
+// patch copies cost as much again. Here eight channels ride in one vector (fd_v8: one AVX
+// register, two SSE ones, the same lanes either way) and eight output positions share each
+// weight load. Every lane adds its terms in one fixed order with separate multiplies and adds
+// (-ffp-contract=off), so every table gives the same bits.
+
+typedef float fd_v8 __attribute__((vector_size(32)));
+
+// Unaligned loads and stores as macros, not functions: passing a 32-byte vector by value
+// changes the calling convention without AVX (-Wpsabi in the portable table).
+#define FD_LOAD8(v, p) __builtin_memcpy(&(v), (p), sizeof(fd_v8))
+#define FD_STORE8(p, v) __builtin_memcpy((p), &(v), sizeof(fd_v8))
+
+/// The image with a zero border of k/2 on every side, rows (width + k − 1) floats apart.
+static void FD_FN(pad_single_channel)(const float *image, long height, long width, long k, float *padded) {
+    long pad = k / 2, row = width + 2 * pad;
+    __builtin_memset(padded, 0, sizeof(float) * (unsigned long)(row * (height + 2 * pad)));
+    for (long h = 0; h < height; h++)
+        __builtin_memcpy(padded + (h + pad) * row + pad, image + h * width, sizeof(float) * (unsigned long)width);
+}
+
+// One output row h at channels c0…c0+7. Inlined with k a constant (5 or 3) so the taps unroll
+// and every broadcast is a fixed offset.
+static inline __attribute__((always_inline)) void FD_FN(conv_row)(const float *padded, long row, long h, long width,
+                                                                  const long k, const float *weight, const float *bias,
+                                                                  long C, long c0, float *o) {
+    fd_v8 b;
+    FD_LOAD8(b, bias + c0);
+    long w0 = 0;
+    for (; w0 + 8 <= width; w0 += 8) {
+        fd_v8 acc[8];
+        FD_UNROLL for (int p = 0; p < 8; p++) acc[p] = b;
+        // Per kernel row: its k weight vectors stay in registers and each input value is
+        // broadcast once, then added to every position it reaches (output p takes input j at
+        // tap kx = j − p). Each sum still takes its taps in order (ky, kx). Looping p outside kx
+        // instead made the compiler keep all 8 + k − 1 broadcasts live and spill the sums.
+        _Pragma("clang loop unroll(disable)")
+        for (long ky = 0; ky < k; ky++) {
+            const float *xr = padded + (h + ky) * row + w0;
+            const float *wr = weight + ky * k * C + c0;
+            fd_v8 wv[5];
+            FD_UNROLL for (long kx = 0; kx < k; kx++) FD_LOAD8(wv[kx], wr + kx * C);
+            FD_UNROLL for (long j = 0; j < 8 + k - 1; j++) {
+                float xv = xr[j];
+                FD_UNROLL for (long kx = 0; kx < k; kx++) {
+                    long p = j - kx;
+                    if (p >= 0 && p < 8) acc[p] = acc[p] + xv * wv[kx];
+                }
+            }
+        }
+        FD_UNROLL for (int p = 0; p < 8; p++) FD_STORE8(o + (w0 + p) * C + c0, acc[p]);
+    }
+    for (; w0 < width; w0++) {
+        fd_v8 acc = b;
+        for (long ky = 0; ky < k; ky++) {
+            const float *xr = padded + (h + ky) * row + w0;
+            const float *wr = weight + ky * k * C + c0;
+            for (long kx = 0; kx < k; kx++) {
+                fd_v8 wv;
+                FD_LOAD8(wv, wr + kx * C);
+                acc = acc + xr[kx] * wv;
+            }
+        }
+        FD_STORE8(o + w0 * C + c0, acc);
+    }
+}
+
+static void FD_FN(conv_single_channel)(const float *image, long height, long width, long k, const float *weight,
+                                       const float *bias, long C, float *padded, float *out) {
+    FD_FN(pad_single_channel)(image, height, width, k, padded);
+    long row = width + k - 1;
+    for (long h = 0; h < height; h++) {
+        float *o = out + h * width * C;
+        for (long c0 = 0; c0 < C; c0 += 8) {
+            if (k == 5) FD_FN(conv_row)(padded, row, h, width, 5, weight, bias, C, c0, o);
+            else FD_FN(conv_row)(padded, row, h, width, 3, weight, bias, C, c0, o);
+        }
+    }
+}
+
+// One kernel row ky's k taps at channels c0…c0 + 8·blocks − 1, summed along image row h into
+// grad. Two channel blocks give 2k independent sums to hide the adds' latency.
+static inline __attribute__((always_inline)) void FD_FN(weight_gradient_row)(const float *xr, const float *d, long width,
+                                                                             const long k, const int blocks, long C,
+                                                                             long c0, float *gr) {
+    fd_v8 acc[2][5];
+    for (int j = 0; j < blocks; j++)
+        for (long kx = 0; kx < k; kx++) FD_LOAD8(acc[j][kx], gr + kx * C + c0 + 8 * j);
+    for (long w = 0; w < width; w++) {
+        for (int j = 0; j < blocks; j++) {
+            fd_v8 g; FD_LOAD8(g, d + w * C + c0 + 8 * j);
+            for (long kx = 0; kx < k; kx++) acc[j][kx] = acc[j][kx] + xr[w + kx] * g;
+        }
+    }
+    for (int j = 0; j < blocks; j++)
+        for (long kx = 0; kx < k; kx++) FD_STORE8(gr + kx * C + c0 + 8 * j, acc[j][kx]);
+}
+
+static void FD_FN(conv_single_channel_weight_gradient)(const float *image, long height, long width, long k,
+                                                       const float *dout, long C, float *padded, float *grad) {
+    FD_FN(pad_single_channel)(image, height, width, k, padded);
+    long row = width + k - 1;
+    float *bias_grad = grad + k * k * C;
+    for (long h = 0; h < height; h++) {
+        const float *d = dout + h * width * C;
+        for (long ky = 0; ky < k; ky++) {
+            const float *xr = padded + (h + ky) * row;
+            float *gr = grad + ky * k * C;
+            long c0 = 0;
+            for (; c0 + 16 <= C; c0 += 16) {
+                if (k == 5) FD_FN(weight_gradient_row)(xr, d, width, 5, 2, C, c0, gr);
+                else FD_FN(weight_gradient_row)(xr, d, width, 3, 2, C, c0, gr);
+            }
+            for (; c0 < C; c0 += 8) {
+                if (k == 5) FD_FN(weight_gradient_row)(xr, d, width, 5, 1, C, c0, gr);
+                else FD_FN(weight_gradient_row)(xr, d, width, 3, 1, C, c0, gr);
+            }
+        }
+        for (long c0 = 0; c0 < C; c0 += 8) {
+            fd_v8 acc; FD_LOAD8(acc, bias_grad + c0);
+            for (long w = 0; w < width; w++) {
+                fd_v8 g;
+                FD_LOAD8(g, d + w * C + c0);
+                acc = acc + g;
+            }
+            FD_STORE8(bias_grad + c0, acc);
+        }
+    }
+}
+
 const fd_kernels FD_FN(fd_kernels) = {
     .wino2_input = FD_FN(wino2_input),
     .wino2_output = FD_FN(wino2_output),
@@ -327,4 +458,6 @@ const fd_kernels FD_FN(fd_kernels) = {
     .channel_squared_deviation = FD_FN(channel_squared_deviation),
     .channel_squared_deviation_float_mean = FD_FN(channel_squared_deviation_float_mean),
     .channel_gradient_sums = FD_FN(channel_gradient_sums),
+    .conv_single_channel = FD_FN(conv_single_channel),
+    .conv_single_channel_weight_gradient = FD_FN(conv_single_channel_weight_gradient),
 };

@@ -7,7 +7,9 @@ import CKernels
 // were 4 × 37.7 MB at batch 128, the largest buffers of a training step, for a conv that costs
 // 3.7 MFLOP per image (1% of the step). Here the only stored tensors are the pooled output
 // (9.4 MB) and one winner byte per pooled value; each pass recomputes an image's conv output
-// in per-worker scratch (≈300 KB, in L2):
+// in per-worker scratch (≈300 KB, in L2), by CKernels' direct convolution for single-channel
+// input (vgg's 5×5 → 32: 3 multiply-adds per output value are too few for an im2col GEMM to
+// run well), else by im2col + GEMM:
 //
 //   forward   1. conv → per-channel Σx and Σ(x − mean_image)² in Double (exact two-pass per
 //                image, merged across images with Chan's formula), giving μ, σ
@@ -41,8 +43,13 @@ final class ConvNormPool: Layer {
     private var partialSlices = 0
     /// Per-slice dense gradient of one image's conv output.
     private var gradients: [FloatBuffer] = []
-    /// The instruction set's kernels for the per-channel sums in Double.
+    /// The instruction set's kernels for the per-channel sums in Double and the direct conv.
     private let kernels: fd_kernels
+    /// Single-channel input, 3×3 or 5×5, channels in multiples of 8: the conv and its weight gradient run
+    /// as CKernels' direct convolution (3× faster than the im2col GEMMs with K = k·k + 1),
+    /// which pads each image into a per-slice buffer.
+    private let direct: Bool
+    private var paddedImages: [FloatBuffer] = []
 
     /// `convName`: the name the conv's and batch norm's parameters carry.
     /// `isa`: the kernel table for the per-channel sums.
@@ -59,6 +66,7 @@ final class ConvNormPool: Layer {
         scale = FloatBuffer(outChannels)
         shift = FloatBuffer(outChannels)
         partials = .allocate(capacity: 1)
+        direct = input.channels == 1 && outChannels % 8 == 0 && (kernel == 3 || kernel == 5)
     }
 
     deinit { partials.deallocate() }
@@ -75,13 +83,24 @@ final class ConvNormPool: Layer {
             partialSlices = n
         }
         while gradients.count < n { gradients.append(FloatBuffer(positions * channels)) }
+        let pad = core.geometry.kernel - 1
+        while direct && paddedImages.count < n {
+            paddedImages.append(FloatBuffer((inputShape.height + pad) * (inputShape.width + pad)))
+        }
         return n
     }
 
-    /// The conv output of image `n` into the scratch's `out` (its patches stay in `col`).
+    /// The conv output of image `n` into the scratch's `out` (im2col: its patches stay in
+    /// `col`), in slice `w`.
     @inline(__always)
-    private func convolve(_ x: UnsafePointer<Float>, image n: Int, _ s: ConvCore.Scratch) {
+    private func convolve(_ x: UnsafePointer<Float>, image n: Int, _ s: ConvCore.Scratch, slice w: Int) {
         let H = inputShape.height
+        if direct {
+            kernels.conv_single_channel!(x + n * positions, H, inputShape.width, core.geometry.kernel,
+                                         core.weight.value.pointer, core.bias.value.pointer, channels,
+                                         paddedImages[w].pointer, s.out.pointer)
+            return
+        }
         core.patches(x, rows: (n * H)..<((n + 1) * H), into: s.col.pointer)
         core.multiply(s.col.pointer, positions: positions, into: s.out.pointer)
     }
@@ -130,7 +149,7 @@ final class ConvNormPool: Layer {
             var seen = 0.0
             core.withScratch { s in
                 for n in slice(batch, parts: items, index: w) {
-                    convolve(x, image: n, s)
+                    convolve(x, image: n, s, slice: w)
                     let out = UnsafePointer(s.out.pointer)
                     sum.update(repeating: 0, count: 2 * C)
                     kernels.channel_sum!(out, P, C, sum)
@@ -172,7 +191,7 @@ final class ConvNormPool: Layer {
         workers.parallelFor(items) { w in
             core.withScratch { s in
                 for n in slice(batch, parts: items, index: w) {
-                    convolve(x, image: n, s)
+                    convolve(x, image: n, s, slice: w)
                     let out = s.out.pointer
                     for p in 0..<P {
                         let row = out + p * C
@@ -213,9 +232,9 @@ final class ConvNormPool: Layer {
     /// Image n's conv output (in s.out) and the gradient reaching batch norm's affine step.
     @inline(__always)
     private func recompute(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                           image n: Int, _ s: ConvCore.Scratch, _ grad: UnsafeMutablePointer<Float>) {
+                           image n: Int, _ s: ConvCore.Scratch, slice w: Int, _ grad: UnsafeMutablePointer<Float>) {
         let pooled = outputShape.count
-        convolve(x, image: n, s)
+        convolve(x, image: n, s, slice: w)
         ConvReLUPool.poolBackward(dy: dy + n * pooled, y: y + n * pooled, arg: UnsafePointer(argmax.pointer) + n * pooled,
                                   pairs: inputShape.height / 2, width: inputShape.width, channels: channels, dout: grad)
     }
@@ -232,7 +251,7 @@ final class ConvNormPool: Layer {
             let grad = gradients[w].pointer
             core.withScratch { s in
                 for n in slice(batch, parts: items, index: w) {
-                    recompute(x, y, dy, image: n, s, grad)
+                    recompute(x, y, dy, image: n, s, slice: w, grad)
                     kernels.channel_gradient_sums!(grad, s.out.pointer, P, C, mu, sumG, sumGX)
                 }
             }
@@ -280,14 +299,22 @@ final class ConvNormPool: Layer {
                         core.withScratch { s in
                             var first = true
                             for n in slice(batch, parts: items, index: w) {
-                                recompute(x, y, dy, image: n, s, grad)
+                                recompute(x, y, dy, image: n, s, slice: w, grad)
                                 let out = UnsafePointer(s.out.pointer)
                                 for p in 0..<P {
                                     let d = grad + p * C, src = out + p * C
                                     for c in 0..<C { d[c] = a[c] * d[c] + k[c] * (src[c] - mu[c]) + b[c] }
                                 }
-                                core.accumulateWeightGrad(s.col.pointer, grad, positions: P,
-                                                          into: convPartials[w].pointer, first: first)
+                                if direct {
+                                    let dW = convPartials[w].pointer
+                                    if first { dW.update(repeating: 0, count: (core.geometry.patch + 1) * C) }
+                                    kernels.conv_single_channel_weight_gradient!(
+                                        x + n * P, H, inputShape.width, core.geometry.kernel, grad, C,
+                                        paddedImages[w].pointer, dW)
+                                } else {
+                                    core.accumulateWeightGrad(s.col.pointer, grad, positions: P,
+                                                              into: convPartials[w].pointer, first: first)
+                                }
                                 if let dx {
                                     core.inputGrad(grad, rows: (n * H)..<((n + 1) * H), scratch: s.col.pointer, into: dx)
                                 }

@@ -204,4 +204,49 @@ final class KernelISATests: XCTestCase {
             XCTAssertEqual(aGX, sumGX, "\(isa.rawValue): channel_gradient_sums Σg(x − μ)")
         }
     }
+
+    /// The direct single-channel convolution and its weight gradient against plain loops that
+    /// add the same terms in the same order: the same bits on every table, at widths that are
+    /// not multiples of the kernels' 8-position blocks and channel counts with a lone block of 8.
+    func testSingleChannelConvolutionMatchesPlainLoops() {
+        let H = 7, W = 13, C = 24
+        for k in [3, 5] {
+            let pad = k / 2, taps = k * k
+            let x = randomFloats(H * W, seed: 91, scale: 2), weight = randomFloats(taps * C, seed: 92)
+            let bias = randomFloats(C, seed: 93), dout = randomFloats(H * W * C, seed: 94)
+            let start = randomFloats((taps + 1) * C, seed: 95)
+            func input(_ y: Int, _ x0: Int) -> Float {
+                y >= 0 && y < H && x0 >= 0 && x0 < W ? x[y * W + x0] : 0
+            }
+            var out = [Float](repeating: 0, count: H * W * C), grad = start
+            for h in 0..<H {
+                for w in 0..<W {
+                    for c in 0..<C {
+                        var acc = bias[c]
+                        for ky in 0..<k {
+                            for kx in 0..<k { acc = acc + input(h + ky - pad, w + kx - pad) * weight[(ky * k + kx) * C + c] }
+                        }
+                        out[(h * W + w) * C + c] = acc
+                        let d = dout[(h * W + w) * C + c]
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                let t = (ky * k + kx) * C + c
+                                grad[t] = grad[t] + input(h + ky - pad, w + kx - pad) * d
+                            }
+                        }
+                        grad[taps * C + c] = grad[taps * C + c] + d
+                    }
+                }
+            }
+            for isa in KernelISA.supported {
+                let kernels = isa.table.pointee
+                var padded = [Float](repeating: .nan, count: (H + k - 1) * (W + k - 1))
+                var got = [Float](repeating: .nan, count: H * W * C), gotGrad = start
+                kernels.conv_single_channel!(x, H, W, k, weight, bias, C, &padded, &got)
+                kernels.conv_single_channel_weight_gradient!(x, H, W, k, dout, C, &padded, &gotGrad)
+                XCTAssertEqual(got, out, "\(isa.rawValue), \(k)×\(k): conv_single_channel")
+                XCTAssertEqual(gotGrad, grad, "\(isa.rawValue), \(k)×\(k): conv_single_channel_weight_gradient")
+            }
+        }
+    }
 }

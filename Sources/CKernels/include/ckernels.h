@@ -60,6 +60,17 @@ typedef struct {
     /// sum_g[c] += g, sum_gx[c] += (double)(g·(x − mean[c]))
     void (*channel_gradient_sums)(const float *g, const float *x, long rows, long channels, const float *mean,
                                   double *sum_g, double *sum_gx);
+
+    // Direct SAME convolution of one single-channel image (height × width) with a k×k kernel
+    // (k = 3 or 5) to `channels` outputs, `channels` a multiple of 8. `weight`: [k·k][channels],
+    // tap ky·k + kx; `padded`: scratch of (height + k − 1)·(width + k − 1) floats.
+    /// out[h][w][c] = bias[c] + Σ taps x·weight, the taps in order (ky, kx)
+    void (*conv_single_channel)(const float *image, long height, long width, long k, const float *weight,
+                                const float *bias, long channels, float *padded, float *out);
+    /// grad[tap][c] += Σ x·dout and grad[k·k][c] += Σ dout (the bias row), over the image's
+    /// positions row by row
+    void (*conv_single_channel_weight_gradient)(const float *image, long height, long width, long k,
+                                                const float *dout, long channels, float *padded, float *grad);
 } fd_kernels;
 
 /// Whether this CPU (and OS) can run the given table.
