@@ -87,7 +87,8 @@ public enum BudgetPlanner {
 
     /// The longest run that fits: each further step costs its measured time plus its share of
     /// the evaluation every `evalEvery` steps, one evaluation is kept for the last step (which
-    /// is always evaluated), and `spend` of the time left is used.
+    /// is always evaluated), and `spend` of the time left is used (by default `BudgetPlanner.spend`;
+    /// the session's check asks what all of it holds, to shrink a plan only when it would overrun).
     /// - Parameters:
     ///   - secondsPerStep: training time per step measured so far.
     ///   - evaluationSeconds: measured, or nil to estimate it from the training pace: evaluating
@@ -95,7 +96,7 @@ public enum BudgetPlanner {
     ///     backward products), so this errs on the long side (folded inference is faster still).
     public static func plan(step: Int, recipeSteps: Int, stepsPerEpoch: Int, batchSize: Int, evalEvery: Int,
                             validationCount: Int, secondsPerStep: Double, trainingSeconds: Double,
-                            evaluationSeconds: Double?, secondsLeft: Double) -> BudgetPlan {
+                            evaluationSeconds: Double?, secondsLeft: Double, spend: Double = spend) -> BudgetPlan {
         let perImage = secondsPerStep / Double(max(1, batchSize))
         let evaluation = evaluationSeconds ?? Double(validationCount) * perImage / 3
         let evaluates = validationCount > 0

@@ -398,7 +398,7 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
     /// What fits in the time left at this session's pace so far: its wall time per step (paused
     /// time and evaluations taken out) plus each step's share of an evaluation (as measured, or
     /// estimated before the first), as `BudgetPlanner` reckons it.
-    private func pace(since started: UInt64, firstStep: Int) -> BudgetPlan? {
+    private func pace(since started: UInt64, firstStep: Int, spend: Double = BudgetPlanner.spend) -> BudgetPlan? {
         guard let deadline = configuration.deadline else { return nil }
         let done = step - firstStep
         let now = clock()
@@ -410,14 +410,15 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
                                   validationCount: dataset.validation.count,
                                   secondsPerStep: done > 0 ? training / Double(done) : 0, trainingSeconds: training,
                                   evaluationSeconds: evaluationCount > 0 ? evaluationSeconds / Double(evaluationCount) : nil,
-                                  secondsLeft: remaining)
+                                  secondsLeft: remaining, spend: spend)
     }
 
     private var stepsPerEpoch: Int { max(1, (dataset.train.count + configuration.batchSize - 1) / configuration.batchSize) }
 
     /// After the plan, the total that ends the run in time when it differs from the current plan:
-    /// below it, or (once a busy spell has passed) at least 2% of the run's own length above it,
-    /// never beyond that length. The pace is `pace(since:firstStep:)`'s. The learning-rate
+    /// below it when the plan would overrun even with all the time left (the plan's 2% spare is
+    /// there to absorb the pace's jitter, so a plan is not shaved every 25 steps), or (once a busy
+    /// spell has passed) at least 2% of the run's own length above it, never beyond that length. The pace is `pace(since:firstStep:)`'s. The learning-rate
     /// schedule follows the new total, so a shortened cosine still anneals to its floor instead
     /// of being cut off mid-curve. Past the deadline it ends the run at once (after this step's
     /// evaluation and checkpoint), plan or no plan.
@@ -433,7 +434,11 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
             fitted = pace.totalSteps
         }
         let target = min(fitted, configuration.totalSteps)
-        if target < plannedSteps { return max(target, step) }
+        if target < plannedSteps {
+            let overruns = pace.secondsLeft <= 0
+                || (self.pace(since: started, firstStep: firstStep, spend: 1).map { $0.totalSteps < plannedSteps } ?? true)
+            return overruns ? max(target, step) : nil
+        }
         // Growing back waits for a real margin, so the plan does not wobble with every re-plan.
         let margin = max(1, configuration.totalSteps / 50)
         let grows = target >= plannedSteps + margin || (target == configuration.totalSteps && target > plannedSteps)

@@ -84,10 +84,16 @@ final class BudgetPlanSessionTests: XCTestCase {
     }
 
     private func run(_ c: TrainingConfiguration, step: Double, evaluation: Double = 0) -> EventRecorder {
+        run(c, stepTime: { _ in step }, evaluation: evaluation)
+    }
+
+    /// `stepTime(k)`: the seconds step k takes.
+    private func run(_ c: TrainingConfiguration, stepTime: @escaping @Sendable (Int) -> Double,
+                     evaluation: Double = 0) -> EventRecorder {
         let recorder = EventRecorder(), clock = self.clock
         let session = TrainingSession(dataset: bandDataset(), configuration: c, clock: clock.reading) { event in
             switch event {
-            case .step: clock.advance(seconds: step)
+            case .step(let r): clock.advance(seconds: stepTime(r.step))
             case .evaluated: clock.advance(seconds: evaluation)
             default: break
             }
@@ -152,6 +158,26 @@ final class BudgetPlanSessionTests: XCTestCase {
         XCTAssertEqual(plan.measuredSeconds, 2, accuracy: 1e-6, "evaluations are not training time")
         XCTAssertEqual(plan.totalSteps, 62)
         XCTAssertEqual(recorder.evaluations.map(\.step), [10, 20, 30, 40, 50, 60, 62])
+        XCTAssertLessThanOrEqual(Double(clock.now - started) / 1e9, 10)
+    }
+
+    /// The plan keeps 2% of the time to spare, so steps 1% slower than measured leave it as it
+    /// is (no re-plan shaving it every 25 steps) and it still ends in time; steps 10% slower make
+    /// the check shorten it (at step 25: 95 steps would fit all of the 7.45 s left, not 96).
+    func testAPlanAbsorbsJitterButNotASlowdown() throws {
+        var started = clock.now
+        let jitter = run(configuration(deadlineIn: 10), stepTime: { $0 <= 20 ? 0.1 : 0.101 })
+        XCTAssertEqual(plans(jitter).map(\.totalSteps), [96])
+        XCTAssertFalse(jitter.all.contains { $0.kind == "replanned" })
+        XCTAssertEqual(jitter.steps.count, 96)
+        XCTAssertLessThanOrEqual(Double(clock.now - started) / 1e9, 10)
+
+        started = clock.now
+        var second = configuration(deadlineIn: 10)
+        second.runDirectory = dir.path + "/slower"
+        let slower = run(second, stepTime: { $0 <= 20 ? 0.1 : 0.11 })
+        let replans = slower.all.compactMap { if case .replanned(let t, _) = $0 { return t }; return nil }
+        XCTAssertEqual(replans.first, 94, "shortened at step 25, to what 98% of the time holds")
         XCTAssertLessThanOrEqual(Double(clock.now - started) / 1e9, 10)
     }
 
