@@ -32,7 +32,7 @@ final class WorkerPool: @unchecked Sendable { // unchecked: the region's fields 
     private let participants = Atomic<Int>(0)
 
     // The published region; written and read under `mutex`.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let mutex = PthreadMutex()
     private let wake: UnsafeMutablePointer<pthread_cond_t>
     private var body: ((Int) -> Void)?
     private var items = 0
@@ -43,9 +43,6 @@ final class WorkerPool: @unchecked Sendable { // unchecked: the region's fields 
     private var helpers = 0
 
     init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
         wake = .allocate(capacity: 1)
         wake.initialize(to: pthread_cond_t())
         pthread_cond_init(wake, nil)
@@ -54,18 +51,16 @@ final class WorkerPool: @unchecked Sendable { // unchecked: the region's fields 
     deinit {
         pthread_cond_destroy(wake)
         wake.deallocate()
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
     /// Tells the helpers to exit once they finish what they are doing (they release the pool
     /// as they go). No region may be in flight or start afterwards: the owner is going away.
     func stop() {
-        pthread_mutex_lock(mutex)
+        mutex.lock()
         stopping = true
         generation.add(1, ordering: .releasing)
         pthread_cond_broadcast(wake)
-        pthread_mutex_unlock(mutex)
+        mutex.unlock()
     }
 
     /// Runs body(0..<n) on the calling thread and `threads − 1` helpers. False (nothing run)
@@ -75,22 +70,22 @@ final class WorkerPool: @unchecked Sendable { // unchecked: the region's fields 
         defer { busy.store(false, ordering: .releasing) }
         startHelpers(threads - 1)
         withoutActuallyEscaping(body) { body in
-            pthread_mutex_lock(mutex)
+            mutex.lock()
             self.body = body
             items = n
             next.store(0, ordering: .relaxed)
             unfinished.store(n, ordering: .relaxed)
             generation.add(1, ordering: .releasing)
             if sleepers > 0 { pthread_cond_broadcast(wake) }
-            pthread_mutex_unlock(mutex)
+            mutex.unlock()
 
             take(body, items: n)
             while unfinished.load(ordering: .acquiring) > 0 { sched_yield() }
             // No helper may still hold this body when the caller's closure context goes away,
             // nor take an index from the counter once the next region resets it.
-            pthread_mutex_lock(mutex)
+            mutex.lock()
             self.body = nil
-            pthread_mutex_unlock(mutex)
+            mutex.unlock()
             while participants.load(ordering: .acquiring) > 0 { sched_yield() }
         }
         return true
@@ -140,15 +135,15 @@ final class WorkerPool: @unchecked Sendable { // unchecked: the region's fields 
                 if polls & 63 == 0 && DispatchTime.now().uptimeNanoseconds - started > Self.spinNanoseconds { break }
                 sched_yield()
             }
-            pthread_mutex_lock(mutex)
+            mutex.lock()
             while generation.load(ordering: .acquiring) == seen {
                 sleepers += 1
-                pthread_cond_wait(wake, mutex)
+                pthread_cond_wait(wake, mutex.pointer)
                 sleepers -= 1
             }
             seen = generation.load(ordering: .acquiring)
             let leaving = stopping
-            pthread_mutex_unlock(mutex)
+            mutex.unlock()
             if leaving { return }
             if joinRegion() { participants.subtract(1, ordering: .releasing) }
         }
@@ -159,14 +154,14 @@ final class WorkerPool: @unchecked Sendable { // unchecked: the region's fields 
     /// leaves (decrements `participants`): the body lives in the publisher's stack frame.
     @inline(never)
     private func joinRegion() -> Bool {
-        pthread_mutex_lock(mutex)
+        mutex.lock()
         guard let body = self.body else {
-            pthread_mutex_unlock(mutex)
+            mutex.unlock()
             return false
         }
         participants.add(1, ordering: .relaxed)
         let n = items
-        pthread_mutex_unlock(mutex)
+        mutex.unlock()
         take(body, items: n)
         return true
     }
