@@ -46,7 +46,11 @@ public struct SessionInfo: Sendable, Equatable {
         self.runDirectory = runDirectory
     }
     /// Steps in one pass over the training split.
-    public var stepsPerEpoch: Int { max(1, (trainCount + batchSize - 1) / batchSize) }
+    public var stepsPerEpoch: Int { Self.stepsPerEpoch(trainCount: trainCount, batchSize: batchSize) }
+    /// Batches in one pass over `trainCount` images (the last one may be short); at least 1.
+    public static func stepsPerEpoch(trainCount: Int, batchSize: Int) -> Int {
+        max(1, (trainCount + batchSize - 1) / max(1, batchSize))
+    }
 }
 
 public struct StepReport: Sendable, Equatable {

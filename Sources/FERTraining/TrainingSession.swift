@@ -312,18 +312,15 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
                 try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
                 evaluatedAt = step
             }
-            if budgetPlan == nil, let plan = planForBudget(since: loopStarted, firstStep: firstStep) {
+            if let plan = planForBudget(since: loopStarted, firstStep: firstStep) {
                 try adopt(plan, metrics: metrics)
-                if step == plannedSteps && evaluatedAt != step {
-                    try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
-                    evaluatedAt = step
-                }
             } else if let fitted = fitToDeadline(since: loopStarted, firstStep: firstStep) {
                 try replan(to: fitted, metrics: metrics)
-                if step == plannedSteps && evaluatedAt != step {
-                    try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
-                    evaluatedAt = step
-                }
+            }
+            if step == plannedSteps && evaluatedAt != step {
+                // The plan or a re-plan ended the run at this step: its last step is evaluated too.
+                try evaluateAndSave(model, metrics: metrics, tensorboard: tensorboard)
+                evaluatedAt = step
             }
         }
         if evaluatedAt != step && step > firstStep {
@@ -389,7 +386,7 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
     /// With a deadline, the plan once the pace is known (`BudgetPlanner.ready`): nil before, after
     /// it is made, without a deadline, or past the deadline (then `fitToDeadline` ends the run).
     private func planForBudget(since started: UInt64, firstStep: Int) -> BudgetPlan? {
-        guard configuration.deadline != nil, let pace = pace(since: started, firstStep: firstStep), pace.secondsLeft > 0,
+        guard budgetPlan == nil, let pace = pace(since: started, firstStep: firstStep, now: clock()), pace.secondsLeft > 0,
               BudgetPlanner.ready(stepsDone: step - firstStep, step: step, warmupSteps: configuration.warmupSteps,
                                   trainingSeconds: pace.measuredSeconds) else { return nil }
         return pace
@@ -397,14 +394,14 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
 
     /// What fits in the time left at this session's pace so far: its wall time per step (paused
     /// time and evaluations taken out) plus each step's share of an evaluation (as measured, or
-    /// estimated before the first), as `BudgetPlanner` reckons it.
-    private func pace(since started: UInt64, firstStep: Int, spend: Double = BudgetPlanner.spend) -> BudgetPlan? {
+    /// estimated before the first), as `BudgetPlanner` reckons it, at the clock's reading `now`.
+    private func pace(since started: UInt64, firstStep: Int, now: UInt64, spend: Double = BudgetPlanner.spend) -> BudgetPlan? {
         guard let deadline = configuration.deadline else { return nil }
         let done = step - firstStep
-        let now = clock()
         let active = Double(now &- started &- pausedNanoseconds) / 1e9
         let remaining = Double(Int64(bitPattern: deadline &+ pausedNanoseconds &- now)) / 1e9
         let training = max(0, active - evaluationSeconds)
+        let stepsPerEpoch = SessionInfo.stepsPerEpoch(trainCount: dataset.train.count, batchSize: configuration.batchSize)
         return BudgetPlanner.plan(step: step, recipeSteps: configuration.totalSteps, stepsPerEpoch: stepsPerEpoch,
                                   batchSize: configuration.batchSize, evalEvery: configuration.evalEvery,
                                   validationCount: dataset.validation.count,
@@ -413,17 +410,17 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
                                   secondsLeft: remaining, spend: spend)
     }
 
-    private var stepsPerEpoch: Int { max(1, (dataset.train.count + configuration.batchSize - 1) / configuration.batchSize) }
-
     /// After the plan, the total that ends the run in time when it differs from the current plan:
     /// below it when the plan would overrun even with all the time left (the plan's 2% spare is
     /// there to absorb the pace's jitter, so a plan is not shaved every 25 steps), or (once a busy
-    /// spell has passed) at least 2% of the run's own length above it, never beyond that length. The pace is `pace(since:firstStep:)`'s. The learning-rate
-    /// schedule follows the new total, so a shortened cosine still anneals to its floor instead
-    /// of being cut off mid-curve. Past the deadline it ends the run at once (after this step's
-    /// evaluation and checkpoint), plan or no plan.
+    /// spell has passed) at least 2% of the run's own length above it, never beyond that length.
+    /// The pace is `pace(since:firstStep:now:)`'s. The learning-rate schedule follows the new
+    /// total, so a shortened cosine still anneals to its floor instead of being cut off
+    /// mid-curve. Past the deadline it ends the run at once (after this step's evaluation and
+    /// checkpoint), plan or no plan.
     private func fitToDeadline(since started: UInt64, firstStep: Int) -> Int? {
-        guard let pace = pace(since: started, firstStep: firstStep) else { return nil }
+        let now = clock()
+        guard let pace = pace(since: started, firstStep: firstStep, now: now) else { return nil }
         let fitted: Int
         if pace.secondsLeft <= 0 {
             fitted = step
@@ -436,7 +433,7 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
         let target = min(fitted, configuration.totalSteps)
         if target < plannedSteps {
             let overruns = pace.secondsLeft <= 0
-                || (self.pace(since: started, firstStep: firstStep, spend: 1).map { $0.totalSteps < plannedSteps } ?? true)
+                || (self.pace(since: started, firstStep: firstStep, now: now, spend: 1).map { $0.totalSteps < plannedSteps } ?? true)
             return overruns ? max(target, step) : nil
         }
         // Growing back waits for a real margin, so the plan does not wobble with every re-plan.
