@@ -73,6 +73,14 @@ if ferdash train --headless --arch seed --steps 300 --eval-every 100 --run-dir r
     && grep -qE "Validation Loss: [0-9.]+" train.txt && [[ -f run1/checkpoint-latest.ferdash && -f run1/checkpoint-best.ferdash ]] \
     && [[ $(grep -c '"step"' run1/metrics.jsonl) -ge 300 ]]; then pass "headless training writes log lines, checkpoints, metrics"
 else fail "headless training" train.txt; fi
+# A new run never writes over one that is already there; --recipe long is not the seed's.
+sum_before=$(md5sum run1/checkpoint-best.ferdash run1/checkpoint-latest.ferdash)
+expect_error "a new run into a run's directory is refused, naming it and --resume" "run1 already holds a run \\(checkpoint-latest.ferdash\\); continue it with --resume" \
+    ferdash train --headless --arch seed --steps 5 --run-dir run1
+[[ $(md5sum run1/checkpoint-best.ferdash run1/checkpoint-latest.ferdash) == "$sum_before" ]] \
+    && pass "the refused run left the checkpoints as they were" || fail "the refused run changed run1's checkpoints" err.txt
+expect_error "--recipe long with the seed network says whose recipe it is" "--recipe long is a recipe of vgg9, vgg8 and vgg7" \
+    ferdash train --headless --arch seed --recipe long --run-dir run-long-seed
 first=$(grep -m3 "Training Loss:" train.txt | awk '{s+=$3} END {print s/3}')
 last=$(grep "Training Loss:" train.txt | tail -3 | awk '{s+=$3} END {print s/3}')
 py -c "import sys; sys.exit(0 if $last < 0.8 * $first else 1)" 2>/dev/null \

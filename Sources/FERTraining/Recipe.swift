@@ -76,6 +76,29 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// (docs/ARCH.md). The CLI's help texts name it from here.
     public static let defaultArchitecture = Architecture.vgg9
 
+    /// Which of an architecture's recipes a run follows.
+    public enum Length: String, Sendable, CaseIterable {
+        /// The default: the recipe fitted to an hour on two cores (a 58-minute budget that plans
+        /// the run's length from the machine's pace).
+        case hour
+        /// The shipped model's recipe: more epochs of the same schedule, run in full however long
+        /// they take, and continued with `--resume` after an interruption.
+        case long
+    }
+
+    /// Epochs of the long recipe: see docs/ARCH.md ("The long recipe") for the run that chose it.
+    public static let longEpochs = 100.0
+
+    public static func defaults(for architecture: Architecture, length: Length) -> TrainingRecipe {
+        var recipe = defaults(for: architecture)
+        // The seed keeps the book chapter's settings whatever the length (the CLI refuses
+        // `--recipe long` for it).
+        guard length == .long, architecture != .seed else { return recipe }
+        recipe.epochs = longEpochs
+        recipe.timeBudgetMinutes = nil
+        return recipe
+    }
+
     public static func defaults(for architecture: Architecture) -> TrainingRecipe {
         switch architecture {
         case .seed:

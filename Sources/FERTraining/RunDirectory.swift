@@ -20,6 +20,11 @@ public struct RunDirectory: Sendable {
     public var bestCheckpoint: String { path + "/" + Self.bestName }
     public var metrics: String { path + "/" + Self.metricsName }
 
+    /// The checkpoints already in the directory (latest first): a run lives here.
+    public var checkpointNames: [String] {
+        [Self.latestName, Self.bestName].filter { FileManager.default.fileExists(atPath: path + "/" + $0) }
+    }
+
     /// A new run directory name under `parent`: `runs/20261126-201500` (UTC).
     public static func timestamped(under parent: String = "runs", date: Date = Date()) -> String {
         let f = DateFormatter()

@@ -34,7 +34,7 @@ public final class TrainingLog: Sendable {
                      "Test size: \(dataset.test.count)"]
         let c = configuration, h = c.hyperparameters
         if c.architecture != .seed {
-            lines.append("Recipe: \(c.architecture.rawValue), \(c.totalSteps) steps of \(c.batchSize), \(c.schedule.rawValue) lr \(h.learningRate) (warm-up \(c.warmupSteps) steps), weight decay \(h.weightDecay), label smoothing \(h.labelSmoothing), augmentation: \(c.augmentation.isNone ? "none" : c.augmentation.summary), weight average: \(c.weightAverageDecay.map { "decay \($0)" } ?? "none")\(c.mixup.isNone ? "" : ", mixup α \(c.mixup.alpha)")")
+            lines.append("Recipe: \(c.architecture.rawValue)\(c.recipe == .long ? " (the long recipe)" : ""), \(c.totalSteps) steps of \(c.batchSize), \(c.schedule.rawValue) lr \(h.learningRate) (warm-up \(c.warmupSteps) steps), weight decay \(h.weightDecay), label smoothing \(h.labelSmoothing), augmentation: \(c.augmentation.isNone ? "none" : c.augmentation.summary), weight average: \(c.weightAverageDecay.map { "decay \($0)" } ?? "none")\(c.mixup.isNone ? "" : ", mixup α \(c.mixup.alpha)")")
         }
         if let deadline = c.deadline {
             let minutes = Double(Int64(bitPattern: deadline &- now)) / 60e9

@@ -6,6 +6,8 @@ import Foundation
 /// Everything that shapes a training run.
 public struct TrainingConfiguration: Sendable {
     public var architecture: Architecture = .seed
+    /// The architecture's recipe the defaults come from (`--recipe`).
+    public var recipe: TrainingRecipe.Length = .hour
     public var hyperparameters = Hyperparameters()
     /// The run's total steps (with `resume`, training continues until this total).
     public var totalSteps = 1001

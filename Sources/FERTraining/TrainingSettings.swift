@@ -93,7 +93,7 @@ public struct SettingResolution: Sendable {
     public internal(set) var configuration: TrainingConfiguration
 
     /// The recipe of the architecture resolved so far.
-    public var recipe: TrainingRecipe { TrainingRecipe.defaults(for: configuration.architecture) }
+    public var recipe: TrainingRecipe { TrainingRecipe.defaults(for: configuration.architecture, length: configuration.recipe) }
     public var stepsPerEpoch: Double { Double(trainCount) / Double(configuration.batchSize) }
 
     public func asked<T>(_ flag: TrainingFlag<T>) -> T? { request[flag] }
@@ -198,6 +198,7 @@ public struct TrainingSchema: Sendable {
 /// Every flag of `ferdash train` that asks for a setting.
 public enum TrainingFlags {
     public static let arch = TrainingFlag<Architecture>("arch", help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")). Default: \(TrainingRecipe.defaultArchitecture.rawValue) (with --resume: the run's own). Each brings its own defaults for the options below (vgg9, vgg8 and vgg7: 60 epochs within a 58-minute budget, AdamW 3e-3 (vgg8, vgg7: 2e-3) with warm-up + cosine, label smoothing 0.1, augmentation with random erasing; seed: the book chapter's 1001 steps, Adam 1e-3, no augmentation).")
+    public static let recipe = TrainingFlag<TrainingRecipe.Length>("recipe", help: "Which recipe the defaults come from: hour (\(Int(TrainingRecipe.defaults(for: .vgg9).epochs ?? 0)) epochs planned to fit a \(Int(TrainingRecipe.defaults(for: .vgg9).timeBudgetMinutes ?? 0))-minute budget) or long (\(Int(TrainingRecipe.longEpochs)) epochs, no budget: the shipped model's recipe, some hours on two cores; after an interruption the same command with --resume continues it). vgg9, vgg8 and vgg7 only (with --resume: the run's own).")
     public static let steps = TrainingFlag<Int>("steps", help: "Total steps of the run (with --resume: continue until this total).")
     public static let epochs = TrainingFlag<Double>("epochs", help: "Train for this many passes over the training split instead of --steps.")
     public static let timeBudget = TrainingFlag<Double>("time-budget", help: "Finish within this many minutes of wall clock, data loading included: when the pace so far says the run would overrun, it is shortened and its learning-rate schedule with it. 0: no limit. Default: the recipe's when the run length is too (vgg9, vgg8 and vgg7: 58), else none.")
@@ -225,6 +226,9 @@ public enum TrainingSettings {
     /// others stay one flag away). Every recipe default below is this network's.
     public static let architecture: TrainingSetting<Architecture> = TrainingSetting("architecture", flag: TrainingFlags.arch, field: \.architecture,
                                                      text: .name) { _ in TrainingRecipe.defaultArchitecture }
+    /// Without --recipe a resumed run keeps its own; a new one follows the hour's.
+    public static let recipe: TrainingSetting<TrainingRecipe.Length> = TrainingSetting("recipe", flag: TrainingFlags.recipe, field: \.recipe,
+                                                            text: .name) { _ in .hour }
     public static let batchSize: TrainingSetting<Int> = TrainingSetting("batch_size", flag: TrainingFlags.batchSize, field: \.batchSize,
                                                   text: .number) { $0.recipe.batchSize }
     public static let learningRate: TrainingSetting<Float> = TrainingSetting("learning_rate", flag: TrainingFlags.learningRate,
@@ -305,7 +309,7 @@ public enum TrainingSettings {
     ) { r in r.asked(TrainingFlags.mixup).map(Mixup.init(alpha:)) ?? r.stored(mixup) ?? .none }
 
     public static let all: [any AnyTrainingSetting] = [
-        architecture, batchSize, learningRate, l2, weightDecay, labelSmoothing, seed, threads, resume, command,
+        architecture, recipe, batchSize, learningRate, l2, weightDecay, labelSmoothing, seed, threads, resume, command,
         totalSteps, deadline, evalEvery, schedule, warmupSteps, scheduleFloor, augmentation, weightAverageDecay, mixup,
     ]
 }

@@ -16,6 +16,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong(TrainingFlags.arch.name), help: ArgumentHelp(TrainingFlags.arch.help))
     var arch: Architecture?
 
+    @Option(name: .customLong(TrainingFlags.recipe.name), help: ArgumentHelp(TrainingFlags.recipe.help))
+    var recipe: TrainingRecipe.Length?
+
     @Option(name: .customLong(TrainingFlags.steps.name), help: ArgumentHelp(TrainingFlags.steps.help))
     var steps: Int?
 
@@ -128,9 +131,16 @@ struct Train: ParsableCommand {
         if resume && !FileManager.default.fileExists(atPath: RunDirectory(path: directory).latestCheckpoint) {
             throw UsageError("--resume: \(directory) holds no \(RunDirectory.latestName) to continue from")
         }
+        // A new run would write over the checkpoints of the one already there.
+        if !resume, let existing = RunDirectory(path: directory).checkpointNames.first {
+            throw UsageError("\(directory) already holds a run (\(existing)); continue it with --resume, or give another --run-dir")
+        }
         var configuration = TrainingConfiguration.resolve(request, stored: resume ? storedSettings(directory) : [:],
                                                           runDirectory: directory, trainCount: dataset.train.count,
                                                           launched: launched, defaultThreads: defaultThreads())
+        if configuration.recipe == .long && configuration.architecture == .seed {
+            throw UsageError("--recipe long is a recipe of vgg9, vgg8 and vgg7; the seed network has only the book chapter's")
+        }
         configuration.launch = dataOptions.launchRecord()
         return configuration
     }
@@ -139,6 +149,7 @@ struct Train: ParsableCommand {
     var request: TrainingRequest {
         var r = TrainingRequest()
         r[TrainingFlags.arch] = arch
+        r[TrainingFlags.recipe] = recipe
         r[TrainingFlags.steps] = steps
         r[TrainingFlags.epochs] = epochs
         r[TrainingFlags.timeBudget] = timeBudget
@@ -180,6 +191,7 @@ enum AugmentChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension LearningRateSchedule.Kind: ExpressibleByArgument {}
+extension TrainingRecipe.Length: ExpressibleByArgument {}
 
 /// The settings a run was started with (its latest checkpoint's metadata), or none.
 func storedSettings(_ directory: String) -> [String: String] {

@@ -70,6 +70,38 @@ final class ConfigurationResolverTests: XCTestCase {
         XCTAssertEqual(resolve(resumed, stored: c.metadata).mixup, Mixup(alpha: 0.2))
     }
 
+    func testTheLongRecipeIsTheHoursRecipeLongerAndWithoutABudget() {
+        var request = TrainingRequest()
+        request[TrainingFlags.recipe] = .long
+        let long = resolve(request), hour = resolve(TrainingRequest())
+        XCTAssertEqual(long.recipe, .long)
+        XCTAssertEqual(hour.recipe, .hour, "the hour's recipe is the default")
+        // 100 epochs of 224.3 steps, rounded up.
+        XCTAssertEqual(TrainingRecipe.longEpochs, 100)
+        XCTAssertEqual(long.totalSteps, 22429)
+        XCTAssertNil(long.deadline, "the long recipe runs in full, however long it takes")
+        XCTAssertEqual(long.architecture, .vgg9)
+        XCTAssertEqual(long.warmupSteps, hour.warmupSteps)
+        XCTAssertEqual(long.hyperparameters, hour.hyperparameters)
+        XCTAssertEqual(long.augmentation, hour.augmentation)
+        XCTAssertEqual(long.evalEvery, hour.evalEvery)
+        XCTAssertEqual(long.metadata["recipe"], "long")
+
+        // Resumed without the flag, the run stays long (and its total is its own).
+        var resumed = TrainingRequest()
+        resumed[TrainingFlags.resume] = true
+        let again = resolve(resumed, stored: long.metadata)
+        XCTAssertEqual(again.recipe, .long)
+        XCTAssertEqual(again.totalSteps, 22429)
+        XCTAssertNil(again.deadline)
+        // A run from before --recipe existed resumes as the hour's.
+        XCTAssertEqual(resolve(resumed, stored: ["architecture": "vgg9", "total_steps": "900"]).recipe, .hour)
+
+        // A budget asked for still applies.
+        request[TrainingFlags.timeBudget] = 120
+        XCTAssertEqual(resolve(request).deadline, launched + 120 * 60_000_000_000)
+    }
+
     func testTheSeedNetworkKeepsTheBookChaptersSettings() {
         var request = TrainingRequest()
         request[TrainingFlags.arch] = Architecture.seed

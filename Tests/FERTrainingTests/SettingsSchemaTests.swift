@@ -74,7 +74,7 @@ final class SettingsSchemaTests: XCTestCase {
         XCTAssertEqual(c.metadata, [
             "architecture": "seed", "augmentation": "none", "batch_size": "128", "command": "ferdash train",
             "l2": "0.01", "label_smoothing": "0.0", "learning_rate": "0.001", "mixup_alpha": "0.0",
-            "schedule": "constant", "schedule_floor": "0.0", "seed": "0", "total_steps": "1001", "warmup_steps": "0",
+            "recipe": "hour", "schedule": "constant", "schedule_floor": "0.0", "seed": "0", "total_steps": "1001", "warmup_steps": "0",
             "weight_average_decay": "0.0", "weight_decay": "0.0",
         ])
         c.command = nil
@@ -94,7 +94,7 @@ final class SettingsSchemaTests: XCTestCase {
         let info = SessionInfo(architecture: "seed", datasetName: "bands", trainCount: 48, validationCount: 14, testCount: 0,
                                batchSize: 128, totalSteps: 1001, firstStep: 0, runDirectory: "r")
         let line = MetricValue.object(StartedRecord.fields(info: info, configuration: c, time: 1000.5, pid: 42, host: "box")).json
-        XCTAssertEqual(line, #"{"event":"started","step":0,"time":1000.5,"dataset":"bands","dataset_path":"built-in","split_seed":"0","skip_bad_rows":false,"train_count":48,"validation_count":14,"test_count":0,"architecture":"seed","total_steps":1001,"batch_size":128,"steps_per_epoch":1,"eval_every":100,"seed":"18446744073709551615","recipe":{"architecture":"seed","augmentation":"none","batch_size":"128","l2":"0.01","label_smoothing":"0.0","learning_rate":"0.001","mixup_alpha":"0.0","schedule":"constant","schedule_floor":"0.0","seed":"18446744073709551615","total_steps":"1001","warmup_steps":"0","weight_average_decay":"0.0","weight_decay":"0.0"},"command":"ferdash train","pid":42,"host":"box"}"#)
+        XCTAssertEqual(line, #"{"event":"started","step":0,"time":1000.5,"dataset":"bands","dataset_path":"built-in","split_seed":"0","skip_bad_rows":false,"train_count":48,"validation_count":14,"test_count":0,"architecture":"seed","total_steps":1001,"batch_size":128,"steps_per_epoch":1,"eval_every":100,"seed":"18446744073709551615","recipe":{"architecture":"seed","augmentation":"none","batch_size":"128","l2":"0.01","label_smoothing":"0.0","learning_rate":"0.001","mixup_alpha":"0.0","recipe":"hour","schedule":"constant","schedule_floor":"0.0","seed":"18446744073709551615","total_steps":"1001","warmup_steps":"0","weight_average_decay":"0.0","weight_decay":"0.0"},"command":"ferdash train","pid":42,"host":"box"}"#)
         c.command = nil
         let resumed = SessionInfo(architecture: "seed", datasetName: "bands", trainCount: 48, validationCount: 14, testCount: 0,
                                   batchSize: 128, totalSteps: 1001, firstStep: 7, runDirectory: "r")
@@ -160,7 +160,7 @@ final class SettingsSchemaTests: XCTestCase {
         let names = TrainingSchema.standard.flags.map(\.name)
         XCTAssertEqual(Set(names).count, names.count, "\(names)")
         XCTAssertTrue(TrainingSchema.standard.flags.allSatisfy { !$0.help.isEmpty })
-        XCTAssertEqual(Set(names), ["arch", "steps", "epochs", "time-budget", "batch-size", "learning-rate", "schedule",
+        XCTAssertEqual(Set(names), ["arch", "recipe", "steps", "epochs", "time-budget", "batch-size", "learning-rate", "schedule",
                                     "warmup-epochs", "l2", "weight-decay", "label-smoothing", "augment", "average-decay",
                                     "mixup", "eval-every", "seed", "threads", "resume"])
         let keys = TrainingSchema.standard.settings.map(\.key)
