@@ -81,6 +81,19 @@ expect_error "a new run into a run's directory is refused, naming it and --resum
     && pass "the refused run left the checkpoints as they were" || fail "the refused run changed run1's checkpoints" err.txt
 expect_error "--recipe long with the seed network says whose recipe it is" "--recipe long is a recipe of vgg9, vgg8 and vgg7" \
     ferdash train --headless --arch seed --recipe long --run-dir run-long-seed
+# Distillation: run1 as the teacher (a run directory means its best checkpoint), stored absolute.
+if ferdash train --headless --arch seed --steps 20 --eval-every 10 --teacher run1 --distill-weight 0.7 --run-dir run-distil >distil.txt 2>&1 \
+    && grep -qE "^Teachers: 1 teacher answered for every training face in [0-9]+ s; their answer matches the label for [0-9.]+ % of them" distil.txt \
+    && py -c "
+import json
+r = json.loads(open('run-distil/metrics.jsonl').readline())['recipe']
+assert r['teachers'] == '$work/run1/checkpoint-best.ferdash' and r['distill_weight'] == '0.7' and r['distill_temperature'] == '1.0', r"; then
+    pass "--teacher distils from a run's best checkpoint and records the teachers"
+else fail "--teacher" distil.txt; fi
+expect_error "--distill-weight without --teacher says what it needs" "need --teacher" \
+    ferdash train --headless --arch seed --steps 5 --distill-weight 0.5 --run-dir run-distil2
+expect_error "a missing teacher is named before any data is read" "nope.ferdash: no such checkpoint file or run directory" \
+    ferdash train --headless --arch seed --steps 5 --teacher nope.ferdash --run-dir run-distil3
 first=$(grep -m3 "Training Loss:" train.txt | awk '{s+=$3} END {print s/3}')
 last=$(grep "Training Loss:" train.txt | tail -3 | awk '{s+=$3} END {print s/3}')
 py -c "import sys; sys.exit(0 if $last < 0.8 * $first else 1)" 2>/dev/null \

@@ -102,9 +102,10 @@ public final class Classifier {
     /// One Adam step on a batch. `images`: count × 2304 floats in [0, 1] (row-major 48×48),
     /// `labels`: count class indices 0...6. Returns the loss (mean CE + l2 term) before the update.
     /// With `mix` (mixup: images blended with partners), each target is weight·labels[i] +
-    /// (1 − weight)·partners[i].
+    /// (1 − weight)·partners[i]. With `soft` (distillation), each target is blended with the
+    /// image's row of soft targets (see `Loss.softmaxCrossEntropy`).
     public func trainStep(images: UnsafeBufferPointer<Float>, labels: [Int32],
-                          mix: (partners: [Int32], weight: Float)? = nil) -> Float {
+                          mix: (partners: [Int32], weight: Float)? = nil, soft: SoftTargets? = nil) -> Float {
         let batch = labels.count
         precondition(batch > 0, "trainStep needs at least one image")
         precondition(images.count >= batch * ModelShape.pixels, "images holds fewer than \(batch) images")
@@ -113,7 +114,7 @@ public final class Classifier {
         let logits = network.forward(input, batch: batch, &ctx)
         let ce = Loss.softmaxCrossEntropy(logits: logits, labels: labels, classes: ModelShape.classes,
                                           gradient: network.outputGradient,
-                                          smoothing: Double(hyperparameters.labelSmoothing), mix: mix)
+                                          smoothing: Double(hyperparameters.labelSmoothing), mix: mix, soft: soft)
         network.backward(input, batch: batch, ctx)
         let reg = Loss.l2(network.parameters, strength: hyperparameters.l2, addGradient: true)
         step += 1

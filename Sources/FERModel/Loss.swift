@@ -4,6 +4,17 @@ import Glibc
 import Darwin
 #endif
 
+/// Per-image target distributions blended into the labels' targets: `rows` holds `classes`
+/// probabilities per image of the batch, `weight` is their share of each target.
+public struct SoftTargets {
+    public let rows: UnsafePointer<Float>
+    public let weight: Float
+    public init(rows: UnsafePointer<Float>, weight: Float) {
+        self.rows = rows
+        self.weight = weight
+    }
+}
+
 enum Loss {
     /// Mean softmax cross-entropy over the batch; writes dL/dlogits = (softmax − target)/N.
     /// Shifted by the row max and accumulated in Double so ±1e4 logits stay finite.
@@ -11,9 +22,12 @@ enum Loss {
     /// is not pushed toward infinite logits on FER2013's many ambiguous labels).
     /// With `mix` (mixup) row r's one-hot is itself a blend: weight·one-hot(labels[r]) +
     /// (1 − weight)·one-hot(partners[r]), smoothed as above.
+    /// With `soft` (distillation), row r's target is then (1 − weight)·that + weight·soft row r,
+    /// a distribution of `classes` values the caller gives (the teachers' answer for the image).
     static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: [Int32], classes: Int,
                                     gradient: UnsafeMutablePointer<Float>?, smoothing: Double = 0,
-                                    mix: (partners: [Int32], weight: Float)? = nil) -> Double {
+                                    mix: (partners: [Int32], weight: Float)? = nil,
+                                    soft: SoftTargets? = nil) -> Double {
         let offTarget = smoothing / Double(classes), onTarget = 1 - smoothing + offTarget
         let n = labels.count
         precondition(mix.map { $0.partners.count == n } ?? true, "one partner label per row")
@@ -37,7 +51,11 @@ enum Loss {
                 target[label] += kept * w
                 target[partner] += kept * (1 - w)
             }
-            if smoothing == 0 && mix == nil {
+            if let soft {
+                let w = Double(soft.weight), row = soft.rows + r * classes
+                for c in 0..<classes { target[c] = (1 - w) * target[c] + w * Double(row[c]) }
+            }
+            if smoothing == 0 && mix == nil && soft == nil {
                 total += logSum - (Double(row[label]) - mx)
             } else {
                 // −Σ t·log p with log p_c = row[c] − mx − logSum.

@@ -33,6 +33,8 @@ public struct SessionInfo: Sendable, Equatable {
     public var totalSteps: Int
     public var firstStep: Int
     public var runDirectory: String
+    /// With teachers (distillation): what they answered, as `TeacherTargets.summary` says it.
+    public var teachers: String?
     public init(architecture: String, datasetName: String, trainCount: Int, validationCount: Int, testCount: Int,
                 batchSize: Int, totalSteps: Int, firstStep: Int, runDirectory: String) {
         self.architecture = architecture

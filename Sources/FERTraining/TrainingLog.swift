@@ -34,7 +34,7 @@ public final class TrainingLog: Sendable {
                      "Test size: \(dataset.test.count)"]
         let c = configuration, h = c.hyperparameters
         if c.architecture != .seed {
-            lines.append("Recipe: \(c.architecture.rawValue)\(c.recipe == .long ? " (the long recipe)" : ""), \(c.totalSteps) steps of \(c.batchSize), \(c.schedule.rawValue) lr \(h.learningRate) (warm-up \(c.warmupSteps) steps), weight decay \(h.weightDecay), label smoothing \(h.labelSmoothing), augmentation: \(c.augmentation.isNone ? "none" : c.augmentation.summary), weight average: \(c.weightAverageDecay.map { "decay \($0)" } ?? "none")\(c.mixup.isNone ? "" : ", mixup α \(c.mixup.alpha)")")
+            lines.append("Recipe: \(c.architecture.rawValue)\(c.recipe == .long ? " (the long recipe)" : ""), \(c.totalSteps) steps of \(c.batchSize), \(c.schedule.rawValue) lr \(h.learningRate) (warm-up \(c.warmupSteps) steps), weight decay \(h.weightDecay), label smoothing \(h.labelSmoothing), augmentation: \(c.augmentation.isNone ? "none" : c.augmentation.summary), weight average: \(c.weightAverageDecay.map { "decay \($0)" } ?? "none")\(c.mixup.isNone ? "" : ", mixup α \(c.mixup.alpha)")\(Self.distillation(c))")
         }
         if let deadline = c.deadline {
             let minutes = Double(Int64(bitPattern: deadline &- now)) / 60e9
@@ -56,6 +56,7 @@ public final class TrainingLog: Sendable {
         case .started(let info):
             let resuming = "Resuming \(info.runDirectory) from step \(info.firstStep) (until step \(info.totalSteps))"
             return (info.firstStep > 0 ? [resuming] : []) + ["Run directory: \(info.runDirectory)"]
+                + (info.teachers.map { ["Teachers: \($0)"] } ?? [])
         case .step(let report):
             guard report.step % 10 == 0 else { return [] }
             return ["Training Loss: \(Self.sixDecimals(report.loss))  (step \(report.step), epoch \(String(format: "%.2f", report.epoch)), lr \(report.learningRate), \(Int(report.imagesPerSecond)) img/s)"]
@@ -91,6 +92,12 @@ public final class TrainingLog: Sendable {
     }
 
     /// Losses as the seed chapter prints them: six decimals.
+    /// ", distilled from N teachers (weight w, temperature t)", or nothing.
+    static func distillation(_ c: TrainingConfiguration) -> String {
+        guard !c.teachers.isEmpty, let weight = c.distillWeight, let temperature = c.distillTemperature else { return "" }
+        return ", distilled from \(c.teachers.count) teacher\(c.teachers.count == 1 ? "" : "s") (weight \(weight), temperature \(temperature))"
+    }
+
     static func sixDecimals(_ value: Float) -> String { String(format: "%.6f", Double(value)) }
 
     private func emit(_ lines: [String]) {

@@ -26,6 +26,13 @@ public struct TrainingConfiguration: Sendable {
     public var augmentation: Augmentation = .none
     /// Blending of training images and their labels in pairs (off: `.none`).
     public var mixup: Mixup = .none
+    /// Checkpoints whose answers for the training images are blended into the labels
+    /// (distillation, `TeacherTargets`); empty: none.
+    public var teachers: [String] = []
+    /// The teachers' share of each target (nil without teachers).
+    public var distillWeight: Float?
+    /// The temperature that softens the teachers' probabilities (nil without teachers).
+    public var distillTemperature: Float?
     /// Decay of the weights' moving average that evaluations and the best checkpoint use
     /// (nil: none). See `Classifier.averageWeights`.
     public var weightAverageDecay: Float?
@@ -267,24 +274,42 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
         plannedSteps = configuration.totalSteps
         let batchSize = configuration.batchSize
         let sampler = BatchSampler(count: train.count, batchSize: batchSize, seed: configuration.seed)
-        let info = SessionInfo(architecture: configuration.architecture.rawValue, datasetName: dataset.name,
+        let targets = try teacherTargets(engine: engine)
+        var info = SessionInfo(architecture: configuration.architecture.rawValue, datasetName: dataset.name,
                                trainCount: train.count, validationCount: dataset.validation.count,
                                testCount: dataset.test.count, batchSize: batchSize,
                                totalSteps: configuration.totalSteps, firstStep: firstStep, runDirectory: run.path)
+        info.teachers = targets?.summary
         sink(.started(info))
         try persisting { try metrics.append(startRecord(info)) }
         startRecorded = true
-        try trainSteps(model, metrics: metrics, tensorboard: tensorboard, sampler: sampler, firstStep: firstStep)
+        try trainSteps(model, metrics: metrics, tensorboard: tensorboard, sampler: sampler, firstStep: firstStep,
+                       targets: targets)
+    }
+
+    /// The teachers' answers when the run distils (nil otherwise, or when a stop came while
+    /// they were computed: the loop then stops before its first step).
+    private func teacherTargets(engine: Engine) throws -> TeacherTargets? {
+        guard !configuration.teachers.isEmpty, let temperature = configuration.distillTemperature else { return nil }
+        return try TeacherTargets.compute(teachers: configuration.teachers, set: dataset.train, temperature: temperature,
+                                          engine: engine, betweenChunks: { !isStopRequested })
+    }
+
+    private var isStopRequested: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopRequested
     }
 
     /// A step per batch until the plan is done or a stop is asked for; then the last checkpoint
     /// and `finished`.
     private func trainSteps(_ model: Classifier, metrics: MetricsLog, tensorboard: TensorBoardLog,
-                            sampler: BatchSampler, firstStep: Int) throws {
+                            sampler: BatchSampler, firstStep: Int, targets: TeacherTargets?) throws {
         let train = dataset.train
         let batchSize = configuration.batchSize
         let batches = BatchPreparer(set: train, sampler: sampler, augmentation: configuration.augmentation,
-                                    mixup: configuration.mixup, seed: configuration.seed)
+                                    mixup: configuration.mixup, seed: configuration.seed, targets: targets?.probabilities)
+        let distillWeight = targets == nil ? nil : configuration.distillWeight
         let schedule = configuration.learningRateSchedule
         var throughput = ThroughputWindow()
         var activeSeconds = 0.0
@@ -299,7 +324,8 @@ public final class TrainingSession: @unchecked Sendable {   // unchecked: contro
             if step + 1 < plannedSteps { batches.prepare(step: step + 1) }
             model.hyperparameters.learningRate = schedule.rate(step: step, totalSteps: plannedSteps)
             let loss = model.trainStep(images: UnsafeBufferPointer(start: batch.images, count: batch.count),
-                                       labels: batch.labels, mix: batch.mix)
+                                       labels: batch.labels, mix: batch.mix,
+                                       soft: distillWeight.map { SoftTargets(rows: batch.soft, weight: $0) })
             batches.release(batch)
             step += 1
             let seconds = Double(clock() - started) / 1e9

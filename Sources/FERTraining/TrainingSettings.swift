@@ -214,6 +214,9 @@ public enum TrainingFlags {
     public static let averageDecay = TrainingFlag<Float>("average-decay", help: "Decay per step of the weights' moving average, which validation and the best checkpoint use (default: none, the raw weights; 0.999 is a memory of about 1 000 steps).")
     /// 0 asks for none.
     public static let mixup = TrainingFlag<Float>("mixup", help: "Mixup's α: blend training images and their labels in pairs, λ ~ Beta(α, α) per batch (0 = none, the default).")
+    public static let teachers = TrainingFlag<[String]>("teacher", help: "Distil from this checkpoint (repeatable; a run directory means its best): its answers for the training faces, and the mirror images', averaged over the teachers, are blended into the labels. Teachers trained on the same training split, never on the validation split.")
+    public static let distillWeight = TrainingFlag<Float>("distill-weight", help: "With --teacher: the teachers' share of each training target (default 0.5).")
+    public static let distillTemperature = TrainingFlag<Float>("distill-temperature", help: "With --teacher: soften the teachers' probabilities by this temperature (default 1: as they are).")
     public static let evalEvery = TrainingFlag<Int>("eval-every", help: "Evaluate on the validation split (and save checkpoints) every N steps (default: seed 100, others once per epoch).")
     public static let seed = TrainingFlag<UInt64>("seed", help: "Seed of initialisation, dropout, batch order and augmentation.")
     public static let threads = TrainingFlag<Int>("threads", help: "Compute threads (default: all cores).")
@@ -308,9 +311,35 @@ public enum TrainingSettings {
         text: SettingText(encode: { String($0.alpha) }, decode: { Float($0).map(Mixup.init(alpha:)) })
     ) { r in r.asked(TrainingFlags.mixup).map(Mixup.init(alpha:)) ?? r.stored(mixup) ?? .none }
 
+    /// Without --teacher a resumed run keeps its own teachers (so its targets are the same).
+    public static let teachers: TrainingSetting<[String]> = TrainingSetting(
+        "teachers", flags: [TrainingFlags.teachers], field: \.teachers, record: .run,
+        text: SettingText(encode: { $0.isEmpty ? nil : $0.joined(separator: "\n") },
+                          decode: { $0.split(separator: "\n").map(String.init) })
+    ) { r in r.asked(TrainingFlags.teachers) ?? r.stored(teachers) ?? [] }
+    public static let distillWeight: TrainingSetting<Float?> = TrainingSetting(
+        "distill_weight", flags: [TrainingFlags.distillWeight], field: \.distillWeight, record: .run,
+        text: SettingText(encode: { $0.map { String($0) } }, decode: { Float($0) })
+    ) { r in
+        guard !r.configuration.teachers.isEmpty else { return nil }
+        if let asked = r.asked(TrainingFlags.distillWeight) { return asked }
+        if let stored = r.stored(distillWeight), let weight = stored { return weight }
+        return 0.5
+    }
+    public static let distillTemperature: TrainingSetting<Float?> = TrainingSetting(
+        "distill_temperature", flags: [TrainingFlags.distillTemperature], field: \.distillTemperature, record: .run,
+        text: SettingText(encode: { $0.map { String($0) } }, decode: { Float($0) })
+    ) { r in
+        guard !r.configuration.teachers.isEmpty else { return nil }
+        if let asked = r.asked(TrainingFlags.distillTemperature) { return asked }
+        if let stored = r.stored(distillTemperature), let temperature = stored { return temperature }
+        return 1
+    }
+
     public static let all: [any AnyTrainingSetting] = [
         architecture, recipe, batchSize, learningRate, l2, weightDecay, labelSmoothing, seed, threads, resume, command,
         totalSteps, deadline, evalEvery, schedule, warmupSteps, scheduleFloor, augmentation, weightAverageDecay, mixup,
+        teachers, distillWeight, distillTemperature,
     ]
 }
 

@@ -58,6 +58,15 @@ struct Train: ParsableCommand {
     @Option(name: .customLong(TrainingFlags.mixup.name), help: ArgumentHelp(TrainingFlags.mixup.help))
     var mixup: Float?
 
+    @Option(name: .customLong(TrainingFlags.teachers.name), help: ArgumentHelp(TrainingFlags.teachers.help))
+    var teacher: [String] = []
+
+    @Option(name: .customLong(TrainingFlags.distillWeight.name), help: ArgumentHelp(TrainingFlags.distillWeight.help))
+    var distillWeight: Float?
+
+    @Option(name: .customLong(TrainingFlags.distillTemperature.name), help: ArgumentHelp(TrainingFlags.distillTemperature.help))
+    var distillTemperature: Float?
+
     @Option(name: .customLong(TrainingFlags.evalEvery.name), help: ArgumentHelp(TrainingFlags.evalEvery.help))
     var evalEvery: Int?
 
@@ -95,6 +104,11 @@ struct Train: ParsableCommand {
         if let mixup, !(mixup >= 0 && mixup <= 10) { throw ValidationError("--mixup must be in [0, 10] (0: none)") }
         if let warmupEpochs, !(warmupEpochs >= 0) { throw ValidationError("--warmup-epochs must be zero or positive") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be 1...256") }
+        if let distillWeight, !(distillWeight > 0 && distillWeight <= 1) { throw ValidationError("--distill-weight must be in (0, 1]") }
+        if let distillTemperature, !(distillTemperature > 0 && distillTemperature <= 100) { throw ValidationError("--distill-temperature must be in (0, 100]") }
+        if teacher.isEmpty && !resume && (distillWeight != nil || distillTemperature != nil) {
+            throw ValidationError("--distill-weight and --distill-temperature need --teacher")
+        }
         if let timeBudget, !(timeBudget >= 0 && timeBudget < 1e6) { throw ValidationError("--time-budget must be minutes, 0 or more (0: no limit)") }
     }
 
@@ -102,6 +116,7 @@ struct Train: ParsableCommand {
         let launched = DispatchTime.now().uptimeNanoseconds   // the time budget counts loading too
         // Before the (slow) data: a wrong --compare is said at once.
         let comparisons = try loadComparisons(compare)
+        _ = try teacherFiles()   // a wrong --teacher too
         let dataset = try dataOptions.load()
         let configuration = try makeConfiguration(dataset: dataset, launched: launched)
         if headless || !isatty(STDOUT_FILENO).boolValue {
@@ -145,6 +160,15 @@ struct Train: ParsableCommand {
         return configuration
     }
 
+    /// The teachers' checkpoint files (a run directory gives its best), as absolute paths: the
+    /// run stores them, and a resumed run may start from another directory.
+    func teacherFiles() throws -> [String] {
+        try teacher.map { given in
+            let file = try RunDirectory.resolveModel(given)
+            return file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+        }
+    }
+
     /// The flags, as the resolver in FERTraining takes them.
     var request: TrainingRequest {
         var r = TrainingRequest()
@@ -163,6 +187,9 @@ struct Train: ParsableCommand {
         r[TrainingFlags.augment] = augment.map { $0 == .standard ? Augmentation.standard : .none }
         r[TrainingFlags.averageDecay] = averageDecay
         r[TrainingFlags.mixup] = mixup
+        r[TrainingFlags.teachers] = teacher.isEmpty ? nil : (try? teacherFiles()) ?? teacher
+        r[TrainingFlags.distillWeight] = distillWeight
+        r[TrainingFlags.distillTemperature] = distillTemperature
         r[TrainingFlags.evalEvery] = evalEvery
         r[TrainingFlags.seed] = seed
         r[TrainingFlags.threads] = threads

@@ -91,6 +91,57 @@ final class LossAndOptimizerTests: XCTestCase {
         }
     }
 
+    /// Distillation's target (1 − w)·label's + w·soft row: the loss is −Σ target·log p, so
+    /// weight 1 ignores the labels, and the gradient is p − target (over N) and matches finite
+    /// differences.
+    func testSoftTargetsBlendIntoTheLabelsTargets() {
+        let classes = 7, n = 3, labels: [Int32] = [2, 6, 0]
+        var logits = randomFloats(21, seed: 41, scale: 3)
+        // Three distributions over the classes, one per image.
+        var soft = randomFloats(21, seed: 42, scale: 1).map { abs($0) + 0.05 }
+        for r in 0..<n {
+            let sum = soft[(r * classes)..<((r + 1) * classes)].reduce(0, +)
+            for c in 0..<classes { soft[r * classes + c] /= sum }
+        }
+        func run(_ labels: [Int32], weight: Float?, smoothing: Double) -> (Double, [Float]) {
+            var grad = [Float](repeating: 0, count: 21)
+            let loss = logits.withUnsafeBufferPointer { l in
+                soft.withUnsafeBufferPointer { s in
+                    grad.withUnsafeMutableBufferPointer {
+                        Loss.softmaxCrossEntropy(logits: l.baseAddress!, labels: labels, classes: classes,
+                                                 gradient: $0.baseAddress!, smoothing: smoothing, mix: nil,
+                                                 soft: weight.map { SoftTargets(rows: s.baseAddress!, weight: $0) })
+                    }
+                }
+            }
+            return (loss, grad)
+        }
+        let p = softmax(logits)
+        for (weight, smoothing) in [(Float(0.5), 0.1), (0.3, 0.0), (1, 0.1)] {
+            let (loss, grad) = run(labels, weight: weight, smoothing: smoothing)
+            var expectedLoss = 0.0
+            for r in 0..<n {
+                for c in 0..<classes {
+                    let hard = (c == Int(labels[r]) ? 1 - smoothing : 0) + smoothing / Double(classes)
+                    let target = (1 - Double(weight)) * hard + Double(weight) * Double(soft[r * classes + c])
+                    expectedLoss -= target * log(Double(p[r * classes + c])) / Double(n)
+                    XCTAssertEqual(Double(grad[r * classes + c]), (Double(p[r * classes + c]) - target) / Double(n), accuracy: 1e-6)
+                }
+            }
+            XCTAssertEqual(loss, expectedLoss, accuracy: 1e-5, "weight \(weight), smoothing \(smoothing)")
+        }
+        XCTAssertEqual(run(labels, weight: 1, smoothing: 0.1).0, run([5, 1, 3], weight: 1, smoothing: 0.1).0,
+                       "weight 1: the labels no longer count")
+        let (_, grad) = run(labels, weight: 0.6, smoothing: 0.1)
+        for i in 0..<21 {
+            let keep = logits[i], eps: Float = 1e-2
+            logits[i] = keep + eps; let plus = run(labels, weight: 0.6, smoothing: 0.1).0
+            logits[i] = keep - eps; let minus = run(labels, weight: 0.6, smoothing: 0.1).0
+            logits[i] = keep
+            XCTAssertEqual((plus - minus) / Double(2 * eps), Double(grad[i]), accuracy: 1e-4, "logit \(i)")
+        }
+    }
+
     func testL2TermValueAndGradient() {
         let decayed = Parameter(name: "c.weight", count: 4, decayed: true)
         let free = Parameter(name: "fc.weight", count: 3, decayed: false)

@@ -102,6 +102,35 @@ final class ConfigurationResolverTests: XCTestCase {
         XCTAssertEqual(resolve(request).deadline, launched + 120 * 60_000_000_000)
     }
 
+    func testTeachersBringTheirWeightAndTemperatureAndAResumedRunKeepsThem() {
+        let plain = resolve(TrainingRequest())
+        XCTAssertEqual(plain.teachers, [])
+        XCTAssertNil(plain.distillWeight)
+        XCTAssertNil(plain.distillTemperature)
+        XCTAssertNil(plain.metadata["teachers"], "a run without teachers stores no distillation keys")
+        XCTAssertNil(plain.metadata["distill_weight"])
+
+        var request = TrainingRequest()
+        request[TrainingFlags.teachers] = ["/m/a.ferdash", "/m/b.ferdash"]
+        let distilled = resolve(request)
+        XCTAssertEqual(distilled.teachers, ["/m/a.ferdash", "/m/b.ferdash"])
+        XCTAssertEqual(distilled.distillWeight, 0.5, "the default share")
+        XCTAssertEqual(distilled.distillTemperature, 1, "the teachers' probabilities as they are")
+        request[TrainingFlags.distillWeight] = 0.8
+        request[TrainingFlags.distillTemperature] = 3
+        let asked = resolve(request)
+        XCTAssertEqual(asked.distillWeight, 0.8)
+        XCTAssertEqual(asked.distillTemperature, 3)
+
+        var resumed = TrainingRequest()
+        resumed[TrainingFlags.resume] = true
+        let again = resolve(resumed, stored: asked.metadata)
+        XCTAssertEqual(again.teachers, ["/m/a.ferdash", "/m/b.ferdash"])
+        XCTAssertEqual(again.distillWeight, 0.8)
+        XCTAssertEqual(again.distillTemperature, 3)
+        XCTAssertEqual(resolve(resumed, stored: plain.metadata).teachers, [], "a run without teachers resumes without")
+    }
+
     func testTheSeedNetworkKeepsTheBookChaptersSettings() {
         var request = TrainingRequest()
         request[TrainingFlags.arch] = Architecture.seed

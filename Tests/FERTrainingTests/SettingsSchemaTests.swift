@@ -162,7 +162,8 @@ final class SettingsSchemaTests: XCTestCase {
         XCTAssertTrue(TrainingSchema.standard.flags.allSatisfy { !$0.help.isEmpty })
         XCTAssertEqual(Set(names), ["arch", "recipe", "steps", "epochs", "time-budget", "batch-size", "learning-rate", "schedule",
                                     "warmup-epochs", "l2", "weight-decay", "label-smoothing", "augment", "average-decay",
-                                    "mixup", "eval-every", "seed", "threads", "resume"])
+                                    "mixup", "teacher", "distill-weight", "distill-temperature", "eval-every", "seed",
+                                    "threads", "resume"])
         let keys = TrainingSchema.standard.settings.map(\.key)
         XCTAssertEqual(Set(keys).count, keys.count, "\(keys)")
     }
