@@ -73,6 +73,29 @@ final class DistillationTests: XCTestCase {
         XCTAssertEqual(chunks, 1, "asked after the first chunk, and stopped there")
     }
 
+    /// A batch carries each image's row of targets; mixup blends the rows of a pair by the
+    /// batch's weight, as it blends their pixels and labels.
+    func testABatchGathersTheTargetsRowsAndMixupBlendsThem() {
+        let set = bandDataset(train: 30).train
+        let targets = (0..<(set.count * 7)).map { Float($0 % 11) / 10 }
+        let sampler = BatchSampler(count: set.count, batchSize: 8, seed: 4)
+        let plain = BatchPreparer.Batch(batchSize: 8), mixed = BatchPreparer.Batch(batchSize: 8)
+        BatchPreparer.fill(plain, step: 3, set: set, sampler: sampler, augmentation: .none, seed: 9, targets: targets)
+        BatchPreparer.fill(mixed, step: 3, set: set, sampler: sampler, augmentation: .none, mixup: Mixup(alpha: 0.4),
+                           seed: 9, targets: targets)
+        let indices = sampler.indices(step: 3)
+        let weight = try! XCTUnwrap(mixed.mix).weight
+        XCTAssertLessThan(weight, 1, "this step's draw mixes")
+        for (i, index) in indices.enumerated() {
+            let partner = indices[Mixup.Draw.partner(i, count: 8)]
+            for c in 0..<7 {
+                XCTAssertEqual(plain.soft[i * 7 + c], targets[index * 7 + c])
+                XCTAssertEqual(mixed.soft[i * 7 + c], weight * targets[index * 7 + c] + (1 - weight) * targets[partner * 7 + c],
+                               accuracy: 1e-6)
+            }
+        }
+    }
+
     func configuration(steps: Int, run: String) -> TrainingConfiguration {
         var c = TrainingConfiguration(runDirectory: dir.path + "/" + run)
         c.totalSteps = steps
