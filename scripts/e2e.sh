@@ -90,6 +90,13 @@ r = json.loads(open('run-distil/metrics.jsonl').readline())['recipe']
 assert r['teachers'] == '$work/run1/checkpoint-best.ferdash' and r['distill_weight'] == '0.7' and r['distill_temperature'] == '1.0', r"; then
     pass "--teacher distils from a run's best checkpoint and records the teachers"
 else fail "--teacher" distil.txt; fi
+if ferdash evaluate --model run1 --model run-distil --split validation --json >ensemble.json 2>ensemble.txt \
+    && py -c "
+import json
+d = json.load(open('ensemble.json'))
+assert d['models'] == ['run1/checkpoint-best.ferdash', 'run-distil/checkpoint-best.ferdash'] and 0 <= d['accuracy'] <= 1, d"; then
+    pass "evaluate scores an ensemble of the models it is given"
+else fail "evaluate --model A --model B" ensemble.txt; fi
 expect_error "--distill-weight without --teacher says what it needs" "need --teacher" \
     ferdash train --headless --arch seed --steps 5 --distill-weight 0.5 --run-dir run-distil2
 expect_error "a missing teacher is named before any data is read" "nope.ferdash: no such checkpoint file or run directory" \

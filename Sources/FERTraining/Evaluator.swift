@@ -53,6 +53,15 @@ public enum Evaluator {
     /// stops there and the result is nil, never a partial one.
     public static func evaluate(_ classifier: Classifier, on set: ImageSet, tta: TestTimeAugmentation = .none,
                                 betweenChunks: () -> Bool) -> Result? {
+        evaluate(ensemble: [classifier], on: set, tta: tta, betweenChunks: betweenChunks)
+    }
+
+    /// An ensemble's score: each image's probabilities averaged over the classifiers (each
+    /// over the views of `tta`), the loss that of the averaged prediction. One classifier
+    /// scores exactly as `evaluate(_:on:tta:)` does.
+    public static func evaluate(ensemble classifiers: [Classifier], on set: ImageSet, tta: TestTimeAugmentation = .none,
+                                betweenChunks: () -> Bool = { true }) -> Result? {
+        precondition(!classifiers.isEmpty, "an ensemble needs a classifier")
         var confusion = ConfusionMatrix()
         var misclassified: [Int] = []
         var predictedClasses: [Int8] = []
@@ -66,12 +75,12 @@ public enum Evaluator {
             let labels = (start..<(start + n)).map { Int32(set.labels[$0]) }
             let images = Array(buffer[0..<(n * ImageSet.pixelsPerImage)])
             let probabilities: [Float]
-            if tta == .none {
-                let result = images.withUnsafeBufferPointer { classifier.evaluate(images: $0, labels: labels) }
+            if tta == .none && classifiers.count == 1 {
+                let result = images.withUnsafeBufferPointer { classifiers[0].evaluate(images: $0, labels: labels) }
                 probabilities = softmax(result.logits)
                 lossSum += Double(result.loss) * Double(n)
             } else {
-                probabilities = averagedProbabilities(classifier, images: images, count: n, tta: tta)
+                probabilities = averagedProbabilities(classifiers, images: images, count: n, tta: tta)
                 // The loss of the prediction actually made: cross-entropy of the averaged
                 // probabilities (floored so one confident mistake cannot make it infinite).
                 for i in 0..<n { lossSum -= log(Double(max(probabilities[i * ModelShape.classes + Int(labels[i])], 1e-30))) }
@@ -95,6 +104,19 @@ public enum Evaluator {
                                      tta: TestTimeAugmentation = .none) -> [Float] {
         let count = pixels.count / ImageSet.pixelsPerImage
         return averagedProbabilities(classifier, images: pixels.map { Float($0) / 255 }, count: count, tta: tta)
+    }
+
+    /// The mean over the classifiers of `averagedProbabilities(_:images:count:tta:)`.
+    static func averagedProbabilities(_ classifiers: [Classifier], images: [Float], count: Int,
+                                      tta: TestTimeAugmentation) -> [Float] {
+        guard classifiers.count > 1 else { return averagedProbabilities(classifiers[0], images: images, count: count, tta: tta) }
+        var sum = [Float](repeating: 0, count: count * ModelShape.classes)
+        for classifier in classifiers {
+            let p = averagedProbabilities(classifier, images: images, count: count, tta: tta)
+            for i in sum.indices { sum[i] += p[i] }
+        }
+        let scale = 1 / Float(classifiers.count)
+        return sum.map { $0 * scale }
     }
 
     /// The mean of the softmax probabilities over every view of `tta` (just the image for `.none`).

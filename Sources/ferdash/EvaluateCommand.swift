@@ -13,8 +13,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Which split: test, validation or train.")
     var split: SplitName = .test
 
-    @Option(help: "A checkpoint file or a run directory (its best checkpoint). Default: the newest run under ./runs, else the shipped model (assets/models).")
-    var model: String?
+    @Option(help: "A checkpoint file or a run directory (its best checkpoint); repeat it to score the ensemble, the models' probabilities averaged. Default: the newest run under ./runs, else the shipped model (assets/models).")
+    var model: [String] = []
 
     @Flag(help: "Test-time augmentation: average over 10 views of each image: itself and its mirror image, each also shifted 2 px left, right, up and down.")
     var tta = false
@@ -26,8 +26,9 @@ struct Evaluate: ParsableCommand {
     var json = false
 
     func run() throws {
-        let checkpoint = try chooseModel(model)
-        let (classifier, _) = try RunDirectory.loadCheckpoint(checkpoint, engine: Engine(threads: threads ?? defaultThreads()))
+        let checkpoints = model.isEmpty ? [try chooseModel(nil)] : try model.map { try chooseModel($0) }
+        let engine = Engine(threads: threads ?? defaultThreads())
+        let classifiers = try checkpoints.map { try RunDirectory.loadCheckpoint($0, engine: engine).0 }
         let dataset = try dataOptions.load()
         let set = dataset[split]
         guard set.count > 0 else {
@@ -36,7 +37,7 @@ struct Evaluate: ParsableCommand {
         guard set.isLabeled else {
             throw UsageError("\(dataset.name): the \(split.rawValue) split has no labels, so it cannot be scored (try --split validation)")
         }
-        let result = Evaluator.evaluate(classifier, on: set, tta: tta ? .mirrorAndShifts : .none)
+        let result = Evaluator.evaluate(ensemble: classifiers, on: set, tta: tta ? .mirrorAndShifts : .none)!
         let confusion = result.confusion
         if json {
             let perClass = JSON.object(Emotion.allCases.map { e in
@@ -48,11 +49,15 @@ struct Evaluate: ParsableCommand {
                 ("split", .string(split.rawValue)), ("count", .int(set.count)), ("accuracy", .number(confusion.accuracy)),
                 ("loss", .number(Double(result.loss))),
                 ("confusion", .array(confusion.counts.map { .array($0.map { .int($0) }) })),
-                ("per_class", perClass), ("model", .string(checkpoint)), ("tta", .int(tta ? 1 : 0)),
+                ("per_class", perClass), ("model", .string(checkpoints[0])), ("models", .array(checkpoints.map { .string($0) })),
+                ("tta", .int(tta ? 1 : 0)),
             ]).text)
             return
         }
-        print("Model: \(checkpoint) (\(classifier.architecture.rawValue), step \(classifier.step))")
+        for (checkpoint, classifier) in zip(checkpoints, classifiers) {
+            print("Model: \(checkpoint) (\(classifier.architecture.rawValue), step \(classifier.step))")
+        }
+        if classifiers.count > 1 { print("Ensemble: the \(classifiers.count) models' probabilities averaged") }
         print("Data: \(dataset.name), \(split.rawValue) split, \(set.count) images\(tta ? ", with test-time augmentation (mirror and 2 px shifts, 10 views)" : "")")
         print(String(format: "Accuracy: %.2f%%   loss %.4f", confusion.accuracy * 100, result.loss))
         print("")

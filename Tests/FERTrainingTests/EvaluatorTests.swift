@@ -43,6 +43,28 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(calls, 1, "stopped after the first chunk")
     }
 
+    /// An ensemble scores the mean of its models' probabilities: its predictions are the argmax
+    /// of that mean and its loss the mean's cross-entropy; a model twice is that model.
+    func testAnEnsembleScoresItsModelsAveragedProbabilities() throws {
+        let a = Classifier(architecture: .seed, seed: 7, engine: Engine(threads: 2))
+        let b = Classifier(architecture: .seed, seed: 8, engine: Engine(threads: 2))
+        let set = images(Evaluator.chunk + 11, symmetric: false, seed: 9)
+        let both = try XCTUnwrap(Evaluator.evaluate(ensemble: [a, b], on: set, tta: .mirror))
+        let pa = Evaluator.probabilities(a, pixels: set.pixels, tta: .mirror)
+        let pb = Evaluator.probabilities(b, pixels: set.pixels, tta: .mirror)
+        var expectedLoss = 0.0
+        for i in 0..<set.count {
+            let mean = (0..<7).map { (pa[i * 7 + $0] + pb[i * 7 + $0]) / 2 }
+            XCTAssertEqual(Int(both.predicted[i]), argmax(mean), "image \(i)")
+            expectedLoss -= log(Double(mean[Int(set.labels[i])]))
+        }
+        XCTAssertEqual(Double(both.loss), expectedLoss / Double(set.count), accuracy: 1e-4)
+        let twice = try XCTUnwrap(Evaluator.evaluate(ensemble: [a, a], on: set))
+        let once = Evaluator.evaluate(a, on: set)
+        XCTAssertEqual(twice.confusion, once.confusion)
+        XCTAssertEqual(twice.loss, once.loss, accuracy: 1e-4)
+    }
+
     /// On mirror-symmetric faces the mirror adds nothing: same predictions, same loss.
     func testMirrorAverageOfSymmetricImagesChangesNothing() {
         let model = Classifier(architecture: .seed, seed: 3, engine: Engine(threads: 2))
