@@ -124,6 +124,7 @@ private func handleEvent(_ s: inout AppState, _ e: TrainingEvent, _ fx: inout [E
         if !s.lossSteps.isEmpty { forgetAfter(step: info.firstStep, &s) }
         // A watched run that ended may be resumed by another process: it runs again.
         if s.phase == .starting || s.phase == .browsing || s.watch != nil { s.phase = .running }
+        if let teachers = info.teachers, !s.quitting { setMessage(&s, "distilling: " + teachers) }
         requestPrediction(&s, &fx)
     case .step(let r):
         s.lastStep = r

@@ -37,6 +37,16 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(reduce(undo, .event(.paused(step: 300))).0.phase, .running)
     }
 
+    /// A distilled run says so on the screen: what the teachers answered, in the message line.
+    func testADistilledRunSaysWhatItsTeachersAnswered() {
+        var info = Fixture.info
+        info.teachers = "2 teachers answered for every training face in 41 s; their answer matches the label for 81.3 % of them"
+        let s = Fixture.apply(AppState(dataset: Fixture.dataset, training: true, hasModel: true), [.appeared, .event(.started(info))])
+        XCTAssertTrue(Fixture.render(s, 120, 40).text.contains("distilling: 2 teachers answered"), Fixture.render(s, 120, 40).text)
+        let plain = Fixture.apply(AppState(dataset: Fixture.dataset, training: true, hasModel: true), [.appeared, .event(.started(Fixture.info))])
+        XCTAssertFalse(Fixture.render(plain, 120, 40).text.contains("distilling"))
+    }
+
     func testPauseDoesNothingWhenTrainingIsOver() {
         let s = Fixture.apply(Fixture.runningState(), [.event(.finished(FinishReport(step: 300, elapsed: 9, stoppedEarly: false)))])
         let (p, fx) = keys(s, [.char(" ")])
