@@ -79,7 +79,7 @@ expect_error "a new run into a run's directory is refused, naming it and --resum
     ferdash train --headless --arch seed --steps 5 --run-dir run1
 [[ $(md5sum run1/checkpoint-best.ferdash run1/checkpoint-latest.ferdash) == "$sum_before" ]] \
     && pass "the refused run left the checkpoints as they were" || fail "the refused run changed run1's checkpoints" err.txt
-expect_error "--recipe long with the seed network says whose recipe it is" "--recipe long is a recipe of vgg9, vgg8 and vgg7" \
+expect_error "--recipe long with the seed network says whose recipe it is" "recipe long is a recipe of vgg9, vgg8 and vgg7" \
     ferdash train --headless --arch seed --recipe long --run-dir run-long-seed
 # Distillation: run1 as the teacher (a run directory means its best checkpoint), stored absolute.
 if ferdash train --headless --arch seed --steps 20 --eval-every 10 --teacher run1 --distill-weight 0.7 --run-dir run-distil >distil.txt 2>&1 \
