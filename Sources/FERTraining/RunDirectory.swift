@@ -20,9 +20,13 @@ public struct RunDirectory: Sendable {
     public var bestCheckpoint: String { path + "/" + Self.bestName }
     public var metrics: String { path + "/" + Self.metricsName }
 
-    /// The checkpoints already in the directory (latest first): a run lives here.
+    /// The checkpoint files already in the directory (latest first): a run lives here. (A
+    /// directory of that name is no checkpoint: saving names it as in the way.)
     public var checkpointNames: [String] {
-        [Self.latestName, Self.bestName].filter { FileManager.default.fileExists(atPath: path + "/" + $0) }
+        [Self.latestName, Self.bestName].filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
     }
 
     /// A new run directory name under `parent`: `runs/20261126-201500` (UTC).

@@ -30,6 +30,17 @@ final class RunDirectoryTests: XCTestCase {
         }
     }
 
+    /// A run lives where a checkpoint file is; a directory of a checkpoint's name is only in the way.
+    func testCheckpointNamesAreTheCheckpointFilesThere() throws {
+        let run = RunDirectory(path: root + "/r")
+        try run.create()
+        XCTAssertEqual(run.checkpointNames, [])
+        try FileManager.default.createDirectory(atPath: run.latestCheckpoint, withIntermediateDirectories: true)
+        XCTAssertEqual(run.checkpointNames, [], "a directory is no checkpoint")
+        try Data([1]).write(to: URL(fileURLWithPath: run.bestCheckpoint))
+        XCTAssertEqual(run.checkpointNames, [RunDirectory.bestName])
+    }
+
     func testResolveModelPrefersBestThenLatest() throws {
         let run = RunDirectory(path: root + "/r1")
         try run.create()
