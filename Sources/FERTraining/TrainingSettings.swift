@@ -317,23 +317,19 @@ public enum TrainingSettings {
         text: SettingText(encode: { $0.isEmpty ? nil : $0.joined(separator: "\n") },
                           decode: { $0.split(separator: "\n").map(String.init) })
     ) { r in r.asked(TrainingFlags.teachers) ?? r.stored(teachers) ?? [] }
-    public static let distillWeight: TrainingSetting<Float?> = TrainingSetting(
-        "distill_weight", flags: [TrainingFlags.distillWeight], field: \.distillWeight, record: .run,
-        text: SettingText(encode: { $0.map { String($0) } }, decode: { Float($0) })
-    ) { r in
-        guard !r.configuration.teachers.isEmpty else { return nil }
-        if let asked = r.asked(TrainingFlags.distillWeight) { return asked }
-        if let stored = r.stored(distillWeight), let weight = stored { return weight }
-        return 0.5
-    }
-    public static let distillTemperature: TrainingSetting<Float?> = TrainingSetting(
-        "distill_temperature", flags: [TrainingFlags.distillTemperature], field: \.distillTemperature, record: .run,
-        text: SettingText(encode: { $0.map { String($0) } }, decode: { Float($0) })
-    ) { r in
-        guard !r.configuration.teachers.isEmpty else { return nil }
-        if let asked = r.asked(TrainingFlags.distillTemperature) { return asked }
-        if let stored = r.stored(distillTemperature), let temperature = stored { return temperature }
-        return 1
+    public static let distillWeight = teacherSetting("distill_weight", flag: TrainingFlags.distillWeight, field: \.distillWeight, default: 0.5)
+    public static let distillTemperature = teacherSetting("distill_temperature", flag: TrainingFlags.distillTemperature,
+                                                          field: \.distillTemperature, default: 1)
+
+    /// A number that only a run with teachers has (nil without): the flag, else the resumed
+    /// run's stored value, else `fallback`.
+    static func teacherSetting(_ key: String, flag: TrainingFlag<Float>, field: WritableKeyPath<TrainingConfiguration, Float?> & Sendable,
+                               default fallback: Float) -> TrainingSetting<Float?> {
+        let text = SettingText<Float?>(encode: { $0.map { String($0) } }, decode: { Float($0) })
+        return TrainingSetting(key, flags: [flag], field: field, record: .run, text: text) { r in
+            guard !r.configuration.teachers.isEmpty else { return nil }
+            return r.asked(flag) ?? r.stored[key].flatMap { Float($0) } ?? fallback
+        }
     }
 
     public static let all: [any AnyTrainingSetting] = [
